@@ -1,0 +1,13 @@
+//! Reads /proc into plain snapshots. No UI types, no rates: raw counters only.
+//! A task that vanished or refused us is a normal outcome here, never an error.
+
+pub mod parse;
+pub mod scan;
+pub mod snapshot;
+pub mod system;
+pub mod users;
+pub mod worker;
+
+pub use scan::{DetailPlan, Scanner, now_boot_ns};
+pub use snapshot::*;
+pub use worker::{Collector, Control};

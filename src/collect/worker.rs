@@ -1,0 +1,104 @@
+//! The collector thread: scans on its own tick and hands each owned snapshot to a sink.
+//!
+//! The UI never touches /proc. It steers the collector through `Control` messages (the
+//! interval, which tasks need detail, "scan now"). A slow scan stretches the tick rather
+//! than queueing scans up: the next one starts `interval` after the previous one began,
+//! or at once if the scan took longer than that.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::scan::{DetailPlan, Scanner};
+use super::snapshot::Snapshot;
+
+#[derive(Debug, Clone)]
+pub enum Control {
+    Interval(Duration),
+    Detail(DetailPlan),
+    ScanNow,
+}
+
+/// How soon the second scan follows the first, so rates (CPU %) show up quickly instead
+/// of a whole refresh interval after start.
+pub const FIRST_RATE_INTERVAL: Duration = Duration::from_millis(200);
+
+pub struct Collector {
+    control: Sender<Control>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Collector {
+    /// Starts the thread. `sink` receives each snapshot and returns false once nobody
+    /// listens any more, which ends the thread.
+    pub fn spawn<F>(root: PathBuf, interval: Duration, plan: DetailPlan, sink: F) -> Self
+    where
+        F: FnMut(Box<Snapshot>) -> bool + Send + 'static,
+    {
+        let (tx, rx) = mpsc::channel();
+        let handle = std::thread::Builder::new()
+            .name("tt-collect".into())
+            .spawn(move || run(root, interval, plan, rx, sink))
+            .ok();
+        Collector {
+            control: tx,
+            handle,
+        }
+    }
+
+    pub fn send(&self, c: Control) {
+        // A dead collector shows up as snapshots stopping; nothing to do here.
+        let _ = self.control.send(c);
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        // Dropping `control` wakes the thread and ends it; do not wait for a slow scan.
+        let _ = self.handle.take();
+    }
+}
+
+fn run<F>(
+    root: PathBuf,
+    mut interval: Duration,
+    mut plan: DetailPlan,
+    rx: Receiver<Control>,
+    mut sink: F,
+) where
+    F: FnMut(Box<Snapshot>) -> bool,
+{
+    let mut scanner = Scanner::new(root);
+    let mut scans = 0u64;
+    loop {
+        let began = Instant::now();
+        let snap = scanner.scan(&plan);
+        scans += 1;
+        if !sink(Box::new(snap)) {
+            return;
+        }
+        let wait = if scans == 1 {
+            FIRST_RATE_INTERVAL.min(interval)
+        } else {
+            interval
+        };
+        let deadline = began + wait;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            match rx.recv_timeout(left) {
+                Ok(Control::Interval(d)) => {
+                    interval = d;
+                    break;
+                }
+                Ok(Control::Detail(p)) => plan = p,
+                Ok(Control::ScanNow) => break,
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+    }
+}

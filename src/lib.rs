@@ -1,0 +1,8 @@
+//! threadtop: every Linux task, where it runs and what state it is in.
+//!
+//! Data flows one way: `collect` reads /proc into snapshots, `model` turns two snapshots
+//! into rows, `ui` draws them, `app` owns state, keys and the loop.
+
+pub mod collect;
+pub mod model;
+pub mod text;

@@ -1,0 +1,58 @@
+//! Pure and deterministic: snapshots in, the view out. No I/O, no terminal types.
+
+pub mod filter;
+pub mod rates;
+pub mod summary;
+pub mod view;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::collect::{Snapshot, TaskKey};
+
+pub use filter::Filter;
+pub use rates::{TaskRate, cpu_usage, task_rates};
+pub use summary::{Summary, summarize};
+pub use view::{Row, RowKind, SortKey, ViewOptions, build_rows};
+
+/// The latest two snapshots and everything derived from them that does not depend on
+/// view options (those only reorder and hide rows).
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub current: Arc<Snapshot>,
+    pub previous: Option<Arc<Snapshot>>,
+    pub rates: HashMap<TaskKey, TaskRate>,
+    pub cpus: Vec<(u32, Option<f64>)>,
+    pub summary: Summary,
+}
+
+impl Model {
+    pub fn new(previous: Option<Arc<Snapshot>>, current: Arc<Snapshot>) -> Self {
+        let rates = task_rates(previous.as_deref(), &current);
+        let cpus = cpu_usage(previous.as_deref(), &current);
+        let summary = summarize(&current);
+        Model {
+            current,
+            previous,
+            rates,
+            cpus,
+            summary,
+        }
+    }
+
+    /// Folds the next snapshot in; the current one becomes the history.
+    pub fn advance(&self, next: Arc<Snapshot>) -> Model {
+        Model::new(Some(self.current.clone()), next)
+    }
+
+    /// Seconds between the two snapshots the rates cover.
+    pub fn interval_secs(&self) -> Option<f64> {
+        self.previous
+            .as_ref()
+            .map(|p| self.current.boot_ns.saturating_sub(p.boot_ns) as f64 / 1e9)
+    }
+
+    pub fn rows(&self, opts: &ViewOptions) -> Vec<Row> {
+        build_rows(&self.current, &self.rates, opts)
+    }
+}

@@ -1,0 +1,119 @@
+//! Rates from two snapshots: CPU %, context switches per second, per-CPU usage.
+//!
+//! History is matched by `TaskKey` (TID + start time), so a TID the kernel handed to a new
+//! task never inherits the old one's counters. Counters that seem to go backwards saturate
+//! to zero instead of wrapping into huge numbers.
+
+use std::collections::HashMap;
+
+use crate::collect::{Snapshot, TaskInfo, TaskKey};
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TaskRate {
+    /// 100 % = one CPU for the whole interval. Never above 100 for one task.
+    pub cpu_percent: Option<f64>,
+    /// Voluntary + involuntary context switches per second (needs detail in both scans).
+    pub switches_per_sec: Option<f64>,
+}
+
+/// Rates for every task of `cur`, keyed by identity. Tasks with no usable history get
+/// `None` fields, except tasks born during the interval, whose whole run time counts.
+pub fn task_rates(prev: Option<&Snapshot>, cur: &Snapshot) -> HashMap<TaskKey, TaskRate> {
+    let mut out = HashMap::with_capacity(cur.task_count());
+    let Some(prev) = prev else {
+        for t in cur.tasks() {
+            out.insert(t.key(), TaskRate::default());
+        }
+        return out;
+    };
+    let elapsed_ns = cur.boot_ns.saturating_sub(prev.boot_ns);
+    let before: HashMap<TaskKey, &TaskInfo> = prev
+        .tasks()
+        .filter(|t| t.stat_error.is_none())
+        .map(|t| (t.key(), t))
+        .collect();
+    for t in cur.tasks() {
+        let rate = if t.stat_error.is_some() || elapsed_ns == 0 {
+            TaskRate::default()
+        } else {
+            match before.get(&t.key()) {
+                Some(p) => TaskRate {
+                    cpu_percent: Some(percent(cpu_ns_delta(p, t, cur.clk_tck), elapsed_ns)),
+                    switches_per_sec: switches_delta(p, t)
+                        .map(|d| d as f64 * 1e9 / elapsed_ns as f64),
+                },
+                None => born_during(prev, cur, t),
+            }
+        };
+        out.insert(t.key(), rate);
+    }
+    out
+}
+
+/// A task that started after the previous scan ran only inside this interval, so its whole
+/// run time is this interval's, spread over its own lifetime.
+fn born_during(prev: &Snapshot, cur: &Snapshot, t: &TaskInfo) -> TaskRate {
+    let tick_ns = 1_000_000_000 / cur.clk_tck.max(1);
+    let start_ns = t.start_ticks.saturating_mul(tick_ns);
+    if start_ns < prev.boot_ns {
+        // It existed before but we did not see it (unreadable then): no honest rate.
+        return TaskRate::default();
+    }
+    let lifetime_ns = cur.boot_ns.saturating_sub(start_ns).max(tick_ns);
+    TaskRate {
+        cpu_percent: Some(percent(task_cpu_ns(t, cur.clk_tck), lifetime_ns)),
+        switches_per_sec: None,
+    }
+}
+
+fn percent(cpu_ns: u64, elapsed_ns: u64) -> f64 {
+    if elapsed_ns == 0 {
+        return 0.0;
+    }
+    (cpu_ns as f64 * 100.0 / elapsed_ns as f64).clamp(0.0, 100.0)
+}
+
+/// CPU time in ns: schedstat's exact run time where the kernel keeps it, else ticks.
+/// A kernel without CONFIG_SCHED_INFO reports `0 0 0`, which we must not read as idle.
+pub fn task_cpu_ns(t: &TaskInfo, clk_tck: u64) -> u64 {
+    let ticks = t.utime_ticks + t.stime_ticks;
+    match t.schedstat {
+        Ok(s) if s.run_ns > 0 || ticks == 0 => s.run_ns,
+        _ => ticks.saturating_mul(1_000_000_000 / clk_tck.max(1)),
+    }
+}
+
+fn cpu_ns_delta(prev: &TaskInfo, cur: &TaskInfo, clk_tck: u64) -> u64 {
+    match (prev.schedstat, cur.schedstat) {
+        (Ok(a), Ok(b)) if b.run_ns > 0 => b.run_ns.saturating_sub(a.run_ns),
+        _ => task_cpu_ns(cur, clk_tck).saturating_sub(task_cpu_ns(prev, clk_tck)),
+    }
+}
+
+fn switches_delta(prev: &TaskInfo, cur: &TaskInfo) -> Option<u64> {
+    let a = prev.detail.as_ref()?.as_ref().ok()?;
+    let b = cur.detail.as_ref()?.as_ref().ok()?;
+    Some(
+        (b.voluntary_switches + b.involuntary_switches)
+            .saturating_sub(a.voluntary_switches + a.involuntary_switches),
+    )
+}
+
+/// Busy % of each online CPU over the interval, by CPU id. CPUs that came online since the
+/// previous scan get `None` until they have a history.
+pub fn cpu_usage(prev: Option<&Snapshot>, cur: &Snapshot) -> Vec<(u32, Option<f64>)> {
+    cur.system
+        .cpus
+        .iter()
+        .map(|c| {
+            let usage = prev
+                .and_then(|p| p.system.cpus.iter().find(|pc| pc.id == c.id))
+                .and_then(|pc| {
+                    let total = c.times.total().saturating_sub(pc.times.total());
+                    let busy = c.times.busy().saturating_sub(pc.times.busy());
+                    (total > 0).then(|| (busy as f64 * 100.0 / total as f64).clamp(0.0, 100.0))
+                });
+            (c.id, usage)
+        })
+        .collect()
+}

@@ -1,0 +1,443 @@
+//! Snapshot + rates + view options → the rows to draw, in order.
+//!
+//! Tree mode nests processes under their parent (kernel threads under kthreadd, as the
+//! kernel has them) and puts a multi-threaded process's threads right under its row, the
+//! group leader first among equals. Flat mode lists processes, each with its threads. A
+//! filter shows the matching processes (flat) with all their threads when the process
+//! matched, or only the matching threads when only threads did.
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+
+use crate::collect::{ProcessInfo, Snapshot, TaskInfo, TaskKey};
+use crate::text::{escape, escape_cmdline};
+
+use super::filter::Filter;
+use super::rates::TaskRate;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortKey {
+    Cpu,
+    Tid,
+    Name,
+    State,
+    LastCpu,
+    Switches,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 6] = [
+        SortKey::Cpu,
+        SortKey::Tid,
+        SortKey::Name,
+        SortKey::State,
+        SortKey::LastCpu,
+        SortKey::Switches,
+    ];
+
+    /// The name used on the command line, in JSON and on screen.
+    pub fn name(self) -> &'static str {
+        match self {
+            SortKey::Cpu => "cpu",
+            SortKey::Tid => "tid",
+            SortKey::Name => "name",
+            SortKey::State => "state",
+            SortKey::LastCpu => "last-cpu",
+            SortKey::Switches => "switches",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SortKey> {
+        SortKey::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// Busiest first for rates; everything else ascending.
+    pub fn descending(self) -> bool {
+        matches!(self, SortKey::Cpu | SortKey::Switches)
+    }
+
+    /// Sorting on this needs `status` for every task, not only the visible ones.
+    pub fn needs_detail(self) -> bool {
+        self == SortKey::Switches
+    }
+
+    pub fn next(self) -> SortKey {
+        let i = SortKey::ALL.iter().position(|k| *k == self).unwrap_or(0);
+        SortKey::ALL[(i + 1) % SortKey::ALL.len()]
+    }
+
+    pub fn prev(self) -> SortKey {
+        let i = SortKey::ALL.iter().position(|k| *k == self).unwrap_or(0);
+        SortKey::ALL[(i + SortKey::ALL.len() - 1) % SortKey::ALL.len()]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewOptions {
+    pub filter: Filter,
+    /// `-p`: only these thread groups (empty = all).
+    pub pids: Vec<u32>,
+    pub sort: SortKey,
+    pub reverse: bool,
+    pub tree: bool,
+    pub hide_kernel: bool,
+    pub processes_only: bool,
+    /// Processes (by leader identity) whose threads and children are hidden.
+    pub folded: HashSet<TaskKey>,
+}
+
+impl Default for ViewOptions {
+    fn default() -> Self {
+        ViewOptions {
+            filter: Filter::None,
+            pids: Vec::new(),
+            sort: SortKey::Cpu,
+            reverse: false,
+            tree: true,
+            hide_kernel: false,
+            processes_only: false,
+            folded: HashSet::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    /// A thread group (its values are the group's sums; state is the leader's).
+    Process,
+    /// One task of a multi-threaded group.
+    Thread,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub kind: RowKind,
+    /// Tree guides drawn before the name (`├─`, `│ `…), already laid out.
+    pub prefix: String,
+    pub key: TaskKey,
+    pub tid: u32,
+    pub tgid: u32,
+    /// comm, escaped.
+    pub name: String,
+    /// Process rows: argv escaped, or `[comm]` for kernel threads. Empty for threads.
+    pub command: String,
+    pub user: String,
+    pub state: u8,
+    pub cpu_percent: Option<f64>,
+    pub processor: Option<u32>,
+    pub nice: i64,
+    pub priority: i64,
+    pub switches_per_sec: Option<f64>,
+    pub threads: u32,
+    pub kernel: bool,
+    /// Has threads or child processes that folding would hide.
+    pub foldable: bool,
+    pub folded: bool,
+    /// stat was unreadable: only the ids are real.
+    pub unreadable: bool,
+}
+
+enum Match {
+    Whole,
+    Threads(HashSet<u32>),
+}
+
+struct Ctx<'a> {
+    snap: &'a Snapshot,
+    rates: &'a HashMap<TaskKey, TaskRate>,
+    opts: &'a ViewOptions,
+    /// Per process index: its row values (sums over its tasks).
+    proc_rows: Vec<Row>,
+    matches: Vec<Option<Match>>,
+    children: Vec<Vec<usize>>,
+    rows: Vec<Row>,
+}
+
+pub fn build_rows(
+    snap: &Snapshot,
+    rates: &HashMap<TaskKey, TaskRate>,
+    opts: &ViewOptions,
+) -> Vec<Row> {
+    let n = snap.processes.len();
+    let mut ctx = Ctx {
+        snap,
+        rates,
+        opts,
+        proc_rows: snap
+            .processes
+            .iter()
+            .map(|p| process_row(p, rates))
+            .collect(),
+        matches: snap
+            .processes
+            .iter()
+            .map(|p| match_process(p, opts))
+            .collect(),
+        children: vec![Vec::new(); n],
+        rows: Vec::new(),
+    };
+    let flat = !opts.tree || opts.filter.is_active() || !opts.pids.is_empty();
+    let mut roots = Vec::new();
+    if flat {
+        roots.extend((0..n).filter(|&i| ctx.matches[i].is_some()));
+    } else {
+        let index: HashMap<u32, usize> = snap
+            .processes
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.tgid, i))
+            .collect();
+        for i in 0..n {
+            if ctx.matches[i].is_none() {
+                continue;
+            }
+            let p = &snap.processes[i];
+            match index.get(&p.ppid) {
+                Some(&parent) if parent != i && ctx.matches[parent].is_some() => {
+                    ctx.children[parent].push(i)
+                }
+                _ => roots.push(i),
+            }
+        }
+    }
+    sort_processes(&ctx, &mut roots);
+    let mut children = std::mem::take(&mut ctx.children);
+    for c in children.iter_mut() {
+        sort_processes(&ctx, c);
+    }
+    ctx.children = children;
+    let mut visited = vec![false; n];
+    let mut guides = Vec::new();
+    let count = roots.len();
+    for (k, &r) in roots.iter().enumerate() {
+        emit_process(&mut ctx, r, &mut guides, k + 1 == count, true, &mut visited);
+    }
+    ctx.rows
+}
+
+fn match_process(p: &ProcessInfo, opts: &ViewOptions) -> Option<Match> {
+    if opts.hide_kernel && p.is_kernel() {
+        return None;
+    }
+    if !opts.pids.is_empty() && !opts.pids.contains(&p.tgid) {
+        return None;
+    }
+    match &opts.filter {
+        Filter::None => Some(Match::Whole),
+        Filter::Id(id) => {
+            if p.tgid == *id {
+                Some(Match::Whole)
+            } else if p.tasks.iter().any(|t| t.tid == *id) {
+                Some(Match::Threads(HashSet::from([*id])))
+            } else {
+                None
+            }
+        }
+        Filter::Pattern(pat) => {
+            let leader_name = p.tasks.first().map(|t| escape(&t.comm)).unwrap_or_default();
+            let cmd = p.cmdline.as_deref().map(escape_cmdline).unwrap_or_default();
+            if pat.matches(&leader_name) || pat.matches(&cmd) {
+                return Some(Match::Whole);
+            }
+            let tids: HashSet<u32> = p
+                .tasks
+                .iter()
+                .filter(|t| pat.matches(&escape(&t.comm)))
+                .map(|t| t.tid)
+                .collect();
+            (!tids.is_empty()).then_some(Match::Threads(tids))
+        }
+    }
+}
+
+fn process_row(p: &ProcessInfo, rates: &HashMap<TaskKey, TaskRate>) -> Row {
+    let lead = p.tasks.first();
+    let sum = |f: fn(&TaskRate) -> Option<f64>| -> Option<f64> {
+        let vals: Vec<f64> = p
+            .tasks
+            .iter()
+            .filter_map(|t| rates.get(&t.key()).and_then(f))
+            .collect();
+        (!vals.is_empty()).then(|| vals.iter().sum())
+    };
+    let name = lead.map(|t| escape(&t.comm)).unwrap_or_default();
+    let kernel = p.is_kernel();
+    let command = match &p.cmdline {
+        _ if kernel => format!("[{name}]"),
+        Ok(c) if c.is_empty() && lead.is_some_and(|t| t.state == b'Z') => {
+            format!("[{name}] <defunct>")
+        }
+        Ok(c) if c.is_empty() => format!("[{name}]"),
+        Ok(c) => escape_cmdline(c),
+        Err(_) => format!("[{name}] (command line unreadable)"),
+    };
+    Row {
+        kind: RowKind::Process,
+        prefix: String::new(),
+        key: p.key(),
+        tid: p.tgid,
+        tgid: p.tgid,
+        name,
+        command,
+        user: p.user.clone().unwrap_or_else(|| "?".into()),
+        state: lead.map_or(b'?', |t| t.state),
+        cpu_percent: sum(|r| r.cpu_percent),
+        processor: lead.and_then(|t| t.processor),
+        nice: lead.map_or(0, |t| t.nice),
+        priority: lead.map_or(0, |t| t.priority),
+        switches_per_sec: sum(|r| r.switches_per_sec),
+        threads: p.tasks.len() as u32,
+        kernel,
+        foldable: false,
+        folded: false,
+        unreadable: lead.is_none_or(|t| t.stat_error.is_some()),
+    }
+}
+
+fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &HashMap<TaskKey, TaskRate>) -> Row {
+    let rate = rates.get(&t.key()).copied().unwrap_or_default();
+    Row {
+        kind: RowKind::Thread,
+        prefix: String::new(),
+        key: t.key(),
+        tid: t.tid,
+        tgid: t.tgid,
+        name: escape(&t.comm),
+        command: String::new(),
+        user: p.user.clone().unwrap_or_else(|| "?".into()),
+        state: t.state,
+        cpu_percent: rate.cpu_percent,
+        processor: t.processor,
+        nice: t.nice,
+        priority: t.priority,
+        switches_per_sec: rate.switches_per_sec,
+        threads: 1,
+        kernel: t.is_kernel_thread(),
+        foldable: false,
+        folded: false,
+        unreadable: t.stat_error.is_some(),
+    }
+}
+
+/// The order tasks are most interesting in: running first, finished last.
+fn state_rank(s: u8) -> u8 {
+    match s {
+        b'R' => 0,
+        b'D' => 1,
+        b'S' => 2,
+        b'T' | b't' => 3,
+        b'I' => 4,
+        b'Z' | b'X' => 5,
+        _ => 6,
+    }
+}
+
+fn compare(a: &Row, b: &Row, key: SortKey, reverse: bool) -> Ordering {
+    let by_value = match key {
+        SortKey::Cpu => cmp_opt(a.cpu_percent, b.cpu_percent),
+        SortKey::Switches => cmp_opt(a.switches_per_sec, b.switches_per_sec),
+        SortKey::Tid => a.tid.cmp(&b.tid),
+        SortKey::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+        SortKey::State => state_rank(a.state).cmp(&state_rank(b.state)),
+        SortKey::LastCpu => a.processor.cmp(&b.processor),
+    };
+    let by_value = if key.descending() != reverse {
+        by_value.reverse()
+    } else {
+        by_value
+    };
+    // Ties: the group leader first, then by TID, whatever the direction, so equal rows
+    // never swap places between refreshes.
+    by_value
+        .then_with(|| (a.tid != a.tgid).cmp(&(b.tid != b.tgid)))
+        .then_with(|| a.tid.cmp(&b.tid))
+}
+
+/// Unknown sorts below every known value.
+fn cmp_opt(a: Option<f64>, b: Option<f64>) -> Ordering {
+    match (a, b) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => Ordering::Greater,
+        (None, Some(_)) => Ordering::Less,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+fn sort_processes(ctx: &Ctx, list: &mut [usize]) {
+    list.sort_by(|&a, &b| {
+        compare(
+            &ctx.proc_rows[a],
+            &ctx.proc_rows[b],
+            ctx.opts.sort,
+            ctx.opts.reverse,
+        )
+    });
+}
+
+/// `guides[k]`: whether the ancestor at depth k+1 has siblings still to come.
+fn guide_prefix(guides: &[bool], last: bool) -> String {
+    let mut s = String::new();
+    for &more in guides {
+        s.push_str(if more { "│ " } else { "  " });
+    }
+    s.push_str(if last { "└─" } else { "├─" });
+    s
+}
+
+fn emit_process(
+    ctx: &mut Ctx,
+    i: usize,
+    guides: &mut Vec<bool>,
+    last: bool,
+    root: bool,
+    visited: &mut [bool],
+) {
+    // A PPID loop cannot happen in a consistent /proc, but a scan is not atomic.
+    if visited[i] {
+        return;
+    }
+    visited[i] = true;
+    let p = &ctx.snap.processes[i];
+    let mut row = ctx.proc_rows[i].clone();
+    // Roots get no guide; everything below them does.
+    if !root {
+        row.prefix = guide_prefix(guides, last);
+    }
+    let mut threads: Vec<Row> = Vec::new();
+    if !ctx.opts.processes_only && p.tasks.len() > 1 {
+        let only = match &ctx.matches[i] {
+            Some(Match::Threads(set)) => Some(set),
+            _ => None,
+        };
+        threads = p
+            .tasks
+            .iter()
+            .filter(|t| only.is_none_or(|s| s.contains(&t.tid)))
+            .map(|t| thread_row(p, t, ctx.rates))
+            .collect();
+        threads.sort_by(|a, b| compare(a, b, ctx.opts.sort, ctx.opts.reverse));
+    }
+    let kids = ctx.children[i].clone();
+    row.foldable = !threads.is_empty() || !kids.is_empty();
+    row.folded = row.foldable && ctx.opts.folded.contains(&row.key);
+    let folded = row.folded;
+    ctx.rows.push(row);
+    if folded {
+        return;
+    }
+    if !root {
+        guides.push(!last);
+    }
+    let total = threads.len() + kids.len();
+    for (k, mut t) in threads.into_iter().enumerate() {
+        t.prefix = guide_prefix(guides, k + 1 == total);
+        ctx.rows.push(t);
+    }
+    let offset = total - kids.len();
+    for (k, c) in kids.iter().enumerate() {
+        emit_process(ctx, *c, guides, offset + k + 1 == total, false, visited);
+    }
+    if !root {
+        guides.pop();
+    }
+}
