@@ -43,8 +43,10 @@ pub fn parse_proc_stat(buf: &[u8]) -> (CpuTimes, Vec<CpuSample>) {
         let Some(rest) = line.strip_prefix(b"cpu") else {
             continue;
         };
+        let aggregate = rest.first() == Some(&b' ');
         let mut fields = rest.split(|&b| b == b' ').filter(|f| !f.is_empty());
-        let Some(label) = fields.next() else { continue };
+        // The aggregate line is "cpu  …": it has no number of its own.
+        let label = if aggregate { None } else { fields.next() };
         let mut v = [0u64; 8];
         for slot in v.iter_mut() {
             *slot = fields.next().and_then(parse_uint).unwrap_or(0);
@@ -59,10 +61,9 @@ pub fn parse_proc_stat(buf: &[u8]) -> (CpuTimes, Vec<CpuSample>) {
             softirq: v[6],
             steal: v[7],
         };
-        // The aggregate line is "cpu  …": its first field is already a number.
-        if rest.first() == Some(&b' ') {
+        if aggregate {
             total = times;
-        } else if let Some(id) = parse_uint(label) {
+        } else if let Some(id) = label.and_then(parse_uint) {
             cpus.push(CpuSample {
                 id: id as u32,
                 times,
