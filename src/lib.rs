@@ -3,6 +3,13 @@
 //! Data flows one way: `collect` reads /proc into snapshots, `model` turns two snapshots
 //! into rows, `ui` draws them, `app` owns state, keys and the loop.
 
+pub mod action;
+pub mod app;
+pub mod cli;
 pub mod collect;
+pub mod json;
+pub mod keymap;
 pub mod model;
+pub mod terminal;
 pub mod text;
+pub mod ui;

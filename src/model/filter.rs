@@ -24,10 +24,10 @@ impl Filter {
         if t.is_empty() {
             return Filter::None;
         }
-        if t.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(id) = t.parse() {
-                return Filter::Id(id);
-            }
+        if t.bytes().all(|b| b.is_ascii_digit())
+            && let Ok(id) = t.parse()
+        {
+            return Filter::Id(id);
         }
         let ignore_case = !t.chars().any(char::is_uppercase);
         let chars = if ignore_case {

@@ -114,6 +114,8 @@ pub struct Row {
     pub kind: RowKind,
     /// Tree guides drawn before the name (`├─`, `│ `…), already laid out.
     pub prefix: String,
+    /// Nesting level: 0 for roots.
+    pub depth: u16,
     pub key: TaskKey,
     pub tid: u32,
     pub tgid: u32,
@@ -274,6 +276,7 @@ fn process_row(p: &ProcessInfo, rates: &HashMap<TaskKey, TaskRate>) -> Row {
     Row {
         kind: RowKind::Process,
         prefix: String::new(),
+        depth: 0,
         key: p.key(),
         tid: p.tgid,
         tgid: p.tgid,
@@ -299,6 +302,7 @@ fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &HashMap<TaskKey, TaskRate>)
     Row {
         kind: RowKind::Thread,
         prefix: String::new(),
+        depth: 0,
         key: t.key(),
         tid: t.tid,
         tgid: t.tgid,
@@ -402,6 +406,7 @@ fn emit_process(
     // Roots get no guide; everything below them does.
     if !root {
         row.prefix = guide_prefix(guides, last);
+        row.depth = guides.len() as u16 + 1;
     }
     let mut threads: Vec<Row> = Vec::new();
     if !ctx.opts.processes_only && p.tasks.len() > 1 {
@@ -421,6 +426,7 @@ fn emit_process(
     row.foldable = !threads.is_empty() || !kids.is_empty();
     row.folded = row.foldable && ctx.opts.folded.contains(&row.key);
     let folded = row.folded;
+    let depth = row.depth;
     ctx.rows.push(row);
     if folded {
         return;
@@ -431,6 +437,7 @@ fn emit_process(
     let total = threads.len() + kids.len();
     for (k, mut t) in threads.into_iter().enumerate() {
         t.prefix = guide_prefix(guides, k + 1 == total);
+        t.depth = depth + 1;
         ctx.rows.push(t);
     }
     let offset = total - kids.len();

@@ -1,0 +1,6 @@
+//! Application state, key handling and the event loop.
+
+pub mod run;
+pub mod state;
+
+pub use state::{App, Effects, Selection};

@@ -1,0 +1,387 @@
+//! Everything the UI shows that is not data: selection, scroll, mode, view options.
+//! `update` is the only place this state changes in response to the user.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+
+use crate::action::Action;
+use crate::collect::{DetailPlan, Snapshot, TaskKey};
+use crate::keymap::{self, Key, Mode};
+use crate::model::{Filter, Model, Row, RowKind, SortKey, ViewOptions};
+
+/// Refresh intervals the `[` and `]` keys step through.
+pub const INTERVAL_STEPS: [Duration; 9] = [
+    Duration::from_millis(100),
+    Duration::from_millis(200),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+    Duration::from_secs(2),
+    Duration::from_secs(3),
+    Duration::from_secs(5),
+    Duration::from_secs(10),
+    Duration::from_secs(30),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Selection {
+    pub key: TaskKey,
+    pub kind: RowKind,
+    pub tgid: u32,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Effects {
+    /// The collector must change its tick.
+    pub interval: Option<Duration>,
+}
+
+pub struct App {
+    pub model: Option<Model>,
+    pub opts: ViewOptions,
+    pub rows: Vec<Row>,
+    pub cursor: usize,
+    pub offset: usize,
+    pub selected: Option<Selection>,
+    pub follow: Option<Selection>,
+    pub mode: Mode,
+    pub filter_text: String,
+    pub refresh_interval: Duration,
+    /// A one-line message for the footer (errors, "followed task exited", …).
+    pub status: Option<String>,
+    pub quit: bool,
+    /// Table rows that fit on screen, set by the last draw.
+    pub page_height: usize,
+}
+
+impl App {
+    pub fn new(opts: ViewOptions, refresh_interval: Duration) -> Self {
+        App {
+            model: None,
+            opts,
+            rows: Vec::new(),
+            cursor: 0,
+            offset: 0,
+            selected: None,
+            follow: None,
+            mode: Mode::Normal,
+            filter_text: String::new(),
+            refresh_interval,
+            status: None,
+            quit: false,
+            page_height: 20,
+        }
+    }
+
+    pub fn with_filter_text(mut self, text: &str) -> Self {
+        self.filter_text = text.to_string();
+        self.opts.filter = Filter::parse(text);
+        self
+    }
+
+    pub fn on_snapshot(&mut self, snap: Arc<Snapshot>) {
+        self.model = Some(match &self.model {
+            Some(m) => m.advance(snap),
+            None => Model::new(None, snap),
+        });
+        self.rebuild();
+    }
+
+    /// Recomputes the rows and puts the selection back on the same task.
+    pub fn rebuild(&mut self) {
+        let screen_line = self.cursor.saturating_sub(self.offset);
+        let Some(model) = &self.model else { return };
+        self.rows = model.rows(&self.opts);
+        if let Some(f) = self.follow
+            && !self.rows.iter().any(|r| r.key == f.key && r.kind == f.kind)
+        {
+            self.follow_lost(f);
+        }
+        let wanted = self.follow.or(self.selected);
+        let found = wanted.and_then(|s| self.find(s));
+        match (wanted, found) {
+            (_, Some(i)) => self.cursor = i,
+            // The thread is folded away: its process row stands for it.
+            (Some(s), None) => {
+                if let Some(i) = self
+                    .rows
+                    .iter()
+                    .position(|r| r.kind == RowKind::Process && r.tgid == s.tgid)
+                {
+                    self.cursor = i;
+                }
+            }
+            (None, None) => self.cursor = 0,
+        }
+        self.cursor = self.cursor.min(self.rows.len().saturating_sub(1));
+        if self.follow.is_some() {
+            // Following keeps the task on the same screen line while the list moves.
+            self.offset = self.cursor.saturating_sub(screen_line);
+        }
+        self.remember_selection();
+        self.clamp_offset();
+    }
+
+    fn follow_lost(&mut self, f: Selection) {
+        let Some(model) = &self.model else { return };
+        let exists = model.current.tasks().any(|t| t.key() == f.key);
+        if !exists {
+            self.status = Some(format!("followed task {} has exited", f.key.tid));
+            self.follow = None;
+            return;
+        }
+        // Hidden by folding: unfold its process and, in the tree, every ancestor.
+        let procs = &model.current.processes;
+        let mut tgid = f.tgid;
+        let mut unfolded = false;
+        for _ in 0..procs.len() {
+            let Some(p) = procs.iter().find(|p| p.tgid == tgid) else {
+                break;
+            };
+            unfolded |= self.opts.folded.remove(&p.key());
+            if p.ppid == 0 || p.ppid == tgid {
+                break;
+            }
+            tgid = p.ppid;
+        }
+        if unfolded {
+            self.rows = model.rows(&self.opts);
+        }
+        if !self.rows.iter().any(|r| r.key == f.key && r.kind == f.kind) {
+            self.status = Some(format!(
+                "followed task {} is hidden by the current view",
+                f.key.tid
+            ));
+            self.follow = None;
+        }
+    }
+
+    fn find(&self, s: Selection) -> Option<usize> {
+        self.rows
+            .iter()
+            .position(|r| r.key == s.key && r.kind == s.kind)
+    }
+
+    fn remember_selection(&mut self) {
+        self.selected = self.rows.get(self.cursor).map(|r| Selection {
+            key: r.key,
+            kind: r.kind,
+            tgid: r.tgid,
+        });
+    }
+
+    fn clamp_offset(&mut self) {
+        let page = self.page_height.max(1);
+        let max_offset = self.rows.len().saturating_sub(page);
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + page {
+            self.offset = self.cursor + 1 - page;
+        }
+        self.offset = self.offset.min(max_offset);
+    }
+
+    fn move_to(&mut self, index: usize) {
+        self.cursor = index.min(self.rows.len().saturating_sub(1));
+        if self.follow.is_some() {
+            self.follow = None;
+            self.status = Some("stopped following".into());
+        }
+        self.remember_selection();
+        self.clamp_offset();
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.rows.get(self.cursor)
+    }
+
+    /// Which tasks the collector should read `status` for: the rows on screen (all tasks
+    /// of a process row, since its switches/s is their sum) and the selection, or every
+    /// task when the sort needs it.
+    pub fn detail_plan(&self) -> DetailPlan {
+        if self.opts.sort.needs_detail() {
+            return DetailPlan::all();
+        }
+        let mut tids = HashSet::new();
+        let Some(model) = &self.model else {
+            return DetailPlan::default();
+        };
+        let end = (self.offset + self.page_height + 1).min(self.rows.len());
+        for r in self.rows.get(self.offset..end).unwrap_or_default() {
+            tids.insert(r.tid);
+            if r.kind == RowKind::Process
+                && let Some(p) = model.current.processes.iter().find(|p| p.tgid == r.tgid)
+            {
+                tids.extend(p.tasks.iter().map(|t| t.tid));
+            }
+        }
+        DetailPlan { all: false, tids }
+    }
+
+    pub fn handle_key(&mut self, e: &KeyEvent) -> Effects {
+        if e.kind == KeyEventKind::Release {
+            return Effects::default();
+        }
+        let key = Key::from_event(e);
+        if let Some(action) = keymap::lookup(self.mode, key) {
+            return self.update(action);
+        }
+        if self.mode == Mode::Filter
+            && let (KeyCode::Char(ch), false) = (e.code, key.ctrl)
+        {
+            self.filter_text.push(ch);
+            self.apply_filter();
+        }
+        Effects::default()
+    }
+
+    fn apply_filter(&mut self) {
+        self.opts.filter = Filter::parse(&self.filter_text);
+        self.offset = 0;
+        self.rebuild();
+    }
+
+    fn toggle_fold_at_cursor(&mut self, want: Option<bool>) {
+        let Some(row) = self.rows.get(self.cursor).cloned() else {
+            return;
+        };
+        if row.kind == RowKind::Thread {
+            // On a thread, folding means its process: go there (and fold it for Enter).
+            let process = self
+                .rows
+                .iter()
+                .position(|r| r.kind == RowKind::Process && r.tgid == row.tgid);
+            if want != Some(false)
+                && let Some(i) = process
+            {
+                self.move_to(i);
+                if want.is_none() {
+                    self.toggle_fold_at_cursor(Some(true));
+                }
+            }
+            return;
+        }
+        if !row.foldable {
+            return;
+        }
+        let fold = want.unwrap_or(!row.folded);
+        if fold {
+            self.opts.folded.insert(row.key);
+        } else {
+            self.opts.folded.remove(&row.key);
+        }
+        self.rebuild();
+    }
+
+    pub fn update(&mut self, action: Action) -> Effects {
+        let mut fx = Effects::default();
+        let page = self.page_height.max(1);
+        match action {
+            Action::Up => self.move_to(self.cursor.saturating_sub(1)),
+            Action::Down => self.move_to(self.cursor + 1),
+            Action::PageUp => self.move_to(self.cursor.saturating_sub(page)),
+            Action::PageDown => self.move_to(self.cursor + page),
+            Action::Home => self.move_to(0),
+            Action::End => self.move_to(usize::MAX),
+            Action::ToggleFold => self.toggle_fold_at_cursor(None),
+            Action::Expand => self.toggle_fold_at_cursor(Some(false)),
+            Action::Collapse => self.toggle_fold_at_cursor(Some(true)),
+            Action::FoldAll => {
+                if let Some(m) = &self.model {
+                    self.opts.folded = m.current.processes.iter().map(|p| p.key()).collect();
+                }
+                self.rebuild();
+            }
+            Action::UnfoldAll => {
+                self.opts.folded.clear();
+                self.rebuild();
+            }
+            Action::StartFilter => self.mode = Mode::Filter,
+            Action::ClearFilter | Action::FilterCancel => {
+                self.filter_text.clear();
+                self.mode = Mode::Normal;
+                self.apply_filter();
+            }
+            Action::FilterAccept => self.mode = Mode::Normal,
+            Action::FilterBackspace => {
+                self.filter_text.pop();
+                self.apply_filter();
+            }
+            Action::FilterClearLine => {
+                self.filter_text.clear();
+                self.apply_filter();
+            }
+            Action::SortNext => self.set_sort(self.opts.sort.next()),
+            Action::SortPrev => self.set_sort(self.opts.sort.prev()),
+            Action::SortByCpu => self.set_sort(SortKey::Cpu),
+            Action::ReverseSort => {
+                self.opts.reverse = !self.opts.reverse;
+                self.rebuild();
+            }
+            Action::Follow => {
+                if self.follow.take().is_some() {
+                    self.status = Some("stopped following".into());
+                } else if let Some(s) = self.selected {
+                    self.follow = Some(s);
+                    self.status = Some(format!("following task {}", s.key.tid));
+                }
+            }
+            Action::HideKernel => {
+                self.opts.hide_kernel = !self.opts.hide_kernel;
+                self.rebuild();
+            }
+            Action::ProcessesOnly => {
+                self.opts.processes_only = !self.opts.processes_only;
+                self.rebuild();
+            }
+            Action::ToggleTree => {
+                self.opts.tree = !self.opts.tree;
+                self.rebuild();
+            }
+            Action::Faster | Action::Slower => {
+                let i = INTERVAL_STEPS
+                    .iter()
+                    .position(|d| *d >= self.refresh_interval)
+                    .unwrap_or(INTERVAL_STEPS.len() - 1);
+                let j = if action == Action::Faster {
+                    i.saturating_sub(1)
+                } else if INTERVAL_STEPS[i] > self.refresh_interval {
+                    i
+                } else {
+                    (i + 1).min(INTERVAL_STEPS.len() - 1)
+                };
+                self.refresh_interval = INTERVAL_STEPS[j];
+                self.status = Some(format!(
+                    "refresh every {}",
+                    crate::ui::format::duration(self.refresh_interval)
+                ));
+                fx.interval = Some(self.refresh_interval);
+            }
+            Action::Help => self.mode = Mode::Help,
+            Action::CloseHelp => self.mode = Mode::Normal,
+            Action::Quit => self.quit = true,
+        }
+        fx
+    }
+
+    fn set_sort(&mut self, key: SortKey) {
+        if self.opts.sort == key && key == SortKey::Cpu {
+            // "sort by CPU" again puts the busiest first again.
+            self.opts.reverse = false;
+        }
+        self.opts.sort = key;
+        self.rebuild();
+    }
+}
+
+impl App {
+    /// Called before each draw with how many table rows fit now.
+    pub fn set_page_height(&mut self, h: usize) {
+        if h != self.page_height {
+            self.page_height = h.max(1);
+            self.clamp_offset();
+        }
+    }
+}

@@ -1,0 +1,233 @@
+//! `--json`: one snapshot with rates over one interval, for scripts and tests.
+//! The field names are a stable interface, documented in README.md ("JSON output").
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::collect::{Snapshot, TaskInfo, Unreadable};
+use crate::model::{Model, Row, RowKind, ViewOptions};
+use crate::text::{escape, escape_cmdline};
+
+/// Bumped when a field changes meaning or disappears (adding fields does not bump it).
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+pub struct Output {
+    pub schema_version: u32,
+    pub interval_secs: Option<f64>,
+    pub system: System,
+    pub processes: Vec<Process>,
+    pub tasks: Vec<Task>,
+    /// The rows as the TUI would list them (tree order, after filter and sort).
+    pub tree: Vec<TreeRow>,
+}
+
+#[derive(Serialize)]
+pub struct System {
+    pub cpus: Vec<Cpu>,
+    pub load: Option<[f64; 3]>,
+    pub memory_total_bytes: Option<u64>,
+    pub memory_available_bytes: Option<u64>,
+    pub uptime_secs: Option<f64>,
+    pub processes: usize,
+    pub tasks: usize,
+    pub kernel_threads: usize,
+    pub user_threads: usize,
+    pub states: HashMap<&'static str, usize>,
+    pub hidepid: bool,
+}
+
+#[derive(Serialize)]
+pub struct Cpu {
+    pub id: u32,
+    pub usage_percent: Option<f64>,
+}
+
+#[derive(Serialize)]
+pub struct Process {
+    pub tgid: u32,
+    pub ppid: u32,
+    pub user: Option<String>,
+    pub uid: Option<u32>,
+    pub name: String,
+    pub command: Option<String>,
+    pub threads: usize,
+    pub rss_bytes: u64,
+    pub kernel_thread: bool,
+    pub cpu_percent: Option<f64>,
+}
+
+#[derive(Serialize)]
+pub struct Task {
+    pub tid: u32,
+    pub tgid: u32,
+    pub name: String,
+    pub state: String,
+    pub processor: Option<u32>,
+    pub cpu_percent: Option<f64>,
+    pub kernel_thread: bool,
+    pub nice: i64,
+    pub priority: i64,
+    pub policy: u32,
+    pub rt_priority: u32,
+    pub utime_ticks: u64,
+    pub stime_ticks: u64,
+    pub start_ticks: u64,
+    pub run_ns: Option<u64>,
+    pub wait_ns: Option<u64>,
+    pub timeslices: Option<u64>,
+    pub voluntary_switches: Option<u64>,
+    pub involuntary_switches: Option<u64>,
+    pub switches_per_sec: Option<f64>,
+    pub cpus_allowed: Option<String>,
+    /// Set when the task's stat could not be read; most fields are then meaningless.
+    pub unreadable: Option<Unreadable>,
+}
+
+#[derive(Serialize)]
+pub struct TreeRow {
+    pub kind: &'static str,
+    pub tid: u32,
+    pub tgid: u32,
+    pub depth: u16,
+}
+
+fn task(t: &TaskInfo, m: &Model) -> Task {
+    let rate = m.rates.get(&t.key()).copied().unwrap_or_default();
+    let sched = t.schedstat.ok();
+    let detail = t.detail.as_ref().and_then(|d| d.as_ref().ok());
+    Task {
+        tid: t.tid,
+        tgid: t.tgid,
+        name: escape(&t.comm),
+        state: (t.state as char).to_string(),
+        processor: t.processor,
+        cpu_percent: rate.cpu_percent,
+        kernel_thread: t.is_kernel_thread(),
+        nice: t.nice,
+        priority: t.priority,
+        policy: t.policy,
+        rt_priority: t.rt_priority,
+        utime_ticks: t.utime_ticks,
+        stime_ticks: t.stime_ticks,
+        start_ticks: t.start_ticks,
+        run_ns: sched.map(|s| s.run_ns),
+        wait_ns: sched.map(|s| s.wait_ns),
+        timeslices: sched.map(|s| s.timeslices),
+        voluntary_switches: detail.map(|d| d.voluntary_switches),
+        involuntary_switches: detail.map(|d| d.involuntary_switches),
+        switches_per_sec: rate.switches_per_sec,
+        cpus_allowed: detail.map(|d| d.cpus_allowed.clone()),
+        unreadable: t.stat_error,
+    }
+}
+
+fn state_name(s: u8) -> &'static str {
+    match s {
+        b'R' => "R",
+        b'S' => "S",
+        b'D' => "D",
+        b'I' => "I",
+        b'T' => "T",
+        b't' => "t",
+        b'Z' => "Z",
+        b'X' => "X",
+        b'P' => "P",
+        _ => "?",
+    }
+}
+
+pub fn build(m: &Model, opts: &ViewOptions) -> Output {
+    let rows: Vec<Row> = m.rows(opts);
+    let snap: &Snapshot = &m.current;
+    // Which tasks the view shows: a process matched only through some of its threads
+    // contributes only those threads.
+    let mut shown: HashMap<u32, Option<HashSet<u32>>> = HashMap::new();
+    for r in &rows {
+        match r.kind {
+            RowKind::Process => {
+                shown.entry(r.tgid).or_insert(None);
+            }
+            RowKind::Thread => {
+                shown
+                    .entry(r.tgid)
+                    .or_insert(None)
+                    .get_or_insert_with(HashSet::new)
+                    .insert(r.tid);
+            }
+        }
+    }
+    let mut processes = Vec::new();
+    let mut tasks = Vec::new();
+    for p in &snap.processes {
+        let Some(only) = shown.get(&p.tgid) else {
+            continue;
+        };
+        let cpu: Vec<f64> = p
+            .tasks
+            .iter()
+            .filter_map(|t| m.rates.get(&t.key()).and_then(|r| r.cpu_percent))
+            .collect();
+        processes.push(Process {
+            tgid: p.tgid,
+            ppid: p.ppid,
+            user: p.user.clone(),
+            uid: p.uid,
+            name: p.tasks.first().map(|t| escape(&t.comm)).unwrap_or_default(),
+            command: p.cmdline.as_ref().ok().map(|c| escape_cmdline(c)),
+            threads: p.tasks.len(),
+            rss_bytes: p.rss_bytes,
+            kernel_thread: p.is_kernel(),
+            cpu_percent: (!cpu.is_empty()).then(|| cpu.iter().sum()),
+        });
+        for t in &p.tasks {
+            if only.as_ref().is_none_or(|s| s.contains(&t.tid)) {
+                tasks.push(task(t, m));
+            }
+        }
+    }
+    let mut states: HashMap<&'static str, usize> = HashMap::new();
+    for t in snap.tasks() {
+        *states.entry(state_name(t.state)).or_default() += 1;
+    }
+    let s = &m.summary;
+    Output {
+        schema_version: SCHEMA_VERSION,
+        interval_secs: m.interval_secs(),
+        system: System {
+            cpus: m
+                .cpus
+                .iter()
+                .map(|(id, usage)| Cpu {
+                    id: *id,
+                    usage_percent: *usage,
+                })
+                .collect(),
+            load: snap.system.load,
+            memory_total_bytes: snap.system.mem.map(|x| x.total_bytes),
+            memory_available_bytes: snap.system.mem.map(|x| x.available_bytes),
+            uptime_secs: snap.system.uptime_secs,
+            processes: s.processes,
+            tasks: s.tasks,
+            kernel_threads: s.kernel_threads,
+            user_threads: s.user_threads,
+            states,
+            hidepid: snap.notes.hidepid,
+        },
+        processes,
+        tasks,
+        tree: rows
+            .iter()
+            .map(|r| TreeRow {
+                kind: match r.kind {
+                    RowKind::Process => "process",
+                    RowKind::Thread => "thread",
+                },
+                tid: r.tid,
+                tgid: r.tgid,
+                depth: r.depth,
+            })
+            .collect(),
+    }
+}

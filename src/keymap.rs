@@ -1,0 +1,202 @@
+//! The one table of key bindings. The help screen and the footer are generated from it,
+//! so what they say is always what the keys do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::action::Action;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// The process/thread list.
+    Normal,
+    /// Typing a filter: printable keys go into the filter text.
+    Filter,
+    /// The help screen is open.
+    Help,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+}
+
+const fn k(code: KeyCode) -> Key {
+    Key { code, ctrl: false }
+}
+const fn c(ch: char) -> Key {
+    Key {
+        code: KeyCode::Char(ch),
+        ctrl: false,
+    }
+}
+const fn ctrl(ch: char) -> Key {
+    Key {
+        code: KeyCode::Char(ch),
+        ctrl: true,
+    }
+}
+
+impl Key {
+    pub fn from_event(e: &KeyEvent) -> Key {
+        Key {
+            code: e.code,
+            ctrl: e.modifiers.contains(KeyModifiers::CONTROL),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCode::Up => "↑".to_string(),
+            KeyCode::Down => "↓".to_string(),
+            KeyCode::Left => "←".to_string(),
+            KeyCode::Right => "→".to_string(),
+            KeyCode::PageUp => "PgUp".to_string(),
+            KeyCode::PageDown => "PgDn".to_string(),
+            KeyCode::Home => "Home".to_string(),
+            KeyCode::End => "End".to_string(),
+            KeyCode::Enter => "Enter".to_string(),
+            KeyCode::Esc => "Esc".to_string(),
+            KeyCode::Backspace => "Bksp".to_string(),
+            KeyCode::Tab => "Tab".to_string(),
+            KeyCode::F(n) => format!("F{n}"),
+            KeyCode::Char(' ') => "Space".to_string(),
+            KeyCode::Char(ch) => ch.to_string(),
+            other => format!("{other:?}"),
+        };
+        if self.ctrl {
+            format!("Ctrl-{base}")
+        } else {
+            base
+        }
+    }
+}
+
+pub struct Binding {
+    pub mode: Mode,
+    pub keys: &'static [Key],
+    pub action: Action,
+    /// Shown in the footer of its mode (the rest only in the help screen).
+    pub hint: bool,
+}
+
+const fn b(mode: Mode, keys: &'static [Key], action: Action, hint: bool) -> Binding {
+    Binding {
+        mode,
+        keys,
+        action,
+        hint,
+    }
+}
+
+use KeyCode as K;
+use Mode::{Filter as F, Help as H, Normal as N};
+
+pub static BINDINGS: &[Binding] = &[
+    b(N, &[k(K::Up), c('k')], Action::Up, false),
+    b(N, &[k(K::Down), c('j')], Action::Down, false),
+    b(N, &[k(K::PageUp), ctrl('b')], Action::PageUp, false),
+    b(N, &[k(K::PageDown), ctrl('f')], Action::PageDown, false),
+    b(N, &[k(K::Home), c('g')], Action::Home, false),
+    b(N, &[k(K::End), c('G')], Action::End, false),
+    b(N, &[k(K::Enter), c(' ')], Action::ToggleFold, true),
+    b(N, &[k(K::Right), c('l')], Action::Expand, false),
+    b(N, &[k(K::Left), c('h')], Action::Collapse, false),
+    b(N, &[c('-')], Action::FoldAll, false),
+    b(N, &[c('+'), c('=')], Action::UnfoldAll, false),
+    b(N, &[c('/')], Action::StartFilter, true),
+    b(N, &[k(K::Esc)], Action::ClearFilter, false),
+    b(N, &[c('>'), c('.')], Action::SortNext, true),
+    b(N, &[c('<'), c(',')], Action::SortPrev, false),
+    b(N, &[c('P')], Action::SortByCpu, true),
+    b(N, &[c('r'), c('I')], Action::ReverseSort, false),
+    b(N, &[c('f')], Action::Follow, true),
+    b(N, &[c('K')], Action::HideKernel, true),
+    b(N, &[c('H')], Action::ProcessesOnly, true),
+    b(N, &[c('t')], Action::ToggleTree, true),
+    b(N, &[c('[')], Action::Faster, false),
+    b(N, &[c(']')], Action::Slower, false),
+    b(N, &[c('?'), k(K::F(1))], Action::Help, true),
+    b(N, &[c('q'), k(K::F(10)), ctrl('c')], Action::Quit, true),
+    b(F, &[k(K::Enter)], Action::FilterAccept, true),
+    b(F, &[k(K::Esc)], Action::FilterCancel, true),
+    b(F, &[k(K::Backspace)], Action::FilterBackspace, true),
+    b(F, &[ctrl('u')], Action::FilterClearLine, false),
+    b(F, &[k(K::Up)], Action::Up, false),
+    b(F, &[k(K::Down)], Action::Down, false),
+    b(F, &[k(K::PageUp)], Action::PageUp, false),
+    b(F, &[k(K::PageDown)], Action::PageDown, false),
+    b(F, &[ctrl('c')], Action::Quit, false),
+    b(
+        H,
+        &[k(K::Esc), c('?'), c('q'), k(K::F(1))],
+        Action::CloseHelp,
+        true,
+    ),
+    b(H, &[ctrl('c')], Action::Quit, false),
+];
+
+/// The action bound to `key` in `mode`, if any. In filter mode unbound printable keys
+/// are text, which the caller handles.
+pub fn lookup(mode: Mode, key: Key) -> Option<Action> {
+    BINDINGS
+        .iter()
+        .find(|b| b.mode == mode && b.keys.contains(&key))
+        .map(|b| b.action)
+}
+
+/// `keys label` pairs for the footer of `mode`.
+pub fn hints(mode: Mode) -> Vec<(String, &'static str)> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.mode == mode && b.hint)
+        .map(|b| (b.keys[0].label(), b.action.short()))
+        .collect()
+}
+
+/// Every binding of `mode` as (all its keys, description), in table order.
+pub fn help_lines(mode: Mode) -> Vec<(String, &'static str)> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.mode == mode)
+        .map(|b| {
+            let keys: Vec<String> = b.keys.iter().map(Key::label).collect();
+            (keys.join(" "), b.action.description())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn no_key_is_bound_twice_in_a_mode() {
+        let mut seen = HashSet::new();
+        for b in BINDINGS {
+            for key in b.keys {
+                assert!(
+                    seen.insert((b.mode, *key)),
+                    "{:?} bound twice in {:?}",
+                    key,
+                    b.mode
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_hint_has_a_short_label() {
+        for b in BINDINGS.iter().filter(|b| b.hint) {
+            assert!(!b.action.short().is_empty(), "{:?}", b.action);
+        }
+    }
+
+    #[test]
+    fn quitting_works_from_every_mode() {
+        for m in [Mode::Normal, Mode::Filter, Mode::Help] {
+            assert_eq!(lookup(m, ctrl('c')), Some(Action::Quit));
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Terminal set-up and restore on every exit path: normal quit, error, panic, and
+//! SIGTERM / SIGHUP / SIGINT / SIGQUIT. Restoring never panics and ignores write errors
+//! (after an SSH drop there is nobody to write to).
+
+use std::io::{self, Write};
+use std::sync::mpsc::Sender;
+
+use crossterm::{cursor, execute, terminal};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use crate::app::run::Event;
+
+pub type Tui = Terminal<CrosstermBackend<io::Stdout>>;
+
+pub fn enter() -> io::Result<Tui> {
+    terminal::enable_raw_mode()?;
+    let mut out = io::stdout();
+    if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide) {
+        restore();
+        return Err(e);
+    }
+    Terminal::new(CrosstermBackend::new(io::stdout())).inspect_err(|_| restore())
+}
+
+/// Leaves the alternate screen, shows the cursor and returns to cooked mode.
+pub fn restore() {
+    let mut out = io::stdout();
+    let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = out.flush();
+    let _ = terminal::disable_raw_mode();
+}
+
+/// Restores the terminal before the panic report (color-eyre's hook) is printed, so the
+/// report is readable and the shell usable.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// Forwards termination signals to the event loop, which restores the terminal and exits.
+/// A second signal (or one arriving when the loop is gone) restores and exits right here.
+pub fn forward_signals(tx: Sender<Event>) -> io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT])?;
+    std::thread::Builder::new()
+        .name("tt-signals".into())
+        .spawn(move || {
+            let mut seen = false;
+            for sig in signals.forever() {
+                if seen || tx.send(Event::Signal(sig)).is_err() {
+                    restore();
+                    std::process::exit(128 + sig);
+                }
+                seen = true;
+            }
+        })?;
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! The footer: what the view is (sort, filter, mode, messages) and the keys that matter now.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::theme::Theme;
+use crate::keymap::{self, Mode};
+use crate::model::ViewOptions;
+
+pub struct FooterPane<'a> {
+    pub mode: Mode,
+    pub opts: &'a ViewOptions,
+    pub filter_text: &'a str,
+    pub rows: usize,
+    pub following: Option<u32>,
+    pub status: Option<&'a str>,
+    pub theme: Theme,
+}
+
+impl Widget for FooterPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let o = self.opts;
+        let first = if self.mode == Mode::Filter {
+            Line::from(vec![
+                Span::styled("Filter: ", t.header_label()),
+                Span::raw(self.filter_text.to_string()),
+                Span::raw("█"),
+                Span::styled(format!("  {} rows match", self.rows), t.dim()),
+            ])
+        } else {
+            let dir = if o.sort.descending() != o.reverse {
+                "▼"
+            } else {
+                "▲"
+            };
+            let mut parts = vec![
+                format!("sort {}{dir}", o.sort.name()),
+                if o.tree { "tree".into() } else { "flat".into() },
+            ];
+            if !self.filter_text.is_empty() {
+                parts.push(format!("filter \"{}\"", self.filter_text));
+            }
+            if !o.pids.is_empty() {
+                let pids: Vec<String> = o.pids.iter().map(u32::to_string).collect();
+                parts.push(format!("-p {}", pids.join(",")));
+            }
+            if o.hide_kernel {
+                parts.push("kernel threads hidden".into());
+            }
+            if o.processes_only {
+                parts.push("processes only".into());
+            }
+            if let Some(tid) = self.following {
+                parts.push(format!("following {tid}"));
+            }
+            parts.push(format!("{} rows", self.rows));
+            let mut spans = vec![Span::raw(parts.join(" · "))];
+            if let Some(msg) = self.status {
+                spans.push(Span::raw("  "));
+                spans.push(Span::styled(msg.to_string(), t.warning()));
+            }
+            Line::from(spans)
+        };
+        let mut keys = Vec::new();
+        for (key, what) in keymap::hints(self.mode) {
+            keys.push(Span::styled(key, t.key()));
+            keys.push(Span::raw(format!(" {what} ")));
+        }
+        Paragraph::new(vec![first, Line::from(keys)]).render(area, buf);
+    }
+}

@@ -1,0 +1,80 @@
+//! Number and duration formats shared by the panes and the CLI.
+
+use std::time::Duration;
+
+/// `0.1s`, `1s`, `2.5s`.
+pub fn duration(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if (s - s.round()).abs() < 1e-9 {
+        format!("{}s", s.round() as u64)
+    } else {
+        format!("{s:.1}s")
+    }
+}
+
+/// Bytes in binary units with one decimal: `512K`, `1.2G`.
+pub fn bytes(b: u64) -> String {
+    const UNITS: [&str; 6] = ["B", "K", "M", "G", "T", "P"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b}B")
+    } else if v < 10.0 {
+        format!("{v:.1}{}", UNITS[u])
+    } else {
+        format!("{v:.0}{}", UNITS[u])
+    }
+}
+
+/// `3d 04:05` or `04:05:06`.
+pub fn uptime(secs: f64) -> String {
+    let s = secs.max(0.0) as u64;
+    let (d, h, m, sec) = (s / 86400, s / 3600 % 24, s / 60 % 60, s % 60);
+    if d > 0 {
+        format!("{d}d {h:02}:{m:02}")
+    } else {
+        format!("{h:02}:{m:02}:{sec:02}")
+    }
+}
+
+/// A percentage in at most 5 columns; `-` when unknown.
+pub fn percent(p: Option<f64>) -> String {
+    match p {
+        None => "-".into(),
+        Some(v) if v >= 99.95 => format!("{v:.0}"),
+        Some(v) => format!("{v:.1}"),
+    }
+}
+
+/// A rate in at most 6 columns: `0`, `12.5`, `1234`, `12k`.
+pub fn rate(r: Option<f64>) -> String {
+    match r {
+        None => "-".into(),
+        Some(v) if v < 0.05 => "0".into(),
+        Some(v) if v < 100.0 => format!("{v:.1}"),
+        Some(v) if v < 100_000.0 => format!("{v:.0}"),
+        Some(v) => format!("{:.0}k", v / 1000.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(duration(Duration::from_millis(500)), "0.5s");
+        assert_eq!(duration(Duration::from_secs(2)), "2s");
+        assert_eq!(bytes(512), "512B");
+        assert_eq!(bytes(1536), "1.5K");
+        assert_eq!(bytes(24 * 1024 * 1024 * 1024), "24G");
+        assert_eq!(uptime(90061.0), "1d 01:01");
+        assert_eq!(percent(None), "-");
+        assert_eq!(percent(Some(100.0)), "100");
+        assert_eq!(rate(Some(123456.0)), "123k");
+    }
+}
