@@ -1,0 +1,428 @@
+//! The model from fixture snapshots: rates, identity across TID reuse, tree, filter, sort.
+
+mod fixture;
+
+use std::sync::Arc;
+
+use fixture::*;
+use threadtop::collect::{TaskInfo, TaskKey, Unreadable};
+use threadtop::model::*;
+
+fn model(prev: threadtop::collect::Snapshot, cur: threadtop::collect::Snapshot) -> Model {
+    Model::new(Some(Arc::new(prev)), Arc::new(cur))
+}
+
+fn names(rows: &[Row]) -> Vec<String> {
+    rows.iter()
+        .map(|r| format!("{}{}", r.prefix, r.name))
+        .collect()
+}
+
+fn rate(m: &Model, tid: u32) -> TaskRate {
+    let t = m
+        .current
+        .tasks()
+        .find(|t| t.tid == tid)
+        .expect("task exists");
+    m.rates[&t.key()]
+}
+
+#[test]
+fn cpu_percent_comes_from_schedstat_over_the_interval() {
+    // worker-0 ran 0.5 s more over 1 s, worker-1 0.25 s more.
+    let m = model(machine(10, 2 * SEC), machine(11, 2 * SEC + SEC / 2));
+    let w0 = rate(&m, 201).cpu_percent.expect("has history");
+    let w1 = rate(&m, 202).cpu_percent.expect("has history");
+    assert!((w0 - 50.0).abs() < 1e-9, "{w0}");
+    assert!((w1 - 25.0).abs() < 1e-9, "{w1}");
+    assert_eq!(rate(&m, 203).cpu_percent, Some(0.0));
+    // The process row sums its threads.
+    let rows = m.rows(&ViewOptions::default());
+    let pool = rows
+        .iter()
+        .find(|r| r.kind == RowKind::Process && r.tgid == 200)
+        .expect("pool row");
+    assert!((pool.cpu_percent.expect("sum") - 75.0).abs() < 1e-9);
+}
+
+#[test]
+fn switches_per_second_need_detail_in_both_scans() {
+    let mut cur = machine(12, 0);
+    // worker-0 switched 300 more times over 2 s.
+    for t in cur.processes.iter_mut().flat_map(|p| p.tasks.iter_mut()) {
+        if t.tid == 201
+            && let Some(Ok(d)) = &mut t.detail
+        {
+            d.voluntary_switches += 200;
+            d.involuntary_switches += 100;
+        }
+        if t.tid == 202 {
+            t.detail = None;
+        }
+    }
+    let m = model(machine(10, 0), cur);
+    assert_eq!(rate(&m, 201).switches_per_sec, Some(150.0));
+    assert_eq!(rate(&m, 202).switches_per_sec, None);
+    assert_eq!(
+        rate(&m, 1).switches_per_sec,
+        None,
+        "no detail read for init"
+    );
+}
+
+#[test]
+fn a_reused_tid_never_inherits_history_or_spikes() {
+    // TID 201 was a busy worker with 50 s of CPU; it exited and the kernel gave 201 to a new,
+    // nearly idle task that started 0.5 s before the second scan.
+    let prev = snap(
+        100,
+        vec![p(
+            200,
+            1,
+            b"pool",
+            vec![
+                t(200, b"pool", b'S', 0),
+                t(201, b"old", b'R', 50 * SEC).start(10),
+            ],
+        )],
+    );
+    let cur = snap(
+        101,
+        vec![p(
+            200,
+            1,
+            b"pool",
+            vec![
+                t(200, b"pool", b'S', 0),
+                t(201, b"new", b'S', SEC / 100).start(100 * CLK_TCK + CLK_TCK / 2),
+            ],
+        )],
+    );
+    let m = model(prev, cur);
+    let r = rate(&m, 201);
+    // 10 ms over its 0.5 s of life: 2 %. Never 100 %, never a wrapped huge number.
+    let cpu = r.cpu_percent.expect("born during the interval has a rate");
+    assert!((cpu - 2.0).abs() < 1e-9, "{cpu}");
+    assert!(!m.rates.contains_key(&TaskKey {
+        tid: 201,
+        start_ticks: 10
+    }));
+}
+
+#[test]
+fn a_task_that_existed_unseen_gets_no_invented_rate() {
+    let prev = snap(
+        100,
+        vec![p(200, 1, b"pool", vec![t(200, b"pool", b'S', 0)])],
+    );
+    let cur = snap(
+        101,
+        vec![p(
+            200,
+            1,
+            b"pool",
+            vec![
+                t(200, b"pool", b'S', 0),
+                t(201, b"w", b'R', 90 * SEC).start(5),
+            ],
+        )],
+    );
+    let m = model(prev, cur);
+    assert_eq!(rate(&m, 201).cpu_percent, None);
+}
+
+#[test]
+fn counters_going_backwards_saturate_and_rates_are_capped() {
+    let prev = snap(
+        10,
+        vec![p(
+            5,
+            1,
+            b"x",
+            vec![t(5, b"x", b'R', 10 * SEC), t(6, b"y", b'R', 0)],
+        )],
+    );
+    let cur = snap(
+        11,
+        vec![p(
+            5,
+            1,
+            b"x",
+            vec![t(5, b"x", b'R', 9 * SEC), t(6, b"y", b'R', 3 * SEC)],
+        )],
+    );
+    let m = model(prev, cur);
+    assert_eq!(rate(&m, 5).cpu_percent, Some(0.0));
+    assert_eq!(rate(&m, 6).cpu_percent, Some(100.0));
+}
+
+#[test]
+fn vanished_tasks_and_processes_just_disappear() {
+    let mut cur = machine(11, 0);
+    cur.processes.retain(|p| p.tgid != 100); // the shell exited
+    cur.processes
+        .iter_mut()
+        .for_each(|p| p.tasks.retain(|t| t.tid != 202)); // a worker exited
+    let m = model(machine(10, 0), cur);
+    let rows = m.rows(&ViewOptions::default());
+    assert!(rows.iter().all(|r| r.tid != 100 && r.tid != 202));
+    // The pool's parent is gone: it becomes a root rather than vanishing with it.
+    assert!(rows.iter().any(|r| r.tid == 200 && r.depth == 0));
+    assert_eq!(m.summary.tasks, 7);
+}
+
+#[test]
+fn unreadable_tasks_stay_as_marked_rows() {
+    let mut cur = machine(11, 0);
+    let pool = cur
+        .processes
+        .iter_mut()
+        .find(|p| p.tgid == 200)
+        .expect("pool");
+    pool.tasks[3] = TaskInfo::unreadable(203, 200, Unreadable::Denied);
+    let m = model(machine(10, 0), cur);
+    let rows = m.rows(&ViewOptions::default());
+    let r = rows.iter().find(|r| r.tid == 203).expect("row kept");
+    assert!(r.unreadable);
+    assert_eq!(r.state, b'?');
+    assert_eq!(m.summary.unreadable, 1);
+}
+
+#[test]
+fn tree_nests_processes_and_puts_threads_under_their_process() {
+    let m = model(machine(10, 0), machine(11, SEC));
+    let opts = ViewOptions {
+        sort: SortKey::Tid,
+        ..ViewOptions::default()
+    };
+    assert_eq!(
+        names(&m.rows(&opts)),
+        vec![
+            "init",
+            "└─bash",
+            "  └─pool",
+            "    ├─pool",
+            "    ├─worker-0",
+            "    ├─worker-1",
+            "    └─io-1",
+            "kthreadd",
+            "├─kworker/0:1",
+            "└─ksoftirqd/0",
+        ]
+    );
+    let rows = m.rows(&opts);
+    assert!(rows[7].kernel && rows[8].kernel, "kernel threads flagged");
+    assert_eq!(rows[2].kind, RowKind::Process);
+    assert_eq!(rows[3].kind, RowKind::Thread);
+    assert_eq!((rows[3].tid, rows[3].depth), (200, 3));
+    assert_eq!(rows[2].command, "./pool --workers 3");
+    assert_eq!(rows[8].command, "[kworker/0:1]");
+}
+
+#[test]
+fn sort_by_cpu_puts_busy_threads_first_and_reverse_flips_it() {
+    let m = model(machine(10, 0), machine(11, SEC / 2));
+    let rows = m.rows(&ViewOptions {
+        tree: false,
+        ..ViewOptions::default()
+    });
+    let pool_threads: Vec<u32> = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Thread && r.tgid == 200)
+        .map(|r| r.tid)
+        .collect();
+    assert_eq!(pool_threads, vec![201, 202, 200, 203]);
+    // In the flat list the busiest process comes first.
+    assert_eq!(rows[0].tgid, 200);
+    let rev = m.rows(&ViewOptions {
+        tree: false,
+        reverse: true,
+        ..ViewOptions::default()
+    });
+    let rev_threads: Vec<u32> = rev
+        .iter()
+        .filter(|r| r.kind == RowKind::Thread)
+        .map(|r| r.tid)
+        .collect();
+    // Ties keep the leader first whatever the direction.
+    assert_eq!(rev_threads, vec![200, 203, 202, 201]);
+}
+
+#[test]
+fn every_sort_key_orders_as_named() {
+    let m = model(machine(10, 0), machine(11, SEC / 2));
+    let order = |key| -> Vec<u32> {
+        m.rows(&ViewOptions {
+            tree: false,
+            sort: key,
+            ..ViewOptions::default()
+        })
+        .iter()
+        .filter(|r| r.kind == RowKind::Thread)
+        .map(|r| r.tid)
+        .collect()
+    };
+    assert_eq!(order(SortKey::Tid), vec![200, 201, 202, 203]);
+    assert_eq!(order(SortKey::Name), vec![203, 200, 201, 202]);
+    assert_eq!(order(SortKey::State), vec![201, 202, 203, 200]);
+    assert_eq!(order(SortKey::LastCpu), vec![200, 201, 203, 202]);
+    // No switches history in this fixture: unknown values sort last, ties by TID.
+    assert_eq!(order(SortKey::Switches), vec![200, 201, 202, 203]);
+}
+
+#[test]
+fn filter_by_tgid_shows_the_process_and_all_its_threads() {
+    let m = model(machine(10, 0), machine(11, 0));
+    let rows = m.rows(&ViewOptions {
+        filter: Filter::parse("200"),
+        sort: SortKey::Tid,
+        ..ViewOptions::default()
+    });
+    let tids: Vec<u32> = rows.iter().map(|r| r.tid).collect();
+    assert_eq!(tids, vec![200, 200, 201, 202, 203]);
+    assert!(rows.iter().all(|r| r.tgid == 200));
+}
+
+#[test]
+fn filter_matching_a_thread_shows_its_process_with_that_thread() {
+    let m = model(machine(10, 0), machine(11, 0));
+    for f in ["worker-1", "202", "WORKER", "w*r-1"] {
+        let rows = m.rows(&ViewOptions {
+            filter: Filter::parse(f),
+            ..ViewOptions::default()
+        });
+        let got: Vec<(RowKind, u32)> = rows.iter().map(|r| (r.kind, r.tid)).collect();
+        if f == "WORKER" {
+            // Smart case: a capital makes it case-sensitive, and nothing is upper case.
+            assert!(got.is_empty(), "{f}: {got:?}");
+        } else {
+            assert_eq!(
+                got,
+                vec![(RowKind::Process, 200), (RowKind::Thread, 202)],
+                "{f}"
+            );
+        }
+    }
+}
+
+#[test]
+fn filter_matches_command_lines_and_process_names() {
+    let m = model(machine(10, 0), machine(11, 0));
+    let tgids = |f: &str| -> Vec<u32> {
+        let mut v: Vec<u32> = m
+            .rows(&ViewOptions {
+                filter: Filter::parse(f),
+                ..ViewOptions::default()
+            })
+            .iter()
+            .filter(|r| r.kind == RowKind::Process)
+            .map(|r| r.tgid)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(tgids("--workers"), vec![200]);
+    assert_eq!(tgids("splash"), vec![1]);
+    assert_eq!(tgids("kworker"), vec![3]);
+    assert_eq!(tgids("nothing-matches-this"), Vec::<u32>::new());
+}
+
+#[test]
+fn hide_kernel_processes_only_fold_and_pids() {
+    let m = model(machine(10, 0), machine(11, 0));
+    let base = ViewOptions {
+        sort: SortKey::Tid,
+        ..ViewOptions::default()
+    };
+    let rows = m.rows(&ViewOptions {
+        hide_kernel: true,
+        ..base.clone()
+    });
+    assert!(rows.iter().all(|r| !r.kernel));
+    assert_eq!(rows.len(), 7);
+
+    let rows = m.rows(&ViewOptions {
+        processes_only: true,
+        ..base.clone()
+    });
+    assert!(rows.iter().all(|r| r.kind == RowKind::Process));
+    assert_eq!(rows.len(), 6);
+
+    let pool_key = m
+        .current
+        .processes
+        .iter()
+        .find(|p| p.tgid == 200)
+        .expect("pool")
+        .key();
+    let mut folded = base.clone();
+    folded.folded.insert(pool_key);
+    let rows = m.rows(&folded);
+    let pool = rows.iter().find(|r| r.tid == 200).expect("pool row");
+    assert!(pool.folded && pool.foldable);
+    assert!(
+        rows.iter()
+            .all(|r| r.kind == RowKind::Process || r.tgid != 200)
+    );
+
+    // Folding the shell hides its child process too.
+    let bash_key = m
+        .current
+        .processes
+        .iter()
+        .find(|p| p.tgid == 100)
+        .expect("bash")
+        .key();
+    let mut folded = base.clone();
+    folded.folded.insert(bash_key);
+    assert!(m.rows(&folded).iter().all(|r| r.tgid != 200));
+
+    let rows = m.rows(&ViewOptions {
+        pids: vec![100, 3],
+        ..base
+    });
+    assert_eq!(rows.iter().map(|r| r.tid).collect::<Vec<_>>(), vec![3, 100]);
+}
+
+#[test]
+fn summary_counts_states_and_kinds() {
+    let m = model(machine(10, 0), machine(11, 0));
+    let s = &m.summary;
+    assert_eq!((s.processes, s.tasks), (6, 9));
+    assert_eq!((s.kernel_threads, s.user_threads), (3, 6));
+    assert_eq!((s.runnable, s.sleeping, s.disk_sleep, s.idle), (2, 5, 1, 1));
+    // CPU 0 was 50 % busy, CPU 1 10 %.
+    assert_eq!(m.cpus, vec![(0, Some(50.0)), (1, Some(10.0))]);
+}
+
+#[test]
+fn first_snapshot_has_no_rates_yet() {
+    let m = Model::new(None, Arc::new(machine(10, SEC)));
+    assert!(m.rates.values().all(|r| r.cpu_percent.is_none()));
+    assert!(m.cpus.iter().all(|(_, u)| u.is_none()));
+    assert_eq!(m.rows(&ViewOptions::default()).len(), 10);
+}
+
+#[test]
+fn hostile_names_are_escaped_in_rows() {
+    let cur = snap(
+        11,
+        vec![p(
+            9,
+            1,
+            b"evil\0\x1b]0;pwned\x07",
+            vec![
+                t(9, b"a) R 1 (\x1b[31m", b'S', 0),
+                t(10, b"\xff\n", b'S', 0),
+            ],
+        )],
+    );
+    let m = model(snap(10, vec![]), cur);
+    let rows = m.rows(&ViewOptions::default());
+    assert_eq!(rows[0].name, "a) R 1 (\\e[31m");
+    assert_eq!(rows[0].command, "evil \\e]0;pwned\\x07");
+    assert!(rows.iter().any(|r| r.name == "\\xff\\n"));
+    for r in &rows {
+        assert!(!r.name.chars().any(char::is_control) && !r.command.chars().any(char::is_control));
+    }
+}
