@@ -19,9 +19,13 @@ pub fn read_system(root: &Path) -> SystemInfo {
             swap_total_bytes: m.swap_total,
             swap_free_bytes: m.swap_free,
         });
-    let load = procfs::LoadAverage::from_file(root.join("loadavg"))
+    // Parsed here rather than with procfs, whose f32 fields turn 0.10 into 0.10000000149.
+    let load = std::fs::read_to_string(root.join("loadavg"))
         .ok()
-        .map(|l| [f64::from(l.one), f64::from(l.five), f64::from(l.fifteen)]);
+        .and_then(|s| {
+            let mut it = s.split_whitespace().map(|f| f.parse::<f64>().ok());
+            Some([it.next()??, it.next()??, it.next()??])
+        });
     let uptime_secs = std::fs::read_to_string(root.join("uptime"))
         .ok()
         .and_then(|s| s.split_whitespace().next()?.parse().ok());

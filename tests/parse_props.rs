@@ -1,0 +1,60 @@
+//! Property tests of the /proc parsers: arbitrary bytes never panic, and any well-formed
+//! stat line round-trips whatever its comm holds.
+
+use proptest::prelude::*;
+use threadtop::collect::parse::{parse_schedstat, parse_stat, parse_status};
+use threadtop::text::escape;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = parse_stat(&bytes);
+        let _ = parse_schedstat(&bytes);
+        let _ = parse_status(&bytes);
+        let e = escape(&bytes);
+        prop_assert!(!e.chars().any(|c| c.is_control()));
+    }
+
+    #[test]
+    fn well_formed_stat_round_trips(
+        comm in proptest::collection::vec(any::<u8>(), 0..16),
+        pid in 1u32..4_000_000,
+        state in proptest::sample::select(vec!['R', 'S', 'D', 'T', 't', 'Z', 'I', 'X']),
+        ppid in 0u32..4_000_000,
+        utime in any::<u32>(),
+        nice in -20i64..20,
+        start in any::<u64>(),
+        cpu in 0u32..4096,
+        policy in 0u32..7,
+    ) {
+        let mut line = format!("{pid} (").into_bytes();
+        line.extend_from_slice(&comm);
+        line.extend_from_slice(format!(
+            ") {state} {ppid} 1 1 0 -1 4194560 0 0 0 0 {utime} 3 0 0 {} {nice} 1 0 {start} 100 5 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 {cpu} 0 {policy} 0 0 0\n",
+            20 + nice
+        ).as_bytes());
+        let s = parse_stat(&line).expect("well-formed line parses");
+        prop_assert_eq!(s.pid, pid);
+        prop_assert_eq!(s.comm, &comm[..]);
+        prop_assert_eq!(s.state, state as u8);
+        prop_assert_eq!(s.ppid, ppid);
+        prop_assert_eq!(s.utime, u64::from(utime));
+        prop_assert_eq!(s.nice, nice);
+        prop_assert_eq!(s.starttime, start);
+        prop_assert_eq!(s.processor, Some(cpu));
+        prop_assert_eq!(s.policy, policy);
+    }
+
+    #[test]
+    fn any_prefix_of_a_stat_line_is_rejected_or_consistent(cut in 0usize..120) {
+        let line = b"4242 (x) y) S 1 4242 4242 0 -1 0 0 0 0 0 9 8 0 0 20 0 3 0 777 100 5 0 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0\n";
+        let cut = cut.min(line.len());
+        if let Some(s) = parse_stat(&line[..cut]) {
+            prop_assert_eq!(s.pid, 4242);
+            prop_assert_eq!(s.comm, &b"x) y"[..]);
+            prop_assert_eq!(s.state, b'S');
+        }
+    }
+}
