@@ -22,14 +22,28 @@ const MAX_BAR_LINES: usize = 4;
 const BAR_CELL: usize = 20;
 const COMPACT_CELL: usize = 9;
 
+/// One character per CPU, when even compact cells would take too many lines.
+const STRIP_CELL: usize = 1;
+const STRIP_LEVELS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+/// "NNN-NNN " before each strip line.
+const STRIP_LABEL: usize = 8;
+
 fn cell_layout(cpus: usize, width: u16) -> (usize, usize) {
     let width = usize::from(width).max(1);
-    let per_line = |cell: usize| (width / cell).max(1);
+    let per_line = |cell: usize| {
+        if cell == STRIP_CELL {
+            width.saturating_sub(STRIP_LABEL).max(1)
+        } else {
+            (width / cell).max(1)
+        }
+    };
     let lines = |cell: usize| cpus.div_ceil(per_line(cell));
     let cell = if lines(BAR_CELL) <= MAX_BAR_LINES {
         BAR_CELL.max(width / cpus.max(1)).min(width)
-    } else {
+    } else if lines(COMPACT_CELL) <= MAX_BAR_LINES {
         COMPACT_CELL
+    } else {
+        STRIP_CELL
     };
     (cell, lines(cell).max(1))
 }
@@ -44,8 +58,34 @@ impl HeaderPane<'_> {
 
     fn cpu_lines(&self, m: &Model, width: u16) -> Vec<Line<'static>> {
         let (cell, _) = cell_layout(m.cpus.len(), width);
-        let per_line = (usize::from(width) / cell).max(1);
         let t = self.theme;
+        if cell == STRIP_CELL {
+            // Each CPU is one block whose height is its usage; the label gives the range.
+            let per_line = usize::from(width).saturating_sub(STRIP_LABEL).max(1);
+            return m
+                .cpus
+                .chunks(per_line)
+                .map(|chunk| {
+                    let first = chunk.first().map_or(0, |c| c.0);
+                    let last = chunk.last().map_or(0, |c| c.0);
+                    let strip: String = chunk
+                        .iter()
+                        .map(|(_, u)| {
+                            let level = u.map_or(0, |u| ((u / 100.0) * 8.0).round() as usize);
+                            STRIP_LEVELS[level.min(8)]
+                        })
+                        .collect();
+                    Line::from(vec![
+                        Span::styled(
+                            format!("{:<w$}", format!("{first}-{last}"), w = STRIP_LABEL),
+                            t.header_label(),
+                        ),
+                        Span::styled(strip, t.bar()),
+                    ])
+                })
+                .collect();
+        }
+        let per_line = (usize::from(width) / cell).max(1);
         m.cpus
             .chunks(per_line)
             .map(|chunk| {
@@ -104,56 +144,85 @@ impl Widget for HeaderPane<'_> {
         let mut lines = self.cpu_lines(m, area.width);
         let s = &m.summary;
         let label = |text: &str| Span::styled(text.to_string(), t.header_label());
-        lines.push(Line::from(vec![
-            label("Tasks "),
-            Span::raw(format!("{} ({} processes): ", s.tasks, s.processes)),
-            Span::styled(format!("{} R", s.runnable), t.state(b'R')),
-            Span::raw(format!(
-                " runnable, {} S sleeping, {} I idle, ",
-                s.sleeping, s.idle
-            )),
-            Span::styled(format!("{} D", s.disk_sleep), t.state(b'D')),
-            Span::raw(" disk, "),
-            Span::styled(format!("{} T", s.stopped), t.state(b'T')),
-            Span::raw(" stopped, "),
-            Span::styled(format!("{} Z", s.zombie), t.state(b'Z')),
-            Span::raw(" zombie"),
-        ]));
-        let sys = &m.current.system;
-        let mut info = vec![
-            label("Threads "),
-            Span::raw(format!(
-                "{} user, {} kernel  ",
-                s.user_threads, s.kernel_threads
-            )),
+        let states = [
+            (s.runnable, b'R', "runnable"),
+            (s.sleeping, b'S', "sleeping"),
+            (s.idle, b'I', "idle"),
+            (s.disk_sleep, b'D', "disk"),
+            (s.stopped, b'T', "stopped"),
+            (s.zombie, b'Z', "zombie"),
         ];
+        let tasks_line = |long: bool| {
+            let mut spans = vec![
+                label("Tasks "),
+                Span::raw(if long {
+                    format!("{} ({} processes): ", s.tasks, s.processes)
+                } else {
+                    format!("{}, {} procs: ", s.tasks, s.processes)
+                }),
+            ];
+            for (i, (n, letter, word)) in states.iter().enumerate() {
+                if i > 0 {
+                    spans.push(Span::raw(", "));
+                }
+                spans.push(Span::styled(
+                    format!("{n} {}", *letter as char),
+                    t.state(*letter),
+                ));
+                if long {
+                    spans.push(Span::raw(format!(" {word}")));
+                }
+            }
+            Line::from(spans)
+        };
+        let long = tasks_line(true);
+        lines.push(if long.width() <= usize::from(area.width) {
+            long
+        } else {
+            tasks_line(false)
+        });
+        let sys = &m.current.system;
+        // (label, value) pairs in order of importance; on a narrow terminal the last ones go.
+        let mut pairs = vec![(
+            "Threads ",
+            format!("{} user, {} kernel", s.user_threads, s.kernel_threads),
+        )];
         if let Some([a, b, c]) = sys.load {
-            info.push(label("Load "));
-            info.push(Span::raw(format!("{a:.2} {b:.2} {c:.2}  ")));
+            pairs.push(("Load ", format!("{a:.2} {b:.2} {c:.2}")));
         }
         if let Some(mem) = sys.mem {
             let used = mem.total_bytes.saturating_sub(mem.available_bytes);
-            info.push(label("Mem "));
-            info.push(Span::raw(format!(
-                "{}/{}  ",
-                format::bytes(used),
-                format::bytes(mem.total_bytes)
-            )));
+            pairs.push((
+                "Mem ",
+                format!("{}/{}", format::bytes(used), format::bytes(mem.total_bytes)),
+            ));
             if mem.swap_total_bytes > 0 {
-                info.push(label("Swap "));
-                info.push(Span::raw(format!(
-                    "{}/{}  ",
-                    format::bytes(mem.swap_total_bytes.saturating_sub(mem.swap_free_bytes)),
-                    format::bytes(mem.swap_total_bytes)
-                )));
+                let swap_used = mem.swap_total_bytes.saturating_sub(mem.swap_free_bytes);
+                pairs.push((
+                    "Swap ",
+                    format!(
+                        "{}/{}",
+                        format::bytes(swap_used),
+                        format::bytes(mem.swap_total_bytes)
+                    ),
+                ));
             }
         }
+        pairs.push(("Every ", format::duration(self.refresh_interval)));
         if let Some(up) = sys.uptime_secs {
-            info.push(label("Up "));
-            info.push(Span::raw(format!("{}  ", format::uptime(up))));
+            pairs.push(("Up ", format::uptime(up)));
         }
-        info.push(label("Every "));
-        info.push(Span::raw(format::duration(self.refresh_interval)));
+        let mut info = Vec::new();
+        let mut used = 0;
+        for (name, value) in pairs {
+            let w = name.len() + value.chars().count() + 2;
+            if used + w > usize::from(area.width) && !info.is_empty() {
+                break;
+            }
+            used += w;
+            info.push(label(name));
+            info.push(Span::raw(format!("{value}  ")));
+        }
         lines.push(Line::from(info));
         if let Some(note) = note_line(m) {
             lines.push(Line::styled(format!("! {note}"), t.warning()));
