@@ -133,6 +133,18 @@ pub static BINDINGS: &[Binding] = &[
         Action::CloseHelp,
         true,
     ),
+    b(
+        H,
+        &[k(K::Down), c('j'), k(K::PageDown), c(' ')],
+        Action::HelpScrollDown,
+        true,
+    ),
+    b(
+        H,
+        &[k(K::Up), c('k'), k(K::PageUp)],
+        Action::HelpScrollUp,
+        false,
+    ),
     b(H, &[ctrl('c')], Action::Quit, false),
 ];
 

@@ -211,3 +211,19 @@ fn hostile_names_render_escaped_and_never_raw() {
         .expect("row");
     assert!(row.contains(" R "), "{row}");
 }
+
+#[test]
+fn help_scrolls_on_a_small_terminal() {
+    let mut a = app();
+    key(&mut a, KeyCode::Char('?'));
+    let top = text(&render(&mut a, 80, 24, Theme::mono()));
+    assert!(top.contains("↓↑ scroll"), "{top}");
+    assert!(!top.contains("zombie: exited"), "{top}");
+    for _ in 0..10 {
+        key(&mut a, KeyCode::Down);
+    }
+    let bottom = text(&render(&mut a, 80, 24, Theme::mono()));
+    assert!(bottom.contains("zombie: exited"), "{bottom}");
+    key(&mut a, KeyCode::Esc);
+    assert!(text(&render(&mut a, 80, 24, Theme::mono())).contains("TGID"));
+}

@@ -54,6 +54,8 @@ pub struct App {
     pub quit: bool,
     /// Table rows that fit on screen, set by the last draw.
     pub page_height: usize,
+    /// First help line shown.
+    pub help_scroll: u16,
 }
 
 impl App {
@@ -72,6 +74,7 @@ impl App {
             status: None,
             quit: false,
             page_height: 20,
+            help_scroll: 0,
         }
     }
 
@@ -359,7 +362,16 @@ impl App {
                 ));
                 fx.interval = Some(self.refresh_interval);
             }
-            Action::Help => self.mode = Mode::Help,
+            Action::Help => {
+                self.mode = Mode::Help;
+                self.help_scroll = 0;
+            }
+            Action::HelpScrollDown => {
+                self.help_scroll = self.help_scroll.saturating_add(page as u16 / 2).min(200)
+            }
+            Action::HelpScrollUp => {
+                self.help_scroll = self.help_scroll.saturating_sub(page as u16 / 2)
+            }
             Action::CloseHelp => self.mode = Mode::Normal,
             Action::Quit => self.quit = true,
         }

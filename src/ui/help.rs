@@ -3,13 +3,15 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::theme::Theme;
 use crate::keymap::{self, Mode};
 
 pub struct HelpPane {
     pub theme: Theme,
+    /// Lines scrolled past; clamped so the last line stays on screen.
+    pub scroll: u16,
 }
 
 const STATES: &[(&str, &str)] = &[
@@ -72,13 +74,16 @@ impl Widget for HelpPane {
             ]));
         }
         Clear.render(area, buf);
+        let inner = area.height.saturating_sub(2);
+        let scroll = self.scroll.min((lines.len() as u16).saturating_sub(inner));
+        let title = if lines.len() as u16 > inner {
+            " threadtop help: ↓↑ scroll, Esc or ? close "
+        } else {
+            " threadtop help: Esc or ? to close "
+        };
         Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(" threadtop help: Esc or ? to close "),
-            )
+            .scroll((scroll, 0))
+            .block(Block::default().borders(Borders::ALL).title(title))
             .render(area, buf);
     }
 }

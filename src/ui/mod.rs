@@ -91,7 +91,13 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         a.header,
     );
     if app.mode == Mode::Help {
-        frame.render_widget(HelpPane { theme }, a.table);
+        frame.render_widget(
+            HelpPane {
+                theme,
+                scroll: app.help_scroll,
+            },
+            a.table,
+        );
     } else {
         frame.render_widget(
             TreePane {
