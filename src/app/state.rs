@@ -106,12 +106,17 @@ impl App {
         let found = wanted.and_then(|s| self.find(s));
         match (wanted, found) {
             (_, Some(i)) => self.cursor = i,
-            // The thread is folded away: its process row stands for it.
+            // Still there but folded away: its process row stands for it. Gone: the cursor
+            // stays where it was, on the row that took its place.
             (Some(s), None) => {
+                let alive = self
+                    .model
+                    .as_ref()
+                    .is_some_and(|m| m.current.tasks().any(|t| t.key() == s.key));
                 if let Some(i) = self
                     .rows
                     .iter()
-                    .position(|r| r.kind == RowKind::Process && r.tgid == s.tgid)
+                    .position(|r| alive && r.kind == RowKind::Process && r.tgid == s.tgid)
                 {
                     self.cursor = i;
                 }

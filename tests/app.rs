@@ -1,0 +1,187 @@
+//! App state driven by keys and snapshots, without a terminal: selection identity,
+//! live filtering, runtime refresh interval, follow.
+
+mod fixture;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fixture::*;
+use threadtop::app::App;
+use threadtop::keymap::Mode;
+use threadtop::model::{RowKind, SortKey, ViewOptions};
+
+fn key(app: &mut App, code: KeyCode) -> threadtop::app::Effects {
+    app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn select_tid(app: &mut App, tid: u32, kind: RowKind) {
+    key(app, KeyCode::Home);
+    while app
+        .selected_row()
+        .is_some_and(|r| !(r.tid == tid && r.kind == kind))
+    {
+        let before = app.cursor;
+        key(app, KeyCode::Down);
+        assert_ne!(before, app.cursor, "row {tid} not found");
+    }
+}
+
+fn started() -> App {
+    let mut app = App::new(ViewOptions::default(), Duration::from_secs(1));
+    app.on_snapshot(Arc::new(machine(10, 0)));
+    app.on_snapshot(Arc::new(machine(11, SEC / 2)));
+    app
+}
+
+#[test]
+fn selection_stays_on_the_same_task_across_refreshes_and_resorts() {
+    let mut app = started();
+    select_tid(&mut app, 202, RowKind::Thread);
+    let pos = app.cursor;
+    // worker-1 becomes the busiest: under CPU sort it moves, the selection moves with it.
+    let mut next = machine(12, SEC);
+    for t in next.processes.iter_mut().flat_map(|p| p.tasks.iter_mut()) {
+        if t.tid == 202 {
+            t.schedstat = Ok(threadtop::collect::SchedStat {
+                run_ns: 5 * SEC,
+                wait_ns: 0,
+                timeslices: 1,
+            });
+        }
+    }
+    app.on_snapshot(Arc::new(next));
+    assert_ne!(app.cursor, pos, "the row moved");
+    assert_eq!(app.selected_row().map(|r| r.tid), Some(202));
+    for _ in 0..6 {
+        key(&mut app, KeyCode::Char('>'));
+        assert_eq!(
+            app.selected_row().map(|r| r.tid),
+            Some(202),
+            "{:?}",
+            app.opts.sort
+        );
+    }
+    key(&mut app, KeyCode::Char('r'));
+    assert_eq!(app.selected_row().map(|r| r.tid), Some(202));
+    // Folded away, the selection falls back to its process; unfolded, the process stays.
+    key(&mut app, KeyCode::Left);
+    assert_eq!(
+        app.selected_row().map(|r| (r.kind, r.tgid)),
+        Some((RowKind::Process, 200))
+    );
+}
+
+#[test]
+fn a_vanished_selection_keeps_the_cursor_in_place() {
+    let mut app = started();
+    select_tid(&mut app, 203, RowKind::Thread);
+    let pos = app.cursor;
+    let mut next = machine(12, SEC);
+    next.processes
+        .iter_mut()
+        .for_each(|p| p.tasks.retain(|t| t.tid != 203));
+    app.on_snapshot(Arc::new(next));
+    assert!(app.cursor.abs_diff(pos) <= 1);
+    assert!(app.selected_row().is_some());
+}
+
+#[test]
+fn typing_a_filter_applies_live_and_esc_clears_it() {
+    let mut app = started();
+    let all = app.rows.len();
+    key(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.mode, Mode::Filter);
+    for c in "worker-".chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    let tids: Vec<u32> = app.rows.iter().map(|r| r.tid).collect();
+    assert_eq!(tids, vec![200, 201, 202]);
+    // Navigation keys still work while typing; letters go into the filter.
+    key(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.filter_text, "worker-k");
+    assert!(app.rows.is_empty());
+    key(&mut app, KeyCode::Backspace);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.rows.len(), 3);
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.rows.len(), all);
+}
+
+#[test]
+fn refresh_interval_changes_at_run_time() {
+    let mut app = started();
+    let fx = key(&mut app, KeyCode::Char(']'));
+    assert_eq!(fx.interval, Some(Duration::from_secs(2)));
+    key(&mut app, KeyCode::Char('['));
+    let fx = key(&mut app, KeyCode::Char('['));
+    assert_eq!(fx.interval, Some(Duration::from_millis(500)));
+    for _ in 0..20 {
+        key(&mut app, KeyCode::Char('['));
+    }
+    assert_eq!(app.refresh_interval, Duration::from_millis(100));
+}
+
+#[test]
+fn sorting_on_switches_asks_the_collector_for_every_tasks_detail() {
+    let mut app = started();
+    assert!(!app.detail_plan().all);
+    assert!(
+        app.detail_plan().tids.contains(&201),
+        "visible rows get detail"
+    );
+    while app.opts.sort != SortKey::Switches {
+        key(&mut app, KeyCode::Char('>'));
+    }
+    assert!(app.detail_plan().all);
+}
+
+#[test]
+fn view_toggles_and_quit() {
+    let mut app = started();
+    key(&mut app, KeyCode::Char('K'));
+    assert!(app.rows.iter().all(|r| !r.kernel));
+    key(&mut app, KeyCode::Char('H'));
+    assert!(app.rows.iter().all(|r| r.kind == RowKind::Process));
+    key(&mut app, KeyCode::Char('t'));
+    assert!(!app.opts.tree);
+    assert!(app.rows.iter().all(|r| r.depth == 0));
+    key(&mut app, KeyCode::Char('-'));
+    key(&mut app, KeyCode::Char('H'));
+    assert!(
+        app.rows.iter().all(|r| r.kind == RowKind::Process),
+        "all folded"
+    );
+    key(&mut app, KeyCode::Char('+'));
+    assert!(app.rows.iter().any(|r| r.kind == RowKind::Thread));
+    key(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}
+
+#[test]
+fn follow_unfolds_what_hides_the_task_and_reports_its_exit() {
+    let mut app = started();
+    select_tid(&mut app, 201, RowKind::Thread);
+    key(&mut app, KeyCode::Char('f'));
+    assert_eq!(app.follow.map(|f| f.key.tid), Some(201));
+    // Something folds its process: following brings it back into view.
+    key(&mut app, KeyCode::Char('-'));
+    app.on_snapshot(Arc::new(machine(12, SEC)));
+    assert_eq!(
+        app.selected_row().map(|r| (r.kind, r.tid)),
+        Some((RowKind::Thread, 201))
+    );
+    let mut next = machine(13, SEC);
+    next.processes
+        .iter_mut()
+        .for_each(|p| p.tasks.retain(|t| t.tid != 201));
+    app.on_snapshot(Arc::new(next));
+    assert!(app.follow.is_none());
+    assert!(
+        app.status
+            .as_deref()
+            .is_some_and(|s| s.contains("201 has exited"))
+    );
+}
