@@ -123,6 +123,8 @@ fn winsize(cols: u16, rows: u16) -> Winsize {
 /// Names: Up Down Left Right Home End PageUp PageDown Insert Delete Enter Esc Tab
 /// BackTab (or Shift-Tab) Backspace Space F1..F12, and Ctrl-X for a letter or `@[\]^_`.
 /// `application_cursor` selects `ESC O A` over `ESC [ A` for arrows, Home and End (DECCKM).
+/// A lone Esc is only read as the Esc key if the next bytes do not arrive in the same read:
+/// wait for its effect on the screen before sending more.
 pub fn key_bytes(key: &str, application_cursor: bool) -> Vec<u8> {
     let csi_or_ss3 = |c: char| {
         if application_cursor {
