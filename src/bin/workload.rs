@@ -1,1 +1,261 @@
-fn main() {}
+//! `threadtop-workload`: the workload for threadtop's end-to-end tests, benchmarks and demos.
+//!
+//! It starts named threads that either burn CPU (`busy-N`) or block (`sleep-N`, and one per
+//! `--thread-name`, whose name may be any bytes, hostile ones included), then reports them:
+//!
+//! ```text
+//! ready PID
+//! thread TID NAME      (one line per thread, the main thread first)
+//! end
+//! ```
+//!
+//! NAME is the comm the thread set, with every byte that is not printable ASCII, and `\`,
+//! written as `\xNN`. The program exits after `--seconds` (default 600, so a test can never
+//! leak it for long), or when stdin reaches EOF if `--exit-on-eof` is given.
+//!
+//! ```text
+//! threadtop-workload [--name NAME] [--busy N] [--sleep N] [--thread-name NAME]...
+//!                    [--seconds S] [--exit-on-eof]
+//! ```
+
+use std::ffi::{CString, OsString};
+use std::io::{Read, Write};
+use std::os::unix::ffi::OsStringExt;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+/// Linux keeps 15 bytes of a task's comm (16 with the NUL).
+const COMM_LEN: usize = 15;
+/// Small stacks so that tens of thousands of threads fit in memory.
+const STACK_SIZE: usize = 64 * 1024;
+
+/// Printed with thread start failures. Each std thread costs about four memory maps (stack,
+/// its guard page, signal stack, its guard page), so the default vm.max_map_count of 65530
+/// allows about 16,000 threads.
+const LIMITS: &str = "\n(limits to check: `ulimit -u` (RLIMIT_NPROC), /proc/sys/kernel/threads-max, \
+     /proc/sys/kernel/pid_max, /proc/sys/vm/max_map_count (about 4 maps per thread), \
+     the cgroup's pids.max)";
+
+struct Args {
+    name: Option<CString>,
+    busy: usize,
+    sleep: usize,
+    thread_names: Vec<CString>,
+    seconds: u64,
+    exit_on_eof: bool,
+}
+
+const USAGE: &str = "usage: threadtop-workload [--name NAME] [--busy N] [--sleep N] \
+                     [--thread-name NAME]... [--seconds S] [--exit-on-eof]";
+
+/// A comm from arbitrary bytes: truncated to 15 bytes, interior NUL rejected.
+fn comm(opt: &str, value: OsString) -> Result<CString, String> {
+    let mut bytes = value.into_vec();
+    bytes.truncate(COMM_LEN);
+    CString::new(bytes).map_err(|_| format!("{opt}: the name must not contain a NUL byte"))
+}
+
+fn number<T: std::str::FromStr>(opt: &str, value: OsString) -> Result<T, String> {
+    value
+        .to_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("{opt}: expected a number, got {value:?}"))
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut args = Args {
+        name: None,
+        busy: 0,
+        sleep: 0,
+        thread_names: Vec::new(),
+        seconds: 600,
+        exit_on_eof: false,
+    };
+    let mut it = std::env::args_os().skip(1);
+    while let Some(arg) = it.next() {
+        let opt = arg.to_string_lossy().into_owned();
+        if opt == "--exit-on-eof" {
+            args.exit_on_eof = true;
+            continue;
+        }
+        if opt == "--help" || opt == "-h" {
+            return Err(USAGE.to_owned());
+        }
+        let value = it
+            .next()
+            .ok_or_else(|| format!("{opt}: missing value\n{USAGE}"))?;
+        match opt.as_str() {
+            "--name" => args.name = Some(comm(&opt, value)?),
+            "--busy" => args.busy = number(&opt, value)?,
+            "--sleep" => args.sleep = number(&opt, value)?,
+            "--thread-name" => args.thread_names.push(comm(&opt, value)?),
+            "--seconds" => args.seconds = number(&opt, value)?,
+            _ => return Err(format!("unknown option {opt:?}\n{USAGE}")),
+        }
+    }
+    Ok(args)
+}
+
+/// Shared by all threads: busy ones poll `stop`, sleeping ones wait on `cond`.
+#[derive(Default)]
+struct Stop {
+    stop: AtomicBool,
+    lock: Mutex<bool>,
+    cond: Condvar,
+}
+
+impl Stop {
+    fn sleep_until_stopped(&self) {
+        let mut stopped = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        while !*stopped {
+            stopped = self.cond.wait(stopped).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn spin_until_stopped(&self) {
+        let mut x: u64 = 1;
+        while !self.stop.load(Ordering::Relaxed) {
+            for _ in 0..1000 {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
+        }
+    }
+}
+
+/// Sets the calling thread's comm and reports (TID, name as set) on `ready`.
+fn name_self(name: &CString, ready: &mpsc::Sender<(i32, Vec<u8>)>) {
+    if let Err(e) = rustix::thread::set_name(name) {
+        eprintln!("threadtop-workload: set_name({name:?}): {e}");
+    }
+    let tid = rustix::thread::gettid().as_raw_nonzero().get();
+    let _ = ready.send((tid, name.as_bytes().to_vec()));
+}
+
+/// `\xNN` for every byte that is not printable ASCII, and for `\` itself.
+fn escape(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_graphic() && b != b'\\' || b == b' ' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+fn spawn(
+    name: CString,
+    stop: &Arc<Stop>,
+    ready: &mpsc::Sender<(i32, Vec<u8>)>,
+    busy: bool,
+) -> Result<(), String> {
+    let (stop, ready) = (Arc::clone(stop), ready.clone());
+    let shown = escape(name.as_bytes());
+    std::thread::Builder::new()
+        .stack_size(STACK_SIZE)
+        .spawn(move || {
+            name_self(&name, &ready);
+            drop(ready);
+            if busy {
+                stop.spin_until_stopped();
+            } else {
+                stop.sleep_until_stopped();
+            }
+        })
+        .map(drop)
+        .map_err(|e| format!("cannot start thread {shown:?}: {e}{LIMITS}"))
+}
+
+fn run(args: Args) -> Result<(), String> {
+    let stop = Arc::new(Stop::default());
+    let (ready, reports) = mpsc::channel();
+
+    let expected =
+        1 + args.busy + args.sleep + args.thread_names.len() + usize::from(args.exit_on_eof);
+    let main_name = match args.name {
+        Some(name) => name,
+        None => rustix::thread::name().map_err(|e| format!("reading the comm: {e}"))?,
+    };
+    name_self(&main_name, &ready);
+
+    let mut names = Vec::new();
+    names.extend((0..args.busy).map(|i| (format!("busy-{i}"), true)));
+    names.extend((0..args.sleep).map(|i| (format!("sleep-{i}"), false)));
+    for (name, busy) in names {
+        let name = CString::new(name).map_err(|e| e.to_string())?;
+        spawn(name, &stop, &ready, busy)?;
+    }
+    for name in args.thread_names {
+        spawn(name, &stop, &ready, false)?;
+    }
+
+    // Sends when stdin reaches EOF; while `_keep_open` holds it, only the deadline ends us.
+    let (exit_tx, exit_rx) = mpsc::channel::<()>();
+    let mut _keep_open = None;
+    if args.exit_on_eof {
+        let name = CString::new("stdin-eof").map_err(|e| e.to_string())?;
+        let ready = ready.clone();
+        std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn(move || {
+                name_self(&name, &ready);
+                drop(ready);
+                let mut buf = [0u8; 4096];
+                let mut stdin = std::io::stdin().lock();
+                while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+                let _ = exit_tx.send(());
+            })
+            .map_err(|e| format!("cannot start the stdin thread: {e}"))?;
+    } else {
+        _keep_open = Some(exit_tx);
+    }
+    drop(ready);
+
+    // Every thread reports once, after naming itself; the channel closes when all have (or
+    // died trying: std panics in a new thread that cannot map its signal stack).
+    let reports: Vec<(i32, Vec<u8>)> = reports.iter().collect();
+    if reports.len() != expected {
+        return Err(format!(
+            "only {} of {expected} threads started{LIMITS}",
+            reports.len()
+        ));
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut report = || -> std::io::Result<()> {
+        writeln!(out, "ready {}", std::process::id())?;
+        for (tid, name) in &reports {
+            writeln!(out, "thread {tid} {}", escape(name))?;
+        }
+        writeln!(out, "end")?;
+        out.flush()
+    };
+    report().map_err(|e| format!("writing the report: {e}"))?;
+    drop(out);
+
+    let _ = exit_rx.recv_timeout(Duration::from_secs(args.seconds));
+    stop.stop.store(true, Ordering::Relaxed);
+    *stop.lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+    stop.cond.notify_all();
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(args) => args,
+        Err(msg) => {
+            eprintln!("threadtop-workload: {msg}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("threadtop-workload: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Shared helpers for end-to-end tests: a pseudo-terminal harness ([`pty::Pty`]) and the
+//! `threadtop-workload` program ([`workload`]). Each test file uses a subset.
+#![allow(dead_code)]
+
+pub mod pty;
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+
+pub use pty::{DEFAULT_TIMEOUT, Pty};
+
+/// The threadtop binary built for these tests.
+pub const THREADTOP: &str = env!("CARGO_BIN_EXE_threadtop");
+/// The workload binary built for these tests.
+pub const WORKLOAD: &str = env!("CARGO_BIN_EXE_threadtop-workload");
+
+/// A running `threadtop-workload` whose threads have all started and named themselves.
+/// Dropping it kills the process.
+pub struct Workload {
+    pub pid: u32,
+    /// (TID, comm) for every thread, the main thread (TID == pid) first. The comm is the
+    /// raw bytes the thread set, at most 15.
+    pub threads: Vec<(u32, Vec<u8>)>,
+    /// Its stdin is piped and kept here: take and drop it to close it (with `--exit-on-eof`
+    /// the workload then exits, which it also does if the test process dies).
+    pub child: Child,
+}
+
+impl Workload {
+    /// The TID of the (first) thread named `name`.
+    pub fn tid(&self, name: impl AsRef<[u8]>) -> Option<u32> {
+        let name = name.as_ref();
+        self.threads
+            .iter()
+            .find(|(_, n)| n == name)
+            .map(|&(tid, _)| tid)
+    }
+
+    /// All TIDs, sorted.
+    pub fn tids(&self) -> Vec<u32> {
+        let mut tids: Vec<u32> = self.threads.iter().map(|&(tid, _)| tid).collect();
+        tids.sort_unstable();
+        tids
+    }
+}
+
+impl Drop for Workload {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `threadtop-workload` with `args` (a plain process, not on a pty) and reads its
+/// report. Panics with the workload's stderr if it fails to start its threads.
+pub fn workload<A: AsRef<OsStr>>(args: &[A]) -> Workload {
+    let mut child = Command::new(WORKLOAD)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {WORKLOAD}: {e}"));
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let mut pid = None;
+    let mut threads = Vec::new();
+    let mut ended = false;
+    for line in BufReader::new(stdout).split(b'\n') {
+        let Ok(line) = line else { break };
+        let line = String::from_utf8(line).expect("the report is ASCII");
+        if let Some(p) = line.strip_prefix("ready ") {
+            pid = p.parse().ok();
+        } else if let Some(rest) = line.strip_prefix("thread ") {
+            let (tid, name) = rest.split_once(' ').expect("thread TID NAME");
+            threads.push((tid.parse().expect("numeric TID"), unescape(name)));
+        } else if line == "end" {
+            ended = true;
+            break;
+        }
+    }
+    let workload = Workload {
+        pid: pid.unwrap_or(0),
+        threads,
+        child,
+    };
+    if !ended || pid.is_none() {
+        let mut w = workload;
+        let _ = w.child.kill();
+        let mut err = String::new();
+        if let Some(mut stderr) = w.child.stderr.take() {
+            let _ = stderr.read_to_string(&mut err);
+        }
+        let status = w.child.wait();
+        panic!(
+            "threadtop-workload {:?} failed ({status:?}):\n{err}",
+            args_debug(args)
+        );
+    }
+    workload
+}
+
+fn args_debug<A: AsRef<OsStr>>(args: &[A]) -> Vec<&OsStr> {
+    args.iter().map(AsRef::as_ref).collect()
+}
+
+/// Undoes the workload's `\xNN` escaping.
+fn unescape(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && b.get(i + 1) == Some(&b'x')
+            && let Some(hex) = s.get(i + 2..i + 4)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
