@@ -8,6 +8,7 @@ use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 
+#[allow(unused_imports)]
 pub use pty::{DEFAULT_TIMEOUT, Pty};
 
 /// The threadtop binary built for these tests.
