@@ -185,3 +185,18 @@ fn follow_unfolds_what_hides_the_task_and_reports_its_exit() {
             .is_some_and(|s| s.contains("201 has exited"))
     );
 }
+
+#[test]
+fn typing_a_filter_that_hides_the_selection_starts_at_the_top() {
+    let mut app = started();
+    key(&mut app, KeyCode::Home);
+    key(&mut app, KeyCode::Char('/'));
+    key(&mut app, KeyCode::Char('o'));
+    assert!(app.rows.len() > 3, "{}", app.rows.len());
+    assert_eq!(
+        (app.cursor, app.offset),
+        (0, 0),
+        "{:?}",
+        app.selected_row().map(|r| r.tid)
+    );
+}
