@@ -14,24 +14,16 @@ pub struct HelpPane {
     pub scroll: u16,
 }
 
-const STATES: &[(&str, &str)] = &[
-    (
-        "R",
-        "runnable: running or waiting for a CPU (/proc cannot tell which)",
-    ),
-    (
-        "S",
-        "sleeping: waiting for an event (a lock, a timer, input)",
-    ),
-    ("D", "uninterruptible sleep, usually disk or other I/O"),
-    ("I", "idle kernel thread"),
-    (
-        "T t",
-        "stopped by a signal / stopped by a debugger (traced)",
-    ),
-    ("Z", "zombie: exited, waiting for its parent to collect it"),
-    ("?", "could not be read (permission denied)"),
-];
+/// `letter<TAB>meaning` lines; `#` starts a comment.
+const STATES: &str = include_str!("../../assets/states.tsv");
+
+/// The state legend: (letter, meaning), from the embedded asset.
+pub fn state_legend() -> impl Iterator<Item = (&'static str, &'static str)> {
+    STATES
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| l.split_once('\t'))
+}
 
 impl Widget for HelpPane {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -67,7 +59,7 @@ impl Widget for HelpPane {
             lines.push(Line::raw(""));
         }
         lines.push(Line::styled("States", t.header_label()));
-        for (s, what) in STATES {
+        for (s, what) in state_legend() {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {s:<key_width$}"), t.header_label()),
                 Span::raw(format!("  {what}")),
@@ -85,5 +77,16 @@ impl Widget for HelpPane {
             .scroll((scroll, 0))
             .block(Block::default().borders(Borders::ALL).title(title))
             .render(area, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn legend_covers_every_state_letter() {
+        let letters: String = super::state_legend().map(|(l, _)| l).collect();
+        for c in "RSDITtZXP?".chars() {
+            assert!(letters.contains(c), "{c} missing from assets/states.tsv");
+        }
     }
 }
