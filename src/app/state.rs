@@ -212,7 +212,13 @@ impl App {
         if self.opts.sort.needs_detail() {
             return DetailPlan::all();
         }
+        // The selected process's threads are shown in the placement pane.
         let mut tids = HashSet::new();
+        if let (Some(sel), Some(model)) = (self.selected, &self.model)
+            && let Some(p) = model.current.processes.iter().find(|p| p.tgid == sel.tgid)
+        {
+            tids.extend(p.tasks.iter().map(|t| t.tid));
+        }
         let Some(model) = &self.model else {
             return DetailPlan::default();
         };
@@ -225,7 +231,11 @@ impl App {
                 tids.extend(p.tasks.iter().map(|t| t.tid));
             }
         }
-        DetailPlan { all: false, tids }
+        DetailPlan {
+            all: false,
+            tids,
+            sched_tgid: self.selected.map(|s| s.tgid),
+        }
     }
 
     pub fn handle_key(&mut self, e: &KeyEvent) -> Effects {

@@ -5,9 +5,11 @@ pub mod parse;
 pub mod scan;
 pub mod snapshot;
 pub mod system;
+pub mod topology;
 pub mod users;
 pub mod worker;
 
 pub use scan::{DetailPlan, Scanner, now_boot_ns};
 pub use snapshot::*;
+pub use topology::{CpuTopology, format_cpu_list, parse_cpu_list};
 pub use worker::{Collector, Control};

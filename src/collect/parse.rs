@@ -145,6 +145,15 @@ pub fn parse_status(buf: &[u8]) -> Option<crate::collect::TaskDetail> {
     })
 }
 
+/// `se.nr_migrations` from `/proc/.../sched` (`key : value` lines; parse by key, the
+/// layout varies between kernels).
+pub fn parse_sched_migrations(buf: &[u8]) -> Option<u64> {
+    buf.split(|&b| b == b'\n').find_map(|line| {
+        let (key, value) = line.split_at(line.iter().position(|&b| b == b':')?);
+        (key.trim_ascii() == b"se.nr_migrations").then(|| parse_uint(value[1..].trim_ascii()))?
+    })
+}
+
 pub fn parse_uint(s: &[u8]) -> Option<u64> {
     if s.is_empty() || s.len() > 20 {
         return None;
@@ -238,6 +247,10 @@ mod tests {
         assert_eq!((s.run_ns, s.wait_ns, s.timeslices), (123, 456, 7));
         assert!(parse_schedstat(b"123 456").is_none());
         let st = b"Name:\tvoluntary_ctxt_switches: 9\nCpus_allowed_list:\t0-3,8\nvoluntary_ctxt_switches:\t10\nnonvoluntary_ctxt_switches:\t2\n";
+        let sched = b"x (1, #threads: 1)\n---\nse.exec_start  :  1.5\nse.nr_migrations   :   42\n";
+        assert_eq!(parse_sched_migrations(sched), Some(42));
+        assert_eq!(parse_sched_migrations(b"se.nr_migrations: x\n"), None);
+        assert_eq!(parse_sched_migrations(b""), None);
         let d = parse_status(st).expect("parses");
         assert_eq!(d.voluntary_switches, 10);
         assert_eq!(d.involuntary_switches, 2);

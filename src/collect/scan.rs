@@ -11,9 +11,10 @@ use std::io::{self, Read};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::parse::{parse_schedstat, parse_stat, parse_status};
+use super::parse::{parse_sched_migrations, parse_schedstat, parse_stat, parse_status};
 use super::snapshot::*;
 use super::system::read_system;
+use super::topology::TopologyCache;
 use super::users::UserNames;
 
 /// Which tasks get the expensive `status` read this tick.
@@ -23,6 +24,9 @@ pub struct DetailPlan {
     pub all: bool,
     /// Otherwise only these TIDs (the rows on screen and the selection).
     pub tids: HashSet<u32>,
+    /// The thread group whose tasks also get `sched` (exact migration counts) read:
+    /// the selected process, for the placement pane. `all` reads it for every task.
+    pub sched_tgid: Option<u32>,
 }
 
 impl DetailPlan {
@@ -30,6 +34,7 @@ impl DetailPlan {
         DetailPlan {
             all: true,
             tids: HashSet::new(),
+            sched_tgid: None,
         }
     }
     fn wants(&self, tid: u32) -> bool {
@@ -51,6 +56,8 @@ pub struct Scanner {
     clk_tck: u64,
     page_size: u64,
     hidepid: bool,
+    sys_root: PathBuf,
+    topology: TopologyCache,
 }
 
 fn classify(e: &io::Error) -> Option<Unreadable> {
@@ -76,7 +83,15 @@ impl Scanner {
             clk_tck: rustix::param::clock_ticks_per_second(),
             page_size: rustix::param::page_size() as u64,
             hidepid,
+            sys_root: PathBuf::from("/sys"),
+            topology: TopologyCache::default(),
         }
+    }
+
+    /// Where sysfs is mounted (for tests: a fabricated tree).
+    pub fn with_sys_root(mut self, sys: impl Into<PathBuf>) -> Self {
+        self.sys_root = sys.into();
+        self
     }
 
     /// Reads `path` whole into the reused buffer.
@@ -118,7 +133,8 @@ impl Scanner {
         }
         // Forget argv of processes that are gone so the cache is bounded by what runs.
         self.cmdlines.retain(|k, _| live_cmdlines.contains(k));
-        let system = read_system(&self.root);
+        let mut system = read_system(&self.root);
+        system.topology = self.topology.refresh(&self.sys_root).to_vec();
         Snapshot {
             boot_ns: started,
             scan_ns: now_boot_ns().saturating_sub(started),
@@ -265,6 +281,7 @@ impl Scanner {
                 schedstat: Err(Unreadable::Absent),
                 detail: None,
                 stat_error: None,
+                migrations: None,
             },
             None => {
                 notes.malformed += 1;
@@ -280,6 +297,13 @@ impl Scanner {
             self.set_path(&[&tgid_s, &"task", &tid_s, &"status"]);
             task.detail = Some(match self.read(8192) {
                 Ok(()) => parse_status(&self.buf).ok_or(Unreadable::Malformed),
+                Err(e) => Err(classify(&e).unwrap_or(Unreadable::Absent)),
+            });
+        }
+        if plan.all || plan.sched_tgid == Some(tgid) {
+            self.set_path(&[&tgid_s, &"task", &tid_s, &"sched"]);
+            task.migrations = Some(match self.read(16384) {
+                Ok(()) => parse_sched_migrations(&self.buf).ok_or(Unreadable::Absent),
                 Err(e) => Err(classify(&e).unwrap_or(Unreadable::Absent)),
             });
         }

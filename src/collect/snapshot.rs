@@ -74,6 +74,10 @@ pub struct TaskInfo {
     pub detail: Option<Result<TaskDetail, Unreadable>>,
     /// Set when `stat` itself could not be read: only tid/tgid are meaningful then.
     pub stat_error: Option<Unreadable>,
+    /// `se.nr_migrations` from `sched`: exact count of CPU migrations. `None` when not
+    /// asked for this tick (read for the selected process only); `Absent` on kernels
+    /// without the file or field.
+    pub migrations: Option<Result<u64, Unreadable>>,
 }
 
 impl TaskInfo {
@@ -115,6 +119,7 @@ impl TaskInfo {
             schedstat: Err(why),
             detail: None,
             stat_error: Some(why),
+            migrations: None,
         }
     }
 }
@@ -200,6 +205,8 @@ pub struct SystemInfo {
     pub mem: Option<MemInfo>,
     pub load: Option<[f64; 3]>,
     pub uptime_secs: Option<f64>,
+    /// Online CPUs with core/package/node from /sys; empty when /sys does not say.
+    pub topology: Vec<super::topology::CpuTopology>,
 }
 
 /// What the scan could not see, so the UI can say it instead of silently showing less.

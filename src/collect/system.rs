@@ -35,6 +35,7 @@ pub fn read_system(root: &Path) -> SystemInfo {
         mem,
         load,
         uptime_secs,
+        topology: Vec::new(),
     }
 }
 
