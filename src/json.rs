@@ -16,6 +16,8 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub struct Output {
     pub schema_version: u32,
     pub interval_secs: Option<f64>,
+    /// Online CPUs, by id, with their place in the machine and busy % over the interval.
+    pub cpus: Vec<Cpu>,
     pub system: System,
     pub processes: Vec<Process>,
     pub tasks: Vec<Task>,
@@ -25,7 +27,6 @@ pub struct Output {
 
 #[derive(Serialize)]
 pub struct System {
-    pub cpus: Vec<Cpu>,
     pub load: Option<[f64; 3]>,
     pub memory_total_bytes: Option<u64>,
     pub memory_available_bytes: Option<u64>,
@@ -41,6 +42,9 @@ pub struct System {
 #[derive(Serialize)]
 pub struct Cpu {
     pub id: u32,
+    pub core: Option<u32>,
+    pub package: Option<u32>,
+    pub node: Option<u32>,
     pub usage_percent: Option<f64>,
 }
 
@@ -69,7 +73,8 @@ pub struct Task {
     pub kernel_thread: bool,
     pub nice: i64,
     pub priority: i64,
-    pub policy: u32,
+    /// OTHER, BATCH, IDLE, FIFO, RR or DEADLINE.
+    pub policy: &'static str,
     pub rt_priority: u32,
     pub utime_ticks: u64,
     pub stime_ticks: u64,
@@ -80,7 +85,14 @@ pub struct Task {
     pub voluntary_switches: Option<u64>,
     pub involuntary_switches: Option<u64>,
     pub switches_per_sec: Option<f64>,
-    pub cpus_allowed: Option<String>,
+    pub voluntary_switches_per_sec: Option<f64>,
+    pub involuntary_switches_per_sec: Option<f64>,
+    /// Time runnable but waiting for a CPU, as % of the interval.
+    pub wait_percent: Option<f64>,
+    /// Allowed CPUs as a kernel CPU list: `"0-3,8"`.
+    pub affinity: Option<String>,
+    /// Exact CPU migrations since the task started (`se.nr_migrations`), where the kernel has it.
+    pub migrations: Option<u64>,
     /// Set when the task's stat could not be read; most fields are then meaningless.
     pub unreadable: Option<Unreadable>,
 }
@@ -107,7 +119,7 @@ fn task(t: &TaskInfo, m: &Model) -> Task {
         kernel_thread: t.is_kernel_thread(),
         nice: t.nice,
         priority: t.priority,
-        policy: t.policy,
+        policy: crate::model::policy_name(t.policy),
         rt_priority: t.rt_priority,
         utime_ticks: t.utime_ticks,
         stime_ticks: t.stime_ticks,
@@ -118,7 +130,11 @@ fn task(t: &TaskInfo, m: &Model) -> Task {
         voluntary_switches: detail.map(|d| d.voluntary_switches),
         involuntary_switches: detail.map(|d| d.involuntary_switches),
         switches_per_sec: rate.switches_per_sec,
-        cpus_allowed: detail.map(|d| d.cpus_allowed.clone()),
+        voluntary_switches_per_sec: rate.voluntary_per_sec,
+        involuntary_switches_per_sec: rate.involuntary_per_sec,
+        wait_percent: rate.wait_percent,
+        affinity: detail.map(|d| d.cpus_allowed.clone()),
+        migrations: t.migrations.and_then(|m| m.ok()),
         unreadable: t.stat_error,
     }
 }
@@ -195,15 +211,21 @@ pub fn build(m: &Model, opts: &ViewOptions) -> Output {
     Output {
         schema_version: SCHEMA_VERSION,
         interval_secs: m.interval_secs(),
-        system: System {
-            cpus: m
-                .cpus
-                .iter()
-                .map(|(id, usage)| Cpu {
+        cpus: m
+            .cpus
+            .iter()
+            .map(|(id, usage)| {
+                let topo = snap.system.topology.iter().find(|c| c.id == *id);
+                Cpu {
                     id: *id,
+                    core: topo.and_then(|c| c.core),
+                    package: topo.and_then(|c| c.package),
+                    node: topo.and_then(|c| c.node),
                     usage_percent: *usage,
-                })
-                .collect(),
+                }
+            })
+            .collect(),
+        system: System {
             load: snap.system.load,
             memory_total_bytes: snap.system.mem.map(|x| x.total_bytes),
             memory_available_bytes: snap.system.mem.map(|x| x.available_bytes),

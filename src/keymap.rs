@@ -13,6 +13,10 @@ pub enum Mode {
     Filter,
     /// The help screen is open.
     Help,
+    /// Choosing CPUs for an affinity change.
+    Affinity,
+    /// A yes/no question before an action that changes the system.
+    Confirm,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,7 +94,7 @@ const fn b(mode: Mode, keys: &'static [Key], action: Action, hint: bool) -> Bind
 }
 
 use KeyCode as K;
-use Mode::{Filter as F, Help as H, Normal as N};
+use Mode::{Affinity as A, Confirm as Y, Filter as F, Help as H, Normal as N};
 
 pub static BINDINGS: &[Binding] = &[
     b(N, &[k(K::Up), c('k')], Action::Up, false),
@@ -111,9 +115,13 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[c('P')], Action::SortByCpu, true),
     b(N, &[c('r'), c('I')], Action::ReverseSort, false),
     b(N, &[c('f')], Action::Follow, true),
-    b(N, &[c('K')], Action::HideKernel, true),
-    b(N, &[c('H')], Action::ProcessesOnly, true),
-    b(N, &[c('t')], Action::ToggleTree, true),
+    b(N, &[c('K')], Action::HideKernel, false),
+    b(N, &[c('H')], Action::ProcessesOnly, false),
+    b(N, &[c('t')], Action::ToggleTree, false),
+    b(N, &[c('c')], Action::CycleColumns, true),
+    b(N, &[c('C')], Action::ToggleCpuPane, true),
+    b(N, &[c('p')], Action::TogglePlacement, true),
+    b(N, &[c('a')], Action::SetAffinity, true),
     b(N, &[c('[')], Action::Faster, false),
     b(N, &[c(']')], Action::Slower, false),
     b(N, &[c('?'), k(K::F(1))], Action::Help, true),
@@ -146,6 +154,17 @@ pub static BINDINGS: &[Binding] = &[
         false,
     ),
     b(H, &[ctrl('c')], Action::Quit, false),
+    b(A, &[k(K::Up), c('k')], Action::PickerUp, false),
+    b(A, &[k(K::Down), c('j')], Action::PickerDown, false),
+    b(A, &[c(' '), c('x')], Action::PickerToggle, true),
+    b(A, &[c('a')], Action::PickerAll, true),
+    b(A, &[c('n')], Action::PickerNone, true),
+    b(A, &[k(K::Enter)], Action::PickerAccept, true),
+    b(A, &[k(K::Esc), c('q')], Action::PickerCancel, true),
+    b(A, &[ctrl('c')], Action::Quit, false),
+    b(Y, &[c('y'), k(K::Enter)], Action::ConfirmYes, true),
+    b(Y, &[c('n'), k(K::Esc), c('q')], Action::ConfirmNo, true),
+    b(Y, &[ctrl('c')], Action::Quit, false),
 ];
 
 /// The action bound to `key` in `mode`, if any. In filter mode unbound printable keys
@@ -207,7 +226,13 @@ mod tests {
 
     #[test]
     fn quitting_works_from_every_mode() {
-        for m in [Mode::Normal, Mode::Filter, Mode::Help] {
+        for m in [
+            Mode::Normal,
+            Mode::Filter,
+            Mode::Help,
+            Mode::Affinity,
+            Mode::Confirm,
+        ] {
             assert_eq!(lookup(m, ctrl('c')), Some(Action::Quit));
         }
     }

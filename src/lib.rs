@@ -3,6 +3,7 @@
 //! Data flows one way: `collect` reads /proc into snapshots, `model` turns two snapshots
 //! into rows, `ui` draws them, `app` owns state, keys and the loop.
 
+pub mod act;
 pub mod action;
 pub mod app;
 pub mod cli;

@@ -3,4 +3,4 @@
 pub mod run;
 pub mod state;
 
-pub use state::{App, Effects, Selection};
+pub use state::{AffinityPicker, App, Effects, Selection};

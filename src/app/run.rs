@@ -103,6 +103,10 @@ where
                     if let Some(d) = fx.interval {
                         collector.send(Control::Interval(d));
                     }
+                    if fx.scan_now {
+                        collector.send(Control::Detail(app.detail_plan()));
+                        collector.send(Control::ScanNow);
+                    }
                 }
                 Event::Resize => {}
                 Event::Snapshot(s) => app.on_snapshot(Arc::from(s)),

@@ -2,6 +2,7 @@
 //! `update` is the only place this state changes in response to the user.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use crate::action::Action;
 use crate::collect::{DetailPlan, Snapshot, TaskKey};
 use crate::keymap::{self, Key, Mode};
 use crate::model::{Filter, Model, Row, RowKind, SortKey, ViewOptions};
+use crate::ui::tree::ColumnSet;
 
 /// Refresh intervals the `[` and `]` keys step through.
 pub const INTERVAL_STEPS: [Duration; 9] = [
@@ -36,6 +38,20 @@ pub struct Selection {
 pub struct Effects {
     /// The collector must change its tick.
     pub interval: Option<Duration>,
+    /// Something changed the system: show the result without waiting a tick.
+    pub scan_now: bool,
+}
+
+/// The CPU picker of an affinity change, and the question that follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AffinityPicker {
+    /// What the user picked, in words: "thread 1236 (busy-0)".
+    pub target: String,
+    pub tasks: Vec<TaskKey>,
+    /// Online CPUs, in id order.
+    pub cpus: Vec<u32>,
+    pub chosen: std::collections::BTreeSet<u32>,
+    pub cursor: usize,
 }
 
 pub struct App {
@@ -56,6 +72,12 @@ pub struct App {
     pub page_height: usize,
     /// First help line shown.
     pub help_scroll: u16,
+    pub columns: ColumnSet,
+    pub show_cpus: bool,
+    pub show_placement: bool,
+    pub picker: Option<AffinityPicker>,
+    /// Where /proc is, for re-checking a task right before acting on it.
+    pub proc_root: PathBuf,
 }
 
 impl App {
@@ -75,6 +97,11 @@ impl App {
             quit: false,
             page_height: 20,
             help_scroll: 0,
+            columns: ColumnSet::default(),
+            show_cpus: false,
+            show_placement: false,
+            picker: None,
+            proc_root: PathBuf::from("/proc"),
         }
     }
 
@@ -85,7 +112,7 @@ impl App {
     }
 
     pub fn on_snapshot(&mut self, snap: Arc<Snapshot>) {
-        self.model = Some(match &self.model {
+        self.model = Some(match self.model.take() {
             Some(m) => m.advance(snap),
             None => Model::new(None, snap),
         });
@@ -377,6 +404,66 @@ impl App {
                 ));
                 fx.interval = Some(self.refresh_interval);
             }
+            Action::CycleColumns => {
+                self.columns = self.columns.next();
+                self.status = Some(format!("{} columns", self.columns.name()));
+            }
+            Action::ToggleCpuPane => self.show_cpus = !self.show_cpus,
+            Action::TogglePlacement => self.show_placement = !self.show_placement,
+            Action::SetAffinity => self.open_affinity_picker(),
+            Action::PickerUp | Action::PickerDown => {
+                if let Some(p) = &mut self.picker {
+                    p.cursor = if action == Action::PickerUp {
+                        p.cursor.saturating_sub(1)
+                    } else {
+                        (p.cursor + 1).min(p.cpus.len().saturating_sub(1))
+                    };
+                }
+            }
+            Action::PickerToggle => {
+                if let Some(p) = &mut self.picker
+                    && let Some(&cpu) = p.cpus.get(p.cursor)
+                    && !p.chosen.remove(&cpu)
+                {
+                    p.chosen.insert(cpu);
+                }
+            }
+            Action::PickerAll => {
+                if let Some(p) = &mut self.picker {
+                    p.chosen = p.cpus.iter().copied().collect();
+                }
+            }
+            Action::PickerNone => {
+                if let Some(p) = &mut self.picker {
+                    p.chosen.clear();
+                }
+            }
+            Action::PickerAccept => match &self.picker {
+                Some(p) if p.chosen.is_empty() => {
+                    self.status = Some("choose at least one CPU".into());
+                }
+                Some(_) => self.mode = Mode::Confirm,
+                None => self.mode = Mode::Normal,
+            },
+            Action::PickerCancel | Action::ConfirmNo => {
+                self.picker = None;
+                self.mode = Mode::Normal;
+                self.status = Some("affinity unchanged".into());
+            }
+            Action::ConfirmYes => {
+                if let Some(p) = self.picker.take() {
+                    let cpus: Vec<u32> = p.chosen.iter().copied().collect();
+                    let list = crate::act::affinity::describe(&cpus);
+                    self.status = Some(
+                        match crate::act::affinity::set(&self.proc_root, &p.tasks, &cpus) {
+                            Ok(n) => format!("{} may now run on CPUs {list} ({n} set)", p.target),
+                            Err(why) => format!("could not set affinity: {why}"),
+                        },
+                    );
+                    fx.scan_now = true;
+                }
+                self.mode = Mode::Normal;
+            }
             Action::Help => {
                 self.mode = Mode::Help;
                 self.help_scroll = 0;
@@ -391,6 +478,52 @@ impl App {
             Action::Quit => self.quit = true,
         }
         fx
+    }
+
+    fn open_affinity_picker(&mut self) {
+        let (Some(row), Some(model)) = (self.rows.get(self.cursor), &self.model) else {
+            return;
+        };
+        let Some(p) = model.current.processes.iter().find(|p| p.tgid == row.tgid) else {
+            return;
+        };
+        let (target, tasks) = match row.kind {
+            RowKind::Thread => (format!("thread {} ({})", row.tid, row.name), vec![row.key]),
+            RowKind::Process => (
+                if p.tasks.len() > 1 {
+                    format!(
+                        "all {} threads of {} ({})",
+                        p.tasks.len(),
+                        row.name,
+                        row.tgid
+                    )
+                } else {
+                    format!("process {} ({})", row.tgid, row.name)
+                },
+                p.tasks.iter().map(|t| t.key()).collect(),
+            ),
+        };
+        let mut cpus: Vec<u32> = model.current.system.topology.iter().map(|c| c.id).collect();
+        if cpus.is_empty() {
+            cpus = model.cpus.iter().map(|c| c.0).collect();
+        }
+        // Start from what the task allows now, when we know it.
+        let chosen = row
+            .affinity
+            .as_deref()
+            .and_then(crate::collect::parse_cpu_list)
+            .unwrap_or_else(|| cpus.clone())
+            .into_iter()
+            .filter(|c| cpus.contains(c))
+            .collect();
+        self.picker = Some(AffinityPicker {
+            target,
+            tasks,
+            cpus,
+            chosen,
+            cursor: 0,
+        });
+        self.mode = Mode::Affinity;
     }
 
     fn set_sort(&mut self, key: SortKey) {

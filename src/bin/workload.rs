@@ -14,7 +14,7 @@
 //! leak it for long), or when stdin reaches EOF if `--exit-on-eof` is given.
 //!
 //! ```text
-//! threadtop-workload [--name NAME] [--busy N] [--sleep N] [--thread-name NAME]...
+//! threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] [--thread-name NAME]...
 //!                    [--seconds S] [--exit-on-eof]
 //! ```
 
@@ -42,13 +42,15 @@ const LIMITS: &str = "\n(limits to check: `ulimit -u` (RLIMIT_NPROC), /proc/sys/
 struct Args {
     name: Option<CString>,
     busy: usize,
+    /// One busy thread pinned to each listed CPU, named `pinC-K`.
+    busy_on: Vec<usize>,
     sleep: usize,
     thread_names: Vec<CString>,
     seconds: u64,
     exit_on_eof: bool,
 }
 
-const USAGE: &str = "usage: threadtop-workload [--name NAME] [--busy N] [--sleep N] \
+const USAGE: &str = "usage: threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] \
                      [--thread-name NAME]... [--seconds S] [--exit-on-eof]";
 
 /// A comm from arbitrary bytes: truncated to 15 bytes, interior NUL rejected.
@@ -69,6 +71,7 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         name: None,
         busy: 0,
+        busy_on: Vec::new(),
         sleep: 0,
         thread_names: Vec::new(),
         seconds: 600,
@@ -90,6 +93,7 @@ fn parse_args() -> Result<Args, String> {
         match opt.as_str() {
             "--name" => args.name = Some(comm(&opt, value)?),
             "--busy" => args.busy = number(&opt, value)?,
+            "--busy-on" => args.busy_on.push(number(&opt, value)?),
             "--sleep" => args.sleep = number(&opt, value)?,
             "--thread-name" => args.thread_names.push(comm(&opt, value)?),
             "--seconds" => args.seconds = number(&opt, value)?,
@@ -152,12 +156,21 @@ fn spawn(
     stop: &Arc<Stop>,
     ready: &mpsc::Sender<(i32, Vec<u8>)>,
     busy: bool,
+    pin: Option<usize>,
 ) -> Result<(), String> {
     let (stop, ready) = (Arc::clone(stop), ready.clone());
     let shown = escape(name.as_bytes());
     std::thread::Builder::new()
         .stack_size(STACK_SIZE)
         .spawn(move || {
+            // Pinned before reporting ready, so a test never sees it anywhere else.
+            if let Some(cpu) = pin {
+                let mut set = rustix::thread::CpuSet::new();
+                set.set(cpu);
+                if let Err(e) = rustix::thread::sched_setaffinity(None, &set) {
+                    eprintln!("threadtop-workload: pinning to CPU {cpu}: {e}");
+                }
+            }
             name_self(&name, &ready);
             drop(ready);
             if busy {
@@ -174,8 +187,12 @@ fn run(args: Args) -> Result<(), String> {
     let stop = Arc::new(Stop::default());
     let (ready, reports) = mpsc::channel();
 
-    let expected =
-        1 + args.busy + args.sleep + args.thread_names.len() + usize::from(args.exit_on_eof);
+    let expected = 1
+        + args.busy
+        + args.busy_on.len()
+        + args.sleep
+        + args.thread_names.len()
+        + usize::from(args.exit_on_eof);
     let main_name = match args.name {
         Some(name) => name,
         None => rustix::thread::name().map_err(|e| format!("reading the comm: {e}"))?,
@@ -183,14 +200,17 @@ fn run(args: Args) -> Result<(), String> {
     name_self(&main_name, &ready);
 
     let mut names = Vec::new();
-    names.extend((0..args.busy).map(|i| (format!("busy-{i}"), true)));
-    names.extend((0..args.sleep).map(|i| (format!("sleep-{i}"), false)));
-    for (name, busy) in names {
+    names.extend((0..args.busy).map(|i| (format!("busy-{i}"), true, None)));
+    for (k, &cpu) in args.busy_on.iter().enumerate() {
+        names.push((format!("pin{cpu}-{k}"), true, Some(cpu)));
+    }
+    names.extend((0..args.sleep).map(|i| (format!("sleep-{i}"), false, None)));
+    for (name, busy, pin) in names {
         let name = CString::new(name).map_err(|e| e.to_string())?;
-        spawn(name, &stop, &ready, busy)?;
+        spawn(name, &stop, &ready, busy, pin)?;
     }
     for name in args.thread_names {
-        spawn(name, &stop, &ready, false)?;
+        spawn(name, &stop, &ready, false, None)?;
     }
 
     // Sends when stdin reaches EOF; while `_keep_open` holds it, only the deadline ends us.

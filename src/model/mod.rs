@@ -1,6 +1,7 @@
 //! Pure and deterministic: snapshots in, the view out. No I/O, no terminal types.
 
 pub mod filter;
+pub mod placement;
 pub mod rates;
 pub mod summary;
 pub mod view;
@@ -11,9 +12,10 @@ use std::sync::Arc;
 use crate::collect::{Snapshot, TaskKey};
 
 pub use filter::Filter;
+pub use placement::{Placement, Track, runnable_by_cpu};
 pub use rates::{TaskRate, cpu_usage, task_rates};
 pub use summary::{Summary, summarize};
-pub use view::{Row, RowKind, SortKey, ViewOptions, build_rows};
+pub use view::{Row, RowKind, SortKey, ViewOptions, build_rows, policy_name};
 
 /// The latest two snapshots and everything derived from them that does not depend on
 /// view options (those only reorder and hide rows).
@@ -24,25 +26,33 @@ pub struct Model {
     pub rates: HashMap<TaskKey, TaskRate>,
     pub cpus: Vec<(u32, Option<f64>)>,
     pub summary: Summary,
+    /// CPU history of every live task over the last ticks.
+    pub placement: Placement,
 }
 
 impl Model {
     pub fn new(previous: Option<Arc<Snapshot>>, current: Arc<Snapshot>) -> Self {
+        Model::build(previous, current, Placement::default())
+    }
+
+    fn build(previous: Option<Arc<Snapshot>>, current: Arc<Snapshot>, history: Placement) -> Self {
         let rates = task_rates(previous.as_deref(), &current);
         let cpus = cpu_usage(previous.as_deref(), &current);
         let summary = summarize(&current);
+        let placement = history.advance(&current);
         Model {
             current,
             previous,
             rates,
             cpus,
             summary,
+            placement,
         }
     }
 
     /// Folds the next snapshot in; the current one becomes the history.
-    pub fn advance(&self, next: Arc<Snapshot>) -> Model {
-        Model::new(Some(self.current.clone()), next)
+    pub fn advance(self, next: Arc<Snapshot>) -> Model {
+        Model::build(Some(self.current), next, self.placement)
     }
 
     /// Seconds between the two snapshots the rates cover.

@@ -14,6 +14,12 @@ pub struct TaskRate {
     pub cpu_percent: Option<f64>,
     /// Voluntary + involuntary context switches per second (needs detail in both scans).
     pub switches_per_sec: Option<f64>,
+    /// Switches because the task blocked (waited for something), per second.
+    pub voluntary_per_sec: Option<f64>,
+    /// Switches because the scheduler took the CPU away (preemption), per second.
+    pub involuntary_per_sec: Option<f64>,
+    /// Time spent runnable but waiting for a CPU, as % of the interval (schedstat).
+    pub wait_percent: Option<f64>,
 }
 
 /// Rates for every task of `cur`, keyed by identity. Tasks with no usable history get
@@ -37,11 +43,17 @@ pub fn task_rates(prev: Option<&Snapshot>, cur: &Snapshot) -> HashMap<TaskKey, T
             TaskRate::default()
         } else {
             match before.get(&t.key()) {
-                Some(p) => TaskRate {
-                    cpu_percent: Some(percent(cpu_ns_delta(p, t, cur.clk_tck), elapsed_ns)),
-                    switches_per_sec: switches_delta(p, t)
-                        .map(|d| d as f64 * 1e9 / elapsed_ns as f64),
-                },
+                Some(p) => {
+                    let per_sec = |d: u64| d as f64 * 1e9 / elapsed_ns as f64;
+                    let sw = switches_delta(p, t);
+                    TaskRate {
+                        cpu_percent: Some(percent(cpu_ns_delta(p, t, cur.clk_tck), elapsed_ns)),
+                        switches_per_sec: sw.map(|(v, i)| per_sec(v + i)),
+                        voluntary_per_sec: sw.map(|(v, _)| per_sec(v)),
+                        involuntary_per_sec: sw.map(|(_, i)| per_sec(i)),
+                        wait_percent: wait_delta(p, t).map(|d| percent(d, elapsed_ns)),
+                    }
+                }
                 None => born_during(prev, cur, t),
             }
         };
@@ -62,7 +74,8 @@ fn born_during(prev: &Snapshot, cur: &Snapshot, t: &TaskInfo) -> TaskRate {
     let lifetime_ns = cur.boot_ns.saturating_sub(start_ns).max(tick_ns);
     TaskRate {
         cpu_percent: Some(percent(task_cpu_ns(t, cur.clk_tck), lifetime_ns)),
-        switches_per_sec: None,
+        wait_percent: t.schedstat.ok().map(|s| percent(s.wait_ns, lifetime_ns)),
+        ..TaskRate::default()
     }
 }
 
@@ -90,13 +103,25 @@ fn cpu_ns_delta(prev: &TaskInfo, cur: &TaskInfo, clk_tck: u64) -> u64 {
     }
 }
 
-fn switches_delta(prev: &TaskInfo, cur: &TaskInfo) -> Option<u64> {
+/// (voluntary, involuntary) switches over the interval.
+fn switches_delta(prev: &TaskInfo, cur: &TaskInfo) -> Option<(u64, u64)> {
     let a = prev.detail.as_ref()?.as_ref().ok()?;
     let b = cur.detail.as_ref()?.as_ref().ok()?;
-    Some(
-        (b.voluntary_switches + b.involuntary_switches)
-            .saturating_sub(a.voluntary_switches + a.involuntary_switches),
-    )
+    Some((
+        b.voluntary_switches.saturating_sub(a.voluntary_switches),
+        b.involuntary_switches
+            .saturating_sub(a.involuntary_switches),
+    ))
+}
+
+/// Run-queue wait over the interval. A kernel without schedstat reports zeros forever,
+/// which would read as "never waits": only trust it when it has counted something.
+fn wait_delta(prev: &TaskInfo, cur: &TaskInfo) -> Option<u64> {
+    let (a, b) = (prev.schedstat.ok()?, cur.schedstat.ok()?);
+    if b.run_ns == 0 && b.wait_ns == 0 {
+        return None;
+    }
+    Some(b.wait_ns.saturating_sub(a.wait_ns))
 }
 
 /// Busy % of each online CPU over the interval, by CPU id. CPUs that came online since the

@@ -23,16 +23,28 @@ pub enum SortKey {
     State,
     LastCpu,
     Switches,
+    Wait,
+    Voluntary,
+    Involuntary,
+    Policy,
+    RtPriority,
+    Nice,
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 6] = [
+    pub const ALL: [SortKey; 12] = [
         SortKey::Cpu,
         SortKey::Tid,
         SortKey::Name,
         SortKey::State,
         SortKey::LastCpu,
         SortKey::Switches,
+        SortKey::Wait,
+        SortKey::Voluntary,
+        SortKey::Involuntary,
+        SortKey::Policy,
+        SortKey::RtPriority,
+        SortKey::Nice,
     ];
 
     /// The name used on the command line, in JSON and on screen.
@@ -44,6 +56,12 @@ impl SortKey {
             SortKey::State => "state",
             SortKey::LastCpu => "last-cpu",
             SortKey::Switches => "switches",
+            SortKey::Wait => "wait",
+            SortKey::Voluntary => "voluntary",
+            SortKey::Involuntary => "involuntary",
+            SortKey::Policy => "policy",
+            SortKey::RtPriority => "rt-priority",
+            SortKey::Nice => "nice",
         }
     }
 
@@ -51,14 +69,25 @@ impl SortKey {
         SortKey::ALL.into_iter().find(|k| k.name() == s)
     }
 
-    /// Busiest first for rates; everything else ascending.
+    /// Busiest (or most urgent) first for rates and RT priority; everything else ascending.
     pub fn descending(self) -> bool {
-        matches!(self, SortKey::Cpu | SortKey::Switches)
+        matches!(
+            self,
+            SortKey::Cpu
+                | SortKey::Switches
+                | SortKey::Wait
+                | SortKey::Voluntary
+                | SortKey::Involuntary
+                | SortKey::RtPriority
+        )
     }
 
     /// Sorting on this needs `status` for every task, not only the visible ones.
     pub fn needs_detail(self) -> bool {
-        self == SortKey::Switches
+        matches!(
+            self,
+            SortKey::Switches | SortKey::Voluntary | SortKey::Involuntary
+        )
     }
 
     pub fn next(self) -> SortKey {
@@ -130,6 +159,14 @@ pub struct Row {
     pub nice: i64,
     pub priority: i64,
     pub switches_per_sec: Option<f64>,
+    pub voluntary_per_sec: Option<f64>,
+    pub involuntary_per_sec: Option<f64>,
+    /// Run-queue wait as % of the interval.
+    pub wait_percent: Option<f64>,
+    pub policy: u32,
+    pub rt_priority: u32,
+    /// Allowed CPUs (`0-3,8`), when `status` was read for this task.
+    pub affinity: Option<String>,
     pub threads: u32,
     pub kernel: bool,
     /// Has threads or child processes that folding would hide.
@@ -289,6 +326,12 @@ fn process_row(p: &ProcessInfo, rates: &HashMap<TaskKey, TaskRate>) -> Row {
         nice: lead.map_or(0, |t| t.nice),
         priority: lead.map_or(0, |t| t.priority),
         switches_per_sec: sum(|r| r.switches_per_sec),
+        voluntary_per_sec: sum(|r| r.voluntary_per_sec),
+        involuntary_per_sec: sum(|r| r.involuntary_per_sec),
+        wait_percent: sum(|r| r.wait_percent),
+        policy: lead.map_or(0, |t| t.policy),
+        rt_priority: lead.map_or(0, |t| t.rt_priority),
+        affinity: lead.and_then(affinity),
         threads: p.tasks.len() as u32,
         kernel,
         foldable: false,
@@ -315,12 +358,35 @@ fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &HashMap<TaskKey, TaskRate>)
         nice: t.nice,
         priority: t.priority,
         switches_per_sec: rate.switches_per_sec,
+        voluntary_per_sec: rate.voluntary_per_sec,
+        involuntary_per_sec: rate.involuntary_per_sec,
+        wait_percent: rate.wait_percent,
+        policy: t.policy,
+        rt_priority: t.rt_priority,
+        affinity: affinity(t),
         threads: 1,
         kernel: t.is_kernel_thread(),
         foldable: false,
         folded: false,
         unreadable: t.stat_error.is_some(),
     }
+}
+
+/// The scheduling policy's name (`policy` field of stat; include/uapi/linux/sched.h).
+pub fn policy_name(policy: u32) -> &'static str {
+    match policy {
+        0 => "OTHER",
+        1 => "FIFO",
+        2 => "RR",
+        3 => "BATCH",
+        5 => "IDLE",
+        6 => "DEADLINE",
+        _ => "?",
+    }
+}
+
+fn affinity(t: &TaskInfo) -> Option<String> {
+    Some(t.detail.as_ref()?.as_ref().ok()?.cpus_allowed.clone())
 }
 
 /// The order tasks are most interesting in: running first, finished last.
@@ -344,6 +410,12 @@ fn compare(a: &Row, b: &Row, key: SortKey, reverse: bool) -> Ordering {
         SortKey::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
         SortKey::State => state_rank(a.state).cmp(&state_rank(b.state)),
         SortKey::LastCpu => a.processor.cmp(&b.processor),
+        SortKey::Wait => cmp_opt(a.wait_percent, b.wait_percent),
+        SortKey::Voluntary => cmp_opt(a.voluntary_per_sec, b.voluntary_per_sec),
+        SortKey::Involuntary => cmp_opt(a.involuntary_per_sec, b.involuntary_per_sec),
+        SortKey::Policy => a.policy.cmp(&b.policy),
+        SortKey::RtPriority => a.rt_priority.cmp(&b.rt_priority),
+        SortKey::Nice => a.nice.cmp(&b.nice),
     };
     let by_value = if key.descending() != reverse {
         by_value.reverse()

@@ -64,8 +64,17 @@ impl Widget for FooterPane<'_> {
             }
             Line::from(spans)
         };
+        // When the hints do not fit, the ones before the last two go first: "help" and
+        // "quit" must always be visible.
+        let mut hints = keymap::hints(self.mode);
+        let width = |h: &[(String, &str)]| -> usize {
+            h.iter().map(|(k, w)| k.chars().count() + w.chars().count() + 2).sum()
+        };
+        while width(&hints) > usize::from(area.width) && hints.len() > 2 {
+            hints.remove(hints.len() - 3);
+        }
         let mut keys = Vec::new();
-        for (key, what) in keymap::hints(self.mode) {
+        for (key, what) in hints {
             keys.push(Span::styled(key, t.key()));
             keys.push(Span::raw(format!(" {what} ")));
         }

@@ -16,10 +16,66 @@ pub struct TreePane<'a> {
     pub cursor: usize,
     pub sort: SortKey,
     pub reverse: bool,
+    pub columns: ColumnSet,
     pub theme: Theme,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// Which columns the table shows; `c` switches between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColumnSet {
+    /// Identity, state, CPU and switches: the overview.
+    #[default]
+    Basic,
+    /// How the scheduler treats each task: placement, policy, priorities, waits.
+    Scheduling,
+}
+
+impl ColumnSet {
+    pub fn next(self) -> ColumnSet {
+        match self {
+            ColumnSet::Basic => ColumnSet::Scheduling,
+            ColumnSet::Scheduling => ColumnSet::Basic,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            ColumnSet::Basic => "basic",
+            ColumnSet::Scheduling => "scheduling",
+        }
+    }
+    /// (column, drop rank): on a narrow terminal the highest ranks go first.
+    fn columns(self) -> &'static [(Col, u8)] {
+        match self {
+            ColumnSet::Basic => &[
+                (Col::Tid, 0),
+                (Col::Tgid, 3),
+                (Col::User, 7),
+                (Col::State, 1),
+                (Col::Cpu, 2),
+                (Col::LastCpu, 4),
+                (Col::Nice, 6),
+                (Col::Prio, 8),
+                (Col::Switches, 5),
+                (Col::Threads, 9),
+            ],
+            ColumnSet::Scheduling => &[
+                (Col::Tid, 0),
+                (Col::State, 1),
+                (Col::Cpu, 2),
+                (Col::LastCpu, 3),
+                (Col::Affinity, 4),
+                (Col::Policy, 7),
+                (Col::RtPrio, 9),
+                (Col::Nice, 8),
+                (Col::Wait, 5),
+                (Col::Voluntary, 6),
+                (Col::Involuntary, 6),
+            ],
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Col {
     Tid,
     Tgid,
@@ -31,49 +87,55 @@ enum Col {
     Prio,
     Switches,
     Threads,
+    Affinity,
+    Policy,
+    RtPrio,
+    Wait,
+    Voluntary,
+    Involuntary,
 }
 
-/// Columns in the order they are dropped when the terminal is narrow (last goes first).
-const COLUMNS: [(Col, &str, u16, Option<SortKey>); 10] = [
-    (Col::Tid, "TID", 7, Some(SortKey::Tid)),
-    (Col::State, "S", 1, Some(SortKey::State)),
-    (Col::Cpu, "CPU%", 5, Some(SortKey::Cpu)),
-    (Col::Tgid, "TGID", 7, None),
-    (Col::LastCpu, "CPU", 3, Some(SortKey::LastCpu)),
-    (Col::Switches, "SW/s", 6, Some(SortKey::Switches)),
-    (Col::Nice, "NI", 3, None),
-    (Col::User, "USER", 8, None),
-    (Col::Prio, "PRI", 4, None),
-    (Col::Threads, "THR", 4, None),
-];
-/// Display order on screen.
-const ORDER: [Col; 10] = [
-    Col::Tid,
-    Col::Tgid,
-    Col::User,
-    Col::State,
-    Col::Cpu,
-    Col::LastCpu,
-    Col::Nice,
-    Col::Prio,
-    Col::Switches,
-    Col::Threads,
-];
+impl Col {
+    /// (title, width, sort key, left-aligned)
+    fn spec(self) -> (&'static str, u16, Option<SortKey>, bool) {
+        match self {
+            Col::Tid => ("TID", 7, Some(SortKey::Tid), false),
+            Col::Tgid => ("TGID", 7, None, false),
+            Col::User => ("USER", 8, None, true),
+            Col::State => ("S", 1, Some(SortKey::State), true),
+            Col::Cpu => ("CPU%", 5, Some(SortKey::Cpu), false),
+            Col::LastCpu => ("CPU", 3, Some(SortKey::LastCpu), false),
+            Col::Nice => ("NI", 3, Some(SortKey::Nice), false),
+            Col::Prio => ("PRI", 4, None, false),
+            Col::Switches => ("SW/s", 6, Some(SortKey::Switches), false),
+            Col::Threads => ("THR", 4, None, false),
+            Col::Affinity => ("AFFINITY", 9, None, true),
+            Col::Policy => ("POLICY", 8, Some(SortKey::Policy), true),
+            Col::RtPrio => ("RTP", 3, Some(SortKey::RtPriority), false),
+            Col::Wait => ("WAIT%", 5, Some(SortKey::Wait), false),
+            Col::Voluntary => ("VOL/s", 6, Some(SortKey::Voluntary), false),
+            Col::Involuntary => ("INV/s", 6, Some(SortKey::Involuntary), false),
+        }
+    }
+}
+
 const MIN_NAME: u16 = 16;
 
-fn visible_columns(width: u16) -> Vec<(Col, &'static str, u16, Option<SortKey>)> {
-    let mut keep = COLUMNS.len();
-    while keep > 1 {
-        let used: u16 = COLUMNS[..keep].iter().map(|c| c.2 + 1).sum();
-        if used + MIN_NAME <= width {
-            break;
+fn visible_columns(set: ColumnSet, width: u16) -> Vec<Col> {
+    let all = set.columns();
+    let mut max_rank = all.iter().map(|c| c.1).max().unwrap_or(0);
+    loop {
+        let kept: Vec<Col> = all
+            .iter()
+            .filter(|c| c.1 <= max_rank)
+            .map(|c| c.0)
+            .collect();
+        let used: u16 = kept.iter().map(|c| c.spec().1 + 1).sum();
+        if used + MIN_NAME <= width || max_rank == 0 {
+            return kept;
         }
-        keep -= 1;
+        max_rank -= 1;
     }
-    ORDER
-        .iter()
-        .filter_map(|o| COLUMNS[..keep].iter().find(|c| c.0 == *o).copied())
-        .collect()
 }
 
 impl TreePane<'_> {
@@ -107,6 +169,12 @@ impl TreePane<'_> {
             } else {
                 String::new()
             }),
+            Col::Affinity => Cell::from(r.affinity.clone().unwrap_or_else(|| "-".into())),
+            Col::Policy => Cell::from(crate::model::policy_name(r.policy)),
+            Col::RtPrio => right(r.rt_priority.to_string()),
+            Col::Wait => right(format::percent(r.wait_percent)),
+            Col::Voluntary => right(format::rate(r.voluntary_per_sec)),
+            Col::Involuntary => right(format::rate(r.involuntary_per_sec)),
         }
     }
 
@@ -144,7 +212,7 @@ impl Widget for TreePane<'_> {
             return;
         }
         let t = self.theme;
-        let cols = visible_columns(area.width);
+        let cols = visible_columns(self.columns, area.width);
         let arrow = if self.sort.descending() != self.reverse {
             "▼"
         } else {
@@ -152,13 +220,14 @@ impl Widget for TreePane<'_> {
         };
         let mut header: Vec<Cell> = cols
             .iter()
-            .map(|(_, title, _, key)| {
-                let text = if *key == Some(self.sort) {
+            .map(|c| {
+                let (title, _, key, left) = c.spec();
+                let text = if key == Some(self.sort) {
                     format!("{title}{arrow}")
                 } else {
-                    (*title).to_string()
+                    title.to_string()
                 };
-                if *title == "USER" || *title == "S" {
+                if left {
                     Cell::from(text)
                 } else {
                     Cell::from(Line::from(text).alignment(Alignment::Right))
@@ -173,9 +242,10 @@ impl Widget for TreePane<'_> {
         header.push(Cell::from(name_title));
         let mut widths: Vec<Constraint> = cols
             .iter()
-            .map(|(_, title, w, key)| {
-                let extra = u16::from(*key == Some(self.sort));
-                Constraint::Length((*w).max(title.len() as u16 + extra))
+            .map(|c| {
+                let (title, w, key, _) = c.spec();
+                let extra = u16::from(key == Some(self.sort));
+                Constraint::Length(w.max(title.len() as u16 + extra))
             })
             .collect();
         widths.push(Constraint::Fill(1));
@@ -186,7 +256,7 @@ impl Widget for TreePane<'_> {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let mut cells: Vec<Cell> = cols.iter().map(|c| self.cell(c.0, r)).collect();
+                let mut cells: Vec<Cell> = cols.iter().map(|c| self.cell(*c, r)).collect();
                 cells.push(self.name_cell(r));
                 let row = TableRow::new(cells);
                 if start + i == self.cursor {

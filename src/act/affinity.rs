@@ -1,0 +1,75 @@
+//! Setting the CPUs a task may run on (sched_setaffinity), for one thread or a whole
+//! process: all or nothing. If the kernel refuses any thread, the ones already changed are
+//! put back, so a refusal changes nothing.
+
+use std::path::Path;
+
+use rustix::process::Pid;
+use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
+
+use super::still_same_task;
+use crate::collect::{TaskKey, format_cpu_list};
+
+fn pid(tid: u32) -> Result<Pid, String> {
+    i32::try_from(tid)
+        .ok()
+        .and_then(Pid::from_raw)
+        .ok_or_else(|| format!("{tid} is not a valid task id"))
+}
+
+fn explain(e: rustix::io::Errno, tid: u32) -> String {
+    use rustix::io::Errno;
+    let why = match e {
+        Errno::PERM => "not permitted (the task belongs to another user; root or CAP_SYS_NICE can)",
+        Errno::INVAL => {
+            "the kernel refused this CPU set (no allowed CPU online, or the task is pinned by the kernel)"
+        }
+        Errno::SRCH => "the task has exited",
+        _ => "refused",
+    };
+    format!("task {tid}: {why} ({e})")
+}
+
+/// Sets the affinity of every task in `targets` to `cpus`. Returns how many were changed,
+/// or why none were.
+pub fn set(proc_root: &Path, targets: &[TaskKey], cpus: &[u32]) -> Result<usize, String> {
+    if cpus.is_empty() {
+        return Err("choose at least one CPU".into());
+    }
+    let mut set = CpuSet::new();
+    for &c in cpus {
+        if c as usize >= CpuSet::MAX_CPU {
+            return Err(format!("CPU {c} is beyond what this build supports"));
+        }
+        set.set(c as usize);
+    }
+    let mut done: Vec<(Pid, CpuSet)> = Vec::new();
+    for key in targets {
+        let p = pid(key.tid)?;
+        let result = if still_same_task(proc_root, *key) {
+            sched_getaffinity(Some(p))
+                .and_then(|old| sched_setaffinity(Some(p), &set).map(|()| old))
+                .map_err(|e| explain(e, key.tid))
+        } else {
+            Err(format!(
+                "task {} is no longer the one shown (it exited or its TID was reused)",
+                key.tid
+            ))
+        };
+        match result {
+            Ok(old) => done.push((p, old)),
+            Err(why) => {
+                for (p, old) in done.iter().rev() {
+                    let _ = sched_setaffinity(Some(*p), old);
+                }
+                return Err(format!("{why}; nothing was changed"));
+            }
+        }
+    }
+    Ok(done.len())
+}
+
+/// The CPU list shown in messages: `0-3,8`.
+pub fn describe(cpus: &[u32]) -> String {
+    format_cpu_list(cpus)
+}

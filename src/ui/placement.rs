@@ -1,0 +1,153 @@
+//! The placement pane: for the selected process, each thread's CPU over the last ticks
+//! (newest right; one mark per tick, the CPU's id as a digit or letter, coloured per CPU),
+//! migrations seen and the kernel's exact count, and the allowed CPUs as a list and as a
+//! mask against the row of online CPUs.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use super::theme::Theme;
+use crate::collect::{ProcessInfo, Unreadable, parse_cpu_list};
+use crate::model::Model;
+use crate::text::escape;
+
+pub struct PlacementPane<'a> {
+    pub model: &'a Model,
+    pub selected_tgid: Option<u32>,
+    pub theme: Theme,
+}
+
+/// The mark for CPU `id` in a history strip: 0-9, a-z, A-Z, then `+`.
+pub fn cpu_mark(id: u32) -> char {
+    const MARKS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    MARKS.get(id as usize).map_or('+', |&b| b as char)
+}
+
+fn cpu_color(id: u32) -> Color {
+    const PALETTE: [Color; 6] = [
+        Color::Green,
+        Color::Cyan,
+        Color::Yellow,
+        Color::Magenta,
+        Color::LightBlue,
+        Color::LightRed,
+    ];
+    PALETTE[id as usize % PALETTE.len()]
+}
+
+impl PlacementPane<'_> {
+    fn process(&self) -> Option<&ProcessInfo> {
+        let tgid = self.selected_tgid?;
+        self.model.current.processes.iter().find(|p| p.tgid == tgid)
+    }
+
+    pub fn height(&self) -> u16 {
+        self.process().map_or(3, |p| p.tasks.len() as u16 + 4)
+    }
+
+    fn online(&self) -> Vec<u32> {
+        let topo = &self.model.current.system.topology;
+        if topo.is_empty() {
+            self.model.cpus.iter().map(|c| c.0).collect()
+        } else {
+            topo.iter().map(|c| c.id).collect()
+        }
+    }
+}
+
+impl Widget for PlacementPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let Some(p) = self.process() else {
+            Paragraph::new("select a process or thread to see where its threads run")
+                .block(Block::default().borders(Borders::ALL).title(" Placement "))
+                .render(area, buf);
+            return;
+        };
+        let name = p.tasks.first().map(|t| escape(&t.comm)).unwrap_or_default();
+        let block = Block::default().borders(Borders::ALL).title(format!(
+            " Placement of {name} ({}): CPU per tick, newest right ",
+            p.tgid
+        ));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let online = self.online();
+        let mask_w = online.len().max(4);
+        let mut lines = vec![Line::from(vec![Span::styled(
+            format!(
+                "{:>7} {:<15} {:<9} {:<mask_w$} {:>4} {:>5}  history",
+                "TID", "NAME", "AFFINITY", "MASK", "SEEN", "EXACT"
+            ),
+            t.header_label(),
+        )])];
+        // The CPU row the masks line up against.
+        let cpu_row: String = online.iter().map(|&c| cpu_mark(c)).collect();
+        lines.push(Line::from(vec![
+            Span::raw(format!("{:>7} {:<15} {:<9} ", "", "", "CPUs:")),
+            Span::styled(format!("{cpu_row:<mask_w$}"), t.dim()),
+        ]));
+        let mut exact_absent = false;
+        for task in &p.tasks {
+            let track = self.model.placement.track(&task.key());
+            let affinity = task
+                .detail
+                .as_ref()
+                .and_then(|d| d.as_ref().ok())
+                .map(|d| d.cpus_allowed.clone());
+            let allowed = affinity.as_deref().and_then(parse_cpu_list);
+            let mask: String = online
+                .iter()
+                .map(|c| match &allowed {
+                    Some(a) if a.contains(c) => 'x',
+                    Some(_) => '.',
+                    None => '?',
+                })
+                .collect();
+            let exact = match task.migrations {
+                Some(Ok(n)) => n.to_string(),
+                Some(Err(Unreadable::Absent)) => {
+                    exact_absent = true;
+                    "n/a".into()
+                }
+                Some(Err(_)) => "?".into(),
+                None => "…".into(),
+            };
+            let seen = track.map_or(0, |tr| tr.migrations_seen);
+            let head = format!(
+                "{:>7} {:<15} {:<9} {mask:<mask_w$} {seen:>4} {exact:>5}  ",
+                task.tid,
+                escape(&task.comm).chars().take(15).collect::<String>(),
+                affinity.unwrap_or_else(|| "…".into()),
+            );
+            let room = usize::from(inner.width).saturating_sub(head.chars().count());
+            let mut spans = vec![Span::raw(head)];
+            if let Some(tr) = track {
+                let skip = tr.cpus.len().saturating_sub(room);
+                for cpu in tr.cpus.iter().skip(skip) {
+                    spans.push(match cpu {
+                        Some(c) => Span::styled(
+                            cpu_mark(*c).to_string(),
+                            if t.color {
+                                Style::new().fg(cpu_color(*c))
+                            } else {
+                                Style::new()
+                            },
+                        ),
+                        None => Span::raw("·"),
+                    });
+                }
+            }
+            lines.push(Line::from(spans));
+        }
+        if exact_absent {
+            lines.push(Line::styled(
+                "EXACT n/a: this kernel has no se.nr_migrations in /proc/TID/sched; SEEN counts CPU changes between ticks (a lower bound)",
+                t.dim(),
+            ));
+        }
+        Paragraph::new(lines).render(inner, buf);
+    }
+}
