@@ -227,3 +227,158 @@ fn help_scrolls_on_a_small_terminal() {
     key(&mut a, KeyCode::Esc);
     assert!(text(&render(&mut a, 80, 24, Theme::mono())).contains("TGID"));
 }
+
+fn with_topology(mut s: Snapshot, cpus: u32) -> Snapshot {
+    s.system.topology = (0..cpus)
+        .map(|id| threadtop::collect::CpuTopology {
+            id,
+            core: Some(id / 2),
+            package: Some(id / 32),
+            node: Some(0),
+        })
+        .collect();
+    s
+}
+
+/// Selects the pool's process row (TGID 200) and opens both placement panes.
+fn placement_app(cpus: u32) -> App {
+    let mut a = app_with(
+        with_topology(machine(10, 0), cpus),
+        with_topology(machine(11, SEC / 2), cpus),
+        ViewOptions::default(),
+    );
+    while a.selected_row().is_some_and(|r| r.tid != 200) {
+        key(&mut a, KeyCode::Down);
+    }
+    key(&mut a, KeyCode::Char('C'));
+    key(&mut a, KeyCode::Char('p'));
+    a
+}
+
+#[test]
+fn cpu_and_placement_panes_fit_80x24_with_2_cpus() {
+    let mut a = placement_app(2);
+    let screen = text(&render(&mut a, 80, 24, Theme::mono()));
+    // Each CPU's runnable tasks, the selected process's marked.
+    let cpu0 = screen
+        .lines()
+        .find(|l| l.contains("cpu0"))
+        .expect("cpu0 line");
+    let cpu1 = screen
+        .lines()
+        .find(|l| l.contains("cpu1"))
+        .expect("cpu1 line");
+    assert!(
+        cpu0.contains("worker-0*") && cpu1.contains("worker-1*"),
+        "{screen}"
+    );
+    assert!(screen.contains("Placement of pool (200)"), "{screen}");
+    assert!(screen.contains("TGID"), "table still visible: {screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn cpu_pane_goes_compact_with_64_cpus() {
+    let mut a = placement_app(64);
+    a.show_placement = false;
+    let screen = text(&render(&mut a, 120, 40, Theme::mono()));
+    assert!(screen.contains(" 63 "), "{screen}");
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn selected_process_tasks_are_highlighted_on_the_cpu_pane() {
+    let mut a = placement_app(2);
+    let b = render(&mut a, 100, 30, Theme { color: true });
+    let screen = text(&b);
+    let y = screen
+        .lines()
+        .position(|l| l.contains("cpu0"))
+        .expect("cpu0") as u16;
+    let x = screen
+        .lines()
+        .nth(y as usize)
+        .and_then(|l| l.find("worker-0*"))
+        .expect("worker") as u16;
+    // Char index equals column here: everything before it on the line is one column wide.
+    let x = screen
+        .lines()
+        .nth(y as usize)
+        .map(|l| l[..x as usize].chars().count())
+        .unwrap_or(0) as u16;
+    assert_eq!(b[(x, y)].bg, Color::LightBlue, "highlighted in colour");
+}
+
+#[test]
+fn placement_strip_shows_each_tick_and_the_affinity_mask() {
+    let mut a = app_with(
+        with_topology(machine(10, 0), 2),
+        with_topology(machine(11, 0), 2),
+        ViewOptions::default(),
+    );
+    // worker-0 moves 0 → 1 → 0 over the next ticks.
+    for (at, cpu) in [(12, 1), (13, 0)] {
+        let mut s = with_topology(machine(at, 0), 2);
+        for t in s.processes.iter_mut().flat_map(|p| p.tasks.iter_mut()) {
+            if t.tid == 201 {
+                t.processor = Some(cpu);
+                t.migrations = Some(Ok(7));
+            }
+        }
+        a.on_snapshot(Arc::new(s));
+    }
+    while a.selected_row().is_some_and(|r| r.tid != 201) {
+        key(&mut a, KeyCode::Down);
+    }
+    key(&mut a, KeyCode::Char('p'));
+    let screen = text(&render(&mut a, 100, 30, Theme::mono()));
+    let row = screen
+        .lines()
+        .find(|l| l.contains(" worker-0 "))
+        .expect("worker-0 in placement");
+    // affinity 0-1, mask xx, 2 moves seen, 7 exact, strip 0 0 1 0 (oldest first)
+    assert!(row.contains("0-1"), "{row}");
+    assert!(row.contains("xx"), "{row}");
+    assert!(row.contains("   2     7  0010"), "{row}");
+}
+
+#[test]
+fn scheduling_columns() {
+    let mut a = app();
+    key(&mut a, KeyCode::Char('c'));
+    let screen = text(&render(&mut a, 110, 24, Theme::mono()));
+    for col in ["AFFINITY", "POLICY", "RTP", "WAIT%", "VOL/s", "INV/s"] {
+        assert!(screen.contains(col), "{col}: {screen}");
+    }
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn affinity_picker_and_confirmation() {
+    let mut a = placement_app(2);
+    a.show_cpus = false;
+    a.show_placement = false;
+    key(&mut a, KeyCode::Down); // worker-0
+    key(&mut a, KeyCode::Char('a'));
+    let picker = text(&render(&mut a, 80, 24, Theme::mono()));
+    assert!(picker.contains("Set CPU affinity"), "{picker}");
+    assert!(
+        picker.contains("[x] CPU 0") && picker.contains("[x] CPU 1"),
+        "{picker}"
+    );
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Char(' '));
+    let picker = text(&render(&mut a, 80, 24, Theme::mono()));
+    assert!(picker.contains("[ ] CPU 1"), "{picker}");
+    insta::assert_snapshot!("affinity_picker", picker);
+    key(&mut a, KeyCode::Enter);
+    let confirm = text(&render(&mut a, 80, 24, Theme::mono()));
+    assert!(
+        confirm.contains("Let thread 201 (worker-0) run only on CPUs 0?"),
+        "{confirm}"
+    );
+    // No: nothing happens, and the picker is gone.
+    key(&mut a, KeyCode::Char('n'));
+    assert!(a.picker.is_none());
+    assert_eq!(a.status.as_deref(), Some("affinity unchanged"));
+}

@@ -68,7 +68,9 @@ impl Widget for FooterPane<'_> {
         // "quit" must always be visible.
         let mut hints = keymap::hints(self.mode);
         let width = |h: &[(String, &str)]| -> usize {
-            h.iter().map(|(k, w)| k.chars().count() + w.chars().count() + 2).sum()
+            h.iter()
+                .map(|(k, w)| k.chars().count() + w.chars().count() + 2)
+                .sum()
         };
         while width(&hints) > usize::from(area.width) && hints.len() > 2 {
             hints.remove(hints.len() - 3);
