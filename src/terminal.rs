@@ -11,7 +11,11 @@ use ratatui::backend::CrosstermBackend;
 
 use crate::app::run::Event;
 
-pub type Tui = Terminal<CrosstermBackend<io::Stdout>>;
+/// Frames are written through a large buffer so each one leaves in a single write: a
+/// terminal (or an SSH link) never sees half a frame, and fewer, larger packets go out.
+pub type Tui = Terminal<CrosstermBackend<io::BufWriter<io::Stdout>>>;
+
+const FRAME_BUFFER: usize = 256 * 1024;
 
 pub fn enter() -> io::Result<Tui> {
     terminal::enable_raw_mode()?;
@@ -20,7 +24,11 @@ pub fn enter() -> io::Result<Tui> {
         restore();
         return Err(e);
     }
-    Terminal::new(CrosstermBackend::new(io::stdout())).inspect_err(|_| restore())
+    Terminal::new(CrosstermBackend::new(io::BufWriter::with_capacity(
+        FRAME_BUFFER,
+        io::stdout(),
+    )))
+    .inspect_err(|_| restore())
 }
 
 /// Leaves the alternate screen, shows the cursor and returns to cooked mode.

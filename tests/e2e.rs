@@ -78,9 +78,12 @@ fn filter_by_pid_shows_exactly_the_test_programs_threads_and_cpu_sort_puts_busy_
         .iter()
         .map(|(_, n)| String::from_utf8_lossy(n).into_owned())
         .collect();
+    // The whole expected state at once: all its threads, nothing else.
     let screen = pty
-        .wait_for("every workload thread listed", WAIT, |s| {
-            names.iter().all(|n| table(s).iter().any(|r| r.name == *n))
+        .wait_for("exactly the workload's threads listed", WAIT, |s| {
+            let t = table(s);
+            names.iter().all(|n| t.iter().any(|r| r.name == *n))
+                && t.iter().all(|r| r.tgid == w.pid)
         })
         .expect("threads shown");
     let rows = table(&screen);
@@ -162,7 +165,7 @@ fn follow_says_when_the_followed_task_exits() {
     let mut pty = spawn(&["--delay", "0.2", "--filter", &pid], &[], 100, 30);
     pty.wait_for_text("sleep-0", WAIT).expect("shown");
     pty.send(b"f");
-    pty.wait_for_text(&format!("following {pid}"), WAIT)
+    pty.wait_for_text(&format!("following task {pid}"), WAIT)
         .expect("following");
     w.child.kill().expect("kill workload");
     let _ = w.child.wait();

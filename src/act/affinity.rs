@@ -19,15 +19,16 @@ fn pid(tid: u32) -> Result<Pid, String> {
 
 fn explain(e: rustix::io::Errno, tid: u32) -> String {
     use rustix::io::Errno;
-    let why = match e {
-        Errno::PERM => "not permitted (the task belongs to another user; root or CAP_SYS_NICE can)",
-        Errno::INVAL => {
-            "the kernel refused this CPU set (no allowed CPU online, or the task is pinned by the kernel)"
-        }
-        Errno::SRCH => "the task has exited",
-        _ => "refused",
+    let (why, name) = match e {
+        Errno::PERM => ("not permitted: another user's task", "EPERM"),
+        Errno::INVAL => (
+            "the kernel pins this task, or no chosen CPU is usable",
+            "EINVAL",
+        ),
+        Errno::SRCH => ("the task has exited", "ESRCH"),
+        _ => return format!("task {tid}: {e}"),
     };
-    format!("task {tid}: {why} ({e})")
+    format!("task {tid}: {why} [{name}]")
 }
 
 /// Sets the affinity of every task in `targets` to `cpus`. Returns how many were changed,

@@ -270,6 +270,8 @@ impl App {
             return Effects::default();
         }
         let key = Key::from_event(e);
+        // A message stays until the user does something else.
+        self.status = None;
         if let Some(action) = keymap::lookup(self.mode, key) {
             return self.update(action);
         }

@@ -23,7 +23,21 @@ impl Widget for FooterPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let o = self.opts;
-        let first = if self.mode == Mode::Filter {
+        if let Some(msg) = self.status
+            && self.mode != Mode::Filter
+            && msg.chars().count() > usize::from(area.width)
+        {
+            // Too long for one line: the message takes both, the key hints come back with
+            // the next key press.
+            Paragraph::new(Line::styled(msg.to_string(), t.warning()))
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .render(area, buf);
+            return;
+        }
+        let first = if let (Some(msg), false) = (self.status, self.mode == Mode::Filter) {
+            // A message gets the whole line: it is what the user needs to read now.
+            Line::styled(msg.to_string(), t.warning())
+        } else if self.mode == Mode::Filter {
             Line::from(vec![
                 Span::styled("Filter: ", t.header_label()),
                 Span::raw(self.filter_text.to_string()),
@@ -57,12 +71,7 @@ impl Widget for FooterPane<'_> {
                 parts.push(format!("following {tid}"));
             }
             parts.push(format!("{} rows", self.rows));
-            let mut spans = vec![Span::raw(parts.join(" · "))];
-            if let Some(msg) = self.status {
-                spans.push(Span::raw("  "));
-                spans.push(Span::styled(msg.to_string(), t.warning()));
-            }
-            Line::from(spans)
+            Line::raw(parts.join(" · "))
         };
         // When the hints do not fit, the ones before the last two go first: "help" and
         // "quit" must always be visible.
