@@ -3,6 +3,7 @@
 
 pub mod parse;
 pub mod scan;
+pub mod share;
 pub mod snapshot;
 pub mod system;
 pub mod topology;

@@ -1,0 +1,304 @@
+//! What tasks share: the kernel objects a clone(2) flag decides (address space, fd table,
+//! fs info, signal handlers, IO context, SysV semaphore undo list) compared with kcmp(2),
+//! and the namespaces compared by their inode numbers.
+//!
+//! kcmp orders objects by their kernel address, so tasks are grouped by sorting them with
+//! it rather than by comparing every pair. Two traps (see shared notes): tasks that both
+//! LACK an object compare equal (kernel threads all "share" a NULL VM, which we label
+//! `None`), and kcmp needs ptrace access to both tasks, so another user's tasks are
+//! `Unknown(Denied)` rather than guessed.
+
+use std::cell::Cell;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::TaskKey;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Resource {
+    Vm,
+    Files,
+    Fs,
+    Sighand,
+    Io,
+    Sysvsem,
+    Mnt,
+    Pid,
+    Net,
+    Uts,
+    Ipc,
+    User,
+    Cgroup,
+    Time,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 14] = [
+        Resource::Vm,
+        Resource::Files,
+        Resource::Fs,
+        Resource::Sighand,
+        Resource::Io,
+        Resource::Sysvsem,
+        Resource::Mnt,
+        Resource::Pid,
+        Resource::Net,
+        Resource::Uts,
+        Resource::Ipc,
+        Resource::User,
+        Resource::Cgroup,
+        Resource::Time,
+    ];
+
+    /// The name in JSON and on screen; for namespaces, the file under /proc/TID/ns/.
+    pub fn name(self) -> &'static str {
+        match self {
+            Resource::Vm => "vm",
+            Resource::Files => "files",
+            Resource::Fs => "fs",
+            Resource::Sighand => "sighand",
+            Resource::Io => "io",
+            Resource::Sysvsem => "sysvsem",
+            Resource::Mnt => "mnt",
+            Resource::Pid => "pid",
+            Resource::Net => "net",
+            Resource::Uts => "uts",
+            Resource::Ipc => "ipc",
+            Resource::User => "user",
+            Resource::Cgroup => "cgroup",
+            Resource::Time => "time",
+        }
+    }
+
+    /// The clone(2) flag that makes a child share it.
+    pub fn clone_flag(self) -> &'static str {
+        match self {
+            Resource::Vm => "CLONE_VM",
+            Resource::Files => "CLONE_FILES",
+            Resource::Fs => "CLONE_FS",
+            Resource::Sighand => "CLONE_SIGHAND",
+            Resource::Io => "CLONE_IO",
+            Resource::Sysvsem => "CLONE_SYSVSEM",
+            // Namespaces are shared unless a CLONE_NEW* flag asks for a new one.
+            Resource::Mnt => "CLONE_NEWNS",
+            Resource::Pid => "CLONE_NEWPID",
+            Resource::Net => "CLONE_NEWNET",
+            Resource::Uts => "CLONE_NEWUTS",
+            Resource::Ipc => "CLONE_NEWIPC",
+            Resource::User => "CLONE_NEWUSER",
+            Resource::Cgroup => "CLONE_NEWCGROUP",
+            Resource::Time => "CLONE_NEWTIME",
+        }
+    }
+
+    /// kcmp(2) type (include/uapi/linux/kcmp.h); `None` for namespaces. The libc crate's
+    /// KCMP_* constants are FreeBSD's, hence our own.
+    fn kcmp_type(self) -> Option<libc::c_int> {
+        Some(match self {
+            Resource::Vm => 1,
+            Resource::Files => 2,
+            Resource::Fs => 3,
+            Resource::Sighand => 4,
+            Resource::Io => 5,
+            Resource::Sysvsem => 6,
+            _ => return None,
+        })
+    }
+
+    pub fn is_namespace(self) -> bool {
+        self.kcmp_type().is_none()
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Why {
+    /// kcmp or the ns link needs ptrace access to the task (another user's, or an LSM).
+    Denied,
+    /// This kernel has no kcmp (CONFIG_KCMP off) or no such namespace type.
+    Unsupported,
+    /// The task exited while we compared.
+    Gone,
+}
+
+impl Why {
+    pub fn explain(self) -> &'static str {
+        match self {
+            Why::Denied => {
+                "not permitted: comparing needs ptrace access to the task (root, or your own tasks)"
+            }
+            Why::Unsupported => "this kernel does not provide it (no kcmp, or no such namespace)",
+            Why::Gone => "the task exited while it was compared",
+        }
+    }
+}
+
+/// Which group a task is in for one resource. Equal `Id`s mean the same kernel object
+/// (for namespaces, the id is the namespace's inode number, as `ls -l /proc/PID/ns` shows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Group {
+    Id(u64),
+    /// The task has no such object (a kernel thread's address space).
+    None,
+    Unknown(Why),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shares {
+    groups: [Group; 14],
+}
+
+impl Shares {
+    pub fn get(&self, r: Resource) -> Group {
+        self.groups[r.index()]
+    }
+}
+
+/// One task to compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskRef {
+    pub key: TaskKey,
+    pub tgid: u32,
+    pub kernel: bool,
+    /// A zombie has no address space left: compared through the VM it lacks, it would look
+    /// like a kernel thread.
+    pub zombie: bool,
+}
+
+/// kcmp(pid1, pid2, type): the kernel's order of the two tasks' objects.
+fn kcmp(a: u32, b: u32, ty: libc::c_int) -> Result<Ordering, Why> {
+    // SAFETY: kcmp takes five integer arguments and touches no memory of ours.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_kcmp,
+            a as libc::pid_t,
+            b as libc::pid_t,
+            ty,
+            0 as libc::c_ulong,
+            0 as libc::c_ulong,
+        )
+    };
+    match r {
+        0 => Ok(Ordering::Equal),
+        1 => Ok(Ordering::Less),
+        2 => Ok(Ordering::Greater),
+        _ => Err(
+            match std::io::Error::last_os_error().raw_os_error().unwrap_or(0) {
+                libc::EPERM | libc::EACCES => Why::Denied,
+                libc::ENOSYS => Why::Unsupported,
+                _ => Why::Gone,
+            },
+        ),
+    }
+}
+
+fn namespace_id(proc_root: &Path, t: &TaskRef, r: Resource) -> Group {
+    let path = proc_root
+        .join(t.tgid.to_string())
+        .join("task")
+        .join(t.key.tid.to_string())
+        .join("ns")
+        .join(r.name());
+    match std::fs::metadata(path) {
+        Ok(m) => Group::Id(m.ino()),
+        Err(e) => Group::Unknown(match e.kind() {
+            std::io::ErrorKind::PermissionDenied => Why::Denied,
+            std::io::ErrorKind::NotFound if t.kernel => Why::Unsupported,
+            std::io::ErrorKind::NotFound => Why::Gone,
+            _ => Why::Unsupported,
+        }),
+    }
+}
+
+/// Groups `tasks` for every resource. Group ids are consistent across all given tasks
+/// (so across processes too) and are only meaningful within one call.
+pub fn compute(proc_root: &Path, tasks: &[TaskRef]) -> HashMap<TaskKey, Shares> {
+    let mut out: HashMap<TaskKey, Shares> = tasks
+        .iter()
+        .map(|t| {
+            (
+                t.key,
+                Shares {
+                    groups: [Group::Unknown(Why::Unsupported); 14],
+                },
+            )
+        })
+        .collect();
+    // One probe per task: comparing a task with itself succeeds exactly when we may
+    // compare it at all.
+    let mut usable = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        match kcmp(t.key.tid, t.key.tid, 1) {
+            Ok(_) => usable.push(*t),
+            Err(why) => {
+                if let Some(s) = out.get_mut(&t.key) {
+                    for r in Resource::ALL.iter().filter(|r| !r.is_namespace()) {
+                        s.groups[r.index()] = Group::Unknown(why);
+                    }
+                }
+            }
+        }
+    }
+    for r in Resource::ALL {
+        if r.is_namespace() {
+            for t in tasks {
+                let g = namespace_id(proc_root, t, r);
+                if let Some(s) = out.get_mut(&t.key) {
+                    s.groups[r.index()] = g;
+                }
+            }
+            continue;
+        }
+        let Some(ty) = r.kcmp_type() else { continue };
+        let mut members: Vec<TaskRef> = Vec::new();
+        for t in &usable {
+            if r == Resource::Vm && (t.kernel || t.zombie) {
+                if let Some(s) = out.get_mut(&t.key) {
+                    s.groups[r.index()] = Group::None;
+                }
+            } else {
+                members.push(*t);
+            }
+        }
+        let failed: Cell<Option<(u32, Why)>> = Cell::new(None);
+        members.sort_by(|a, b| {
+            kcmp(a.key.tid, b.key.tid, ty).unwrap_or_else(|why| {
+                failed.set(Some((a.key.tid, why)));
+                Ordering::Equal
+            })
+        });
+        let mut id = 0u64;
+        let mut prev: Option<u32> = None;
+        for t in &members {
+            let same = match prev {
+                Some(p) => kcmp(p, t.key.tid, ty) == Ok(Ordering::Equal),
+                None => false,
+            };
+            if !same {
+                id += 1;
+            }
+            prev = Some(t.key.tid);
+            if let Some(s) = out.get_mut(&t.key) {
+                s.groups[r.index()] = Group::Id(id);
+            }
+        }
+        // A task that died mid-sort may have left its neighbours' order uncertain: say so
+        // for that task rather than trust its group.
+        if let Some((tid, why)) = failed.get()
+            && let Some(t) = members.iter().find(|t| t.key.tid == tid)
+            && let Some(s) = out.get_mut(&t.key)
+        {
+            s.groups[r.index()] = Group::Unknown(why);
+        }
+    }
+    out
+}
