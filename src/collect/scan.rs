@@ -88,7 +88,16 @@ fn classify(e: Errno) -> Option<Unreadable> {
 
 impl Scanner {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        let root = root.into();
+        Self::with_budget(root.into(), FdBudget::from_rlimit())
+    }
+
+    /// As `new`, but as if the process could hold only `fd_limit` descriptors: tests the
+    /// fall-back to open/read/close without exhausting the real limit.
+    pub fn with_fd_limit(root: impl Into<PathBuf>, fd_limit: usize) -> Self {
+        Self::with_budget(root.into(), FdBudget::with_limit(fd_limit))
+    }
+
+    fn with_budget(root: PathBuf, budget: FdBudget) -> Self {
         let hidepid = detect_hidepid(&root);
         let root_fd = rustix::fs::open(
             &root,
@@ -109,7 +118,7 @@ impl Scanner {
             spare_procs: Vec::new(),
             spare_tasks: Vec::new(),
             path: ProcPath::new(),
-            budget: FdBudget::from_rlimit(),
+            budget,
             users: UserNames::new(),
             clk_tck: rustix::param::clock_ticks_per_second(),
             page_size: rustix::param::page_size() as u64,
