@@ -114,6 +114,10 @@ struct InProcess {
     tasks: usize,
     reference_ms: f64,
     collector_ms: f64,
+    /// The collector with no rows on screen: stat + schedstat only.
+    bare_ms: f64,
+    /// How many tasks the screen's plan asked `status` for.
+    detail_tasks: usize,
     tick_ms: f64,
     first_scan_ms: f64,
     first_tick_ms: f64,
@@ -138,7 +142,8 @@ fn in_process(rounds: usize) -> InProcess {
     let _ = term.draw(|f| ui::draw(f, &app, Theme::mono()));
     let first_tick_ms = (thread_cpu_ns() - c0) as f64 / 1e6;
 
-    let (mut r, mut c, mut t) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut r, mut c, mut t, mut b) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut detail_tasks = 0;
     let mut tasks = 0;
     for _ in 0..rounds {
         std::thread::sleep(Duration::from_millis(50));
@@ -151,6 +156,13 @@ fn in_process(rounds: usize) -> InProcess {
         let c0 = thread_cpu_ns();
         let snap = scanner.scan(&plan);
         c.push((thread_cpu_ns() - c0) as f64 / 1e6);
+        detail_tasks = snap.tasks().filter(|t| t.detail.is_some()).count();
+        drop(snap);
+
+        std::thread::sleep(Duration::from_millis(50));
+        let c0 = thread_cpu_ns();
+        let snap = scanner.scan(&threadtop::collect::DetailPlan::default());
+        b.push((thread_cpu_ns() - c0) as f64 / 1e6);
         drop(snap);
 
         std::thread::sleep(Duration::from_millis(50));
@@ -166,6 +178,8 @@ fn in_process(rounds: usize) -> InProcess {
         tasks,
         reference_ms: median(&mut r),
         collector_ms: median(&mut c),
+        bare_ms: median(&mut b),
+        detail_tasks,
         tick_ms: median(&mut t),
         first_scan_ms,
         first_tick_ms,
@@ -283,6 +297,13 @@ fn main() {
             ip.kept_fds
         );
         println!(
+            "  bare      {:>7.2} ms ({:.2} µs/task)  ratio to reference {:.2}  collector with no status reads (screen plan asked {} tasks)",
+            ip.bare_ms,
+            per(ip.bare_ms),
+            ip.bare_ms / ip.reference_ms,
+            ip.detail_tasks
+        );
+        println!(
             "  tick      {:>7.2} ms ({:.2} µs/task)  ratio to reference {:.2}  collect+model+render",
             ip.tick_ms,
             per(ip.tick_ms),
@@ -328,14 +349,17 @@ fn main() {
         );
     }
 
-    println!("\n| threads | tasks | µs/task collector | µs/task tick | collector / ref | threadtop process / ref | threadtop / htop CPU | first frame | RSS peak | B/s threadtop / htop |");
+    println!(
+        "\n| threads | tasks | µs/task collector | µs/task tick | collector / ref | threadtop process / ref | threadtop / htop CPU | first frame | RSS peak | B/s threadtop / htop |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for (n, ip, tt, ht) in &summary {
         let per = |ms: f64| ms * 1e3 / ip.tasks.max(1) as f64;
         let (proc_ratio, ff, rss, bytes_t) = match tt {
             Ok(t) => (
                 format!("{:.2}", t.cpu_ms_per_refresh / ip.reference_ms),
-                t.first_frame_ms.map_or("-".into(), |f| format!("{f:.0} ms")),
+                t.first_frame_ms
+                    .map_or("-".into(), |f| format!("{f:.0} ms")),
                 format!("{:.1} MiB", mib(t.hwm_kib)),
                 format!("{:.0}", t.bytes_per_sec),
             ),

@@ -12,7 +12,8 @@ use crate::collect::{Snapshot, TaskInfo, TaskKey};
 pub struct TaskRate {
     /// 100 % = one CPU for the whole interval. Never above 100 for one task.
     pub cpu_percent: Option<f64>,
-    /// Voluntary + involuntary context switches per second (needs detail in both scans).
+    /// Voluntary + involuntary context switches per second: from `status` where both scans
+    /// read it, else from schedstat's timeslices (read for every task every tick).
     pub switches_per_sec: Option<f64>,
 }
 
@@ -91,12 +92,23 @@ fn cpu_ns_delta(prev: &TaskInfo, cur: &TaskInfo, clk_tck: u64) -> u64 {
 }
 
 fn switches_delta(prev: &TaskInfo, cur: &TaskInfo) -> Option<u64> {
-    let a = prev.detail.as_ref()?.as_ref().ok()?;
-    let b = cur.detail.as_ref()?.as_ref().ok()?;
-    Some(
-        (b.voluntary_switches + b.involuntary_switches)
-            .saturating_sub(a.voluntary_switches + a.involuntary_switches),
-    )
+    let from_status = || {
+        let a = prev.detail.as_ref()?.as_ref().ok()?;
+        let b = cur.detail.as_ref()?.as_ref().ok()?;
+        Some(
+            (b.voluntary_switches + b.involuntary_switches)
+                .saturating_sub(a.voluntary_switches + a.involuntary_switches),
+        )
+    };
+    // schedstat's third field counts the times the task was given a CPU; each is paired
+    // with one switch away from it, so over an interval the two counts differ by at most
+    // one. It is read for every task every tick, so a process row's sum over its threads
+    // needs no `status` read per thread.
+    let from_schedstat = || match (prev.schedstat, cur.schedstat) {
+        (Ok(a), Ok(b)) if b.timeslices > 0 => Some(b.timeslices.saturating_sub(a.timeslices)),
+        _ => None,
+    };
+    from_status().or_else(from_schedstat)
 }
 
 /// Busy % of each online CPU over the interval, by CPU id. CPUs that came online since the
