@@ -47,8 +47,11 @@ pub struct ProcFiles {
     /// Sorted by TID, like the listing, so a tick merges the two in one pass.
     pub tasks: Vec<TaskFiles>,
     /// argv, cached for this (leader start time, leader comm): exec changes the comm.
-    pub cmdline: Option<(u64, Vec<u8>, Result<Vec<u8>, super::Unreadable>)>,
+    pub cmdline: Option<CachedCmdline>,
 }
+
+/// (leader start ticks, leader comm, argv or why it could not be read).
+pub type CachedCmdline = (u64, Vec<u8>, Result<Vec<u8>, super::Unreadable>);
 
 impl ProcFiles {
     pub fn close(self) -> usize {
