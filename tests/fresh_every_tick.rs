@@ -27,7 +27,7 @@ fn write_tick(root: &Path, tick: u64) {
     for (tgid, tid) in tids() {
         let dir = root.join(format!("{tgid}/task/{tid}"));
         fs::create_dir_all(&dir).expect("mkdir");
-        let state = if tick % 2 == 0 { 'S' } else { 'R' };
+        let state = if tick.is_multiple_of(2) { 'S' } else { 'R' };
         let cpu = (u64::from(tid) + tick) % 2;
         let line = format!(
             "{tid} (t{tid}) {state} 1 {tgid} {tgid} 0 -1 0 0 0 0 0 {tick} 0 0 0 20 0 {THREADS} 0 {tid} 1000 10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 {cpu} 0 0 0 0 0\n"
@@ -48,7 +48,7 @@ fn run_ns(tid: u32, tick: u64) -> u64 {
 fn check_all_fresh(snap: &Snapshot, tick: u64) {
     let mut seen = 0;
     for t in snap.tasks() {
-        let state = if tick % 2 == 0 { b'S' } else { b'R' };
+        let state = if tick.is_multiple_of(2) { b'S' } else { b'R' };
         assert_eq!(t.state, state, "tid {} state at tick {tick}", t.tid);
         assert_eq!(
             t.processor,
