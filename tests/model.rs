@@ -46,9 +46,10 @@ fn cpu_percent_comes_from_schedstat_over_the_interval() {
 }
 
 #[test]
-fn switches_per_second_need_detail_in_both_scans() {
+fn switches_per_second_from_status_else_from_schedstat_timeslices() {
     let mut cur = machine(12, 0);
-    // worker-0 switched 300 more times over 2 s.
+    // worker-0 switched 300 more times over 2 s (status read in both scans); worker-1 has
+    // no status this time but was given a CPU 40 more times (schedstat, read every tick).
     for t in cur.processes.iter_mut().flat_map(|p| p.tasks.iter_mut()) {
         if t.tid == 201
             && let Some(Ok(d)) = &mut t.detail
@@ -58,15 +59,27 @@ fn switches_per_second_need_detail_in_both_scans() {
         }
         if t.tid == 202 {
             t.detail = None;
+            if let Ok(s) = &mut t.schedstat {
+                s.timeslices += 40;
+            }
+        }
+        if t.tid == 203 {
+            t.detail = None;
+            t.schedstat = Err(threadtop::collect::Unreadable::Absent);
         }
     }
     let m = model(machine(10, 0), cur);
     assert_eq!(rate(&m, 201).switches_per_sec, Some(150.0));
-    assert_eq!(rate(&m, 202).switches_per_sec, None);
+    assert_eq!(rate(&m, 202).switches_per_sec, Some(20.0));
     assert_eq!(
         rate(&m, 1).switches_per_sec,
+        Some(0.0),
+        "no status read for init: its unchanged timeslices say it did not switch"
+    );
+    assert_eq!(
+        rate(&m, 203).switches_per_sec,
         None,
-        "no detail read for init"
+        "neither status nor schedstat: unknown, not zero"
     );
 }
 

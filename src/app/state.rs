@@ -246,17 +246,14 @@ impl App {
         {
             tids.extend(p.tasks.iter().map(|t| t.tid));
         }
-        let Some(model) = &self.model else {
+        if self.model.is_none() {
             return DetailPlan::default();
-        };
+        }
         let end = (self.offset + self.page_height + 1).min(self.rows.len());
+        // A process row's switches sum its threads' schedstat timeslices, read for every
+        // task anyway: asking `status` of all its threads cost 10k reads at 10k threads.
         for r in self.rows.get(self.offset..end).unwrap_or_default() {
             tids.insert(r.tid);
-            if r.kind == RowKind::Process
-                && let Some(p) = model.current.processes.iter().find(|p| p.tgid == r.tgid)
-            {
-                tids.extend(p.tasks.iter().map(|t| t.tid));
-            }
         }
         DetailPlan {
             all: false,

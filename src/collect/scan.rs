@@ -1,16 +1,26 @@
 //! One full scan of /proc into a `Snapshot`.
 //!
-//! The hot path reads two small files per task (`stat`, `schedstat`) into one reused buffer
-//! with hand-written parsers; `status` is read only for the tasks in the `DetailPlan`.
+//! The hot path reads two small files per task (`stat`, `schedstat`) with one `pread` each
+//! through descriptors kept open from the previous tick (see `kept_files`), into one reused
+//! buffer, with hand-written parsers. `status` is read only for the tasks in the
+//! `DetailPlan`. Processes and tasks are kept sorted by id, so each tick merges the fresh
+//! directory listing with what it kept in one pass, without hashing.
 //! A task that vanishes mid-scan is normal (counted, skipped); one that refuses us is kept
 //! as a marked row. Nothing here panics on what /proc returns.
 
-use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{self, Read};
-use std::os::unix::fs::MetadataExt;
+use std::collections::HashSet;
+use std::io::Read;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
+use rustix::fs::{AtFlags, fstat, statat};
+use rustix::io::Errno;
+
+use super::fd_budget::FdBudget;
+use super::kept_files::{
+    ProcFiles, ProcPath, TaskFiles, list_numeric, open_rel, pread_whole, read_kept,
+};
 use super::parse::{parse_sched_migrations, parse_schedstat, parse_stat, parse_status};
 use super::snapshot::*;
 use super::system::read_system;
@@ -44,14 +54,27 @@ impl DetailPlan {
 
 /// Longest command line kept; longer ones are cut (the screen shows far less).
 const CMDLINE_MAX: usize = 16 * 1024;
+/// `stat`, `schedstat` and `status` all fit: status is about 1.5 KiB on 6.18.
+const READ_BUF: usize = 8 * 1024;
+/// getdents buffer: about 1,000 task entries per call.
+const DIR_BUF: usize = 32 * 1024;
 
 pub struct Scanner {
     root: PathBuf,
+    /// The /proc root, kept open: listed each tick and the base of every relative open.
+    root_fd: Option<OwnedFd>,
     buf: Vec<u8>,
-    path: PathBuf,
-    /// argv per process identity and leader comm: re-read only when a process appears or
-    /// exec changes its name, not every tick.
-    cmdlines: HashMap<(TaskKey, Vec<u8>), Result<Vec<u8>, Unreadable>>,
+    dirbuf: Vec<MaybeUninit<u8>>,
+    /// Scratch lists reused every tick.
+    tgids: Vec<u32>,
+    tids: Vec<u32>,
+    /// What is kept per live process, sorted by TGID; `spare_*` are the other halves of
+    /// the double buffers the merges write into, so a steady tick does not allocate them.
+    procs: Vec<ProcFiles>,
+    spare_procs: Vec<ProcFiles>,
+    spare_tasks: Vec<TaskFiles>,
+    path: ProcPath,
+    budget: FdBudget,
     users: UserNames,
     clk_tck: u64,
     page_size: u64,
@@ -60,25 +83,49 @@ pub struct Scanner {
     topology: TopologyCache,
 }
 
-fn classify(e: &io::Error) -> Option<Unreadable> {
-    match e.kind() {
-        // ESRCH shows up as "other" when a task dies between open and read.
-        io::ErrorKind::NotFound => None,
-        io::ErrorKind::PermissionDenied => Some(Unreadable::Denied),
-        _ if e.raw_os_error() == Some(rustix::io::Errno::SRCH.raw_os_error()) => None,
+/// `None`: the task or process is gone (normal churn). ESRCH shows up when a task dies
+/// between open and read.
+fn classify(e: Errno) -> Option<Unreadable> {
+    match e {
+        Errno::NOENT | Errno::SRCH => None,
+        Errno::ACCESS | Errno::PERM => Some(Unreadable::Denied),
         _ => Some(Unreadable::Malformed),
     }
 }
 
 impl Scanner {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        let root = root.into();
+        Self::with_budget(root.into(), FdBudget::from_rlimit())
+    }
+
+    /// As `new`, but as if the process could hold only `fd_limit` descriptors: tests the
+    /// fall-back to open/read/close without exhausting the real limit.
+    pub fn with_fd_limit(root: impl Into<PathBuf>, fd_limit: usize) -> Self {
+        Self::with_budget(root.into(), FdBudget::with_limit(fd_limit))
+    }
+
+    fn with_budget(root: PathBuf, budget: FdBudget) -> Self {
         let hidepid = detect_hidepid(&root);
+        let root_fd = rustix::fs::open(
+            &root,
+            rustix::fs::OFlags::RDONLY
+                | rustix::fs::OFlags::DIRECTORY
+                | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .ok();
         Scanner {
             root,
-            buf: Vec::with_capacity(4096),
-            path: PathBuf::new(),
-            cmdlines: HashMap::new(),
+            root_fd,
+            buf: vec![0; READ_BUF],
+            dirbuf: vec![MaybeUninit::uninit(); DIR_BUF],
+            tgids: Vec::new(),
+            tids: Vec::new(),
+            procs: Vec::new(),
+            spare_procs: Vec::new(),
+            spare_tasks: Vec::new(),
+            path: ProcPath::new(),
+            budget,
             users: UserNames::new(),
             clk_tck: rustix::param::clock_ticks_per_second(),
             page_size: rustix::param::page_size() as u64,
@@ -94,20 +141,9 @@ impl Scanner {
         self
     }
 
-    /// Reads `path` whole into the reused buffer.
-    fn read(&mut self, limit: usize) -> io::Result<()> {
-        self.buf.clear();
-        let f = File::open(&self.path)?;
-        f.take(limit as u64).read_to_end(&mut self.buf)?;
-        Ok(())
-    }
-
-    fn set_path(&mut self, parts: &[&dyn AsRef<Path>]) {
-        self.path.clear();
-        self.path.push(&self.root);
-        for p in parts {
-            self.path.push(p);
-        }
+    /// Descriptors currently kept open across ticks (for benchmarks and diagnostics).
+    pub fn kept_descriptors(&self) -> usize {
+        self.budget.kept()
     }
 
     pub fn scan(&mut self, plan: &DetailPlan) -> Snapshot {
@@ -116,23 +152,11 @@ impl Scanner {
             hidepid: self.hidepid,
             ..ScanNotes::default()
         };
-        let mut tgids: Vec<u32> = match std::fs::read_dir(&self.root) {
-            Ok(rd) => rd
-                .filter_map(|e| e.ok())
-                .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse().ok()))
-                .collect(),
-            Err(_) => Vec::new(),
-        };
-        tgids.sort_unstable();
-        let mut processes = Vec::with_capacity(tgids.len());
-        let mut live_cmdlines = HashSet::new();
-        for tgid in tgids {
-            if let Some(p) = self.scan_process(tgid, plan, &mut notes, &mut live_cmdlines) {
-                processes.push(p);
-            }
+        let mut processes = Vec::with_capacity(self.procs.len() + 16);
+        if let Some(root_fd) = self.root_fd.take() {
+            self.scan_processes(root_fd.as_fd(), plan, &mut notes, &mut processes);
+            self.root_fd = Some(root_fd);
         }
-        // Forget argv of processes that are gone so the cache is bounded by what runs.
-        self.cmdlines.retain(|k, _| live_cmdlines.contains(k));
         let mut system = read_system(&self.root);
         system.topology = self.topology.refresh(&self.sys_root).to_vec();
         Snapshot {
@@ -146,46 +170,154 @@ impl Scanner {
         }
     }
 
-    fn scan_process(
+    fn scan_processes(
         &mut self,
-        tgid: u32,
+        root: BorrowedFd<'_>,
         plan: &DetailPlan,
         notes: &mut ScanNotes,
-        live: &mut HashSet<(TaskKey, Vec<u8>)>,
+        out: &mut Vec<ProcessInfo>,
+    ) {
+        let mut tgids = std::mem::take(&mut self.tgids);
+        if list_numeric(root, &mut self.dirbuf, &mut tgids).is_err() {
+            tgids.clear();
+        }
+        let mut old = std::mem::take(&mut self.procs);
+        let mut kept = std::mem::take(&mut self.spare_procs);
+        let mut old_it = old.drain(..).peekable();
+        for &tgid in &tgids {
+            // Kept state of processes that exited since the last tick.
+            while let Some(gone) = old_it.next_if(|o| o.tgid < tgid) {
+                let n = gone.close();
+                self.budget.released(n);
+            }
+            let mut pf = old_it.next_if(|o| o.tgid == tgid).unwrap_or(ProcFiles {
+                tgid,
+                task_dir: None,
+                tasks: Vec::new(),
+                cmdline: None,
+            });
+            match self.scan_process(root, &mut pf, plan, notes) {
+                Some(p) => {
+                    out.push(p);
+                    kept.push(pf);
+                }
+                None => {
+                    let n = pf.close();
+                    self.budget.released(n);
+                }
+            }
+        }
+        for gone in old_it {
+            let n = gone.close();
+            self.budget.released(n);
+        }
+        self.procs = kept;
+        self.spare_procs = old;
+        self.tgids = tgids;
+    }
+
+    /// Opens (or reuses) the task directory and lists it. `Err(None)`: the process is
+    /// gone; `Err(Some(why))`: it exists but its tasks cannot be listed.
+    fn list_tasks(
+        &mut self,
+        root: BorrowedFd<'_>,
+        pf: &mut ProcFiles,
+        tids: &mut Vec<u32>,
+    ) -> Result<OwnedFd, Option<Unreadable>> {
+        if let Some(dir) = pf.task_dir.take() {
+            // Counted again when the caller keeps it at the end of the tick.
+            self.budget.released(1);
+            if list_numeric(dir.as_fd(), &mut self.dirbuf, tids).is_ok() {
+                return Ok(dir);
+            }
+            // A dead process; its TGID may already be a new one's, so look again by name.
+        }
+        self.path.clear().num(pf.tgid).bytes(b"/task");
+        let dir = open_rel(root, self.path.as_bytes(), true).map_err(classify)?;
+        list_numeric(dir.as_fd(), &mut self.dirbuf, tids).map_err(classify)?;
+        Ok(dir)
+    }
+
+    fn scan_process(
+        &mut self,
+        root: BorrowedFd<'_>,
+        pf: &mut ProcFiles,
+        plan: &DetailPlan,
+        notes: &mut ScanNotes,
     ) -> Option<ProcessInfo> {
-        let tgid_s = tgid.to_string();
-        self.set_path(&[&tgid_s]);
-        let uid = match std::fs::metadata(&self.path) {
-            Ok(m) => Some(m.uid()),
-            Err(e) if classify(&e).is_none() => {
+        let tgid = pf.tgid;
+        let mut tids = std::mem::take(&mut self.tids);
+        let listed = self.list_tasks(root, pf, &mut tids);
+        let (dir, tasks_error) = match listed {
+            Ok(dir) => (Some(dir), None),
+            Err(None) => {
                 notes.vanished += 1;
+                self.tids = tids;
                 return None;
             }
-            Err(_) => None,
+            Err(Some(why)) => {
+                tids.clear();
+                tids.push(tgid);
+                (None, Some(why))
+            }
         };
-        self.set_path(&[&tgid_s, &"task"]);
-        let (mut tids, tasks_error) = match std::fs::read_dir(&self.path) {
-            Ok(rd) => (
-                rd.filter_map(|e| e.ok())
-                    .filter_map(|e| e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()))
-                    .collect::<Vec<_>>(),
-                None,
-            ),
-            Err(e) => match classify(&e) {
-                None => {
-                    notes.vanished += 1;
-                    return None;
-                }
-                Some(why) => (vec![tgid], Some(why)),
-            },
+        // The owner: fstat of the kept directory costs no path walk.
+        let uid = match &dir {
+            Some(d) => fstat(d).ok().map(|st| st.st_uid),
+            None => {
+                self.path.clear().num(tgid);
+                statat(root, self.path.as_bytes(), AtFlags::empty())
+                    .ok()
+                    .map(|st| st.st_uid)
+            }
+        };
+        // Per-task paths are relative to the task directory, or to the root when it
+        // could not be opened.
+        let (base, prefix_tgid) = match &dir {
+            Some(d) => (d.as_fd(), None),
+            None => (root, Some(tgid)),
         };
         // Leader first, then by TID: the order the kernel created them in, mostly.
-        tids.sort_unstable_by_key(|&t| (t != tgid, t));
+        let leader_at = tids.iter().position(|&t| t == tgid);
         let mut tasks = Vec::with_capacity(tids.len());
-        for tid in tids {
-            if let Some(t) = self.scan_task(tgid, tid, plan, notes) {
-                tasks.push(t);
+        let mut old = std::mem::take(&mut pf.tasks);
+        let mut merged = std::mem::take(&mut self.spare_tasks);
+        merged.reserve(tids.len());
+        let mut old_it = old.drain(..).peekable();
+        let mut leader_task: Option<TaskInfo> = None;
+        for (i, &tid) in tids.iter().enumerate() {
+            while let Some(gone) = old_it.next_if(|o| o.tid < tid) {
+                let n = gone.close();
+                self.budget.released(n);
             }
+            let mut tf = old_it
+                .next_if(|o| o.tid == tid)
+                .unwrap_or_else(|| TaskFiles::new(tid));
+            let t = self.scan_task(base, prefix_tgid, &mut tf, tgid, plan, notes);
+            merged.push(tf);
+            if let Some(t) = t {
+                if Some(i) == leader_at {
+                    leader_task = Some(t);
+                } else {
+                    tasks.push(t);
+                }
+            }
+        }
+        for gone in old_it {
+            let n = gone.close();
+            self.budget.released(n);
+        }
+        // Dropped entries of vanished tasks stay in `merged` only until the next listing.
+        pf.tasks = merged;
+        self.spare_tasks = old;
+        self.tids = tids;
+        if let Some(l) = leader_task {
+            tasks.insert(0, l);
+        }
+        match dir {
+            // Keep the directory when the budget allows; else it is reopened next tick.
+            Some(d) if self.budget.try_keep() => pf.task_dir = Some(d),
+            _ => {}
         }
         if tasks.is_empty() {
             // Every task exited while we looked: the process is gone.
@@ -199,17 +331,16 @@ impl Scanner {
         let cmdline = if kernel || first.state == b'Z' {
             Ok(Vec::new())
         } else {
-            let key = (first.key(), first.comm.clone());
-            let cmd = match self.cmdlines.get(&key) {
-                Some(c) => c.clone(),
-                None => {
-                    let c = self.read_cmdline(&tgid_s);
-                    self.cmdlines.insert(key.clone(), c.clone());
+            match &pf.cmdline {
+                Some((start, comm, c)) if *start == first.start_ticks && *comm == first.comm => {
+                    c.clone()
+                }
+                _ => {
+                    let c = self.read_cmdline(root, tgid);
+                    pf.cmdline = Some((first.start_ticks, first.comm.clone(), c.clone()));
                     c
                 }
-            };
-            live.insert(key);
-            cmd
+            }
         };
         let user = uid.and_then(|u| self.users.name(u));
         Some(ProcessInfo {
@@ -224,43 +355,63 @@ impl Scanner {
         })
     }
 
-    fn read_cmdline(&mut self, tgid_s: &str) -> Result<Vec<u8>, Unreadable> {
-        self.set_path(&[&tgid_s, &"cmdline"]);
-        match self.read(CMDLINE_MAX) {
-            Ok(()) => {
-                let mut v = self.buf.clone();
-                while v.last() == Some(&0) {
-                    v.pop();
-                }
-                Ok(v)
-            }
-            Err(e) => Err(classify(&e).unwrap_or(Unreadable::Absent)),
+    fn read_cmdline(&mut self, root: BorrowedFd<'_>, tgid: u32) -> Result<Vec<u8>, Unreadable> {
+        self.path.clear().num(tgid).bytes(b"/cmdline");
+        let fd = open_rel(root, self.path.as_bytes(), false)
+            .map_err(|e| classify(e).unwrap_or(Unreadable::Absent))?;
+        let mut v = Vec::new();
+        std::fs::File::from(fd)
+            .take(CMDLINE_MAX as u64)
+            .read_to_end(&mut v)
+            .map_err(|_| Unreadable::Absent)?;
+        while v.last() == Some(&0) {
+            v.pop();
         }
+        Ok(v)
+    }
+
+    /// Sets `self.path` to `[TGID/task/]TID/name`.
+    fn task_path(&mut self, prefix_tgid: Option<u32>, tid: u32, name: &[u8]) {
+        self.path.clear();
+        if let Some(tgid) = prefix_tgid {
+            self.path.num(tgid).bytes(b"/task/");
+        }
+        self.path.num(tid).bytes(b"/").bytes(name);
     }
 
     fn scan_task(
         &mut self,
+        base: BorrowedFd<'_>,
+        prefix_tgid: Option<u32>,
+        tf: &mut TaskFiles,
         tgid: u32,
-        tid: u32,
         plan: &DetailPlan,
         notes: &mut ScanNotes,
     ) -> Option<TaskInfo> {
-        let tgid_s = tgid.to_string();
-        let tid_s = tid.to_string();
-        self.set_path(&[&tgid_s, &"task", &tid_s, &"stat"]);
-        if let Err(e) = self.read(4096) {
-            return match classify(&e) {
-                None => {
-                    notes.vanished += 1;
-                    None
-                }
-                Some(why) => {
-                    notes.denied_tasks += u32::from(why == Unreadable::Denied);
-                    Some(TaskInfo::unreadable(tid, tgid, why))
-                }
-            };
-        }
-        let mut task = match parse_stat(&self.buf) {
+        let tid = tf.tid;
+        self.task_path(prefix_tgid, tid, b"stat");
+        let n = match read_kept(
+            &mut tf.stat,
+            base,
+            self.path.as_bytes(),
+            &mut self.buf,
+            &mut self.budget,
+        ) {
+            Ok(n) => n,
+            Err(e) => {
+                return match classify(e) {
+                    None => {
+                        notes.vanished += 1;
+                        None
+                    }
+                    Some(why) => {
+                        notes.denied_tasks += u32::from(why == Unreadable::Denied);
+                        Some(TaskInfo::unreadable(tid, tgid, why))
+                    }
+                };
+            }
+        };
+        let mut task = match parse_stat(&self.buf[..n]) {
             Some(s) => TaskInfo {
                 tid,
                 tgid,
@@ -288,23 +439,36 @@ impl Scanner {
                 return Some(TaskInfo::unreadable(tid, tgid, Unreadable::Malformed));
             }
         };
-        self.set_path(&[&tgid_s, &"task", &tid_s, &"schedstat"]);
-        task.schedstat = match self.read(256) {
-            Ok(()) => parse_schedstat(&self.buf).ok_or(Unreadable::Malformed),
-            Err(e) => Err(classify(&e).unwrap_or(Unreadable::Absent)),
+        self.task_path(prefix_tgid, tid, b"schedstat");
+        task.schedstat = match read_kept(
+            &mut tf.schedstat,
+            base,
+            self.path.as_bytes(),
+            &mut self.buf,
+            &mut self.budget,
+        ) {
+            Ok(n) => parse_schedstat(&self.buf[..n]).ok_or(Unreadable::Malformed),
+            Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
         };
         if plan.wants(tid) {
-            self.set_path(&[&tgid_s, &"task", &tid_s, &"status"]);
-            task.detail = Some(match self.read(8192) {
-                Ok(()) => parse_status(&self.buf).ok_or(Unreadable::Malformed),
-                Err(e) => Err(classify(&e).unwrap_or(Unreadable::Absent)),
+            // Detail is for the few rows on screen: open, read, close.
+            self.task_path(prefix_tgid, tid, b"status");
+            let read = open_rel(base, self.path.as_bytes(), false)
+                .and_then(|fd| pread_whole(fd.as_fd(), &mut self.buf));
+            task.detail = Some(match read {
+                Ok(n) => parse_status(&self.buf[..n]).ok_or(Unreadable::Malformed),
+                Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
             });
         }
         if plan.all || plan.sched_tgid == Some(tgid) {
-            self.set_path(&[&tgid_s, &"task", &tid_s, &"sched"]);
-            task.migrations = Some(match self.read(16384) {
-                Ok(()) => parse_sched_migrations(&self.buf).ok_or(Unreadable::Absent),
-                Err(e) => Err(classify(&e).unwrap_or(Unreadable::Absent)),
+            // Only the selected process's tasks: open, read, close. Never written: a write
+            // to `sched` resets the task's statistics.
+            self.task_path(prefix_tgid, tid, b"sched");
+            let read = open_rel(base, self.path.as_bytes(), false)
+                .and_then(|fd| pread_whole(fd.as_fd(), &mut self.buf));
+            task.migrations = Some(match read {
+                Ok(n) => parse_sched_migrations(&self.buf[..n]).ok_or(Unreadable::Absent),
+                Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
             });
         }
         Some(task)

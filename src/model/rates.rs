@@ -12,7 +12,8 @@ use crate::collect::{Snapshot, TaskInfo, TaskKey};
 pub struct TaskRate {
     /// 100 % = one CPU for the whole interval. Never above 100 for one task.
     pub cpu_percent: Option<f64>,
-    /// Voluntary + involuntary context switches per second (needs detail in both scans).
+    /// Voluntary + involuntary context switches per second: from `status` where both scans
+    /// read it, else from schedstat's timeslices (read for every task every tick).
     pub switches_per_sec: Option<f64>,
     /// Switches because the task blocked (waited for something), per second.
     pub voluntary_per_sec: Option<f64>,
@@ -48,7 +49,10 @@ pub fn task_rates(prev: Option<&Snapshot>, cur: &Snapshot) -> HashMap<TaskKey, T
                     let sw = switches_delta(p, t);
                     TaskRate {
                         cpu_percent: Some(percent(cpu_ns_delta(p, t, cur.clk_tck), elapsed_ns)),
-                        switches_per_sec: sw.map(|(v, i)| per_sec(v + i)),
+                        switches_per_sec: sw
+                            .map(|(v, i)| v + i)
+                            .or_else(|| timeslices_delta(p, t))
+                            .map(per_sec),
                         voluntary_per_sec: sw.map(|(v, _)| per_sec(v)),
                         involuntary_per_sec: sw.map(|(_, i)| per_sec(i)),
                         wait_percent: wait_delta(p, t).map(|d| percent(d, elapsed_ns)),
@@ -103,7 +107,7 @@ fn cpu_ns_delta(prev: &TaskInfo, cur: &TaskInfo, clk_tck: u64) -> u64 {
     }
 }
 
-/// (voluntary, involuntary) switches over the interval.
+/// (voluntary, involuntary) switches over the interval, from `status` read in both scans.
 fn switches_delta(prev: &TaskInfo, cur: &TaskInfo) -> Option<(u64, u64)> {
     let a = prev.detail.as_ref()?.as_ref().ok()?;
     let b = cur.detail.as_ref()?.as_ref().ok()?;
@@ -112,6 +116,17 @@ fn switches_delta(prev: &TaskInfo, cur: &TaskInfo) -> Option<(u64, u64)> {
         b.involuntary_switches
             .saturating_sub(a.involuntary_switches),
     ))
+}
+
+/// schedstat's third field counts the times the task was given a CPU; each is paired with
+/// one switch away from it, so over an interval the two counts differ by at most one. It is
+/// read for every task every tick, so a process row's sum over its threads needs no
+/// `status` read per thread.
+fn timeslices_delta(prev: &TaskInfo, cur: &TaskInfo) -> Option<u64> {
+    match (prev.schedstat, cur.schedstat) {
+        (Ok(a), Ok(b)) if b.timeslices > 0 => Some(b.timeslices.saturating_sub(a.timeslices)),
+        _ => None,
+    }
 }
 
 /// Run-queue wait over the interval. A kernel without schedstat reports zeros forever,

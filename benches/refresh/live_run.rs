@@ -1,0 +1,97 @@
+//! Runs a monitor (threadtop or htop) on a 200x50 pseudo-terminal and measures it from
+//! outside, as a user's machine would see it: time until its first full frame, CPU time of
+//! its whole process per refresh, bytes written to the terminal per second, and RSS.
+//!
+//! CPU time is the sum of `run_ns` in /proc/PID/task/*/schedstat (exact, in ns) read at
+//! the start and end of a window that begins after a warm-up, so start-up cost is not
+//! spread over the refreshes. Both monitors refresh once a second; refreshes = window
+//! seconds.
+
+use std::time::{Duration, Instant};
+
+use crate::support::Pty;
+
+pub const COLS: u16 = 200;
+pub const ROWS: u16 = 50;
+
+pub struct Live {
+    /// From spawn until `ready` held on the emulated screen (polled every 2 ms).
+    pub first_frame_ms: Option<f64>,
+    pub cpu_ms_per_refresh: f64,
+    pub bytes_per_sec: f64,
+    pub hwm_kib: u64,
+    pub rss_start_kib: u64,
+    pub rss_end_kib: u64,
+}
+
+pub fn measure(
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    ready: impl Fn(&str) -> bool,
+    warmup: Duration,
+    window: Duration,
+) -> Result<Live, String> {
+    let start = Instant::now();
+    let pty = Pty::spawn(program, args, env, COLS, ROWS).map_err(|e| format!("{program}: {e}"))?;
+    let pid = pty.pid();
+    let mut first_frame_ms = None;
+    while start.elapsed() < Duration::from_secs(60) {
+        if ready(&pty.screen_text()) {
+            first_frame_ms = Some(start.elapsed().as_secs_f64() * 1e3);
+            break;
+        }
+        if pty.exit_status().is_some() {
+            return Err(format!("{program} exited:\n{}", pty.screen_text()));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    if let Some(left) = warmup.checked_sub(start.elapsed()) {
+        std::thread::sleep(left);
+    }
+    let cpu0 = cpu_ns(pid);
+    let bytes0 = pty.raw_output().len();
+    let rss_start_kib = status_kib(pid, "VmRSS:");
+    let t0 = Instant::now();
+    std::thread::sleep(window);
+    let cpu1 = cpu_ns(pid);
+    let bytes1 = pty.raw_output().len();
+    let secs = t0.elapsed().as_secs_f64();
+    let rss_end_kib = status_kib(pid, "VmRSS:");
+    let hwm_kib = status_kib(pid, "VmHWM:");
+    if pty.exit_status().is_some() {
+        return Err(format!("{program} exited during the run"));
+    }
+    let refreshes = secs.round().max(1.0);
+    Ok(Live {
+        first_frame_ms,
+        cpu_ms_per_refresh: cpu1.saturating_sub(cpu0) as f64 / 1e6 / refreshes,
+        bytes_per_sec: bytes1.saturating_sub(bytes0) as f64 / secs,
+        hwm_kib,
+        rss_start_kib,
+        rss_end_kib,
+    })
+}
+
+/// Sum of every thread's exact run time. Threads that exited during the window would be
+/// missed, but neither monitor starts or ends threads while it runs.
+fn cpu_ns(pid: u32) -> u64 {
+    let Ok(rd) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    rd.filter_map(Result::ok)
+        .filter_map(|e| std::fs::read_to_string(e.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+fn status_kib(pid: u32, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix(key))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
+}

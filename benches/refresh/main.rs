@@ -1,0 +1,383 @@
+//! The refresh benchmark: `cargo bench --bench refresh` (options after `--`:
+//! `--sizes 1000,10000,50000`, `--rounds N`, `--window SECS`).
+//!
+//! For each size it starts its own `threadtop-workload` of N threads (one busy, the rest
+//! sleeping), then measures in the same run, one after another (never concurrently):
+//! - in-process, CPU time of this thread per refresh (median of the rounds): the reference
+//!   scanner (open+read+close of every `stat`), threadtop's collector (stat + schedstat of
+//!   every task, status for the rows on screen), and threadtop's whole tick (collect +
+//!   model + rows + render into an off-screen 200x50 buffer);
+//! - the real `threadtop` binary and, when installed, `htop` on a 200x50 pseudo-terminal
+//!   at a 1 s refresh: CPU of the whole process per refresh, time to the first full frame,
+//!   bytes written to the terminal per second, peak and current RSS.
+//!
+//! Then the same live figures for an idle machine (no workload). Timings are printed, never
+//! asserted: this is a measurement, not a test.
+
+#[path = "../../tests/support/mod.rs"]
+mod support;
+
+mod live_run;
+mod reference_scanner;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use threadtop::app::App;
+use threadtop::collect::Scanner;
+use threadtop::model::ViewOptions;
+use threadtop::ui::{self, theme::Theme};
+
+use live_run::{COLS, Live, ROWS};
+use reference_scanner::Reference;
+use support::{THREADTOP, WORKLOAD};
+
+struct Opts {
+    sizes: Vec<usize>,
+    rounds: usize,
+    window: Duration,
+}
+
+fn opts() -> Opts {
+    let mut o = Opts {
+        sizes: vec![1000, 10_000, 50_000],
+        rounds: 7,
+        window: Duration::from_secs(10),
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--sizes" => {
+                o.sizes = it
+                    .next()
+                    .map(|v| v.split(',').filter_map(|s| s.parse().ok()).collect())
+                    .unwrap_or_default()
+            }
+            "--rounds" => o.rounds = it.next().and_then(|v| v.parse().ok()).unwrap_or(7),
+            "--window" => {
+                o.window = Duration::from_secs(it.next().and_then(|v| v.parse().ok()).unwrap_or(10))
+            }
+            // `cargo bench` passes `--bench`; anything else unknown is ignored too.
+            _ => {}
+        }
+    }
+    o
+}
+
+fn thread_cpu_ns() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    (t.tv_sec as u64) * 1_000_000_000 + t.tv_nsec as u64
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Starts the workload; `Err` carries its own explanation (e.g. which limit stopped it).
+fn start_workload(threads: usize) -> Result<Child, String> {
+    let sleep = threads.saturating_sub(2).to_string();
+    let mut child = Command::new(WORKLOAD)
+        .args(["--name", "ttbench", "--busy", "1", "--sleep", &sleep])
+        .args(["--seconds", "900", "--exit-on-eof"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("starting {WORKLOAD}: {e}"))?;
+    let Some(stdout) = child.stdout.take() else {
+        return Err("no stdout".into());
+    };
+    let ended = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .any(|l| l == "end");
+    if !ended {
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(err.trim().to_owned());
+    }
+    Ok(child)
+}
+
+struct InProcess {
+    tasks: usize,
+    reference_ms: f64,
+    collector_ms: f64,
+    /// The collector with no rows on screen: stat + schedstat only.
+    bare_ms: f64,
+    /// How many tasks the screen's plan asked `status` for.
+    detail_tasks: usize,
+    tick_ms: f64,
+    first_scan_ms: f64,
+    first_tick_ms: f64,
+    kept_fds: usize,
+}
+
+fn in_process(rounds: usize) -> InProcess {
+    let area = Rect::new(0, 0, COLS, ROWS);
+    let mut reference = Reference::new();
+    let mut term = match Terminal::new(TestBackend::new(COLS, ROWS)) {
+        Ok(t) => t,
+        Err(e) => panic!("test backend: {e}"),
+    };
+    let mut app = App::new(ViewOptions::default(), Duration::from_secs(1));
+    // The whole tick, first time: what the user waits for before seeing rows.
+    let c0 = thread_cpu_ns();
+    let mut scanner = Scanner::new("/proc");
+    let first = scanner.scan(&app.detail_plan());
+    let first_scan_ms = (thread_cpu_ns() - c0) as f64 / 1e6;
+    app.on_snapshot(Arc::new(first));
+    app.set_page_height(ui::page_height(&app, area));
+    let _ = term.draw(|f| ui::draw(f, &app, Theme::mono()));
+    let first_tick_ms = (thread_cpu_ns() - c0) as f64 / 1e6;
+
+    let (mut r, mut c, mut t, mut b) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut detail_tasks = 0;
+    let mut tasks = 0;
+    for _ in 0..rounds {
+        std::thread::sleep(Duration::from_millis(50));
+        let c0 = thread_cpu_ns();
+        tasks = reference.scan().0;
+        r.push((thread_cpu_ns() - c0) as f64 / 1e6);
+
+        std::thread::sleep(Duration::from_millis(50));
+        let plan = app.detail_plan();
+        let c0 = thread_cpu_ns();
+        let snap = scanner.scan(&plan);
+        c.push((thread_cpu_ns() - c0) as f64 / 1e6);
+        detail_tasks = snap.tasks().filter(|t| t.detail.is_some()).count();
+        drop(snap);
+
+        std::thread::sleep(Duration::from_millis(50));
+        let c0 = thread_cpu_ns();
+        let snap = scanner.scan(&threadtop::collect::DetailPlan::default());
+        b.push((thread_cpu_ns() - c0) as f64 / 1e6);
+        drop(snap);
+
+        std::thread::sleep(Duration::from_millis(50));
+        let plan = app.detail_plan();
+        let c0 = thread_cpu_ns();
+        let snap = scanner.scan(&plan);
+        app.on_snapshot(Arc::new(snap));
+        app.set_page_height(ui::page_height(&app, area));
+        let _ = term.draw(|f| ui::draw(f, &app, Theme::mono()));
+        t.push((thread_cpu_ns() - c0) as f64 / 1e6);
+    }
+    InProcess {
+        tasks,
+        reference_ms: median(&mut r),
+        collector_ms: median(&mut c),
+        bare_ms: median(&mut b),
+        detail_tasks,
+        tick_ms: median(&mut t),
+        first_scan_ms,
+        first_tick_ms,
+        kept_fds: scanner.kept_descriptors(),
+    }
+}
+
+/// threadtop's header line reads "Tasks N (...": the first frame counts as full once N
+/// covers the workload.
+fn threadtop_ready(min_tasks: usize) -> impl Fn(&str) -> bool {
+    move |screen| {
+        screen
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix("Tasks "))
+            .filter_map(|rest| rest.split(' ').next()?.parse::<usize>().ok())
+            .any(|n| n >= min_tasks)
+    }
+}
+
+fn htop_path() -> Option<String> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("htop"))
+            .find(|f| f.is_file())
+            .map(|f| f.to_string_lossy().into_owned())
+    })
+}
+
+fn live_threadtop(min_tasks: usize, o: &Opts) -> Result<Live, String> {
+    live_run::measure(
+        THREADTOP,
+        &["-d", "1"],
+        &[],
+        threadtop_ready(min_tasks),
+        Duration::from_secs(3),
+        o.window,
+    )
+}
+
+fn live_htop(htop: &str, o: &Opts) -> Result<Live, String> {
+    // A fresh HOME: htop's defaults (user threads shown, no tree), not someone's htoprc.
+    let home = std::env::temp_dir().join(format!("ttbench-htop-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&home);
+    let home_s = home.to_string_lossy().into_owned();
+    let r = live_run::measure(
+        htop,
+        &["-d", "10"],
+        &[("HOME", &home_s), ("XDG_CONFIG_HOME", &home_s)],
+        |s| s.contains("Tasks:"),
+        Duration::from_secs(3),
+        o.window,
+    );
+    let _ = std::fs::remove_dir_all(&home);
+    r
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn print_live(name: &str, l: &Result<Live, String>) {
+    match l {
+        Ok(l) => println!(
+            "  {name:<9} {:>7.2} ms CPU/refresh | first full frame {} | {:>7.0} B/s to the terminal ({:.0} B/refresh) | RSS peak {:.1} MiB, {:.1} -> {:.1} MiB over the window",
+            l.cpu_ms_per_refresh,
+            l.first_frame_ms
+                .map_or("never".into(), |ms| format!("{ms:.0} ms")),
+            l.bytes_per_sec,
+            l.bytes_per_sec,
+            mib(l.hwm_kib),
+            mib(l.rss_start_kib),
+            mib(l.rss_end_kib),
+        ),
+        Err(e) => println!("  {name:<9} not measured: {e}"),
+    }
+}
+
+fn main() {
+    let o = opts();
+    let htop = htop_path();
+    println!(
+        "threadtop refresh benchmark: {} CPUs, terminal {COLS}x{ROWS}, 1 s refresh, RLIMIT_NOFILE {:?}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        rustix::process::getrlimit(rustix::process::Resource::Nofile).current,
+    );
+    if htop.is_none() {
+        println!("note: htop is not installed: its columns are skipped (apt-get install htop)");
+    }
+    let mut summary = Vec::new();
+    for &n in &o.sizes {
+        println!("\n== {n} workload threads ==");
+        let mut workload = match start_workload(n) {
+            Ok(w) => w,
+            Err(e) => {
+                println!("  could not start {n} threads, size skipped. The workload said:\n  {e}");
+                continue;
+            }
+        };
+        let ip = in_process(o.rounds);
+        let per = |ms: f64| ms * 1e3 / ip.tasks.max(1) as f64;
+        println!(
+            "  in-process, {} tasks on the machine, median of {} rounds (CPU time per refresh):",
+            ip.tasks, o.rounds
+        );
+        println!(
+            "  reference {:>7.2} ms ({:.2} µs/task)  open+read+close of every stat",
+            ip.reference_ms,
+            per(ip.reference_ms)
+        );
+        println!(
+            "  collector {:>7.2} ms ({:.2} µs/task)  ratio to reference {:.2}  ({} descriptors kept)",
+            ip.collector_ms,
+            per(ip.collector_ms),
+            ip.collector_ms / ip.reference_ms,
+            ip.kept_fds
+        );
+        println!(
+            "  bare      {:>7.2} ms ({:.2} µs/task)  ratio to reference {:.2}  collector with no status reads (screen plan asked {} tasks)",
+            ip.bare_ms,
+            per(ip.bare_ms),
+            ip.bare_ms / ip.reference_ms,
+            ip.detail_tasks
+        );
+        println!(
+            "  tick      {:>7.2} ms ({:.2} µs/task)  ratio to reference {:.2}  collect+model+render",
+            ip.tick_ms,
+            per(ip.tick_ms),
+            ip.tick_ms / ip.reference_ms
+        );
+        println!(
+            "  first scan {:.1} ms, first tick (scan+model+render) {:.1} ms",
+            ip.first_scan_ms, ip.first_tick_ms
+        );
+        let tt = live_threadtop(n, &o);
+        print_live("threadtop", &tt);
+        let ht = htop.as_deref().map(|h| live_htop(h, &o));
+        match &ht {
+            Some(h) => print_live("htop", h),
+            None => println!("  htop      skipped: not installed"),
+        }
+        if let (Ok(t), Some(Ok(h))) = (&tt, &ht) {
+            println!(
+                "  threadtop/htop CPU ratio {:.2}, bytes ratio {:.2}",
+                t.cpu_ms_per_refresh / h.cpu_ms_per_refresh,
+                t.bytes_per_sec / h.bytes_per_sec
+            );
+        }
+        if let Ok(t) = &tt {
+            println!(
+                "  threadtop whole process / reference scanner: {:.2}",
+                t.cpu_ms_per_refresh / ip.reference_ms
+            );
+        }
+        summary.push((n, ip, tt, ht));
+        drop(workload.stdin.take());
+        let _ = workload.kill();
+        let _ = workload.wait();
+    }
+
+    println!("\n== idle machine (no workload) ==");
+    let idle = live_threadtop(1, &o);
+    print_live("threadtop", &idle);
+    if let Ok(l) = &idle {
+        println!(
+            "  = {:.3} % of one CPU at 1 s refresh",
+            l.cpu_ms_per_refresh / 10.0
+        );
+    }
+
+    println!(
+        "\n| threads | tasks | µs/task collector | µs/task tick | collector / ref | threadtop process / ref | threadtop / htop CPU | first frame | RSS peak | B/s threadtop / htop |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (n, ip, tt, ht) in &summary {
+        let per = |ms: f64| ms * 1e3 / ip.tasks.max(1) as f64;
+        let (proc_ratio, ff, rss, bytes_t) = match tt {
+            Ok(t) => (
+                format!("{:.2}", t.cpu_ms_per_refresh / ip.reference_ms),
+                t.first_frame_ms
+                    .map_or("-".into(), |f| format!("{f:.0} ms")),
+                format!("{:.1} MiB", mib(t.hwm_kib)),
+                format!("{:.0}", t.bytes_per_sec),
+            ),
+            Err(_) => ("-".into(), "-".into(), "-".into(), "-".into()),
+        };
+        let (htop_ratio, bytes_h) = match (tt, ht) {
+            (Ok(t), Some(Ok(h))) => (
+                format!("{:.2}", t.cpu_ms_per_refresh / h.cpu_ms_per_refresh),
+                format!("{:.0}", h.bytes_per_sec),
+            ),
+            _ => ("-".into(), "-".into()),
+        };
+        println!(
+            "| {n} | {} | {:.2} | {:.2} | {:.2} | {proc_ratio} | {htop_ratio} | {ff} | {rss} | {bytes_t} / {bytes_h} |",
+            ip.tasks,
+            per(ip.collector_ms),
+            per(ip.tick_ms),
+            ip.collector_ms / ip.reference_ms,
+        );
+    }
+}

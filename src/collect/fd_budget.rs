@@ -1,0 +1,103 @@
+//! How many descriptors the scanner may keep open across ticks.
+//!
+//! Keeping each task's `stat` and `schedstat` open and re-reading them with `pread` halves
+//! the cost of a tick, but needs two descriptors per task: at 10,000 threads that is more
+//! than a common RLIMIT_NOFILE. The budget keeps what fits and leaves the rest to plain
+//! open/read/close, so running short of descriptors costs speed, never rows.
+
+use rustix::process::{Resource, getrlimit, setrlimit};
+
+/// Descriptors left for everything else in the process (terminal, pipes, one-off reads).
+const RESERVE_MIN: usize = 256;
+
+#[derive(Debug, Clone)]
+pub struct FdBudget {
+    cap: usize,
+    kept: usize,
+}
+
+impl FdBudget {
+    /// Raises the soft RLIMIT_NOFILE to the hard limit (allowed without privilege) and
+    /// budgets what is left after a reserve.
+    pub fn from_rlimit() -> Self {
+        let limit = raise_nofile_soft_limit();
+        Self::with_limit(limit)
+    }
+
+    /// A budget for a process allowed `limit` descriptors in all.
+    pub fn with_limit(limit: usize) -> Self {
+        let reserve = RESERVE_MIN.max(limit / 16);
+        FdBudget {
+            cap: limit.saturating_sub(reserve),
+            kept: 0,
+        }
+    }
+
+    /// Whether one more descriptor may be kept; counts it when so.
+    pub fn try_keep(&mut self) -> bool {
+        if self.kept < self.cap {
+            self.kept += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A kept descriptor was closed.
+    pub fn released(&mut self, n: usize) {
+        self.kept = self.kept.saturating_sub(n);
+    }
+
+    /// The process ran out of descriptors (EMFILE/ENFILE) although the budget said there
+    /// was room: something else uses more than the reserve. Shrink below what we hold, so
+    /// `over` makes the scan shed kept files until one-off opens work again.
+    pub fn ran_out(&mut self) {
+        self.cap = self.kept.saturating_sub(RESERVE_MIN);
+    }
+
+    /// More is kept than the budget allows now: close after reading instead of keeping.
+    pub fn over(&self) -> bool {
+        self.kept > self.cap
+    }
+
+    pub fn kept(&self) -> usize {
+        self.kept
+    }
+}
+
+/// Sets the soft RLIMIT_NOFILE to the hard one and returns the soft limit in force.
+fn raise_nofile_soft_limit() -> usize {
+    let lim = getrlimit(Resource::Nofile);
+    let hard = lim.maximum;
+    if lim.current != hard {
+        let _ = setrlimit(
+            Resource::Nofile,
+            rustix::process::Rlimit {
+                current: hard,
+                maximum: hard,
+            },
+        );
+    }
+    // `None` means unlimited; the kernel still caps at fs.nr_open, so pick a sane ceiling.
+    let soft = getrlimit(Resource::Nofile).current.unwrap_or(1 << 20);
+    usize::try_from(soft).unwrap_or(usize::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_up_to_the_cap_then_refuses() {
+        let mut b = FdBudget::with_limit(300);
+        // 300 - 256 reserve = 44 keepable.
+        let kept = (0..100).filter(|_| b.try_keep()).count();
+        assert_eq!(kept, 44);
+        b.released(4);
+        assert!(b.try_keep());
+        assert!(!b.over());
+        b.ran_out();
+        assert!(b.over(), "after EMFILE the scan sheds kept files");
+        assert!(!b.try_keep());
+    }
+}

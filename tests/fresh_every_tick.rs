@@ -1,0 +1,152 @@
+//! Every task's state, last CPU and exact CPU time are read fresh on every tick, not only
+//! for the rows on screen: the detail plan narrows `status`, never `stat` or `schedstat`.
+//! The files of a fabricated /proc are rewritten in place between scans, so descriptors
+//! the scanner kept open must see the new contents (pread at offset 0), exactly as they
+//! do on the real /proc. No timing involved.
+
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+
+use threadtop::collect::{DetailPlan, Scanner, Snapshot};
+use threadtop::model::Model;
+
+const PROCS: u32 = 3;
+const THREADS: u32 = 5;
+
+fn tids() -> impl Iterator<Item = (u32, u32)> {
+    (0..PROCS).flat_map(|p| {
+        let tgid = 100 + p * 10;
+        (0..THREADS).map(move |i| (tgid, tgid + i))
+    })
+}
+
+/// Writes every task's stat and schedstat for tick `tick`: state, CPU and run time all
+/// differ from one tick to the next and from one task to another.
+fn write_tick(root: &Path, tick: u64) {
+    for (tgid, tid) in tids() {
+        let dir = root.join(format!("{tgid}/task/{tid}"));
+        fs::create_dir_all(&dir).expect("mkdir");
+        let state = if tick.is_multiple_of(2) { 'S' } else { 'R' };
+        let cpu = (u64::from(tid) + tick) % 2;
+        let line = format!(
+            "{tid} (t{tid}) {state} 1 {tgid} {tgid} 0 -1 0 0 0 0 0 {tick} 0 0 0 20 0 {THREADS} 0 {tid} 1000 10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 {cpu} 0 0 0 0 0\n"
+        );
+        fs::write(dir.join("stat"), line).expect("write stat");
+        let run_ns = run_ns(tid, tick);
+        fs::write(dir.join("schedstat"), format!("{run_ns} 0 {tick}\n")).expect("write");
+    }
+    // Tick times come from the scanner's own clock; uptime only feeds the header.
+    fs::write(root.join("uptime"), "100.00 100.00\n").expect("write");
+}
+
+/// Task `tid` runs `tid` ms per tick.
+fn run_ns(tid: u32, tick: u64) -> u64 {
+    u64::from(tid) * 1_000_000 * tick
+}
+
+fn check_all_fresh(snap: &Snapshot, tick: u64) {
+    let mut seen = 0;
+    for t in snap.tasks() {
+        let state = if tick.is_multiple_of(2) { b'S' } else { b'R' };
+        assert_eq!(t.state, state, "tid {} state at tick {tick}", t.tid);
+        assert_eq!(
+            t.processor,
+            Some(((u64::from(t.tid) + tick) % 2) as u32),
+            "tid {} cpu at tick {tick}",
+            t.tid
+        );
+        assert_eq!(t.utime_ticks, tick, "tid {} utime", t.tid);
+        let s = t.schedstat.expect("schedstat readable");
+        assert_eq!(s.run_ns, run_ns(t.tid, tick), "tid {} run time", t.tid);
+        assert_eq!(s.timeslices, tick);
+        seen += 1;
+    }
+    assert_eq!(seen, PROCS * THREADS, "every task listed");
+}
+
+fn only_one_visible() -> DetailPlan {
+    DetailPlan {
+        all: false,
+        tids: [100].into(),
+        sched_tgid: None,
+    }
+}
+
+fn run_ticks(mut scanner: Scanner, root: &Path) {
+    let plan = only_one_visible();
+    let mut prev: Option<Arc<Snapshot>> = None;
+    for tick in 1..=4 {
+        write_tick(root, tick);
+        let snap = Arc::new(scanner.scan(&plan));
+        check_all_fresh(&snap, tick);
+        for t in snap.tasks() {
+            assert_eq!(
+                t.detail.is_some(),
+                t.tid == 100,
+                "status only for the planned task"
+            );
+        }
+        let model = Model::new(prev.clone(), snap.clone());
+        if prev.is_some() {
+            // Every task's CPU time grew by its own amount, so every task has a rate,
+            // not only the visible one.
+            for t in snap.tasks() {
+                let rate = model.rates.get(&t.key()).expect("a rate per task");
+                let pct = rate.cpu_percent.expect("CPU % for every task");
+                assert!(pct > 0.0, "tid {} shows CPU use at tick {tick}", t.tid);
+            }
+        }
+        prev = Some(snap);
+    }
+}
+
+#[test]
+fn state_cpu_and_run_time_are_fresh_for_all_tasks_through_kept_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tick(dir.path(), 0);
+    let scanner = Scanner::new(dir.path());
+    run_ticks(scanner, dir.path());
+}
+
+#[test]
+fn still_fresh_when_descriptors_run_short() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tick(dir.path(), 0);
+    // Room to keep only 4 descriptors: the rest are read with open/read/close each tick.
+    let scanner = Scanner::with_fd_limit(dir.path(), 260);
+    assert_eq!(scanner.kept_descriptors(), 0);
+    run_ticks(scanner, dir.path());
+}
+
+#[test]
+fn kept_descriptors_stay_bounded_by_the_budget() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tick(dir.path(), 1);
+    let mut scanner = Scanner::with_fd_limit(dir.path(), 260);
+    for _ in 0..3 {
+        scanner.scan(&DetailPlan::all());
+        assert_eq!(scanner.kept_descriptors(), 4);
+    }
+    let mut roomy = Scanner::with_fd_limit(dir.path(), 10_000);
+    roomy.scan(&DetailPlan::default());
+    // Two files per task plus one task directory per process.
+    assert_eq!(roomy.kept_descriptors() as u32, PROCS * THREADS * 2 + PROCS);
+}
+
+#[test]
+fn exited_tasks_release_their_descriptors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tick(dir.path(), 1);
+    let mut scanner = Scanner::with_fd_limit(dir.path(), 10_000);
+    scanner.scan(&DetailPlan::default());
+    let before = scanner.kept_descriptors();
+    fs::remove_dir_all(dir.path().join("110")).expect("rm process");
+    fs::remove_dir_all(dir.path().join("120/task/121")).expect("rm thread");
+    let snap = scanner.scan(&DetailPlan::default());
+    assert_eq!(snap.task_count() as u32, (PROCS - 1) * THREADS - 1);
+    assert_eq!(
+        scanner.kept_descriptors(),
+        before - (THREADS as usize * 2 + 1) - 2
+    );
+}
