@@ -28,6 +28,8 @@ pub enum Action {
     CycleColumns,
     ToggleCpuPane,
     TogglePlacement,
+    ToggleShares,
+    ToggleExplain,
     SetAffinity,
     PickerUp,
     PickerDown,
@@ -80,6 +82,12 @@ impl Action {
                 "show or hide the placement pane: the selected process's threads, CPU by CPU"
             }
             Action::SetAffinity => "set the CPUs the selected thread or process may run on",
+            Action::ToggleShares => {
+                "show or hide the share pane: what the tasks share (address space, files, …)"
+            }
+            Action::ToggleExplain => {
+                "show or hide the explain card: the selected task in plain words"
+            }
             Action::PickerUp => "previous CPU",
             Action::PickerDown => "next CPU",
             Action::PickerToggle => "allow or forbid this CPU",
@@ -120,6 +128,8 @@ impl Action {
             Action::ToggleCpuPane => "CPUs",
             Action::TogglePlacement => "placement",
             Action::SetAffinity => "affinity",
+            Action::ToggleShares => "shares",
+            Action::ToggleExplain => "explain",
             Action::PickerToggle => "toggle",
             Action::PickerAll => "all",
             Action::PickerNone => "none",

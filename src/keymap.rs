@@ -122,6 +122,8 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[c('C')], Action::ToggleCpuPane, true),
     b(N, &[c('p')], Action::TogglePlacement, true),
     b(N, &[c('a')], Action::SetAffinity, true),
+    b(N, &[c('s')], Action::ToggleShares, true),
+    b(N, &[c('e')], Action::ToggleExplain, true),
     b(N, &[c('[')], Action::Faster, false),
     b(N, &[c(']')], Action::Slower, false),
     b(N, &[c('?'), k(K::F(1))], Action::Help, true),

@@ -69,7 +69,7 @@ fn only_one_visible() -> DetailPlan {
     DetailPlan {
         all: false,
         tids: [100].into(),
-        sched_tgid: None,
+        ..DetailPlan::default()
     }
 }
 

@@ -149,7 +149,7 @@ fn status_is_read_only_for_the_planned_tasks() {
     let plan = DetailPlan {
         all: false,
         tids: [10].into(),
-        sched_tgid: None,
+        ..DetailPlan::default()
     };
     let snap = scanner.scan(&plan);
     let p = &snap.processes[1];

@@ -75,6 +75,8 @@ pub struct App {
     pub columns: ColumnSet,
     pub show_cpus: bool,
     pub show_placement: bool,
+    pub show_shares: bool,
+    pub show_explain: bool,
     pub picker: Option<AffinityPicker>,
     /// Where /proc is, for re-checking a task right before acting on it.
     pub proc_root: PathBuf,
@@ -100,6 +102,8 @@ impl App {
             columns: ColumnSet::default(),
             show_cpus: false,
             show_placement: false,
+            show_shares: false,
+            show_explain: false,
             picker: None,
             proc_root: PathBuf::from("/proc"),
         }
@@ -237,7 +241,17 @@ impl App {
     /// task when the sort needs it.
     pub fn detail_plan(&self) -> DetailPlan {
         if self.opts.sort.needs_detail() {
-            return DetailPlan::all();
+            return DetailPlan {
+                all: true,
+                share_tgid: (self.show_shares || self.show_explain)
+                    .then(|| self.selected.map(|s| s.tgid))
+                    .flatten(),
+                explain_tid: self
+                    .show_explain
+                    .then(|| self.selected.map(|s| s.key.tid))
+                    .flatten(),
+                ..DetailPlan::default()
+            };
         }
         // The selected process's threads are shown in the placement pane.
         let mut tids = HashSet::new();
@@ -259,6 +273,13 @@ impl App {
             all: false,
             tids,
             sched_tgid: self.selected.map(|s| s.tgid),
+            share_tgid: (self.show_shares || self.show_explain)
+                .then(|| self.selected.map(|s| s.tgid))
+                .flatten(),
+            explain_tid: self
+                .show_explain
+                .then(|| self.selected.map(|s| s.key.tid))
+                .flatten(),
         }
     }
 
@@ -409,6 +430,8 @@ impl App {
             }
             Action::ToggleCpuPane => self.show_cpus = !self.show_cpus,
             Action::TogglePlacement => self.show_placement = !self.show_placement,
+            Action::ToggleShares => self.show_shares = !self.show_shares,
+            Action::ToggleExplain => self.show_explain = !self.show_explain,
             Action::SetAffinity => self.open_affinity_picker(),
             Action::PickerUp | Action::PickerDown => {
                 if let Some(p) = &mut self.picker {

@@ -46,6 +46,8 @@ struct Args {
     busy_on: Vec<usize>,
     sleep: usize,
     thread_names: Vec<CString>,
+    /// Start children that share chosen objects with us (see `share_demo()`).
+    share_demo: bool,
     seconds: u64,
     exit_on_eof: bool,
 }
@@ -74,12 +76,17 @@ fn parse_args() -> Result<Args, String> {
         busy_on: Vec::new(),
         sleep: 0,
         thread_names: Vec::new(),
+        share_demo: false,
         seconds: 600,
         exit_on_eof: false,
     };
     let mut it = std::env::args_os().skip(1);
     while let Some(arg) = it.next() {
         let opt = arg.to_string_lossy().into_owned();
+        if opt == "--share-demo" {
+            args.share_demo = true;
+            continue;
+        }
         if opt == "--exit-on-eof" {
             args.exit_on_eof = true;
             continue;
@@ -244,11 +251,19 @@ fn run(args: Args) -> Result<(), String> {
             reports.len()
         ));
     }
+    let children = if args.share_demo {
+        share_demo()?
+    } else {
+        Vec::new()
+    };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut report = || -> std::io::Result<()> {
         writeln!(out, "ready {}", std::process::id())?;
         for (tid, name) in &reports {
             writeln!(out, "thread {tid} {}", escape(name))?;
+        }
+        for (pid, name) in &children {
+            writeln!(out, "child {pid} {name}")?;
         }
         writeln!(out, "end")?;
         out.flush()
@@ -261,6 +276,76 @@ fn run(args: Args) -> Result<(), String> {
     *stop.lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
     stop.cond.notify_all();
     Ok(())
+}
+
+/// The name each demo child gives itself; a `&'static CStr` so the child needs no memory
+/// of its own to find it.
+extern "C" fn demo_child(arg: *mut libc::c_void) -> libc::c_int {
+    // SAFETY: only async-signal-safe calls: the child may share our memory (CLONE_VM) or be
+    // a copy of a multi-threaded process, where nothing else is safe.
+    unsafe {
+        libc::prctl(libc::PR_SET_NAME, arg as libc::c_ulong, 0, 0, 0);
+        // Dies with us, so a killed test leaves nothing behind.
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
+        loop {
+            libc::pause();
+        }
+    }
+}
+
+/// Children made by clone(2) with chosen flags: a plain fork, one sharing our address space
+/// without being a thread (CLONE_VM), one sharing our fd table (CLONE_FILES), and one in a
+/// new UTS namespace (needs CAP_SYS_ADMIN; skipped without). Returns (pid, name).
+fn share_demo() -> Result<Vec<(i32, String)>, String> {
+    const KINDS: [(&std::ffi::CStr, libc::c_int); 4] = [
+        (c"fork-child", 0),
+        (c"vm-child", libc::CLONE_VM),
+        (c"files-child", libc::CLONE_FILES),
+        (c"uts-child", libc::CLONE_NEWUTS),
+    ];
+    let mut out = Vec::new();
+    for (name, flags) in KINDS {
+        // Each child runs on its own stack, leaked: a CLONE_VM child keeps using it in our
+        // address space for as long as we live.
+        let stack: &'static mut [u8] = Box::leak(vec![0u8; 64 * 1024].into_boxed_slice());
+        let top = stack.as_mut_ptr_range().end as usize & !15;
+        // SAFETY: `demo_child` only makes async-signal-safe calls; the stack is ours forever.
+        let pid = unsafe {
+            libc::clone(
+                demo_child,
+                top as *mut libc::c_void,
+                flags | libc::SIGCHLD,
+                name.as_ptr() as *mut libc::c_void,
+            )
+        };
+        if pid < 0 {
+            let e = std::io::Error::last_os_error();
+            if flags == libc::CLONE_NEWUTS && e.raw_os_error() == Some(libc::EPERM) {
+                eprintln!(
+                    "threadtop-workload: no uts-child (a new UTS namespace needs CAP_SYS_ADMIN)"
+                );
+                continue;
+            }
+            return Err(format!("clone for {name:?}: {e}"));
+        }
+        // Wait until it has named itself, so a reader never sees our name on it.
+        let want = name.to_bytes();
+        for _ in 0..200 {
+            let comm = std::fs::read(format!("/proc/{pid}/comm")).unwrap_or_default();
+            if comm.strip_suffix(b"\n") == Some(want) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        out.push((pid, name.to_string_lossy().into_owned()));
+    }
+    Ok(out)
 }
 
 fn main() -> ExitCode {

@@ -154,6 +154,18 @@ pub fn parse_sched_migrations(buf: &[u8]) -> Option<u64> {
     })
 }
 
+/// `/proc/TID/syscall`: `running`, or `-1 sp pc` outside a system call, or
+/// `nr arg1 .. arg6 sp pc` (numbers in the first field decimal).
+pub fn parse_syscall(buf: &[u8]) -> Option<crate::collect::SyscallState> {
+    use crate::collect::SyscallState;
+    let first = buf.split(|&b| b == b' ' || b == b'\n').next()?;
+    match first {
+        b"running" => Some(SyscallState::Running),
+        b"-1" => Some(SyscallState::NotInSyscall),
+        n => parse_uint(n).map(SyscallState::In),
+    }
+}
+
 pub fn parse_uint(s: &[u8]) -> Option<u64> {
     if s.is_empty() || s.len() > 20 {
         return None;

@@ -37,14 +37,18 @@ pub struct DetailPlan {
     /// The thread group whose tasks also get `sched` (exact migration counts) read:
     /// the selected process, for the placement pane. `all` reads it for every task.
     pub sched_tgid: Option<u32>,
+    /// The process whose sharing (kcmp, namespaces) the share pane shows; computed by the
+    /// collector thread when this or the set of tasks changes, not every tick.
+    pub share_tgid: Option<u32>,
+    /// The task the explain card describes: its wchan and current system call are read.
+    pub explain_tid: Option<u32>,
 }
 
 impl DetailPlan {
     pub fn all() -> Self {
         DetailPlan {
             all: true,
-            tids: HashSet::new(),
-            sched_tgid: None,
+            ..DetailPlan::default()
         }
     }
     fn wants(&self, tid: u32) -> bool {
@@ -167,6 +171,7 @@ impl Scanner {
             processes,
             system,
             notes,
+            shares: None,
         }
     }
 
@@ -433,6 +438,7 @@ impl Scanner {
                 detail: None,
                 stat_error: None,
                 migrations: None,
+                wait: None,
             },
             None => {
                 notes.malformed += 1;
@@ -460,6 +466,9 @@ impl Scanner {
                 Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
             });
         }
+        if plan.explain_tid == Some(tid) {
+            task.wait = Some(self.read_wait(base, prefix_tgid, tid));
+        }
         if plan.all || plan.sched_tgid == Some(tgid) {
             // Only the selected process's tasks: open, read, close. Never written: a write
             // to `sched` resets the task's statistics.
@@ -472,6 +481,24 @@ impl Scanner {
             });
         }
         Some(task)
+    }
+}
+
+impl Scanner {
+    /// wchan and the current system call of one task (the explain card's), read on demand.
+    fn read_wait(&mut self, base: BorrowedFd<'_>, prefix_tgid: Option<u32>, tid: u32) -> WaitInfo {
+        let read = |scanner: &mut Scanner, name: &[u8]| -> Result<Vec<u8>, Unreadable> {
+            scanner.task_path(prefix_tgid, tid, name);
+            open_rel(base, scanner.path.as_bytes(), false)
+                .and_then(|fd| pread_whole(fd.as_fd(), &mut scanner.buf))
+                .map(|n| scanner.buf[..n].to_vec())
+                .map_err(|e| classify(e).unwrap_or(Unreadable::Absent))
+        };
+        let wchan =
+            read(self, b"wchan").map(|b| String::from_utf8_lossy(b.trim_ascii()).into_owned());
+        let syscall = read(self, b"syscall")
+            .and_then(|b| super::parse::parse_syscall(&b).ok_or(Unreadable::Malformed));
+        WaitInfo { wchan, syscall }
     }
 }
 

@@ -55,6 +55,20 @@ impl Resource {
         Resource::Time,
     ];
 
+    /// At most four characters, for the share pane's columns.
+    pub fn short(self) -> &'static str {
+        match self {
+            Resource::Vm => "VM",
+            Resource::Files => "FILE",
+            Resource::Fs => "FS",
+            Resource::Sighand => "SIG",
+            Resource::Io => "IO",
+            Resource::Sysvsem => "SEM",
+            Resource::Cgroup => "cgrp",
+            other => other.name(),
+        }
+    }
+
     /// The name in JSON and on screen; for namespaces, the file under /proc/TID/ns/.
     pub fn name(self) -> &'static str {
         match self {
@@ -298,6 +312,51 @@ pub fn compute(proc_root: &Path, tasks: &[TaskRef]) -> HashMap<TaskKey, Shares> 
             && let Some(s) = out.get_mut(&t.key)
         {
             s.groups[r.index()] = Group::Unknown(why);
+        }
+    }
+    out
+}
+
+/// The share pane's data: groups for the selected process's tasks and for one
+/// representative of every other process (so sharing across processes shows).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShareReport {
+    pub tgid: u32,
+    /// Every compared task, the selected process's first.
+    pub tasks: Vec<TaskRef>,
+    pub shares: HashMap<TaskKey, Shares>,
+}
+
+/// The tasks a share report compares: all of `tgid`'s, and the first task of every other
+/// process (a thread group shares its VM and signal handlers; its other objects almost
+/// always too, and comparing every thread of the machine would cost far more).
+pub fn report_tasks(snap: &super::Snapshot, tgid: u32) -> Vec<TaskRef> {
+    let as_ref = |t: &super::TaskInfo| TaskRef {
+        key: t.key(),
+        tgid: t.tgid,
+        kernel: t.is_kernel_thread(),
+        zombie: t.state == b'Z',
+    };
+    let mut out: Vec<TaskRef> = snap
+        .processes
+        .iter()
+        .filter(|p| p.tgid == tgid)
+        .flat_map(|p| {
+            p.tasks
+                .iter()
+                .filter(|t| t.stat_error.is_none())
+                .map(as_ref)
+        })
+        .collect();
+    for p in snap.processes.iter().filter(|p| p.tgid != tgid) {
+        // A zombie leader has no mm: a live thread stands for the group.
+        if let Some(t) = p
+            .tasks
+            .iter()
+            .find(|t| t.stat_error.is_none() && t.state != b'Z')
+            .or_else(|| p.tasks.first())
+        {
+            out.push(as_ref(t));
         }
     }
     out

@@ -78,6 +78,27 @@ pub struct TaskInfo {
     /// asked for this tick (read for the selected process only); `Absent` on kernels
     /// without the file or field.
     pub migrations: Option<Result<u64, Unreadable>>,
+    /// What it waits in: read only for the task the explain card shows.
+    pub wait: Option<WaitInfo>,
+}
+
+/// `/proc/TID/syscall`: what the task is doing in the kernel right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyscallState {
+    /// Runnable: the kernel reports no system call for a task that is running.
+    Running,
+    /// Blocked, but not inside a system call (kernel threads, page faults).
+    NotInSyscall,
+    /// Blocked inside this system call number.
+    In(u64),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitInfo {
+    /// The kernel function it sleeps in (`0` when running or not permitted).
+    pub wchan: Result<String, Unreadable>,
+    /// Needs ptrace access: another user's task gives `Denied`.
+    pub syscall: Result<SyscallState, Unreadable>,
 }
 
 impl TaskInfo {
@@ -120,6 +141,7 @@ impl TaskInfo {
             detail: None,
             stat_error: Some(why),
             migrations: None,
+            wait: None,
         }
     }
 }
@@ -234,6 +256,8 @@ pub struct Snapshot {
     pub processes: Vec<ProcessInfo>,
     pub system: SystemInfo,
     pub notes: ScanNotes,
+    /// What the share pane's process shares, and with whom (computed on demand).
+    pub shares: Option<std::sync::Arc<super::share::ShareReport>>,
 }
 
 impl Snapshot {

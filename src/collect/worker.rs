@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::scan::{DetailPlan, Scanner};
+use super::share::{self, ShareReport};
 use super::snapshot::Snapshot;
 
 #[derive(Debug, Clone)]
@@ -69,11 +70,27 @@ fn run<F>(
 ) where
     F: FnMut(Box<Snapshot>) -> bool,
 {
-    let mut scanner = Scanner::new(root);
+    let mut scanner = Scanner::new(&root);
     let mut scans = 0u64;
+    let mut shares: Option<std::sync::Arc<ShareReport>> = None;
     loop {
         let began = Instant::now();
-        let snap = scanner.scan(&plan);
+        let mut snap = scanner.scan(&plan);
+        if let Some(tgid) = plan.share_tgid {
+            // kcmp costs a syscall per comparison: recompute only when the selection or
+            // the set of tasks changed.
+            let tasks = share::report_tasks(&snap, tgid);
+            let fresh = match &shares {
+                Some(r) if r.tgid == tgid && r.tasks == tasks => r.clone(),
+                _ => std::sync::Arc::new(ShareReport {
+                    tgid,
+                    shares: share::compute(&root, &tasks),
+                    tasks,
+                }),
+            };
+            snap.shares = Some(fresh.clone());
+            shares = Some(fresh);
+        }
         scans += 1;
         if !sink(Box::new(snap)) {
             return;

@@ -1,9 +1,12 @@
 //! Pure and deterministic: snapshots in, the view out. No I/O, no terminal types.
 
+pub mod explain;
 pub mod filter;
 pub mod placement;
 pub mod rates;
+pub mod shares;
 pub mod summary;
+pub mod syscalls;
 pub mod view;
 
 use std::collections::HashMap;

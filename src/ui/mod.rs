@@ -12,6 +12,10 @@
 //! │ placement pane (p): the selected process's   │
 //! │ threads, CPU history strips, affinity masks  │
 //! ├──────────────────────────────────────────────┤
+//! │ shares pane (s): what the tasks share (kcmp) │
+//! ├──────────────────────────────────────────────┤
+//! │ explain card (e): the task in plain words    │
+//! ├──────────────────────────────────────────────┤
 //! │ footer: view settings / filter line          │
 //! │ footer: keys that matter now                 │
 //! └──────────────────────────────────────────────┘
@@ -20,11 +24,13 @@
 
 pub mod affinity;
 pub mod cpus;
+pub mod explain;
 pub mod footer;
 pub mod format;
 pub mod header;
 pub mod help;
 pub mod placement;
+pub mod shares;
 pub mod theme;
 pub mod tree;
 
@@ -36,10 +42,12 @@ use crate::app::App;
 use crate::keymap::Mode;
 use affinity::AffinityPane;
 use cpus::CpusPane;
+use explain::ExplainPane;
 use footer::FooterPane;
 use header::HeaderPane;
 use help::HelpPane;
 use placement::PlacementPane;
+use shares::SharesPane;
 use theme::Theme;
 use tree::TreePane;
 
@@ -47,12 +55,34 @@ use tree::TreePane;
 pub const MIN_WIDTH: u16 = 30;
 pub const MIN_HEIGHT: u16 = 8;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pane {
+    Cpus,
+    Placement,
+    Shares,
+    Explain,
+}
+
 struct Areas {
     header: Rect,
     table: Rect,
-    cpus: Option<Rect>,
-    placement: Option<Rect>,
+    panes: Vec<(Pane, Rect)>,
     footer: Rect,
+}
+
+/// Splits `budget` lines among panes wanting `wants`: everyone gets what they want when it
+/// fits; otherwise the small ones are served first and the rest share equally.
+pub fn allocate(wants: &[u16], budget: u16) -> Vec<u16> {
+    let mut got = vec![0u16; wants.len()];
+    let mut left = budget;
+    let mut order: Vec<usize> = (0..wants.len()).collect();
+    order.sort_by_key(|&i| wants[i]);
+    for (k, &i) in order.iter().enumerate() {
+        let fair = left / (wants.len() - k) as u16;
+        got[i] = wants[i].min(fair);
+        left -= got[i];
+    }
+    got
 }
 
 fn areas(app: &App, area: Rect, theme: Theme) -> Areas {
@@ -70,48 +100,65 @@ fn areas(app: &App, area: Rect, theme: Theme) -> Areas {
     ])
     .areas(area);
     // The panes below the table take what they need, but never more than 60 % of the body
-    // together, so the table keeps at least a few rows.
+    // together, so the table keeps some rows.
     let budget = body.height * 3 / 5;
     let selected_tgid = app.selected_row().map(|r| r.tgid);
-    let mut want_cpus = 0;
-    let mut want_place = 0;
+    let mut wanted: Vec<(Pane, u16)> = Vec::new();
     if let Some(model) = &app.model {
+        let snap = &model.current;
         if app.show_cpus {
-            want_cpus = CpusPane {
+            let h = CpusPane {
                 model,
                 selected_tgid,
                 theme,
             }
             .height(area.width);
+            wanted.push((Pane::Cpus, h));
         }
         if app.show_placement {
-            want_place = PlacementPane {
-                model,
-                selected_tgid,
-                theme,
-            }
-            .height();
+            wanted.push((
+                Pane::Placement,
+                PlacementPane {
+                    model,
+                    selected_tgid,
+                    theme,
+                }
+                .height(),
+            ));
+        }
+        if app.show_shares {
+            wanted.push((
+                Pane::Shares,
+                SharesPane {
+                    snap,
+                    selected_tgid,
+                    theme,
+                }
+                .height(),
+            ));
+        }
+        if app.show_explain {
+            let task = app.selected_row().map(|r| r.key);
+            wanted.push((
+                Pane::Explain,
+                ExplainPane { snap, task, theme }.height(area.width),
+            ));
         }
     }
-    let (cpus_h, place_h) = match (want_cpus, want_place) {
-        (0, p) => (0, p.min(budget)),
-        (c, 0) => (c.min(budget), 0),
-        (c, p) => {
-            let c = c.min(budget / 2).max(budget.saturating_sub(p)).min(c);
-            (c, p.min(budget.saturating_sub(c)))
-        }
-    };
-    let [table, cpus, placement] = Layout::vertical([
-        Constraint::Min(1),
-        Constraint::Length(cpus_h),
-        Constraint::Length(place_h),
-    ])
-    .areas(body);
+    let heights = allocate(&wanted.iter().map(|w| w.1).collect::<Vec<_>>(), budget);
+    let mut constraints = vec![Constraint::Min(1)];
+    constraints.extend(heights.iter().map(|h| Constraint::Length(*h)));
+    let rects = Layout::vertical(constraints).split(body);
     Areas {
         header,
-        table,
-        cpus: (cpus_h > 0).then_some(cpus),
-        placement: (place_h > 0).then_some(placement),
+        table: rects[0],
+        panes: wanted
+            .iter()
+            .zip(heights.iter())
+            .zip(rects.iter().skip(1))
+            .filter(|((_, h), _)| **h > 2)
+            .map(|(((p, _), _), r)| (*p, *r))
+            .collect(),
         footer,
     }
 }
@@ -167,25 +214,38 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     }
     let selected_tgid = app.selected_row().map(|r| r.tgid);
     if let Some(model) = &app.model {
-        if let Some(r) = a.cpus {
-            frame.render_widget(
-                CpusPane {
-                    model,
-                    selected_tgid,
-                    theme,
-                },
-                r,
-            );
-        }
-        if let Some(r) = a.placement {
-            frame.render_widget(
-                PlacementPane {
-                    model,
-                    selected_tgid,
-                    theme,
-                },
-                r,
-            );
+        let snap = &model.current;
+        for (pane, r) in &a.panes {
+            match pane {
+                Pane::Cpus => frame.render_widget(
+                    CpusPane {
+                        model,
+                        selected_tgid,
+                        theme,
+                    },
+                    *r,
+                ),
+                Pane::Placement => frame.render_widget(
+                    PlacementPane {
+                        model,
+                        selected_tgid,
+                        theme,
+                    },
+                    *r,
+                ),
+                Pane::Shares => frame.render_widget(
+                    SharesPane {
+                        snap,
+                        selected_tgid,
+                        theme,
+                    },
+                    *r,
+                ),
+                Pane::Explain => {
+                    let task = app.selected_row().map(|r| r.key);
+                    frame.render_widget(ExplainPane { snap, task, theme }, *r)
+                }
+            }
         }
     }
     if let Some(picker) = &app.picker {
@@ -210,4 +270,18 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         },
         a.footer,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allocate;
+
+    #[test]
+    fn panes_share_the_space_fairly() {
+        assert_eq!(allocate(&[4, 5], 20), vec![4, 5]);
+        assert_eq!(allocate(&[4, 30], 20), vec![4, 16]);
+        assert_eq!(allocate(&[30, 30], 20), vec![10, 10]);
+        assert_eq!(allocate(&[], 20), Vec::<u16>::new());
+        assert_eq!(allocate(&[9, 9, 9], 0), vec![0, 0, 0]);
+    }
 }

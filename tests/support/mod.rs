@@ -23,6 +23,8 @@ pub struct Workload {
     /// (TID, comm) for every thread, the main thread (TID == pid) first. The comm is the
     /// raw bytes the thread set, at most 15.
     pub threads: Vec<(u32, Vec<u8>)>,
+    /// Processes it started with `--share-demo`: (pid, name).
+    pub children: Vec<(u32, String)>,
     /// Its stdin is piped and kept here: take and drop it to close it (with `--exit-on-eof`
     /// the workload then exits, which it also does if the test process dies).
     pub child: Child,
@@ -68,6 +70,7 @@ pub fn workload<A: AsRef<OsStr>>(args: &[A]) -> Workload {
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut pid = None;
     let mut threads = Vec::new();
+    let mut children = Vec::new();
     let mut ended = false;
     for line in BufReader::new(stdout).split(b'\n') {
         let Ok(line) = line else { break };
@@ -77,6 +80,9 @@ pub fn workload<A: AsRef<OsStr>>(args: &[A]) -> Workload {
         } else if let Some(rest) = line.strip_prefix("thread ") {
             let (tid, name) = rest.split_once(' ').expect("thread TID NAME");
             threads.push((tid.parse().expect("numeric TID"), unescape(name)));
+        } else if let Some(rest) = line.strip_prefix("child ") {
+            let (pid, name) = rest.split_once(' ').expect("child PID NAME");
+            children.push((pid.parse().expect("numeric PID"), name.to_string()));
         } else if line == "end" {
             ended = true;
             break;
@@ -85,6 +91,7 @@ pub fn workload<A: AsRef<OsStr>>(args: &[A]) -> Workload {
     let workload = Workload {
         pid: pid.unwrap_or(0),
         threads,
+        children,
         child,
     };
     if !ended || pid.is_none() {

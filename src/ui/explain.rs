@@ -1,0 +1,51 @@
+//! The explain card: the selected task in plain words (see model::explain).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+
+use super::theme::Theme;
+use crate::collect::{Snapshot, TaskKey};
+use crate::model::explain::explain;
+
+pub struct ExplainPane<'a> {
+    pub snap: &'a Snapshot,
+    pub task: Option<TaskKey>,
+    pub theme: Theme,
+}
+
+impl ExplainPane<'_> {
+    fn lines(&self) -> Vec<String> {
+        self.task
+            .and_then(|k| explain(self.snap, k))
+            .unwrap_or_else(|| vec!["Select a task to have it explained.".into()])
+    }
+
+    pub fn height(&self, width: u16) -> u16 {
+        let w = usize::from(width.saturating_sub(2)).max(1);
+        let lines: usize = self
+            .lines()
+            .iter()
+            .map(|l| l.chars().count().div_ceil(w).max(1))
+            .sum();
+        lines as u16 + 2
+    }
+}
+
+impl Widget for ExplainPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let mut lines = self.lines().into_iter();
+        let title = lines.next().unwrap_or_default();
+        let body: Vec<Line> = lines.map(Line::raw).collect();
+        Paragraph::new(body)
+            .wrap(Wrap { trim: true })
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(Line::styled(format!(" {title} "), t.header_label())),
+            )
+            .render(area, buf);
+    }
+}

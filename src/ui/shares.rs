@@ -1,0 +1,123 @@
+//! The share pane: what the selected process's tasks share, resource by resource (same
+//! letter = same kernel object), and which tasks of other processes share with it.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+
+use super::theme::Theme;
+use crate::collect::{Resource, Snapshot};
+use crate::model::shares::{Mark, ShareView, share_view};
+
+pub struct SharesPane<'a> {
+    pub snap: &'a Snapshot,
+    pub selected_tgid: Option<u32>,
+    pub theme: Theme,
+}
+
+/// One resource column: a four-character name and a space.
+const CELL: usize = 5;
+
+impl SharesPane<'_> {
+    fn view(&self) -> Option<ShareView> {
+        let report = self.snap.shares.as_deref()?;
+        (Some(report.tgid) == self.selected_tgid).then(|| share_view(self.snap, report))
+    }
+
+    pub fn height(&self) -> u16 {
+        match self.view() {
+            Some(v) => (v.rows.len() + v.outside.len().min(6) + 7) as u16,
+            None => 3,
+        }
+    }
+}
+
+impl Widget for SharesPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(" Shares: same letter = same kernel object (kcmp); - none; ? unknown ");
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let Some(v) = self.view() else {
+            Paragraph::new(
+                "comparing… (kcmp runs on the collector thread when the selection changes)",
+            )
+            .render(inner, buf);
+            return;
+        };
+        let label_w = usize::from(inner.width)
+            .saturating_sub(CELL * Resource::ALL.len())
+            .clamp(8, 24);
+        let head: String = Resource::ALL
+            .iter()
+            .map(|r| format!("{:>CELL$}", r.short()))
+            .collect();
+        let mut lines = vec![Line::styled(
+            format!("{:<label_w$}{head}", "tasks"),
+            t.header_label(),
+        )];
+        for row in &v.rows {
+            let label: String = row.label.chars().take(label_w - 1).collect();
+            let mut spans = vec![Span::raw(format!("{label:<label_w$}"))];
+            for m in &row.marks {
+                let style = match m {
+                    Mark::Unknown => t.warning(),
+                    Mark::None => t.dim(),
+                    Mark::Group(0) => ratatui::style::Style::new(),
+                    Mark::Group(_) => t.state(b'R'),
+                };
+                spans.push(Span::styled(format!("{:>CELL$}", m.symbol()), style));
+            }
+            lines.push(Line::from(spans));
+        }
+        if v.all_alike && v.rows.first().is_some_and(|r| r.tids.len() > 1) {
+            lines.push(Line::styled(
+                format!(
+                    "{} share everything: one address space, fd table, fs info, signal handlers.",
+                    v.rows[0].label
+                ),
+                t.dim(),
+            ));
+        }
+        lines.push(Line::styled(
+            "VM address space, FILE fd table, FS cwd/root/umask, SIG signal handlers, IO io context, SEM SysV undo; the rest are namespaces. IO and SEM: tasks that have none compare equal.",
+            t.dim(),
+        ));
+        if let Some(why) = &v.unknown {
+            lines.push(Line::styled(format!("? = unknown: {why}"), t.warning()));
+        }
+        if let (false, Some(other)) = (v.own_namespaces.is_empty(), v.namespaces_compared_with) {
+            let ns: Vec<&str> = v.own_namespaces.iter().map(|r| r.name()).collect();
+            lines.push(Line::raw(format!(
+                "In its own namespaces, not those of process {other}: {}",
+                ns.join(", ")
+            )));
+        }
+        if v.outside.is_empty() {
+            lines.push(Line::styled(
+                "Shares nothing with other processes beyond the defaults (namespaces).",
+                t.dim(),
+            ));
+        } else {
+            lines.push(Line::styled(
+                "Shared with other processes:",
+                t.header_label(),
+            ));
+            for o in &v.outside {
+                let what: Vec<String> = o.shares.iter().map(|r| r.name().to_uppercase()).collect();
+                let who = if o.tid == o.tgid {
+                    format!("{} ({})", o.name, o.tid)
+                } else {
+                    format!("{} (thread {} of process {})", o.name, o.tid, o.tgid)
+                };
+                lines.push(Line::raw(format!("  {who}: {}", what.join(", "))));
+            }
+        }
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .render(inner, buf);
+    }
+}
