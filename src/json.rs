@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::collect::{Snapshot, TaskInfo, Unreadable};
+use crate::collect::{Group, Resource, Shares, Snapshot, TaskInfo, TaskKey, TaskRef, Unreadable};
 use crate::model::{Model, Row, RowKind, ViewOptions};
 use crate::text::{escape, escape_cmdline};
 
@@ -95,6 +95,12 @@ pub struct Task {
     pub migrations: Option<u64>,
     /// Set when the task's stat could not be read; most fields are then meaningless.
     pub unreadable: Option<Unreadable>,
+    /// One group per resource (`vm`, `files`, `fs`, `sighand`, `io`, `sysvsem` by kcmp; the
+    /// namespaces by inode): equal ids = the same kernel object, across processes too.
+    /// `"none"`: the task has no such object. `null`: unknown, see `shares_unknown`.
+    pub shares: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Why a `shares` entry is `null`, by resource.
+    pub shares_unknown: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Serialize)]
@@ -105,7 +111,35 @@ pub struct TreeRow {
     pub depth: u16,
 }
 
-fn task(t: &TaskInfo, m: &Model) -> Task {
+fn shares_json(
+    sh: Option<&Shares>,
+) -> (
+    Option<serde_json::Map<String, serde_json::Value>>,
+    Option<serde_json::Map<String, serde_json::Value>>,
+) {
+    use serde_json::Value;
+    let Some(sh) = sh else { return (None, None) };
+    let mut groups = serde_json::Map::new();
+    let mut unknown = serde_json::Map::new();
+    for r in Resource::ALL {
+        let v = match sh.get(r) {
+            Group::Id(id) => Value::from(id),
+            Group::None => Value::from("none"),
+            Group::Unknown(why) => {
+                unknown.insert(
+                    r.name().into(),
+                    serde_json::to_value(why).unwrap_or(Value::Null),
+                );
+                Value::Null
+            }
+        };
+        groups.insert(r.name().into(), v);
+    }
+    (Some(groups), (!unknown.is_empty()).then_some(unknown))
+}
+
+fn task(t: &TaskInfo, m: &Model, shares: &HashMap<TaskKey, Shares>) -> Task {
+    let (shares, shares_unknown) = shares_json(shares.get(&t.key()));
     let rate = m.rates.get(&t.key()).copied().unwrap_or_default();
     let sched = t.schedstat.ok();
     let detail = t.detail.as_ref().and_then(|d| d.as_ref().ok());
@@ -136,6 +170,8 @@ fn task(t: &TaskInfo, m: &Model) -> Task {
         affinity: detail.map(|d| d.cpus_allowed.clone()),
         migrations: t.migrations.and_then(|m| m.ok()),
         unreadable: t.stat_error,
+        shares,
+        shares_unknown,
     }
 }
 
@@ -154,16 +190,32 @@ fn state_name(s: u8) -> &'static str {
     }
 }
 
-pub fn build(m: &Model, opts: &ViewOptions) -> Output {
-    let rows: Vec<Row> = m.rows(opts);
-    let snap: &Snapshot = &m.current;
+/// Which tasks the view shows, by process: `None` = all of them; a process matched only
+/// through some of its threads (or shown as pool rows) contributes only those.
+fn shown(m: &Model, rows: &[Row]) -> HashMap<u32, Option<HashSet<u32>>> {
     // Which tasks the view shows: a process matched only through some of its threads
     // contributes only those threads.
     let mut shown: HashMap<u32, Option<HashSet<u32>>> = HashMap::new();
-    for r in &rows {
+    for r in rows {
         match r.kind {
             RowKind::Process => {
                 shown.entry(r.tgid).or_insert(None);
+            }
+            RowKind::Pool => {
+                // A folded pool stands for all its members.
+                let members = m
+                    .current
+                    .processes
+                    .iter()
+                    .filter(|p| p.tgid == r.tgid)
+                    .flat_map(|p| p.tasks.iter())
+                    .filter(|t| crate::model::view::pool_pattern(&escape(&t.comm)) == r.name)
+                    .map(|t| t.tid);
+                shown
+                    .entry(r.tgid)
+                    .or_insert(None)
+                    .get_or_insert_with(HashSet::new)
+                    .extend(members);
             }
             RowKind::Thread => {
                 shown
@@ -174,6 +226,35 @@ pub fn build(m: &Model, opts: &ViewOptions) -> Output {
             }
         }
     }
+    shown
+}
+
+/// The tasks `--json` will list, for the caller to compare (kcmp) before `build`.
+pub fn tasks_shown(m: &Model, opts: &ViewOptions) -> Vec<TaskRef> {
+    let shown = shown(m, &m.rows(opts));
+    m.current
+        .processes
+        .iter()
+        .filter_map(|p| shown.get(&p.tgid).map(|only| (p, only)))
+        .flat_map(|(p, only)| {
+            p.tasks
+                .iter()
+                .filter(move |t| only.as_ref().is_none_or(|s| s.contains(&t.tid)))
+        })
+        .filter(|t| t.stat_error.is_none())
+        .map(|t| TaskRef {
+            key: t.key(),
+            tgid: t.tgid,
+            kernel: t.is_kernel_thread(),
+            zombie: t.state == b'Z',
+        })
+        .collect()
+}
+
+pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -> Output {
+    let rows: Vec<Row> = m.rows(opts);
+    let snap: &Snapshot = &m.current;
+    let shown = shown(m, &rows);
     let mut processes = Vec::new();
     let mut tasks = Vec::new();
     for p in &snap.processes {
@@ -199,7 +280,7 @@ pub fn build(m: &Model, opts: &ViewOptions) -> Output {
         });
         for t in &p.tasks {
             if only.as_ref().is_none_or(|s| s.contains(&t.tid)) {
-                tasks.push(task(t, m));
+                tasks.push(task(t, m, shares));
             }
         }
     }
@@ -245,6 +326,7 @@ pub fn build(m: &Model, opts: &ViewOptions) -> Output {
                 kind: match r.kind {
                     RowKind::Process => "process",
                     RowKind::Thread => "thread",
+                    RowKind::Pool => "pool",
                 },
                 tid: r.tid,
                 tgid: r.tgid,

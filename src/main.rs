@@ -78,7 +78,11 @@ fn print_json(cli: &Cli) -> Result<()> {
     std::thread::sleep(cli.delay);
     let second = Arc::new(scanner.scan(&plan));
     let model = Model::new(Some(first), second);
-    let out = json::build(&model, &cli.view_options());
+    let opts = cli.view_options();
+    // What every listed task shares (kcmp and namespaces): one comparison pass, sorted.
+    let shares =
+        threadtop::collect::share::compute(&cli.proc_root, &json::tasks_shown(&model, &opts));
+    let out = json::build(&model, &opts, &shares);
     let mut stdout = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut stdout, &out).wrap_err("writing JSON")?;
     // A closed pipe (`| head`) is the reader's choice, not our failure.

@@ -312,6 +312,16 @@ impl App {
         let Some(row) = self.rows.get(self.cursor).cloned() else {
             return;
         };
+        if row.kind == RowKind::Pool {
+            let open = want.map_or(row.folded, |fold| !fold);
+            if open {
+                self.opts.open_pools.insert(row.key);
+            } else {
+                self.opts.open_pools.remove(&row.key);
+            }
+            self.rebuild();
+            return;
+        }
         if row.kind == RowKind::Thread {
             // On a thread, folding means its process: go there (and fold it for Enter).
             let process = self
@@ -511,6 +521,25 @@ impl App {
         };
         let (target, tasks) = match row.kind {
             RowKind::Thread => (format!("thread {} ({})", row.tid, row.name), vec![row.key]),
+            RowKind::Pool => {
+                let members: Vec<TaskKey> = p
+                    .tasks
+                    .iter()
+                    .filter(|t| {
+                        crate::model::view::pool_pattern(&crate::text::escape(&t.comm)) == row.name
+                    })
+                    .map(|t| t.key())
+                    .collect();
+                (
+                    format!(
+                        "all {} threads of pool {} in {}",
+                        members.len(),
+                        row.name,
+                        row.tgid
+                    ),
+                    members,
+                )
+            }
             RowKind::Process => (
                 if p.tasks.len() > 1 {
                     format!(

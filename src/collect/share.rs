@@ -175,6 +175,13 @@ impl Shares {
     pub fn get(&self, r: Resource) -> Group {
         self.groups[r.index()]
     }
+
+    /// Builds one from a group per resource (for fixtures and tests).
+    pub fn from_fn(f: impl Fn(Resource) -> Group) -> Shares {
+        Shares {
+            groups: Resource::ALL.map(f),
+        }
+    }
 }
 
 /// One task to compare.

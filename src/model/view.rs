@@ -113,6 +113,8 @@ pub struct ViewOptions {
     pub processes_only: bool,
     /// Processes (by leader identity) whose threads and children are hidden.
     pub folded: HashSet<TaskKey>,
+    /// Thread pools (by pool row key) the user opened; pools start folded.
+    pub open_pools: HashSet<TaskKey>,
 }
 
 impl Default for ViewOptions {
@@ -126,6 +128,7 @@ impl Default for ViewOptions {
             hide_kernel: false,
             processes_only: false,
             folded: HashSet::new(),
+            open_pools: HashSet::new(),
         }
     }
 }
@@ -136,6 +139,75 @@ pub enum RowKind {
     Process,
     /// One task of a multi-threaded group.
     Thread,
+    /// Threads of one group whose names differ only by numbers (`worker-1..8`), folded
+    /// into one row: `threads` members, CPU and switches summed.
+    Pool,
+}
+
+/// Processes with at least this many threads show their pools as folded rows; smaller
+/// ones list every thread.
+pub const POOL_MIN_THREADS: usize = 16;
+
+/// What makes threads one pool: the name with every run of digits replaced by `#`
+/// (`GC Thread#3` and `GC Thread#12` are both `GC Thread##`, `worker-7` is `worker-#`).
+pub fn pool_pattern(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_digits = false;
+    for c in name.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('#');
+            }
+            in_digits = true;
+        } else {
+            out.push(c);
+            in_digits = false;
+        }
+    }
+    out
+}
+
+/// A stable identity for pool `pattern` of the process `process`: selection and folding
+/// follow it across refreshes whatever the members are.
+pub fn pool_key(process: TaskKey, pattern: &str) -> TaskKey {
+    // FNV-1a: stable across runs (unlike std's randomly seeded hasher).
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ process.start_ticks;
+    for b in pattern.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    TaskKey {
+        tid: process.tid,
+        start_ticks: h | 1 << 63,
+    }
+}
+
+fn pool_row(process: &Row, pattern: &str, members: &[Row]) -> Row {
+    let sum = |f: fn(&Row) -> Option<f64>| -> Option<f64> {
+        let v: Vec<f64> = members.iter().filter_map(f).collect();
+        (!v.is_empty()).then(|| v.iter().sum())
+    };
+    let busiest = members
+        .iter()
+        .min_by_key(|m| state_rank(m.state))
+        .map_or(b'?', |m| m.state);
+    Row {
+        kind: RowKind::Pool,
+        key: pool_key(process.key, pattern),
+        tid: members.first().map_or(process.tgid, |m| m.tid),
+        name: pattern.to_string(),
+        command: String::new(),
+        state: busiest,
+        cpu_percent: sum(|r| r.cpu_percent),
+        processor: None,
+        switches_per_sec: sum(|r| r.switches_per_sec),
+        voluntary_per_sec: sum(|r| r.voluntary_per_sec),
+        involuntary_per_sec: sum(|r| r.involuntary_per_sec),
+        wait_percent: sum(|r| r.wait_percent),
+        threads: members.len() as u32,
+        affinity: None,
+        foldable: true,
+        ..members.first().cloned().unwrap_or_else(|| process.clone())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -506,11 +578,45 @@ fn emit_process(
     if !root {
         guides.push(!last);
     }
-    let total = threads.len() + kids.len();
-    for (k, mut t) in threads.into_iter().enumerate() {
-        t.prefix = guide_prefix(guides, k + 1 == total);
+    // Big processes show their pools folded, so a 500-thread JVM reads as a dozen lines;
+    // a filter that picked threads by name shows exactly those.
+    let mut items: Vec<(Row, Vec<Row>)> = Vec::new();
+    if p.tasks.len() >= POOL_MIN_THREADS && !matches!(ctx.matches[i], Some(Match::Threads(_))) {
+        let mut by_pattern: HashMap<String, Vec<Row>> = HashMap::new();
+        for t in threads {
+            by_pattern.entry(pool_pattern(&t.name)).or_default().push(t);
+        }
+        let proc_row = &ctx.rows[ctx.rows.len() - 1];
+        for (pattern, members) in by_pattern {
+            if members.len() >= 2 {
+                let mut pool = pool_row(proc_row, &pattern, &members);
+                pool.folded = !ctx.opts.open_pools.contains(&pool.key);
+                items.push((pool, members));
+            } else {
+                items.extend(members.into_iter().map(|m| (m, Vec::new())));
+            }
+        }
+        items.sort_by(|a, b| compare(&a.0, &b.0, ctx.opts.sort, ctx.opts.reverse));
+    } else {
+        items = threads.into_iter().map(|t| (t, Vec::new())).collect();
+    }
+    let total = items.len() + kids.len();
+    for (k, (mut t, members)) in items.into_iter().enumerate() {
+        let last_item = k + 1 == total;
+        t.prefix = guide_prefix(guides, last_item);
         t.depth = depth + 1;
+        let open = t.kind == RowKind::Pool && !t.folded;
         ctx.rows.push(t);
+        if open {
+            guides.push(!last_item);
+            let n = members.len();
+            for (j, mut m) in members.into_iter().enumerate() {
+                m.prefix = guide_prefix(guides, j + 1 == n);
+                m.depth = depth + 2;
+                ctx.rows.push(m);
+            }
+            guides.pop();
+        }
     }
     let offset = total - kids.len();
     for (k, c) in kids.iter().enumerate() {

@@ -164,7 +164,7 @@ impl TreePane<'_> {
             Col::Nice => right(r.nice.to_string()),
             Col::Prio => right(r.priority.to_string()),
             Col::Switches => right(format::rate(r.switches_per_sec)),
-            Col::Threads => right(if r.kind == RowKind::Process {
+            Col::Threads => right(if r.kind != RowKind::Thread {
                 r.threads.to_string()
             } else {
                 String::new()
@@ -185,6 +185,8 @@ impl TreePane<'_> {
             (RowKind::Process, true, false) => "▾ ",
             (RowKind::Process, false, _) => "  ",
             (RowKind::Thread, _, _) => "",
+            (RowKind::Pool, _, true) => "▸ ",
+            (RowKind::Pool, _, false) => "▾ ",
         };
         let name_style = if r.kernel {
             t.kernel()
@@ -194,7 +196,12 @@ impl TreePane<'_> {
             Style::new()
         };
         let mut spans = vec![Span::styled(r.prefix.clone(), t.dim()), Span::raw(glyph)];
-        if r.kind == RowKind::Process && r.kernel {
+        if r.kind == RowKind::Pool {
+            spans.push(Span::styled(
+                format!("{} ×{} (pool)", r.name, r.threads),
+                name_style,
+            ));
+        } else if r.kind == RowKind::Process && r.kernel {
             spans.push(Span::styled(format!("[{}]", r.name), name_style));
         } else {
             spans.push(Span::styled(r.name.clone(), name_style));
