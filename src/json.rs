@@ -98,9 +98,9 @@ pub struct Task {
     /// One group per resource (`vm`, `files`, `fs`, `sighand`, `io`, `sysvsem` by kcmp; the
     /// namespaces by inode): equal ids = the same kernel object, across processes too.
     /// `"none"`: the task has no such object. `null`: unknown, see `shares_unknown`.
-    pub shares: Option<serde_json::Map<String, serde_json::Value>>,
+    pub shares: Option<JsonMap>,
     /// Why a `shares` entry is `null`, by resource.
-    pub shares_unknown: Option<serde_json::Map<String, serde_json::Value>>,
+    pub shares_unknown: Option<JsonMap>,
 }
 
 #[derive(Serialize)]
@@ -111,12 +111,10 @@ pub struct TreeRow {
     pub depth: u16,
 }
 
-fn shares_json(
-    sh: Option<&Shares>,
-) -> (
-    Option<serde_json::Map<String, serde_json::Value>>,
-    Option<serde_json::Map<String, serde_json::Value>>,
-) {
+type JsonMap = serde_json::Map<String, serde_json::Value>;
+
+/// (`shares`, `shares_unknown`) of one task.
+fn shares_json(sh: Option<&Shares>) -> (Option<JsonMap>, Option<JsonMap>) {
     use serde_json::Value;
     let Some(sh) = sh else { return (None, None) };
     let mut groups = serde_json::Map::new();
