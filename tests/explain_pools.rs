@@ -251,3 +251,43 @@ fn a_filter_on_thread_names_shows_the_threads_not_the_pool() {
         10
     );
 }
+
+#[test]
+fn all_unknown_is_never_called_sharing_everything() {
+    let mut s = machine(11, 0);
+    let keys: Vec<TaskKey> = s
+        .processes
+        .iter()
+        .find(|p| p.tgid == 200)
+        .expect("pool")
+        .tasks
+        .iter()
+        .map(|t| t.key())
+        .collect();
+    let shares = keys
+        .iter()
+        .map(|k| {
+            (
+                *k,
+                Shares::from_fn(|_| Group::Unknown(threadtop::collect::share::Why::Denied)),
+            )
+        })
+        .collect();
+    let tasks = keys
+        .iter()
+        .map(|k| TaskRef {
+            key: *k,
+            tgid: 200,
+            kernel: false,
+            zombie: false,
+        })
+        .collect();
+    s.shares = Some(Arc::new(ShareReport {
+        tgid: 200,
+        tasks,
+        shares,
+    }));
+    let v = share_view(&s, s.shares.as_deref().expect("report"));
+    assert_eq!(v.rows.len(), 1);
+    assert!(!v.all_alike);
+}

@@ -382,3 +382,52 @@ fn affinity_picker_and_confirmation() {
     assert!(a.picker.is_none());
     assert_eq!(a.status.as_deref(), Some("affinity unchanged"));
 }
+
+#[test]
+fn share_pane_and_explain_card() {
+    use std::collections::HashMap;
+    use threadtop::collect::{Group, Resource, ShareReport, Shares, TaskRef};
+    let mut cur = machine(11, SEC / 2);
+    // The pool's threads share everything but worker-1's fd table; bash (its parent) shares
+    // nothing but namespaces.
+    let mut shares = HashMap::new();
+    let mut tasks = Vec::new();
+    for t in cur.processes.iter().flat_map(|p| p.tasks.iter()) {
+        if t.tgid != 200 && t.tgid != 100 {
+            continue;
+        }
+        let own = u64::from(t.tgid == 100) * 10;
+        let files = if t.tid == 202 { 2 } else { 1 } + own;
+        shares.insert(
+            t.key(),
+            Shares::from_fn(|r| match r {
+                Resource::Files => Group::Id(files),
+                r if r.is_namespace() => Group::Id(4_026_531_840),
+                _ => Group::Id(1 + own),
+            }),
+        );
+        tasks.push(TaskRef {
+            key: t.key(),
+            tgid: t.tgid,
+            kernel: false,
+            zombie: false,
+        });
+    }
+    tasks.sort_by_key(|t| t.tgid != 200);
+    cur.shares = Some(Arc::new(ShareReport {
+        tgid: 200,
+        tasks,
+        shares,
+    }));
+    let mut a = app_with(machine(10, 0), cur, ViewOptions::default());
+    while a.selected_row().is_some_and(|r| r.tid != 202) {
+        key(&mut a, KeyCode::Down);
+    }
+    key(&mut a, KeyCode::Char('s'));
+    key(&mut a, KeyCode::Char('e'));
+    let screen = text(&render(&mut a, 100, 45, Theme::mono()));
+    assert!(screen.contains("3 threads"), "{screen}");
+    assert!(screen.contains("worker-1 (202)"), "{screen}");
+    assert!(screen.contains("Has its own FILES"), "{screen}");
+    insta::assert_snapshot!(screen);
+}

@@ -49,7 +49,7 @@ pub struct Outside {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ShareView {
     pub rows: Vec<MatrixRow>,
-    /// Every row has the same marks: "57 threads share everything".
+    /// Every task has the same (known) marks: "57 threads share everything".
     pub all_alike: bool,
     /// Why some cells are unknown, in plain words (one line).
     pub unknown: Option<String>,
@@ -168,7 +168,8 @@ pub fn share_view(snap: &Snapshot, report: &ShareReport) -> ShareView {
         .map(|l| namespaces_differing(report, l, [ppid, Some(1)]))
         .unwrap_or_default();
     ShareView {
-        all_alike: rows.len() == 1,
+        // Only a claim when it was measured: unknown cells prove nothing.
+        all_alike: rows.len() == 1 && rows[0].marks.iter().all(|m| *m != Mark::Unknown),
         rows,
         unknown: unknown_why.map(|w| w.explain().to_string()),
         outside,
