@@ -200,3 +200,33 @@ fn typing_a_filter_that_hides_the_selection_starts_at_the_top() {
         app.selected_row().map(|r| r.tid)
     );
 }
+
+#[test]
+fn enter_on_a_pool_row_unfolds_and_folds_it() {
+    use threadtop::collect::Snapshot;
+    fn big(at: u64) -> Snapshot {
+        let names: Vec<&'static [u8]> = (0..20)
+            .map(|i| &*Box::leak(format!("worker-{i}").into_bytes().into_boxed_slice()))
+            .collect();
+        let mut tasks = vec![t(700, b"server", b'S', 0)];
+        tasks.extend(
+            names
+                .into_iter()
+                .enumerate()
+                .map(|(i, n)| t(701 + i as u32, n, b'S', 0)),
+        );
+        snap(at, vec![p(700, 1, b"server", tasks)])
+    }
+    let mut app = App::new(ViewOptions::default(), Duration::from_secs(1));
+    app.on_snapshot(Arc::new(big(10)));
+    app.on_snapshot(Arc::new(big(11)));
+    assert_eq!(app.rows.len(), 3, "process, main thread, one pool");
+    select_tid(&mut app, 701, RowKind::Pool);
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.rows.len(), 3 + 20);
+    // Still selected after a refresh, and closes again.
+    app.on_snapshot(Arc::new(big(12)));
+    assert_eq!(app.selected_row().map(|r| r.kind), Some(RowKind::Pool));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.rows.len(), 3);
+}
