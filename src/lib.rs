@@ -11,6 +11,7 @@ pub mod collect;
 pub mod json;
 pub mod keymap;
 pub mod model;
+pub mod record;
 pub mod terminal;
 pub mod text;
 pub mod ui;

@@ -1,0 +1,9 @@
+//! Record and replay: snapshots written tick by tick to a compact, versioned file
+//! (`file.rs`, format in README.md), and read back to feed the same UI.
+
+pub mod codec;
+pub mod file;
+pub mod time;
+pub mod wire;
+
+pub use file::{Header, Recorder, Recording};
