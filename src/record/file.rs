@@ -77,7 +77,7 @@ impl Recorder {
 
     /// Appends one tick.
     pub fn write(&mut self, snap: Snapshot) -> std::io::Result<()> {
-        let key = self.ticks % KEYFRAME_EVERY == 0;
+        let key = self.ticks.is_multiple_of(KEYFRAME_EVERY);
         let mut w = Writer::default();
         w.byte(if key { KIND_KEYFRAME } else { KIND_DELTA });
         w.u(snap.boot_ns);
