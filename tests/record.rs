@@ -75,12 +75,8 @@ fn a_cut_anywhere_loses_at_most_the_last_tick_and_never_panics() {
         match Recording::parse(full[..cut].to_vec()) {
             Ok(rec) => {
                 assert!(rec.ticks.len() <= snaps.len());
-                for i in 0..rec.ticks.len() {
-                    assert_eq!(
-                        rec.decode(i, None).as_ref(),
-                        Ok(&snaps[i]),
-                        "cut {cut} tick {i}"
-                    );
+                for (i, want) in snaps.iter().enumerate().take(rec.ticks.len()) {
+                    assert_eq!(rec.decode(i, None).as_ref(), Ok(want), "cut {cut} tick {i}");
                 }
                 assert_eq!(
                     rec.warnings.is_empty(),
