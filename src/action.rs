@@ -50,6 +50,17 @@ pub enum Action {
     FilterCancel,
     FilterBackspace,
     FilterClearLine,
+    // Replay.
+    ReplayPlayPause,
+    ReplayBack,
+    ReplayForward,
+    ReplayBack10,
+    ReplayForward10,
+    ReplaySpeed,
+    ReplayJump,
+    JumpAccept,
+    JumpCancel,
+    JumpBackspace,
 }
 
 impl Action {
@@ -108,6 +119,16 @@ impl Action {
             Action::FilterCancel => "clear the filter and go back to the list",
             Action::FilterBackspace => "delete the last character",
             Action::FilterClearLine => "delete the whole filter",
+            Action::ReplayPlayPause => "replay: play or pause",
+            Action::ReplayBack => "replay: one tick back",
+            Action::ReplayForward => "replay: one tick forward",
+            Action::ReplayBack10 => "replay: ten ticks back",
+            Action::ReplayForward10 => "replay: ten ticks forward",
+            Action::ReplaySpeed => "replay: play faster (1×, 2×, 4×, 8×, 16×, then 1× again)",
+            Action::ReplayJump => "replay: jump to a time (1m30s from the start, or 03:12:05)",
+            Action::JumpAccept => "jump there",
+            Action::JumpCancel => "cancel the jump",
+            Action::JumpBackspace => "delete the last character",
         }
     }
 
@@ -144,6 +165,13 @@ impl Action {
             Action::FilterAccept => "keep",
             Action::FilterCancel => "clear",
             Action::FilterBackspace => "delete",
+            Action::ReplayPlayPause => "play/pause",
+            Action::ReplayBack => "back",
+            Action::ReplayForward => "fwd",
+            Action::ReplaySpeed => "speed",
+            Action::ReplayJump => "jump",
+            Action::JumpAccept => "jump",
+            Action::JumpCancel => "cancel",
             _ => "",
         }
     }

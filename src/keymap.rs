@@ -17,6 +17,8 @@ pub enum Mode {
     Affinity,
     /// A yes/no question before an action that changes the system.
     Confirm,
+    /// Typing a time to jump to in a replay.
+    Jump,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -82,6 +84,8 @@ pub struct Binding {
     pub action: Action,
     /// Shown in the footer of its mode (the rest only in the help screen).
     pub hint: bool,
+    /// Only meaningful when replaying a recording.
+    pub replay_only: bool,
 }
 
 const fn b(mode: Mode, keys: &'static [Key], action: Action, hint: bool) -> Binding {
@@ -90,11 +94,22 @@ const fn b(mode: Mode, keys: &'static [Key], action: Action, hint: bool) -> Bind
         keys,
         action,
         hint,
+        replay_only: false,
+    }
+}
+
+const fn r(keys: &'static [Key], action: Action, hint: bool) -> Binding {
+    Binding {
+        mode: Mode::Normal,
+        keys,
+        action,
+        hint,
+        replay_only: true,
     }
 }
 
 use KeyCode as K;
-use Mode::{Affinity as A, Confirm as Y, Filter as F, Help as H, Normal as N};
+use Mode::{Affinity as A, Confirm as Y, Filter as F, Help as H, Jump as J, Normal as N};
 
 pub static BINDINGS: &[Binding] = &[
     b(N, &[k(K::Up), c('k')], Action::Up, false),
@@ -167,6 +182,17 @@ pub static BINDINGS: &[Binding] = &[
     b(Y, &[c('y'), k(K::Enter)], Action::ConfirmYes, true),
     b(Y, &[c('n'), k(K::Esc), c('q')], Action::ConfirmNo, true),
     b(Y, &[ctrl('c')], Action::Quit, false),
+    r(&[c('v')], Action::ReplayPlayPause, true),
+    r(&[c('b')], Action::ReplayBack, true),
+    r(&[c('n')], Action::ReplayForward, true),
+    r(&[c('B')], Action::ReplayBack10, false),
+    r(&[c('N')], Action::ReplayForward10, false),
+    r(&[c('x')], Action::ReplaySpeed, true),
+    r(&[c(':')], Action::ReplayJump, true),
+    b(J, &[k(K::Enter)], Action::JumpAccept, true),
+    b(J, &[k(K::Esc)], Action::JumpCancel, true),
+    b(J, &[k(K::Backspace)], Action::JumpBackspace, false),
+    b(J, &[ctrl('c')], Action::Quit, false),
 ];
 
 /// The action bound to `key` in `mode`, if any. In filter mode unbound printable keys
@@ -178,20 +204,26 @@ pub fn lookup(mode: Mode, key: Key) -> Option<Action> {
         .map(|b| b.action)
 }
 
-/// `keys label` pairs for the footer of `mode`.
-pub fn hints(mode: Mode) -> Vec<(String, &'static str)> {
-    BINDINGS
+/// `keys label` pairs for the footer of `mode` (replay's own keys only in a replay,
+/// first, since they are what a replay is about).
+pub fn hints(mode: Mode, replay: bool) -> Vec<(String, &'static str)> {
+    let (mut first, rest): (Vec<&Binding>, Vec<&Binding>) = BINDINGS
         .iter()
-        .filter(|b| b.mode == mode && b.hint)
+        .filter(|b| b.mode == mode && b.hint && (replay || !b.replay_only))
+        .partition(|b| b.replay_only);
+    first.extend(rest);
+    first
+        .into_iter()
         .map(|b| (b.keys[0].label(), b.action.short()))
         .collect()
 }
 
-/// Every binding of `mode` as (all its keys, description), in table order.
-pub fn help_lines(mode: Mode) -> Vec<(String, &'static str)> {
+/// Every binding of `mode` as (all its keys, description), in table order; `replay`
+/// selects the replay-only ones instead of the others.
+pub fn help_lines(mode: Mode, replay: bool) -> Vec<(String, &'static str)> {
     BINDINGS
         .iter()
-        .filter(|b| b.mode == mode)
+        .filter(|b| b.mode == mode && b.replay_only == replay)
         .map(|b| {
             let keys: Vec<String> = b.keys.iter().map(Key::label).collect();
             (keys.join(" "), b.action.description())

@@ -9,15 +9,31 @@ use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr};
 
 use threadtop::app::App;
+use threadtop::app::replay::Player;
 use threadtop::app::run::{self, Exit};
-use threadtop::cli::Cli;
+use threadtop::cli::{Cli, Command};
 use threadtop::collect::{DetailPlan, Scanner};
 use threadtop::model::Model;
+use threadtop::record::Recording;
 use threadtop::ui::theme::Theme;
 use threadtop::{json, terminal};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let replay = match &cli.command {
+        Some(Command::Record { file, duration }) => return record(&cli, file, *duration),
+        Some(Command::Replay { file, at }) if cli.json => {
+            return report(replay_json(&cli, file, at.as_deref()));
+        }
+        Some(Command::Replay { file, at }) => match open_recording(file, at.as_deref()) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("threadtop: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
     if cli.json {
         return match print_json(&cli) {
             Ok(()) => ExitCode::SUCCESS,
@@ -37,7 +53,10 @@ fn main() -> ExitCode {
         eprintln!("threadtop: {e}");
     }
     terminal::install_panic_hook();
-    let outcome = run_tui(&cli);
+    let outcome = match replay {
+        Some((player, start)) => run_replay(&cli, player, start),
+        None => run_tui(&cli),
+    };
     terminal::restore();
     match outcome {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
@@ -88,4 +107,86 @@ fn print_json(cli: &Cli) -> Result<()> {
     // A closed pipe (`| head`) is the reader's choice, not our failure.
     let _ = writeln!(stdout);
     Ok(())
+}
+
+fn report(r: std::result::Result<(), String>) -> ExitCode {
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("threadtop: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn record(cli: &Cli, file: &std::path::Path, duration: Option<std::time::Duration>) -> ExitCode {
+    let opts = threadtop::record::run::Options {
+        proc_root: &cli.proc_root,
+        file,
+        interval: cli.delay,
+        duration,
+        pids: &cli.pids,
+    };
+    report(threadtop::record::run::record(&opts).map(|(ticks, bytes)| {
+        eprintln!(
+            "threadtop: recorded {ticks} ticks to {}: {bytes} bytes ({} per tick)",
+            file.display(),
+            bytes / ticks.max(1)
+        );
+    }))
+}
+
+/// Opens a recording and finds where to start (`--at`), printing its warnings.
+fn open_recording(
+    file: &std::path::Path,
+    at: Option<&str>,
+) -> std::result::Result<(Player, usize), String> {
+    let rec = Recording::open(file)?;
+    for w in &rec.warnings {
+        eprintln!("threadtop: warning: {}: {w}", file.display());
+    }
+    if rec.ticks.is_empty() {
+        return Err(format!(
+            "{}: the recording has no complete tick",
+            file.display()
+        ));
+    }
+    let player = Player::new(rec);
+    let start = match at {
+        Some(t) => player.tick_for(t).ok_or_else(|| {
+            format!("'{t}' is not a time: use an offset (90s, 1m30s) or a time of day (03:12:05)")
+        })?,
+        None => 0,
+    };
+    Ok((player, start))
+}
+
+fn replay_json(
+    cli: &Cli,
+    file: &std::path::Path,
+    at: Option<&str>,
+) -> std::result::Result<(), String> {
+    let (mut player, i) = open_recording(file, at)?;
+    // Rates need the tick before; the first tick has none and says so with nulls.
+    let model = player.model_at(i)?;
+    let model = match model.previous.clone() {
+        Some(prev) => Model::new(Some(prev), model.current.clone()),
+        None => model,
+    };
+    let out = json::build(&model, &cli.view_options(), &Default::default());
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, &out).map_err(|e| format!("writing JSON: {e}"))?;
+    let _ = writeln!(stdout);
+    Ok(())
+}
+
+fn run_replay(cli: &Cli, player: Player, start: usize) -> Result<Exit> {
+    let (tx, rx) = mpsc::channel();
+    terminal::forward_signals(tx.clone()).wrap_err("installing signal handlers")?;
+    let mut app = App::new(cli.view_options(), player.recorded_interval());
+    if let Some(f) = &cli.filter {
+        app = app.with_filter_text(f);
+    }
+    let mut term = terminal::enter().wrap_err("setting up the terminal")?;
+    threadtop::app::replay::run(&mut term, app, player, start, Theme::from_env(), tx, rx)
 }

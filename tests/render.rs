@@ -88,7 +88,7 @@ fn help_screen_is_generated_from_the_key_table() {
     let mut a = app();
     key(&mut a, KeyCode::Char('?'));
     let screen = text(&render(&mut a, 100, 50, Theme::mono()));
-    for (keys, what) in threadtop::keymap::help_lines(threadtop::keymap::Mode::Normal) {
+    for (keys, what) in threadtop::keymap::help_lines(threadtop::keymap::Mode::Normal, false) {
         assert!(screen.contains(&keys), "help lacks {keys}");
         assert!(screen.contains(what), "help lacks {what}");
     }

@@ -1,6 +1,7 @@
 //! Application state, key handling and the event loop.
 
+pub mod replay;
 pub mod run;
 pub mod state;
 
-pub use state::{AffinityPicker, App, Effects, Selection};
+pub use state::{AffinityPicker, App, Effects, ReplayCmd, ReplayInfo, Selection};

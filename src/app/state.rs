@@ -40,6 +40,27 @@ pub struct Effects {
     pub interval: Option<Duration>,
     /// Something changed the system: show the result without waiting a tick.
     pub scan_now: bool,
+    pub replay: Option<ReplayCmd>,
+}
+
+/// What the replay loop must do after a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplayCmd {
+    PlayPause,
+    Step(i64),
+    Faster,
+    Jump(String),
+}
+
+/// Where a replay is, for the time bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayInfo {
+    /// "host 03:12:05  +1m30s of 10m00s  tick 91/601"
+    pub position: String,
+    /// 0.0 at the first tick, 1.0 at the last.
+    pub fraction: f64,
+    pub playing: bool,
+    pub speed: u32,
 }
 
 /// The CPU picker of an affinity change, and the question that follows it.
@@ -80,6 +101,10 @@ pub struct App {
     pub picker: Option<AffinityPicker>,
     /// Where /proc is, for re-checking a task right before acting on it.
     pub proc_root: PathBuf,
+    /// Set when replaying a recording: the data is history, nothing may be changed.
+    pub replay: Option<ReplayInfo>,
+    /// The time typed after `:` in a replay.
+    pub jump_text: String,
 }
 
 impl App {
@@ -106,6 +131,8 @@ impl App {
             show_explain: false,
             picker: None,
             proc_root: PathBuf::from("/proc"),
+            replay: None,
+            jump_text: String::new(),
         }
     }
 
@@ -293,11 +320,15 @@ impl App {
         if let Some(action) = keymap::lookup(self.mode, key) {
             return self.update(action);
         }
-        if self.mode == Mode::Filter
-            && let (KeyCode::Char(ch), false) = (e.code, key.ctrl)
-        {
-            self.filter_text.push(ch);
-            self.apply_filter();
+        if let (KeyCode::Char(ch), false) = (e.code, key.ctrl) {
+            match self.mode {
+                Mode::Filter => {
+                    self.filter_text.push(ch);
+                    self.apply_filter();
+                }
+                Mode::Jump => self.jump_text.push(ch),
+                _ => {}
+            }
         }
         Effects::default()
     }
@@ -442,7 +473,45 @@ impl App {
             Action::TogglePlacement => self.show_placement = !self.show_placement,
             Action::ToggleShares => self.show_shares = !self.show_shares,
             Action::ToggleExplain => self.show_explain = !self.show_explain,
+            Action::SetAffinity if self.replay.is_some() => {
+                self.status = Some(
+                    "replaying a recording: actions that change the system are disabled".into(),
+                );
+            }
             Action::SetAffinity => self.open_affinity_picker(),
+            Action::ReplayPlayPause
+            | Action::ReplayBack
+            | Action::ReplayForward
+            | Action::ReplayBack10
+            | Action::ReplayForward10
+            | Action::ReplaySpeed
+            | Action::ReplayJump
+                if self.replay.is_none() =>
+            {
+                self.status =
+                    Some("that key is for replaying a recording (threadtop replay FILE)".into());
+            }
+            Action::ReplayPlayPause => fx.replay = Some(ReplayCmd::PlayPause),
+            Action::ReplayBack => fx.replay = Some(ReplayCmd::Step(-1)),
+            Action::ReplayForward => fx.replay = Some(ReplayCmd::Step(1)),
+            Action::ReplayBack10 => fx.replay = Some(ReplayCmd::Step(-10)),
+            Action::ReplayForward10 => fx.replay = Some(ReplayCmd::Step(10)),
+            Action::ReplaySpeed => fx.replay = Some(ReplayCmd::Faster),
+            Action::ReplayJump => {
+                self.jump_text.clear();
+                self.mode = Mode::Jump;
+            }
+            Action::JumpAccept => {
+                self.mode = Mode::Normal;
+                fx.replay = Some(ReplayCmd::Jump(std::mem::take(&mut self.jump_text)));
+            }
+            Action::JumpCancel => {
+                self.mode = Mode::Normal;
+                self.jump_text.clear();
+            }
+            Action::JumpBackspace => {
+                self.jump_text.pop();
+            }
             Action::PickerUp | Action::PickerDown => {
                 if let Some(p) = &mut self.picker {
                     p.cursor = if action == Action::PickerUp {
@@ -588,6 +657,13 @@ impl App {
 }
 
 impl App {
+    /// Replaces the data wholesale (a replay jumping in time), keeping the view settings
+    /// and the selected task.
+    pub fn set_model(&mut self, model: Model) {
+        self.model = Some(model);
+        self.rebuild();
+    }
+
     /// Called before each draw with how many table rows fit now.
     pub fn set_page_height(&mut self, h: usize) {
         if h != self.page_height {

@@ -3,6 +3,7 @@
 
 pub mod codec;
 pub mod file;
+pub mod run;
 pub mod time;
 pub mod wire;
 

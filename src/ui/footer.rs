@@ -16,6 +16,8 @@ pub struct FooterPane<'a> {
     pub rows: usize,
     pub following: Option<u32>,
     pub status: Option<&'a str>,
+    /// Replaying a recording: its keys are shown.
+    pub replay: bool,
     pub theme: Theme,
 }
 
@@ -34,9 +36,20 @@ impl Widget for FooterPane<'_> {
                 .render(area, buf);
             return;
         }
-        let first = if let (Some(msg), false) = (self.status, self.mode == Mode::Filter) {
+        let typing = matches!(self.mode, Mode::Filter | Mode::Jump);
+        let first = if let (Some(msg), false) = (self.status, typing) {
             // A message gets the whole line: it is what the user needs to read now.
             Line::styled(msg.to_string(), t.warning())
+        } else if self.mode == Mode::Jump {
+            Line::from(vec![
+                Span::styled("Jump to: ", t.header_label()),
+                Span::raw(self.filter_text.to_string()),
+                Span::raw("█"),
+                Span::styled(
+                    "  an offset (90s, 1m30s) or a time of day (03:12:05)",
+                    t.dim(),
+                ),
+            ])
         } else if self.mode == Mode::Filter {
             Line::from(vec![
                 Span::styled("Filter: ", t.header_label()),
@@ -75,7 +88,7 @@ impl Widget for FooterPane<'_> {
         };
         // When the hints do not fit, the ones before the last two go first: "help" and
         // "quit" must always be visible.
-        let mut hints = keymap::hints(self.mode);
+        let mut hints = keymap::hints(self.mode, self.replay);
         let width = |h: &[(String, &str)]| -> usize {
             h.iter()
                 .map(|(k, w)| k.chars().count() + w.chars().count() + 2)

@@ -39,18 +39,19 @@ impl Widget for HelpPane {
             ),
             Line::raw(""),
         ];
-        let key_width = keymap::help_lines(Mode::Normal)
+        let key_width = keymap::help_lines(Mode::Normal, false)
             .iter()
-            .chain(keymap::help_lines(Mode::Filter).iter())
+            .chain(keymap::help_lines(Mode::Filter, false).iter())
             .map(|(k, _)| k.chars().count())
             .max()
             .unwrap_or(8);
-        for (title, mode) in [
-            ("Keys", Mode::Normal),
-            ("While typing a filter", Mode::Filter),
+        for (title, mode, replay) in [
+            ("Keys", Mode::Normal, false),
+            ("While typing a filter", Mode::Filter, false),
+            ("When replaying a recording", Mode::Normal, true),
         ] {
             lines.push(Line::styled(title, t.header_label()));
-            for (keys, what) in keymap::help_lines(mode) {
+            for (keys, what) in keymap::help_lines(mode, replay) {
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {keys:<key_width$}"), t.header_label()),
                     Span::raw(format!("  {what}")),

@@ -32,6 +32,7 @@ pub mod help;
 pub mod placement;
 pub mod shares;
 pub mod theme;
+pub mod timebar;
 pub mod tree;
 
 use ratatui::Frame;
@@ -64,6 +65,7 @@ enum Pane {
 }
 
 struct Areas {
+    timebar: Option<Rect>,
     header: Rect,
     table: Rect,
     panes: Vec<(Pane, Rect)>,
@@ -93,7 +95,9 @@ fn areas(app: &App, area: Rect, theme: Theme) -> Areas {
     };
     // Keep at least a few table rows however many CPUs the header wants to show.
     let header_h = header.height(area.width).min(area.height.saturating_sub(6));
-    let [header, body, footer] = Layout::vertical([
+    let bar_h = u16::from(app.replay.is_some());
+    let [timebar, header, body, footer] = Layout::vertical([
+        Constraint::Length(bar_h),
         Constraint::Length(header_h),
         Constraint::Min(1),
         Constraint::Length(2),
@@ -150,6 +154,7 @@ fn areas(app: &App, area: Rect, theme: Theme) -> Areas {
     constraints.extend(heights.iter().map(|h| Constraint::Length(*h)));
     let rects = Layout::vertical(constraints).split(body);
     Areas {
+        timebar: (bar_h > 0).then_some(timebar),
         header,
         table: rects[0],
         panes: wanted
@@ -182,6 +187,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         return;
     }
     let a = areas(app, area, theme);
+    if let (Some(r), Some(info)) = (a.timebar, &app.replay) {
+        frame.render_widget(timebar::TimeBar { info, theme }, r);
+    }
     frame.render_widget(
         HeaderPane {
             model: app.model.as_ref(),
@@ -262,10 +270,15 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         FooterPane {
             mode: app.mode,
             opts: &app.opts,
-            filter_text: &app.filter_text,
+            filter_text: if app.mode == Mode::Jump {
+                &app.jump_text
+            } else {
+                &app.filter_text
+            },
             rows: app.rows.len(),
             following: app.follow.map(|f| f.key.tid),
             status: app.status.as_deref(),
+            replay: app.replay.is_some(),
             theme,
         },
         a.footer,
