@@ -40,12 +40,15 @@ pub fn restore() {
 }
 
 /// Restores the terminal before the panic report (color-eyre's hook) is printed, so the
-/// report is readable and the shell usable.
+/// report is readable and the shell usable, then exits with status 101 (Rust's panic
+/// status). Exiting here matters for panics off the main thread (collector, input): the
+/// loop would otherwise go on drawing over a restored, cooked terminal with stale data.
 pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
         previous(info);
+        std::process::exit(101);
     }));
 }
 
