@@ -102,7 +102,9 @@ fn test_panic(term: &mut terminal::Tui) {
     if how == "thread" {
         let _ = std::thread::Builder::new()
             .name("tt-test-panic".into())
-            .spawn(|| panic!("THREADTOP_TEST_PANIC=thread: a deliberate panic off the main thread"));
+            .spawn(|| {
+                panic!("THREADTOP_TEST_PANIC=thread: a deliberate panic off the main thread")
+            });
     } else {
         panic!("THREADTOP_TEST_PANIC: a deliberate panic after the first frame");
     }
