@@ -95,7 +95,7 @@ fn test_panic(term: &mut terminal::Tui) {
     };
     let _ = term.draw(|f| {
         f.render_widget(
-            ratatui::widgets::Paragraph::new("THREADTOP_TEST_PANIC: about to panic"),
+            ratatui::widgets::Paragraph::new("THREADTOP_TEST_PANIC=about-to-panic"),
             f.area(),
         )
     });

@@ -39,6 +39,22 @@ fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// Tasks on the whole machine (the second half of /proc/loadavg's fourth field).
+fn machine_tasks() -> u64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(3)?.split_once('/')?.1.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The tests that start thousands of threads or measure memory run one at a time: each
+/// one's threads would otherwise be part of the other's measurement.
+static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    HEAVY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn open_fds(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
 }
@@ -58,7 +74,7 @@ fn a_panic_on_any_thread_restores_the_terminal_and_exits_101() {
         let raw = pty.raw_output();
         // It did get as far as the alternate screen and the first frame.
         assert!(contains(&raw, b"\x1b[?1049h"), "{how}: never set up");
-        assert!(contains(&raw, b"about to panic"), "{how}: no first frame");
+        assert!(contains(&raw, b"about-to-panic"), "{how}: no first frame");
         let text = String::from_utf8_lossy(&raw);
         assert!(text.contains("deliberate panic"), "{how}: report {text}");
     }
@@ -364,6 +380,7 @@ fn as_nobody_without_hidepid_everything_is_listed_without_errors() {
 /// Starts `threads` sleeping threads (plus one busy) and checks the UI stays usable: the
 /// count shows up, keys answer (filter, fold, help), memory stays under `max_rss_mib`.
 fn many_threads(threads: usize, max_rss_mib: u64) {
+    let _one = heavy();
     let n = threads.to_string();
     let w = match try_workload(&["--name", "ttmany", "--busy", "1", "--sleep", &n]) {
         Ok(w) => w,
@@ -392,14 +409,17 @@ fn many_threads(threads: usize, max_rss_mib: u64) {
         s.contains("▸ ttmany") && !s.contains("sleep-0")
     })
     .expect("fold");
-    pty.send_key("Esc");
-    pty.send(b"/sleep-1234");
+    pty.send(b"/");
+    pty.send_key("Ctrl-U");
+    pty.send(b"sleep-1234");
     pty.wait_for_text("sleep-1234", WAIT)
         .expect("thread filter");
     pty.send_key("Enter");
     pty.send(b"?");
     pty.wait_for_text("threadtop help", WAIT).expect("help");
     pty.send_key("Esc");
+    pty.wait_for("help closed", WAIT, |s| !s.contains("threadtop help"))
+        .expect("help closes");
     let rss = rss_kib(pty.pid()).expect("VmRSS") / 1024;
     println!("{threads} threads: threadtop VmRSS {rss} MiB");
     assert!(rss < max_rss_mib, "{rss} MiB at {threads} threads");
@@ -422,10 +442,14 @@ fn fifty_thousand_threads_keep_the_ui_responsive_and_memory_bounded() {
 }
 
 /// Runs threadtop at a 100 ms tick against constant thread churn for `secs`, sampling its
-/// RSS and descriptors each second. RSS after the first third may grow by at most
-/// `RSS_GROWTH_MIB` over its maximum during that first third; descriptors stay bounded.
+/// RSS and descriptors each second. RSS after the first third may exceed its maximum during
+/// that first third by at most `RSS_GROWTH_MIB`, plus `PER_TASK_KIB` for each task the
+/// machine runs beyond its first-third maximum (other programs may start threads meanwhile);
+/// descriptors stay bounded.
 fn soak(secs: u64) {
     const RSS_GROWTH_MIB: u64 = 8;
+    const PER_TASK_KIB: u64 = 4;
+    let _one = heavy();
     let w = workload(&[
         "--name",
         "ttsoak",
@@ -440,12 +464,17 @@ fn soak(secs: u64) {
     pty.wait_for_text("TGID", WAIT).expect("drawn");
     // Scroll and unfold now and then, so the screen plan changes too.
     let started = Instant::now();
-    let mut samples: Vec<(u64, u64, usize)> = Vec::new();
+    let mut samples: Vec<(u64, u64, usize, u64)> = Vec::new();
     let mut i = 0u64;
     while started.elapsed() < Duration::from_secs(secs) {
         std::thread::sleep(Duration::from_secs(1));
         let rss = rss_kib(pty.pid()).expect("threadtop alive");
-        samples.push((started.elapsed().as_secs(), rss, open_fds(pty.pid())));
+        samples.push((
+            started.elapsed().as_secs(),
+            rss,
+            open_fds(pty.pid()),
+            machine_tasks(),
+        ));
         i += 1;
         if i.is_multiple_of(5) {
             pty.send(if i.is_multiple_of(10) { b"j" } else { b"+" });
@@ -458,6 +487,9 @@ fn soak(secs: u64) {
     let third = samples.len() / 3;
     let warm = samples[..third].iter().map(|s| s.1).max().unwrap_or(0);
     let late = samples[third..].iter().map(|s| s.1).max().unwrap_or(0);
+    let tasks_warm = samples[..third].iter().map(|s| s.3).max().unwrap_or(0);
+    let tasks_late = samples[third..].iter().map(|s| s.3).max().unwrap_or(0);
+    let allowed = RSS_GROWTH_MIB * 1024 + PER_TASK_KIB * tasks_late.saturating_sub(tasks_warm);
     println!(
         "soak {secs} s: RSS max {} KiB in the first third, {} KiB after; samples {:?}",
         warm,
@@ -468,8 +500,8 @@ fn soak(secs: u64) {
             .collect::<Vec<_>>()
     );
     assert!(
-        late <= warm + RSS_GROWTH_MIB * 1024,
-        "RSS grew from {warm} KiB to {late} KiB"
+        late <= warm + allowed,
+        "RSS grew from {warm} KiB to {late} KiB (allowed {allowed} KiB; machine tasks {tasks_warm} -> {tasks_late})"
     );
     let fds = samples.iter().map(|s| s.2).max().unwrap_or(0);
     assert!(fds < 4096, "{fds} descriptors open");
