@@ -37,7 +37,8 @@ fn main() -> ExitCode {
     if cli.json {
         return match print_json(&cli) {
             Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
+            Err(JsonError::BrokenPipe) => ExitCode::from(BROKEN_PIPE),
+            Err(JsonError::Other(e)) => {
                 eprintln!("threadtop: {e:#}");
                 ExitCode::FAILURE
             }
@@ -46,6 +47,12 @@ fn main() -> ExitCode {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
             "threadtop: not a terminal (stdin and stdout must be one); for scripts use `threadtop --json`"
+        );
+        return ExitCode::from(2);
+    }
+    if let Some(term) = unusable_term() {
+        eprintln!(
+            "threadtop: TERM={term} cannot show a full-screen display; set TERM to your terminal's type (e.g. xterm-256color, linux, vt100) or use `threadtop --json`"
         );
         return ExitCode::from(2);
     }
@@ -80,6 +87,7 @@ fn run_tui(cli: &Cli) -> Result<Exit> {
         app = app.with_filter_text(f);
     }
     let mut term = terminal::enter().wrap_err("setting up the terminal")?;
+    test_panic(&mut term);
     run::run(
         &mut term,
         app,
@@ -90,7 +98,42 @@ fn run_tui(cli: &Cli) -> Result<Exit> {
     )
 }
 
-fn print_json(cli: &Cli) -> Result<()> {
+/// A terminal type that cannot address the cursor: a full-screen display would be garbage
+/// (Emacs shell buffers and some CI runners set `TERM=dumb`).
+fn unusable_term() -> Option<String> {
+    let term = std::env::var("TERM").ok()?;
+    matches!(term.as_str(), "dumb" | "unknown").then_some(term)
+}
+
+/// Test-only (not a user feature): `THREADTOP_TEST_PANIC=main` panics on the main thread
+/// after the first frame, `=thread` panics on another thread, so the end-to-end tests can
+/// prove that a panic anywhere restores the terminal and exits with status 101.
+fn test_panic(term: &mut terminal::Tui) {
+    let Some(how) = std::env::var_os("THREADTOP_TEST_PANIC") else {
+        return;
+    };
+    let _ = term.draw(|f| {
+        f.render_widget(
+            ratatui::widgets::Paragraph::new("THREADTOP_TEST_PANIC=about-to-panic"),
+            f.area(),
+        )
+    });
+    if how == "thread" {
+        let _ = std::thread::Builder::new()
+            .name("tt-test-panic".into())
+            .spawn(|| {
+                panic!("THREADTOP_TEST_PANIC=thread: a deliberate panic off the main thread")
+            });
+    } else {
+        panic!("THREADTOP_TEST_PANIC: a deliberate panic after the first frame");
+    }
+}
+
+/// Exit status when stdout is a pipe its reader closed (`threadtop --json | head -c1`):
+/// 128 + SIGPIPE, what a shell reports for tools killed by SIGPIPE, without a message.
+const BROKEN_PIPE: u8 = 141;
+
+fn print_json(cli: &Cli) -> Result<(), JsonError> {
     let mut scanner = Scanner::new(&cli.proc_root);
     let plan = DetailPlan::all();
     let first = Arc::new(scanner.scan(&plan));
@@ -102,11 +145,30 @@ fn print_json(cli: &Cli) -> Result<()> {
     let shares =
         threadtop::collect::share::compute(&cli.proc_root, &json::tasks_shown(&model, &opts));
     let out = json::build(&model, &opts, &shares);
+    let mut text = serde_json::to_vec_pretty(&out)
+        .wrap_err("encoding JSON")
+        .map_err(JsonError::Other)?;
+    text.push(b'\n');
     let mut stdout = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut stdout, &out).wrap_err("writing JSON")?;
-    // A closed pipe (`| head`) is the reader's choice, not our failure.
-    let _ = writeln!(stdout);
-    Ok(())
+    stdout
+        .write_all(&text)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| match e.kind() {
+            // A closed pipe (`| head`) is the reader's choice: no message.
+            std::io::ErrorKind::BrokenPipe => JsonError::BrokenPipe,
+            _ => JsonError::Other(color_eyre::eyre::Report::new(e).wrap_err("writing JSON")),
+        })
+}
+
+enum JsonError {
+    BrokenPipe,
+    Other(color_eyre::eyre::Report),
+}
+
+impl From<color_eyre::eyre::Report> for JsonError {
+    fn from(e: color_eyre::eyre::Report) -> Self {
+        JsonError::Other(e)
+    }
 }
 
 fn report(r: std::result::Result<(), String>) -> ExitCode {

@@ -40,12 +40,18 @@ pub fn restore() {
 }
 
 /// Restores the terminal before the panic report (color-eyre's hook) is printed, so the
-/// report is readable and the shell usable.
+/// report is readable and the shell usable, then exits with status 101 (Rust's panic
+/// status). Exiting here matters for panics off the main thread (collector, input): the
+/// loop would otherwise go on drawing over a restored, cooked terminal with stale data.
 pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // Held until exit: a frame being written finishes first, and no thread can draw
+        // (hiding the cursor again) over the restored terminal. Reentrant for our writes.
+        let _stdout = io::stdout().lock();
         restore();
         previous(info);
+        std::process::exit(101);
     }));
 }
 
@@ -60,6 +66,7 @@ pub fn forward_signals(tx: Sender<Event>) -> io::Result<()> {
             let mut seen = false;
             for sig in signals.forever() {
                 if seen || tx.send(Event::Signal(sig)).is_err() {
+                    let _stdout = io::stdout().lock();
                     restore();
                     std::process::exit(128 + sig);
                 }

@@ -58,3 +58,53 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn well_formed_schedstat_and_status_round_trip(
+        run in any::<u64>(),
+        wait in any::<u64>(),
+        slices in any::<u64>(),
+        name in proptest::collection::vec(any::<u8>().prop_filter("no newline", |b| *b != b'\n'), 0..64),
+        vol in any::<u64>(),
+        invol in any::<u64>(),
+        cpus in proptest::collection::vec(0u32..4096, 1..8),
+    ) {
+        let s = parse_schedstat(format!("{run} {wait} {slices}\n").as_bytes()).expect("parses");
+        prop_assert_eq!((s.run_ns, s.wait_ns, s.timeslices), (run, wait, slices));
+        // The Name line is free text (the kernel escapes only newlines): it may even spell
+        // out the other keys, and must not be mistaken for them.
+        let list = cpus.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        let mut status = b"Name:\t".to_vec();
+        status.extend_from_slice(&name);
+        status.extend_from_slice(format!(
+            "\nState:\tS (sleeping)\nCpus_allowed_list:\t{list}\nvoluntary_ctxt_switches:\t{vol}\nnonvoluntary_ctxt_switches:\t{invol}\n"
+        ).as_bytes());
+        let d = parse_status(&status).expect("parses");
+        prop_assert_eq!((d.voluntary_switches, d.involuntary_switches), (vol, invol));
+        prop_assert_eq!(d.cpus_allowed, list);
+    }
+
+    #[test]
+    fn escaped_text_has_no_control_bidi_or_invisible_format_characters(
+        bytes in proptest::collection::vec(any::<u8>(), 0..200),
+        text in ".{0,40}",
+    ) {
+        use unicode_width::UnicodeWidthChar;
+        for input in [&bytes[..], text.as_bytes()] {
+            let e = escape(input);
+            // Every character has a width (combining marks have 0 and join the cell
+            // before them, as in a decomposed "é"); none can reorder or hide text.
+            prop_assert!(e.chars().all(|c| c.width().is_some()), "{e:?}");
+            prop_assert!(
+                !e.chars().any(|c| matches!(c as u32,
+                    0x80..=0x9f | 0x200b..=0x200f | 0x2028..=0x202e | 0x2060..=0x206f | 0xfeff)),
+                "{e:?}"
+            );
+            // Nothing is lost: the escaped form is never shorter than the printable input.
+            prop_assert!(e.len() >= input.iter().filter(|b| b.is_ascii_graphic()).count());
+        }
+    }
+}

@@ -13,9 +13,24 @@
 //! written as `\xNN`. The program exits after `--seconds` (default 600, so a test can never
 //! leak it for long), or when stdin reaches EOF if `--exit-on-eof` is given.
 //!
+//! Hostile workloads for the robustness tests:
+//! - `--churn RATE`: a `churner` thread starts about RATE short-lived threads a second
+//!   (named `churn-N`, each lives about a millisecond), forever: TIDs are reused quickly.
+//! - `--zombie-leader`: after the report the main thread exits on its own (SYS_exit, not
+//!   exit_group), leaving a zombie group leader whose other threads still run.
+//! - `--d-state`: a thread `vfork-wait` starts a child with clone(CLONE_VM | CLONE_VFORK)
+//!   that never execs, so the thread waits in state D; the child (comm `vfork-child`)
+//!   ends when the workload does.
+//! - `--exec-loop`: a child process that exec's itself over and over (every few ms, with
+//!   a new command line each time), reported as `exec PID` before `end`.
+//! - `--share-demo`: children made by clone(2) with chosen flags (`fork-child`, `vm-child`
+//!   with CLONE_VM, `files-child` with CLONE_FILES, `uts-child` in a new UTS namespace when
+//!   permitted), reported as `child PID NAME` before `end`, for the share tests.
+//!
 //! ```text
 //! threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] [--thread-name NAME]...
-//!                    [--seconds S] [--exit-on-eof]
+//!                    [--churn RATE] [--zombie-leader] [--d-state] [--exec-loop]
+//!                    [--share-demo] [--seconds S] [--exit-on-eof]
 //! ```
 
 use std::ffi::{CString, OsString};
@@ -50,10 +65,15 @@ struct Args {
     share_demo: bool,
     seconds: u64,
     exit_on_eof: bool,
+    churn: u32,
+    zombie_leader: bool,
+    d_state: bool,
+    exec_loop: bool,
 }
 
 const USAGE: &str = "usage: threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] \
-                     [--thread-name NAME]... [--seconds S] [--exit-on-eof]";
+                     [--thread-name NAME]... [--churn RATE] [--zombie-leader] [--d-state] [--exec-loop] \
+                     [--share-demo] [--seconds S] [--exit-on-eof]";
 
 /// A comm from arbitrary bytes: truncated to 15 bytes, interior NUL rejected.
 fn comm(opt: &str, value: OsString) -> Result<CString, String> {
@@ -79,16 +99,24 @@ fn parse_args() -> Result<Args, String> {
         share_demo: false,
         seconds: 600,
         exit_on_eof: false,
+        churn: 0,
+        zombie_leader: false,
+        d_state: false,
+        exec_loop: false,
     };
     let mut it = std::env::args_os().skip(1);
     while let Some(arg) = it.next() {
         let opt = arg.to_string_lossy().into_owned();
-        if opt == "--share-demo" {
-            args.share_demo = true;
-            continue;
-        }
-        if opt == "--exit-on-eof" {
-            args.exit_on_eof = true;
+        let flag = match opt.as_str() {
+            "--exit-on-eof" => Some(&mut args.exit_on_eof),
+            "--share-demo" => Some(&mut args.share_demo),
+            "--zombie-leader" => Some(&mut args.zombie_leader),
+            "--d-state" => Some(&mut args.d_state),
+            "--exec-loop" => Some(&mut args.exec_loop),
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            *flag = true;
             continue;
         }
         if opt == "--help" || opt == "-h" {
@@ -104,6 +132,7 @@ fn parse_args() -> Result<Args, String> {
             "--sleep" => args.sleep = number(&opt, value)?,
             "--thread-name" => args.thread_names.push(comm(&opt, value)?),
             "--seconds" => args.seconds = number(&opt, value)?,
+            "--churn" => args.churn = number(&opt, value)?,
             _ => return Err(format!("unknown option {opt:?}\n{USAGE}")),
         }
     }
@@ -137,12 +166,12 @@ impl Stop {
 }
 
 /// Sets the calling thread's comm and reports (TID, name as set) on `ready`.
-fn name_self(name: &CString, ready: &mpsc::Sender<(i32, Vec<u8>)>) {
+fn name_self(name: &std::ffi::CStr, ready: &mpsc::Sender<(i32, Vec<u8>)>) {
     if let Err(e) = rustix::thread::set_name(name) {
         eprintln!("threadtop-workload: set_name({name:?}): {e}");
     }
     let tid = rustix::thread::gettid().as_raw_nonzero().get();
-    let _ = ready.send((tid, name.as_bytes().to_vec()));
+    let _ = ready.send((tid, name.to_bytes().to_vec()));
 }
 
 /// `\xNN` for every byte that is not printable ASCII, and for `\` itself.
@@ -199,7 +228,9 @@ fn run(args: Args) -> Result<(), String> {
         + args.busy_on.len()
         + args.sleep
         + args.thread_names.len()
-        + usize::from(args.exit_on_eof);
+        + usize::from(args.exit_on_eof)
+        + usize::from(args.churn > 0)
+        + usize::from(args.d_state);
     let main_name = match args.name {
         Some(name) => name,
         None => rustix::thread::name().map_err(|e| format!("reading the comm: {e}"))?,
@@ -219,6 +250,43 @@ fn run(args: Args) -> Result<(), String> {
     for name in args.thread_names {
         spawn(name, &stop, &ready, false, None)?;
     }
+    if args.churn > 0 {
+        let (stop, ready, rate) = (Arc::clone(&stop), ready.clone(), args.churn);
+        std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn(move || {
+                name_self(c"churner", &ready);
+                drop(ready);
+                churn(rate, &stop);
+            })
+            .map_err(|e| format!("cannot start the churner: {e}{LIMITS}"))?;
+    }
+    if args.d_state {
+        let (stop, ready) = (Arc::clone(&stop), ready.clone());
+        std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn(move || {
+                name_self(c"vfork-wait", &ready);
+                drop(ready);
+                if let Err(e) = wait_in_vfork() {
+                    eprintln!("threadtop-workload: --d-state: {e}");
+                }
+                stop.sleep_until_stopped();
+            })
+            .map_err(|e| format!("cannot start the vfork thread: {e}{LIMITS}"))?;
+    }
+    let exec_child = if args.exec_loop {
+        let exe = std::env::current_exe().map_err(|e| format!("--exec-loop: {e}"))?;
+        let child = std::process::Command::new(exe)
+            .args(["--exec-hop", &std::process::id().to_string(), "0"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| format!("--exec-loop: {e}"))?;
+        Some(child)
+    } else {
+        None
+    };
 
     // Sends when stdin reaches EOF; while `_keep_open` holds it, only the deadline ends us.
     let (exit_tx, exit_rx) = mpsc::channel::<()>();
@@ -262,6 +330,9 @@ fn run(args: Args) -> Result<(), String> {
         for (tid, name) in &reports {
             writeln!(out, "thread {tid} {}", escape(name))?;
         }
+        if let Some(child) = &exec_child {
+            writeln!(out, "exec {}", child.id())?;
+        }
         for (pid, name) in &children {
             writeln!(out, "child {pid} {name}")?;
         }
@@ -271,11 +342,135 @@ fn run(args: Args) -> Result<(), String> {
     report().map_err(|e| format!("writing the report: {e}"))?;
     drop(out);
 
-    let _ = exit_rx.recv_timeout(Duration::from_secs(args.seconds));
-    stop.stop.store(true, Ordering::Relaxed);
-    *stop.lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
-    stop.cond.notify_all();
+    let seconds = args.seconds;
+    let finish = move || {
+        let _ = exit_rx.recv_timeout(Duration::from_secs(seconds));
+        if let Some(mut child) = exec_child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        stop.stop.store(true, Ordering::Relaxed);
+        *stop.lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        stop.cond.notify_all();
+    };
+    if args.zombie_leader {
+        std::thread::Builder::new()
+            .name("waiter".into())
+            .stack_size(STACK_SIZE)
+            .spawn(move || {
+                finish();
+                // The leader is gone: end the whole group from here.
+                std::process::exit(0);
+            })
+            .map_err(|e| format!("cannot start the waiter: {e}"))?;
+        // SAFETY: SYS_exit ends only the calling thread; nothing on this thread's stack is
+        // used afterwards and the other threads own everything they touch (Arcs, channels).
+        unsafe {
+            libc::syscall(libc::SYS_exit, 0);
+        }
+    } else {
+        finish();
+    }
     Ok(())
+}
+
+/// About `rate` threads a second, each living about a millisecond, until stopped.
+fn churn(rate: u32, stop: &Stop) {
+    let per_batch = (rate / 100).max(1);
+    let mut n: u64 = 0;
+    let mut batch = Vec::with_capacity(per_batch as usize);
+    while !stop.stop.load(Ordering::Relaxed) {
+        for _ in 0..per_batch {
+            let name = CString::new(format!("churn-{}", n % 1_000_000)).unwrap_or_default();
+            n += 1;
+            let spawned = std::thread::Builder::new()
+                .stack_size(STACK_SIZE)
+                .spawn(move || {
+                    let _ = rustix::thread::set_name(&name);
+                    std::thread::sleep(Duration::from_millis(1));
+                });
+            match spawned {
+                Ok(h) => batch.push(h),
+                // Out of threads for a moment: retry next batch.
+                Err(_) => break,
+            }
+        }
+        for h in batch.drain(..) {
+            let _ = h.join();
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The vfork child: shares our memory, so it only sleeps (raw libc calls on its own stack)
+/// and exits once its parent is gone.
+extern "C" fn vfork_child(arg: *mut libc::c_void) -> libc::c_int {
+    let parent = arg as usize as libc::pid_t;
+    // SAFETY: plain system calls with valid arguments; no allocation, no Rust runtime use.
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_NAME,
+            c"vfork-child".as_ptr() as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
+        let ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 200_000_000,
+        };
+        while libc::getppid() == parent {
+            libc::nanosleep(&ts, std::ptr::null_mut());
+        }
+        libc::_exit(0)
+    }
+}
+
+/// Blocks the calling thread in the kernel's vfork wait (state D) until the child exits.
+fn wait_in_vfork() -> Result<(), String> {
+    const CHILD_STACK: usize = 64 * 1024;
+    let stack: &'static mut [u8] = vec![0u8; CHILD_STACK].leak();
+    // SAFETY: one past the end of the leaked allocation, rounded down to 16 bytes.
+    let top = unsafe { stack.as_mut_ptr().add(CHILD_STACK) };
+    let top = (top as usize & !15) as *mut libc::c_void;
+    let parent = std::process::id() as usize as *mut libc::c_void;
+    // SAFETY: the child runs `vfork_child` on its own leaked stack and never returns into
+    // our frames; CLONE_VFORK suspends this thread until it exits.
+    let child = unsafe {
+        libc::clone(
+            vfork_child,
+            top,
+            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            parent,
+        )
+    };
+    if child < 0 {
+        return Err(std::io::Error::last_os_error().to_string());
+    }
+    let mut status = 0;
+    // SAFETY: reaping our own child.
+    unsafe { libc::waitpid(child, &mut status, 0) };
+    Ok(())
+}
+
+/// `--exec-hop PARENT K`: wait a moment, then exec ourselves as hop K+1, until PARENT is
+/// no longer our parent.
+fn exec_hop(parent: &str, k: u64) -> ExitCode {
+    use std::os::unix::process::CommandExt;
+    std::thread::sleep(Duration::from_millis(5));
+    if rustix::process::getppid().map(|p| p.as_raw_nonzero().get().to_string())
+        != Some(parent.to_owned())
+    {
+        return ExitCode::SUCCESS;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return ExitCode::from(2);
+    };
+    let e = std::process::Command::new(exe)
+        .args(["--exec-hop", parent, &(k + 1).to_string()])
+        .exec();
+    eprintln!("threadtop-workload: exec: {e}");
+    ExitCode::from(2)
 }
 
 /// The name each demo child gives itself; a `&'static CStr` so the child needs no memory
@@ -349,6 +544,14 @@ fn share_demo() -> Result<Vec<(i32, String)>, String> {
 }
 
 fn main() -> ExitCode {
+    // Names may be any bytes: never `std::env::args()`, which panics on invalid UTF-8.
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    if let [_, hop, parent, k] = argv.as_slice()
+        && hop == "--exec-hop"
+        && let (Some(parent), Some(k)) = (parent.to_str(), k.to_str())
+    {
+        return exec_hop(parent, k.parse().unwrap_or(0));
+    }
     let args = match parse_args() {
         Ok(args) => args,
         Err(msg) => {

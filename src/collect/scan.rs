@@ -336,8 +336,12 @@ impl Scanner {
         let cmdline = if kernel || first.state == b'Z' {
             Ok(Vec::new())
         } else {
+            // Cached, except for the rows on screen: exec'ing the same binary keeps comm
+            // and start time, and setproctitle (sshd, postgres) changes only argv.
             match &pf.cmdline {
-                Some((start, comm, c)) if *start == first.start_ticks && *comm == first.comm => {
+                Some((start, comm, c))
+                    if *start == first.start_ticks && *comm == first.comm && !plan.wants(tgid) =>
+                {
                     c.clone()
                 }
                 _ => {

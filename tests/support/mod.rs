@@ -25,6 +25,8 @@ pub struct Workload {
     pub threads: Vec<(u32, Vec<u8>)>,
     /// Processes it started with `--share-demo`: (pid, name).
     pub children: Vec<(u32, String)>,
+    /// The PID of the `--exec-loop` child, if asked for.
+    pub exec_pid: Option<u32>,
     /// Its stdin is piped and kept here: take and drop it to close it (with `--exit-on-eof`
     /// the workload then exits, which it also does if the test process dies).
     pub child: Child,
@@ -60,15 +62,22 @@ impl Drop for Workload {
 /// Starts `threadtop-workload` with `args` (a plain process, not on a pty) and reads its
 /// report. Panics with the workload's stderr if it fails to start its threads.
 pub fn workload<A: AsRef<OsStr>>(args: &[A]) -> Workload {
+    try_workload(args).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// As [`workload`], but a workload that cannot start (too many threads for this machine)
+/// is an `Err` with its stderr, for tests that skip then.
+pub fn try_workload<A: AsRef<OsStr>>(args: &[A]) -> Result<Workload, String> {
     let mut child = Command::new(WORKLOAD)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("starting {WORKLOAD}: {e}"));
-    let stdout = child.stdout.take().expect("stdout is piped");
+        .map_err(|e| format!("starting {WORKLOAD}: {e}"))?;
+    let stdout = child.stdout.take().ok_or("stdout is piped")?;
     let mut pid = None;
+    let mut exec_pid = None;
     let mut threads = Vec::new();
     let mut children = Vec::new();
     let mut ended = false;
@@ -83,6 +92,8 @@ pub fn workload<A: AsRef<OsStr>>(args: &[A]) -> Workload {
         } else if let Some(rest) = line.strip_prefix("child ") {
             let (pid, name) = rest.split_once(' ').expect("child PID NAME");
             children.push((pid.parse().expect("numeric PID"), name.to_string()));
+        } else if let Some(p) = line.strip_prefix("exec ") {
+            exec_pid = p.parse().ok();
         } else if line == "end" {
             ended = true;
             break;
@@ -92,6 +103,7 @@ pub fn workload<A: AsRef<OsStr>>(args: &[A]) -> Workload {
         pid: pid.unwrap_or(0),
         threads,
         children,
+        exec_pid,
         child,
     };
     if !ended || pid.is_none() {
@@ -102,12 +114,12 @@ pub fn workload<A: AsRef<OsStr>>(args: &[A]) -> Workload {
             let _ = stderr.read_to_string(&mut err);
         }
         let status = w.child.wait();
-        panic!(
+        return Err(format!(
             "threadtop-workload {:?} failed ({status:?}):\n{err}",
             args_debug(args)
-        );
+        ));
     }
-    workload
+    Ok(workload)
 }
 
 fn args_debug<A: AsRef<OsStr>>(args: &[A]) -> Vec<&OsStr> {

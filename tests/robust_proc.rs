@@ -1,0 +1,256 @@
+//! A moving /proc, scanned for real: thread churn that reuses TIDs thousands of times a
+//! second, a zombie group leader whose threads still run, a thread in D state (vfork
+//! wait), a stopped process, and a process exec'ing itself while we read it. Each scan
+//! must finish, show what exists, attribute nothing to the wrong task, keep CPU % within
+//! 100 per task and 100 x CPUs per process, and forget dead tasks at once. Plus the
+//! safety re-check of actions against a changed start time.
+
+mod support;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal};
+use support::workload;
+use threadtop::collect::{DetailPlan, Scanner, Snapshot, TaskKey};
+use threadtop::model::{Model, RowKind, ViewOptions};
+
+fn pid(p: u32) -> Pid {
+    Pid::from_raw(p as i32).expect("a positive pid")
+}
+
+/// Every task of the snapshot whose comm starts with `churn-` is listed under a churning
+/// workload (this one, or another test's running in parallel, all named `tt...`), with the
+/// TGID of the process it is listed under. Returns how many are under `tgid`.
+fn churn_threads_are_ours(snap: &Snapshot, tgid: u32) -> usize {
+    let mut n = 0;
+    for p in &snap.processes {
+        for t in &p.tasks {
+            if t.comm.starts_with(b"churn-") {
+                assert_eq!(t.tgid, p.tgid, "task {} listed under {}", t.tid, p.tgid);
+                let leader = p.leader().map(|l| l.comm.clone()).unwrap_or_default();
+                assert!(
+                    leader.starts_with(b"tt"),
+                    "churn thread {} shown under {} ({:?})",
+                    t.tid,
+                    p.tgid,
+                    String::from_utf8_lossy(&leader)
+                );
+                n += usize::from(p.tgid == tgid);
+            }
+        }
+    }
+    n
+}
+
+fn check_rates(m: &Model, cpus: usize) {
+    for (key, r) in &m.rates {
+        if let Some(c) = r.cpu_percent {
+            assert!((0.0..=100.0).contains(&c), "task {key:?}: {c} %");
+        }
+    }
+    for row in m.rows(&ViewOptions::default()) {
+        if let (RowKind::Process, Some(c)) = (row.kind, row.cpu_percent) {
+            assert!(
+                c <= 100.0 * cpus as f64,
+                "process {} at {c} % on {cpus} CPUs",
+                row.tgid
+            );
+        }
+    }
+}
+
+#[test]
+fn a_moving_proc_is_scanned_whole_and_nothing_is_misattributed() {
+    let w = workload(&[
+        "--name",
+        "ttmoving",
+        "--busy",
+        "3",
+        "--sleep",
+        "2",
+        "--churn",
+        "3000",
+        "--zombie-leader",
+        "--d-state",
+        "--exec-loop",
+    ]);
+    let stopped = workload(&["--name", "ttstopped", "--sleep", "2"]);
+    rustix::process::kill_process(pid(stopped.pid), Signal::STOP).expect("SIGSTOP");
+    let exec_pid = w.exec_pid.expect("exec child reported");
+
+    let mut scanner = Scanner::new("/proc");
+    let plan = DetailPlan::all();
+    let mut model: Option<Model> = None;
+    // The stable threads: their start time must never change across scans.
+    let mut starts: HashMap<u32, u64> = HashMap::new();
+    let (mut churn_seen, mut hops) = (0usize, Vec::<u64>::new());
+    let (mut zombie_seen, mut d_seen, mut t_seen) = (false, false, false);
+    for _ in 0..30 {
+        let snap = Arc::new(scanner.scan(&plan));
+        let cpus = snap.system.cpus.len().max(1);
+        let p = snap
+            .processes
+            .iter()
+            .find(|p| p.tgid == w.pid)
+            .expect("the workload is listed in every scan");
+        // Every reported thread but the exited leader is there, with its own name.
+        for (tid, name) in &w.threads {
+            let t = p
+                .tasks
+                .iter()
+                .find(|t| t.tid == *tid)
+                .unwrap_or_else(|| panic!("thread {tid} missing"));
+            assert_eq!(&t.comm, name, "thread {tid}");
+            assert_eq!(t.tgid, w.pid);
+            let start = *starts.entry(*tid).or_insert(t.start_ticks);
+            assert_eq!(t.start_ticks, start, "thread {tid} changed identity");
+            if *tid == w.pid {
+                zombie_seen |= t.state == b'Z';
+            }
+            if name == b"vfork-wait" {
+                d_seen |= t.state == b'D';
+            }
+        }
+        // Threads of the workload are its own or its churn, never anyone else's.
+        for t in &p.tasks {
+            assert!(
+                w.threads.iter().any(|(tid, _)| *tid == t.tid)
+                    || t.comm.starts_with(b"churn")
+                    || t.comm == b"waiter",
+                "unexpected task {} {:?} in the workload",
+                t.tid,
+                String::from_utf8_lossy(&t.comm)
+            );
+        }
+        churn_seen += churn_threads_are_ours(&snap, w.pid);
+        if let Some(s) = snap.processes.iter().find(|p| p.tgid == stopped.pid) {
+            t_seen |= s.tasks.iter().all(|t| t.state == b'T') && s.tasks.len() == 3;
+        }
+        if let Some(e) = snap.processes.iter().find(|p| p.tgid == exec_pid) {
+            // Exec'ing the same binary keeps comm and start time: only argv changes.
+            assert_eq!(e.tasks[0].comm, b"threadtop-workl", "15-byte comm");
+            if let Ok(cmd) = &e.cmdline {
+                let args: Vec<&[u8]> = cmd.split(|&b| b == 0).collect();
+                if let [_, b"--exec-hop", _, k] = args.as_slice()
+                    && let Some(k) = std::str::from_utf8(k).ok().and_then(|k| k.parse().ok())
+                {
+                    hops.push(k);
+                }
+            }
+        }
+        model = Some(match model {
+            None => Model::new(None, snap),
+            Some(m) => m.advance(snap),
+        });
+        if let Some(m) = &model {
+            check_rates(m, cpus);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(zombie_seen, "the exited leader shows as Z");
+    assert!(d_seen, "the vfork-waiting thread shows as D");
+    assert!(t_seen, "the stopped process shows every thread as T");
+    assert!(churn_seen > 0, "churn threads were seen at all");
+    assert!(
+        hops.windows(2).all(|w| w[0] <= w[1]),
+        "exec hops only go forward: {hops:?}"
+    );
+    assert!(
+        hops.first() != hops.last(),
+        "the command line follows exec: {hops:?}"
+    );
+    let _ = rustix::process::kill_process(pid(stopped.pid), Signal::CONT);
+}
+
+#[test]
+fn history_of_dead_tasks_is_forgotten_under_churn() {
+    let w = workload(&["--name", "ttforget", "--churn", "3000", "--sleep", "4"]);
+    let mut scanner = Scanner::new("/proc");
+    let plan = DetailPlan::default();
+    let mut model = Model::new(None, Arc::new(scanner.scan(&plan)));
+    let until = Instant::now() + Duration::from_secs(6);
+    let mut ticks = 0;
+    let mut max_tasks = 0;
+    while Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(100));
+        model = model.advance(Arc::new(scanner.scan(&plan)));
+        ticks += 1;
+        let snap = &model.current;
+        let live = snap.task_count();
+        let readable = snap.tasks().filter(|t| t.stat_error.is_none()).count();
+        max_tasks = max_tasks.max(live);
+        // Per-task state covers the tasks of this scan, nothing more.
+        assert!(
+            model.placement.len() <= readable,
+            "placement keeps {} tracks for {readable} live tasks",
+            model.placement.len()
+        );
+        assert_eq!(model.rates.len(), live, "rates only for live tasks");
+        // Kept descriptors: at most stat + schedstat per task and one dir per process.
+        let bound = 2 * live + snap.processes.len();
+        assert!(
+            scanner.kept_descriptors() <= bound,
+            "{} descriptors kept for {live} tasks",
+            scanner.kept_descriptors()
+        );
+        assert!(snap.processes.iter().any(|p| p.tgid == w.pid));
+    }
+    assert!(ticks >= 10, "only {ticks} ticks");
+    println!("{ticks} ticks, at most {max_tasks} tasks");
+}
+
+#[test]
+fn an_action_never_hits_a_task_whose_start_time_changed() {
+    use threadtop::act::{affinity, still_same_task};
+    let w = workload(&["--name", "ttsafe", "--sleep", "1"]);
+    let tid = w.tid("sleep-0").expect("sleep-0");
+    let stat = std::fs::read(format!("/proc/{tid}/stat")).expect("stat");
+    let start = threadtop::collect::parse::parse_stat(&stat)
+        .expect("parses")
+        .starttime;
+    let before =
+        std::fs::read_to_string(format!("/proc/{}/task/{tid}/status", w.pid)).expect("status");
+    let real = TaskKey {
+        tid,
+        start_ticks: start,
+    };
+    assert!(still_same_task("/proc".as_ref(), real));
+    // The same TID with another start time is another task (a reused TID): refused.
+    let reused = TaskKey {
+        tid,
+        start_ticks: start + 1,
+    };
+    assert!(!still_same_task("/proc".as_ref(), reused));
+    let err = affinity::set("/proc".as_ref(), &[reused], &[0]).expect_err("refused");
+    assert!(err.contains("no longer the one shown"), "{err}");
+    let after =
+        std::fs::read_to_string(format!("/proc/{}/task/{tid}/status", w.pid)).expect("status");
+    let allowed = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with("Cpus_allowed_list:"))
+            .map(str::to_owned)
+    };
+    assert_eq!(allowed(&before), allowed(&after), "nothing changed");
+    // In a list, one stale key stops the whole action before anything is changed.
+    let err = affinity::set("/proc".as_ref(), &[real, reused], &[0]).expect_err("refused");
+    assert!(err.contains("nothing was changed"), "{err}");
+    let now =
+        std::fs::read_to_string(format!("/proc/{}/task/{tid}/status", w.pid)).expect("status");
+    assert_eq!(allowed(&before), allowed(&now), "rolled back");
+    // A task that exited: refused the same way (ESRCH never reached).
+    let mut gone = workload(&["--name", "ttgone"]);
+    let gone_key = TaskKey {
+        tid: gone.pid,
+        start_ticks: threadtop::collect::parse::parse_stat(
+            &std::fs::read(format!("/proc/{}/stat", gone.pid)).expect("stat"),
+        )
+        .expect("parses")
+        .starttime,
+    };
+    gone.child.kill().expect("kill");
+    let _ = gone.child.wait();
+    let err = affinity::set("/proc".as_ref(), &[gone_key], &[0]).expect_err("refused");
+    assert!(err.contains("exited"), "{err}");
+}
