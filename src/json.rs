@@ -274,7 +274,11 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
             threads: p.tasks.len(),
             rss_bytes: p.rss_bytes,
             kernel_thread: p.is_kernel(),
-            cpu_percent: (!cpu.is_empty()).then(|| cpu.iter().sum()),
+            cpu_percent: (!cpu.is_empty()).then(|| {
+                cpu.iter()
+                    .sum::<f64>()
+                    .min(crate::model::view::cpu_cap(snap))
+            }),
         });
         for t in &p.tasks {
             if only.as_ref().is_none_or(|s| s.contains(&t.tid)) {

@@ -439,3 +439,38 @@ fn hostile_names_are_escaped_in_rows() {
         assert!(!r.name.chars().any(char::is_control) && !r.command.chars().any(char::is_control));
     }
 }
+
+#[test]
+fn a_process_never_exceeds_100_percent_per_cpu() {
+    // Three threads each at the per-task cap on a 2-CPU machine: the sum is capped at 200.
+    let prev = snap(
+        10,
+        vec![p(
+            5,
+            1,
+            b"x",
+            vec![
+                t(5, b"a", b'R', 0),
+                t(6, b"b", b'R', 0),
+                t(7, b"c", b'R', 0),
+            ],
+        )],
+    );
+    let cur = snap(
+        11,
+        vec![p(
+            5,
+            1,
+            b"x",
+            vec![
+                t(5, b"a", b'R', SEC),
+                t(6, b"b", b'R', SEC),
+                t(7, b"c", b'R', SEC),
+            ],
+        )],
+    );
+    let m = model(prev, cur);
+    let rows = m.rows(&ViewOptions::default());
+    assert_eq!(rows[0].cpu_percent, Some(200.0));
+    assert!(rows[1..].iter().all(|r| r.cpu_percent == Some(100.0)));
+}

@@ -277,7 +277,7 @@ pub fn build_rows(
         proc_rows: snap
             .processes
             .iter()
-            .map(|p| process_row(p, rates))
+            .map(|p| process_row(p, rates, cpu_cap(snap)))
             .collect(),
         matches: snap
             .processes
@@ -361,7 +361,20 @@ fn match_process(p: &ProcessInfo, opts: &ViewOptions) -> Option<Match> {
     }
 }
 
-fn process_row(p: &ProcessInfo, rates: &HashMap<TaskKey, TaskRate>) -> Row {
+/// The most CPU % a group of tasks can use: 100 per online CPU. Per-task rates are already
+/// capped at 100, but a sum over threads read at slightly different moments of a scan can
+/// overshoot by the scan's jitter.
+pub fn cpu_cap(snap: &Snapshot) -> f64 {
+    100.0
+        * snap
+            .system
+            .cpus
+            .len()
+            .max(snap.system.topology.len())
+            .max(1) as f64
+}
+
+fn process_row(p: &ProcessInfo, rates: &HashMap<TaskKey, TaskRate>, cap: f64) -> Row {
     let lead = p.tasks.first();
     let sum = |f: fn(&TaskRate) -> Option<f64>| -> Option<f64> {
         let vals: Vec<f64> = p
@@ -393,7 +406,7 @@ fn process_row(p: &ProcessInfo, rates: &HashMap<TaskKey, TaskRate>) -> Row {
         command,
         user: p.user.clone().unwrap_or_else(|| "?".into()),
         state: lead.map_or(b'?', |t| t.state),
-        cpu_percent: sum(|r| r.cpu_percent),
+        cpu_percent: sum(|r| r.cpu_percent).map(|c| c.min(cap)),
         processor: lead.and_then(|t| t.processor),
         nice: lead.map_or(0, |t| t.nice),
         priority: lead.map_or(0, |t| t.priority),
