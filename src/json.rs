@@ -15,6 +15,9 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Serialize)]
 pub struct Output {
     pub schema_version: u32,
+    /// Only from `threadtop replay --json`: which tick of the recording this is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording: Option<RecordingTick>,
     pub interval_secs: Option<f64>,
     /// Online CPUs, by id, with their place in the machine and busy % over the interval.
     pub cpus: Vec<Cpu>,
@@ -23,6 +26,18 @@ pub struct Output {
     pub tasks: Vec<Task>,
     /// The rows as the TUI would list them (tree order, after filter and sort).
     pub tree: Vec<TreeRow>,
+}
+
+#[derive(Serialize)]
+pub struct RecordingTick {
+    /// 0 for the first tick.
+    pub tick: usize,
+    pub ticks: usize,
+    /// Seconds from the first tick.
+    pub offset_secs: f64,
+    /// Wall-clock time the tick was taken, ns since the Unix epoch.
+    pub unix_ns: u64,
+    pub hostname: String,
 }
 
 #[derive(Serialize)]
@@ -293,6 +308,7 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
     let s = &m.summary;
     Output {
         schema_version: SCHEMA_VERSION,
+        recording: None,
         interval_secs: m.interval_secs(),
         cpus: m
             .cpus

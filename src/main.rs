@@ -235,7 +235,8 @@ fn replay_json(
         Some(prev) => Model::new(Some(prev), model.current.clone()),
         None => model,
     };
-    let out = json::build(&model, &cli.view_options(), &Default::default());
+    let mut out = json::build(&model, &cli.view_options(), &Default::default());
+    out.recording = Some(player.tick_info(i));
     let mut stdout = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut stdout, &out).map_err(|e| format!("writing JSON: {e}"))?;
     let _ = writeln!(stdout);

@@ -124,6 +124,17 @@ impl Player {
         }
     }
 
+    /// Where tick `i` is in the recording, for `replay --json`.
+    pub fn tick_info(&self, i: usize) -> crate::json::RecordingTick {
+        crate::json::RecordingTick {
+            tick: i,
+            ticks: self.len(),
+            offset_secs: self.rec.offset_secs(i),
+            unix_ns: self.rec.wall_ns(i),
+            hostname: self.rec.header.hostname.clone(),
+        }
+    }
+
     fn interval(&self) -> Duration {
         let i = self.pos.min(self.len().saturating_sub(2));
         let gap = self.rec.offset_secs(i + 1) - self.rec.offset_secs(i);

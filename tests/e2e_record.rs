@@ -1,0 +1,239 @@
+//! End-to-end record and replay: a recording made while a test program's threads change is
+//! replayed in a pseudo-terminal, tick by tick, and each change shows at the right tick;
+//! a recorder killed with SIGKILL leaves a file that replays up to its last whole tick.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use support::{Pty, workload};
+use threadtop::record::Recording;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn threadtop() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_threadtop"))
+}
+
+fn now_ns() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// Every word in the table on screen, tree guides stripped: a name is shown when it is one
+/// of them.
+fn names(screen: &str) -> Vec<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let Some(head) = lines
+        .iter()
+        .position(|l| l.contains("TID") && l.contains("TGID"))
+    else {
+        return Vec::new();
+    };
+    lines[head + 1..]
+        .iter()
+        .take_while(|l| !l.trim().is_empty())
+        .flat_map(|l| l.split_whitespace())
+        .map(|n| {
+            n.trim_start_matches(['│', '├', '└', '─', '▾', '▸'])
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_recording_replays_the_changes_at_the_right_ticks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("incident.tt");
+    // A: busy and blocked threads, then it exits. B: created while we record.
+    let mut a = workload(&["--name", "rec-a", "--busy", "1", "--sleep", "2"]);
+    let mut recorder = Command::new(threadtop())
+        .args([
+            "record",
+            &file.to_string_lossy(),
+            "--delay",
+            "0.25",
+            "--duration",
+            "5s",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the recorder");
+    std::thread::sleep(Duration::from_millis(1500));
+    let b_launched = now_ns();
+    let b = workload(&["--name", "rec-b", "--sleep", "2"]);
+    let b_ready = now_ns();
+    std::thread::sleep(Duration::from_millis(1500));
+    let a_killed = now_ns();
+    let _ = a.child.kill();
+    let _ = a.child.wait();
+    let a_gone = now_ns();
+    let status = recorder.wait().expect("recorder ends by itself");
+    assert!(status.success(), "{status:?}");
+    drop(b);
+
+    let rec = Recording::open(&file).expect("a readable recording");
+    assert!(rec.warnings.is_empty(), "{:?}", rec.warnings);
+    let n = rec.ticks.len();
+    assert!(n >= 10, "{n} ticks");
+    let mut pty = Pty::spawn(
+        threadtop(),
+        &[
+            "replay",
+            file.to_string_lossy().as_ref(),
+            "--filter",
+            "rec-",
+        ],
+        &[],
+        120,
+        40,
+    )
+    .expect("start replay");
+    let (mut saw_b_appear, mut saw_a_go) = (false, false);
+    for i in 0..n {
+        let label = format!("tick {}/{n}", i + 1);
+        let screen = pty
+            .wait_for_text(&label, WAIT)
+            .expect("stepped to the tick");
+        let shown = names(&screen);
+        // A scan takes time: the tick saw the machine somewhere between its start and end.
+        let scan_start = rec.wall_ns(i);
+        let scan_end = scan_start + rec.decode(i, None).expect("decodes").scan_ns;
+        let has = |name: &str| shown.iter().any(|s| s == name);
+        // B exists from its launch on, and certainly once it said it was ready.
+        if scan_end < b_launched {
+            assert!(
+                !has("rec-b"),
+                "tick {i}: rec-b before it was started: {screen}"
+            );
+        } else if scan_start > b_ready {
+            assert!(
+                has("rec-b") && has("sleep-1"),
+                "tick {i}: rec-b missing: {screen}"
+            );
+            saw_b_appear = true;
+        }
+        // A with its threads until it was killed; gone after it was reaped.
+        if scan_end < a_killed {
+            assert!(
+                has("rec-a") && has("busy-0"),
+                "tick {i}: rec-a missing: {screen}"
+            );
+        } else if scan_start > a_gone {
+            assert!(!has("rec-a"), "tick {i}: rec-a after it exited: {screen}");
+            saw_a_go = true;
+        }
+        pty.send(b"n");
+    }
+    assert!(
+        saw_b_appear && saw_a_go,
+        "the recording covered both changes"
+    );
+    // Jump back to the start: A is there again, B not yet.
+    pty.send(b":0s");
+    pty.send_key("Enter");
+    let screen = pty
+        .wait_for_text(&format!("tick 1/{n}"), WAIT)
+        .expect("jumped");
+    assert!(names(&screen).contains(&"rec-a".to_string()), "{screen}");
+    // Actions that change the system are refused in a replay.
+    pty.send(b"a");
+    pty.wait_for_text("actions that change the system are disabled", WAIT)
+        .expect("refused");
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+    assert!(pty.termios_cooked() && !pty.alternate_screen());
+
+    // The same ticks from --json --at, for scripts.
+    let out = Command::new(threadtop())
+        .args([
+            "replay",
+            &file.to_string_lossy(),
+            "--json",
+            "--at",
+            "0s",
+            "--filter",
+            "rec-a",
+        ])
+        .output()
+        .expect("replay --json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["recording"]["tick"], 0);
+    assert!(
+        v["tasks"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t["name"] == "busy-0"))
+    );
+}
+
+#[test]
+fn a_recorder_killed_mid_run_leaves_a_file_that_replays() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("killed.tt");
+    let mut recorder = Command::new(threadtop())
+        .args(["record", &file.to_string_lossy(), "--delay", "0.05"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the recorder");
+    let began = Instant::now();
+    while Recording::open(&file).map_or(0, |r| r.ticks.len()) < 8 {
+        assert!(began.elapsed() < WAIT, "the recorder wrote nothing");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    recorder.kill().expect("SIGKILL");
+    let _ = recorder.wait();
+    let rec = Recording::open(&file).expect("still readable");
+    let n = rec.ticks.len();
+    assert!(n >= 8);
+    // Every tick decodes, the last one included.
+    for i in [0, n / 2, n - 1] {
+        rec.decode(i, None).expect("decodes");
+    }
+    let out = Command::new(threadtop())
+        .args(["replay", &file.to_string_lossy(), "--json", "--at", "10m"])
+        .output()
+        .expect("replay --json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(
+        v["recording"]["tick"],
+        n - 1,
+        "past the end means the last tick"
+    );
+
+    // A newer format and a foreign file: one clear line each, no panic.
+    let mut data = std::fs::read(&file).expect("read");
+    data[8] = 9;
+    let newer = dir.path().join("newer.tt");
+    std::fs::write(&newer, &data).expect("write");
+    let out = Command::new(threadtop())
+        .args(["replay", &newer.to_string_lossy(), "--json"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("newer threadtop"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::new(threadtop())
+        .args(["replay", "/etc/hostname", "--json"])
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a threadtop recording"));
+    assert!(!out.status.success());
+}
