@@ -111,6 +111,7 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
                 !has("rec-b"),
                 "tick {i}: rec-b before it was started: {screen}"
             );
+            saw_b_absent = true;
         } else if scan_start > b_ready {
             assert!(
                 has("rec-b") && has("sleep-1"),
@@ -124,6 +125,7 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
                 has("rec-a") && has("busy-0"),
                 "tick {i}: rec-a missing: {screen}"
             );
+            saw_a_there = true;
         } else if scan_start > a_gone {
             assert!(!has("rec-a"), "tick {i}: rec-a after it exited: {screen}");
             saw_a_go = true;
@@ -131,8 +133,8 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
         pty.send(b"n");
     }
     assert!(
-        saw_b_appear && saw_a_go,
-        "the recording covered both changes"
+        saw_b_absent && saw_b_appear && saw_a_there && saw_a_go,
+        "the {n} ticks must cover both changes from both sides"
     );
     // Jump back to the start: A is there again, B not yet.
     pty.send(b":0s");
