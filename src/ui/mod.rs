@@ -136,6 +136,7 @@ fn areas(app: &App, area: Rect, theme: Theme) -> Areas {
                 SharesPane {
                     snap,
                     selected_tgid,
+                    replay: app.replay.is_some(),
                     theme,
                 }
                 .height(),
@@ -245,6 +246,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
                     SharesPane {
                         snap,
                         selected_tgid,
+                        replay: app.replay.is_some(),
                         theme,
                     },
                     *r,

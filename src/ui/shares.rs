@@ -13,6 +13,8 @@ use crate::model::shares::{Mark, ShareView, share_view};
 pub struct SharesPane<'a> {
     pub snap: &'a Snapshot,
     pub selected_tgid: Option<u32>,
+    /// Replaying a recording: share groups are not recorded.
+    pub replay: bool,
     pub theme: Theme,
 }
 
