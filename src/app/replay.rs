@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use color_eyre::eyre::{Result, WrapErr};
+use color_eyre::eyre::Result;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
@@ -16,7 +16,7 @@ use crate::collect::Snapshot;
 use crate::model::Model;
 use crate::record::Recording;
 use crate::record::time::{format_time_of_day, parse_duration, parse_time_of_day};
-use crate::ui::{self, format, theme::Theme};
+use crate::ui::{format, theme::Theme};
 
 /// Ticks of history rebuilt after a jump, so CPU strips and rates are there at once.
 const HISTORY_AFTER_JUMP: usize = 30;
@@ -181,11 +181,7 @@ where
     show(&mut app, &mut player, start);
     let mut next_step = Instant::now();
     loop {
-        let size = terminal.size().wrap_err("reading the terminal size")?;
-        app.set_page_height(ui::page_height(&app, size.into()));
-        terminal
-            .draw(|f| ui::draw(f, &app, theme))
-            .wrap_err("drawing")?;
+        super::run::draw(terminal, &mut app, theme)?;
         let wait = if player.playing {
             next_step.saturating_duration_since(Instant::now())
         } else {

@@ -68,6 +68,19 @@ pub fn spawn_input(tx: Sender<Event>) {
         });
 }
 
+/// One frame: the page height follows the terminal's size, then the screen is drawn.
+pub fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App, theme: Theme) -> Result<()>
+where
+    B::Error: Send + Sync + 'static,
+{
+    let size = terminal.size().wrap_err("reading the terminal size")?;
+    app.set_page_height(ui::page_height(app, size.into()));
+    terminal
+        .draw(|f| ui::draw(f, app, theme))
+        .wrap_err("drawing")?;
+    Ok(())
+}
+
 pub fn run<B: Backend>(
     terminal: &mut Terminal<B>,
     mut app: App,
@@ -89,11 +102,7 @@ where
     spawn_input(tx);
     let mut plan = app.detail_plan();
     loop {
-        let size = terminal.size().wrap_err("reading the terminal size")?;
-        app.set_page_height(ui::page_height(&app, size.into()));
-        terminal
-            .draw(|f| ui::draw(f, &app, theme))
-            .wrap_err("drawing")?;
+        draw(terminal, &mut app, theme)?;
         let first = rx.recv().wrap_err("all event sources stopped")?;
         // Handle everything already waiting before drawing again.
         for ev in std::iter::once(first).chain(rx.try_iter()) {

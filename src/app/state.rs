@@ -267,38 +267,8 @@ impl App {
     /// of a process row, since its switches/s is their sum) and the selection, or every
     /// task when the sort needs it.
     pub fn detail_plan(&self) -> DetailPlan {
-        if self.opts.sort.needs_detail() {
-            return DetailPlan {
-                all: true,
-                share_tgid: (self.show_shares || self.show_explain)
-                    .then(|| self.selected.map(|s| s.tgid))
-                    .flatten(),
-                explain_tid: self
-                    .show_explain
-                    .then(|| self.selected.map(|s| s.key.tid))
-                    .flatten(),
-                ..DetailPlan::default()
-            };
-        }
-        // The selected process's threads are shown in the placement pane.
-        let mut tids = HashSet::new();
-        if let (Some(sel), Some(model)) = (self.selected, &self.model)
-            && let Some(p) = model.current.processes.iter().find(|p| p.tgid == sel.tgid)
-        {
-            tids.extend(p.tasks.iter().map(|t| t.tid));
-        }
-        if self.model.is_none() {
-            return DetailPlan::default();
-        }
-        let end = (self.offset + self.page_height + 1).min(self.rows.len());
-        // A process row's switches sum its threads' schedstat timeslices, read for every
-        // task anyway: asking `status` of all its threads cost 10k reads at 10k threads.
-        for r in self.rows.get(self.offset..end).unwrap_or_default() {
-            tids.insert(r.tid);
-        }
-        DetailPlan {
-            all: false,
-            tids,
+        // What the panes need about the selection, whatever else is read.
+        let base = DetailPlan {
             sched_tgid: self.selected.map(|s| s.tgid),
             share_tgid: (self.show_shares || self.show_explain)
                 .then(|| self.selected.map(|s| s.tgid))
@@ -307,7 +277,28 @@ impl App {
                 .show_explain
                 .then(|| self.selected.map(|s| s.key.tid))
                 .flatten(),
+            ..DetailPlan::default()
+        };
+        if self.opts.sort.needs_detail() {
+            return DetailPlan { all: true, ..base };
         }
+        let Some(model) = &self.model else {
+            return DetailPlan::default();
+        };
+        // The selected process's threads are shown in the placement pane.
+        let mut tids = HashSet::new();
+        if let Some(sel) = self.selected
+            && let Some(p) = model.current.processes.iter().find(|p| p.tgid == sel.tgid)
+        {
+            tids.extend(p.tasks.iter().map(|t| t.tid));
+        }
+        let end = (self.offset + self.page_height + 1).min(self.rows.len());
+        // A process row's switches sum its threads' schedstat timeslices, read for every
+        // task anyway: asking `status` of all its threads cost 10k reads at 10k threads.
+        for r in self.rows.get(self.offset..end).unwrap_or_default() {
+            tids.insert(r.tid);
+        }
+        DetailPlan { tids, ..base }
     }
 
     pub fn handle_key(&mut self, e: &KeyEvent) -> Effects {

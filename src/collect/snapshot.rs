@@ -123,27 +123,36 @@ impl TaskInfo {
         TaskInfo {
             tid,
             tgid,
-            comm: Vec::new(),
-            state: b'?',
-            ppid: 0,
-            flags: 0,
-            utime_ticks: 0,
-            stime_ticks: 0,
-            priority: 0,
-            nice: 0,
-            num_threads: 0,
-            start_ticks: 0,
-            rss_pages: 0,
-            processor: None,
-            rt_priority: 0,
-            policy: 0,
             schedstat: Err(why),
-            detail: None,
             stat_error: Some(why),
-            migrations: None,
-            wait: None,
+            ..TaskInfo::EMPTY
         }
     }
+
+    /// A task with nothing known: every counter zero, state `?`.
+    pub const EMPTY: TaskInfo = TaskInfo {
+        tid: 0,
+        tgid: 0,
+        comm: Vec::new(),
+        state: b'?',
+        ppid: 0,
+        flags: 0,
+        utime_ticks: 0,
+        stime_ticks: 0,
+        priority: 0,
+        nice: 0,
+        num_threads: 0,
+        start_ticks: 0,
+        rss_pages: 0,
+        processor: None,
+        rt_priority: 0,
+        policy: 0,
+        schedstat: Err(Unreadable::Absent),
+        detail: None,
+        stat_error: None,
+        migrations: None,
+        wait: None,
+    };
 }
 
 /// One thread group. `tasks[0]` is the group leader (TID = TGID) whenever it is readable.

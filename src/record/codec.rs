@@ -72,29 +72,8 @@ fn get_times(r: &mut Reader, old: &CpuTimes) -> Result<CpuTimes, WireError> {
     })
 }
 
-const ZERO_TASK: TaskInfo = TaskInfo {
-    tid: 0,
-    tgid: 0,
-    comm: Vec::new(),
-    state: b'?',
-    ppid: 0,
-    flags: 0,
-    utime_ticks: 0,
-    stime_ticks: 0,
-    priority: 0,
-    nice: 0,
-    num_threads: 0,
-    start_ticks: 0,
-    rss_pages: 0,
-    processor: None,
-    rt_priority: 0,
-    policy: 0,
-    schedstat: Err(Unreadable::Absent),
-    detail: None,
-    stat_error: None,
-    migrations: None,
-    wait: None,
-};
+/// The base a new task's counters are encoded against.
+const ZERO_TASK: TaskInfo = TaskInfo::EMPTY;
 
 /// Encodes `cur`, as deltas against `prev` when given. The result is deflated.
 pub fn encode(prev: Option<&Snapshot>, cur: &Snapshot) -> Vec<u8> {
