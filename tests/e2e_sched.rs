@@ -138,8 +138,11 @@ fn a_starved_thread_waits_longer_than_an_unstarved_one() {
     if !two_cpus() {
         return;
     }
-    // Three spinners share CPU 0; one has CPU 1 to itself.
+    // Four spinners share CPU 0 (each waits about 3/4 of the time); one has CPU 1 to
+    // itself, which even an unrelated spinner landing there only halves.
     let w = workload(&[
+        "--busy-on",
+        "0",
         "--busy-on",
         "0",
         "--busy-on",
@@ -162,8 +165,8 @@ fn a_starved_thread_waits_longer_than_an_unstarved_one() {
             .and_then(|t| t["wait_percent"].as_f64())
             .unwrap_or_else(|| panic!("wait_percent of {name}: {v}"))
     };
-    let alone = wait("pin1-3");
-    for starved in ["pin0-0", "pin0-1", "pin0-2"] {
+    let alone = wait("pin1-4");
+    for starved in ["pin0-0", "pin0-1", "pin0-2", "pin0-3"] {
         assert!(
             wait(starved) > alone,
             "{starved} {} vs alone {alone}",
