@@ -431,3 +431,26 @@ fn share_pane_and_explain_card() {
     assert!(screen.contains("Has its own FILES"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+#[test]
+fn panes_that_do_not_fit_are_hidden_and_counted_not_squeezed() {
+    let mut a = placement_app(2);
+    key(&mut a, KeyCode::Char('s'));
+    key(&mut a, KeyCode::Char('e'));
+    let small = text(&render(&mut a, 80, 24, Theme::mono()));
+    assert!(
+        small.contains("pane") && small.contains("hidden: window too small"),
+        "{small}"
+    );
+    // Every pane that is drawn shows content, not just its title.
+    assert!(
+        small.contains("cpu0") && small.contains("worker-0"),
+        "{small}"
+    );
+    let big = text(&render(&mut a, 120, 70, Theme::mono()));
+    assert!(!big.contains("hidden: window too small"), "{big}");
+    assert!(
+        big.contains("Shares:") && big.contains("task 200 of process pool"),
+        "{big}"
+    );
+}

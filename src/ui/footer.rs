@@ -18,6 +18,8 @@ pub struct FooterPane<'a> {
     pub status: Option<&'a str>,
     /// Replaying a recording: its keys are shown.
     pub replay: bool,
+    /// Panes that are open but do not fit.
+    pub hidden_panes: usize,
     pub theme: Theme,
 }
 
@@ -84,6 +86,13 @@ impl Widget for FooterPane<'_> {
                 parts.push(format!("following {tid}"));
             }
             parts.push(format!("{} rows", self.rows));
+            if self.hidden_panes > 0 {
+                parts.push(format!(
+                    "{} pane{} hidden: window too small",
+                    self.hidden_panes,
+                    if self.hidden_panes == 1 { "" } else { "s" }
+                ));
+            }
             Line::raw(parts.join(" · "))
         };
         // When the hints do not fit, the ones before the last two go first: "help" and

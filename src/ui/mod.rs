@@ -52,6 +52,9 @@ use shares::SharesPane;
 use theme::Theme;
 use tree::TreePane;
 
+/// A pane gets at least this many lines (its border and a few of content), or none.
+const MIN_PANE: u16 = 6;
+
 /// Below this the panes cannot say anything useful.
 pub const MIN_WIDTH: u16 = 30;
 pub const MIN_HEIGHT: u16 = 8;
@@ -65,6 +68,8 @@ enum Pane {
 }
 
 struct Areas {
+    /// Panes asked for that do not fit at this size.
+    hidden_panes: usize,
     timebar: Option<Rect>,
     header: Rect,
     table: Rect,
@@ -150,11 +155,19 @@ fn areas(app: &App, area: Rect, theme: Theme) -> Areas {
             ));
         }
     }
+    // A pane squeezed below a few lines shows only its title: rather than slivers, the
+    // last opened panes are left out, and the footer says how many.
+    let mut hidden_panes = 0;
+    while wanted.iter().map(|w| w.1.min(MIN_PANE)).sum::<u16>() > budget && !wanted.is_empty() {
+        wanted.pop();
+        hidden_panes += 1;
+    }
     let heights = allocate(&wanted.iter().map(|w| w.1).collect::<Vec<_>>(), budget);
     let mut constraints = vec![Constraint::Min(1)];
     constraints.extend(heights.iter().map(|h| Constraint::Length(*h)));
     let rects = Layout::vertical(constraints).split(body);
     Areas {
+        hidden_panes,
         timebar: (bar_h > 0).then_some(timebar),
         header,
         table: rects[0],
@@ -281,6 +294,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
             following: app.follow.map(|f| f.key.tid),
             status: app.status.as_deref(),
             replay: app.replay.is_some(),
+            hidden_panes: a.hidden_panes,
             theme,
         },
         a.footer,
