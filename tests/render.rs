@@ -412,6 +412,7 @@ fn signal_picker_and_confirmation() {
         confirm.contains("Send SIGINT to thread 201 (worker-0) only?"),
         "{confirm}"
     );
+    insta::assert_snapshot!("signal_confirm", confirm);
     key(&mut a, KeyCode::Esc);
     assert!(a.signal.is_none());
     assert_eq!(a.status.as_deref(), Some("no signal sent"));

@@ -26,7 +26,11 @@ impl Widget for SignalPane<'_> {
                 // tgkill delivers to the thread, but default actions (end, stop) act on
                 // the whole process: say so rather than promise more than the kernel does.
                 lines.push(Line::styled(
-                    "Delivered to that thread; a signal it does not handle still ends or stops its whole process.",
+                    "Delivered to that thread only; if it does not handle the signal,",
+                    t.dim(),
+                ));
+                lines.push(Line::styled(
+                    "its default action (end, stop) still acts on the whole process.",
                     t.dim(),
                 ));
             }
@@ -66,7 +70,6 @@ impl Widget for SignalPane<'_> {
         };
         Clear.render(popup, buf);
         Paragraph::new(lines)
-            .wrap(ratatui::widgets::Wrap { trim: false })
             .block(
                 Block::default()
                     .borders(Borders::ALL)
