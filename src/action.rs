@@ -31,6 +31,13 @@ pub enum Action {
     ToggleShares,
     ToggleExplain,
     SetAffinity,
+    SendSignal,
+    NicePlus,
+    NiceMinus,
+    SignalUp,
+    SignalDown,
+    SignalAccept,
+    SignalCancel,
     PickerUp,
     PickerDown,
     PickerToggle,
@@ -93,6 +100,19 @@ impl Action {
                 "show or hide the placement pane: the selected process's threads, CPU by CPU"
             }
             Action::SetAffinity => "set the CPUs the selected thread or process may run on",
+            Action::SendSignal => {
+                "send a signal: a thread row to that thread only, a process row to the process"
+            }
+            Action::NicePlus => {
+                "nice +1 (less CPU): the selected thread, or every thread of a process"
+            }
+            Action::NiceMinus => {
+                "nice -1 (more CPU): the selected thread, or every thread (needs privilege)"
+            }
+            Action::SignalUp => "previous signal",
+            Action::SignalDown => "next signal",
+            Action::SignalAccept => "send it (asks to confirm)",
+            Action::SignalCancel => "cancel, send nothing",
             Action::ToggleShares => {
                 "show or hide the share pane: what the tasks share (address space, files, …)"
             }
@@ -149,6 +169,11 @@ impl Action {
             Action::ToggleCpuPane => "CPUs",
             Action::TogglePlacement => "placement",
             Action::SetAffinity => "affinity",
+            Action::SendSignal => "signal",
+            Action::NicePlus => "nice+",
+            Action::NiceMinus => "nice-",
+            Action::SignalAccept => "send",
+            Action::SignalCancel => "cancel",
             Action::ToggleShares => "shares",
             Action::ToggleExplain => "explain",
             Action::PickerToggle => "toggle",

@@ -15,6 +15,8 @@ pub enum Mode {
     Help,
     /// Choosing CPUs for an affinity change.
     Affinity,
+    /// Choosing the signal to send.
+    Signal,
     /// A yes/no question before an action that changes the system.
     Confirm,
     /// Typing a time to jump to in a replay.
@@ -109,7 +111,9 @@ const fn r(keys: &'static [Key], action: Action, hint: bool) -> Binding {
 }
 
 use KeyCode as K;
-use Mode::{Affinity as A, Confirm as Y, Filter as F, Help as H, Jump as J, Normal as N};
+use Mode::{
+    Affinity as A, Confirm as Y, Filter as F, Help as H, Jump as J, Normal as N, Signal as S,
+};
 
 pub static BINDINGS: &[Binding] = &[
     b(N, &[k(K::Up), c('k')], Action::Up, false),
@@ -121,8 +125,8 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[k(K::Enter), c(' ')], Action::ToggleFold, true),
     b(N, &[k(K::Right), c('l')], Action::Expand, false),
     b(N, &[k(K::Left), c('h')], Action::Collapse, false),
-    b(N, &[c('-')], Action::FoldAll, false),
-    b(N, &[c('+'), c('=')], Action::UnfoldAll, false),
+    b(N, &[c('{')], Action::FoldAll, false),
+    b(N, &[c('}')], Action::UnfoldAll, false),
     b(N, &[c('/')], Action::StartFilter, true),
     b(N, &[k(K::Esc)], Action::ClearFilter, false),
     b(N, &[c('>'), c('.')], Action::SortNext, true),
@@ -137,6 +141,9 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[c('C')], Action::ToggleCpuPane, true),
     b(N, &[c('p')], Action::TogglePlacement, true),
     b(N, &[c('a')], Action::SetAffinity, true),
+    b(N, &[c('S'), k(K::F(9))], Action::SendSignal, true),
+    b(N, &[c('+')], Action::NicePlus, false),
+    b(N, &[c('-')], Action::NiceMinus, false),
     b(N, &[c('s')], Action::ToggleShares, true),
     b(N, &[c('e')], Action::ToggleExplain, true),
     b(N, &[c('[')], Action::Faster, false),
@@ -179,6 +186,11 @@ pub static BINDINGS: &[Binding] = &[
     b(A, &[k(K::Enter)], Action::PickerAccept, true),
     b(A, &[k(K::Esc), c('q')], Action::PickerCancel, true),
     b(A, &[ctrl('c')], Action::Quit, false),
+    b(S, &[k(K::Up), c('k')], Action::SignalUp, false),
+    b(S, &[k(K::Down), c('j')], Action::SignalDown, false),
+    b(S, &[k(K::Enter)], Action::SignalAccept, true),
+    b(S, &[k(K::Esc), c('q')], Action::SignalCancel, true),
+    b(S, &[ctrl('c')], Action::Quit, false),
     b(Y, &[c('y'), k(K::Enter)], Action::ConfirmYes, true),
     b(Y, &[c('n'), k(K::Esc), c('q')], Action::ConfirmNo, true),
     b(Y, &[ctrl('c')], Action::Quit, false),
@@ -265,7 +277,9 @@ mod tests {
             Mode::Filter,
             Mode::Help,
             Mode::Affinity,
+            Mode::Signal,
             Mode::Confirm,
+            Mode::Jump,
         ] {
             assert_eq!(lookup(m, ctrl('c')), Some(Action::Quit));
         }

@@ -148,13 +148,13 @@ fn view_toggles_and_quit() {
     key(&mut app, KeyCode::Char('t'));
     assert!(!app.opts.tree);
     assert!(app.rows.iter().all(|r| r.depth == 0));
-    key(&mut app, KeyCode::Char('-'));
+    key(&mut app, KeyCode::Char('{'));
     key(&mut app, KeyCode::Char('H'));
     assert!(
         app.rows.iter().all(|r| r.kind == RowKind::Process),
         "all folded"
     );
-    key(&mut app, KeyCode::Char('+'));
+    key(&mut app, KeyCode::Char('}'));
     assert!(app.rows.iter().any(|r| r.kind == RowKind::Thread));
     key(&mut app, KeyCode::Char('q'));
     assert!(app.quit);
@@ -167,7 +167,7 @@ fn follow_unfolds_what_hides_the_task_and_reports_its_exit() {
     key(&mut app, KeyCode::Char('f'));
     assert_eq!(app.follow.map(|f| f.key.tid), Some(201));
     // Something folds its process: following brings it back into view.
-    key(&mut app, KeyCode::Char('-'));
+    key(&mut app, KeyCode::Char('{'));
     app.on_snapshot(Arc::new(machine(12, SEC)));
     assert_eq!(
         app.selected_row().map(|r| (r.kind, r.tid)),
@@ -229,4 +229,124 @@ fn enter_on_a_pool_row_unfolds_and_folds_it() {
     assert_eq!(app.selected_row().map(|r| r.kind), Some(RowKind::Pool));
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.rows.len(), 3);
+}
+
+/// An empty /proc: every re-check before acting fails, so these tests never touch a real
+/// task whatever the fixture's TIDs happen to be on this machine.
+fn no_proc(app: &mut App) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    app.proc_root = dir.path().to_path_buf();
+    dir
+}
+
+#[test]
+fn signal_picker_preselects_term_and_confirms_exactly_what_it_will_do() {
+    use threadtop::act::signal::Target;
+    let mut app = started();
+    let _proc = no_proc(&mut app);
+    select_tid(&mut app, 201, RowKind::Thread);
+    key(&mut app, KeyCode::Char('S'));
+    assert_eq!(app.mode, Mode::Signal);
+    let p = app.signal.clone().expect("picker open");
+    assert_eq!(p.signal().full_name(), "SIGTERM");
+    assert_eq!(p.question(), "Send SIGTERM to thread 201 (worker-0) only?");
+    assert!(
+        matches!(&p.to, Target::Threads { tgid: 200, tasks } if tasks.len() == 1 && tasks[0].tid == 201)
+    );
+    // Up at the top stays; down three times is SIGKILL; Enter asks.
+    key(&mut app, KeyCode::Up);
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Down);
+    }
+    assert_eq!(app.signal.as_ref().map(|p| p.signal().name), Some("KILL"));
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Confirm);
+    assert_eq!(
+        app.signal.as_ref().map(|p| p.question()).as_deref(),
+        Some("Send SIGKILL to thread 201 (worker-0) only?")
+    );
+    // No: nothing sent, back to the list.
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.signal.is_none());
+    assert_eq!(app.status.as_deref(), Some("no signal sent"));
+    // Yes on a task that is not the one shown any more: refused, and said so.
+    key(&mut app, KeyCode::Char('S'));
+    key(&mut app, KeyCode::Enter);
+    let fx = key(&mut app, KeyCode::Char('y'));
+    assert!(fx.scan_now);
+    assert_eq!(app.mode, Mode::Normal);
+    let status = app.status.clone().unwrap_or_default();
+    assert!(status.starts_with("could not send SIGTERM"), "{status}");
+    assert!(
+        status.contains("201 is no longer the one shown"),
+        "{status}"
+    );
+    assert!(status.contains("nothing was sent"), "{status}");
+}
+
+#[test]
+fn a_process_row_signals_the_whole_process() {
+    use threadtop::act::signal::Target;
+    let mut app = started();
+    select_tid(&mut app, 200, RowKind::Process);
+    key(&mut app, KeyCode::Char('S'));
+    let p = app.signal.clone().expect("picker open");
+    assert_eq!(p.question(), "Send SIGTERM to process 200 (pool)?");
+    assert!(matches!(p.to, Target::Process(k) if k.tid == 200));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.signal.is_none());
+}
+
+#[test]
+fn nice_keys_report_in_the_footer_and_fold_keys_moved_to_braces() {
+    let mut app = started();
+    let _proc = no_proc(&mut app);
+    select_tid(&mut app, 202, RowKind::Thread);
+    let fx = key(&mut app, KeyCode::Char('+'));
+    assert!(fx.scan_now);
+    let status = app.status.clone().unwrap_or_default();
+    assert!(status.starts_with("could not change nice"), "{status}");
+    assert!(
+        status.contains("202 is no longer the one shown"),
+        "{status}"
+    );
+    // '-' is nice -1 now, not "fold all": every row is still there.
+    let rows = app.rows.len();
+    key(&mut app, KeyCode::Char('-'));
+    assert!(
+        app.status
+            .as_deref()
+            .is_some_and(|s| s.starts_with("could not change nice")),
+        "{:?}",
+        app.status
+    );
+    assert_eq!(app.rows.len(), rows);
+    key(&mut app, KeyCode::Char('{'));
+    assert!(app.rows.len() < rows);
+    key(&mut app, KeyCode::Char('}'));
+    assert_eq!(app.rows.len(), rows);
+}
+
+#[test]
+fn actions_are_refused_in_a_replay_with_the_same_message() {
+    let mut app = started();
+    app.replay = Some(threadtop::app::ReplayInfo {
+        position: String::new(),
+        fraction: 0.0,
+        playing: false,
+        speed: 1,
+    });
+    select_tid(&mut app, 201, RowKind::Thread);
+    let mut messages = Vec::new();
+    for c in ['a', 'S', '+', '-'] {
+        let fx = key(&mut app, KeyCode::Char(c));
+        assert!(!fx.scan_now);
+        assert_eq!(app.mode, Mode::Normal, "{c}");
+        assert!(app.signal.is_none() && app.picker.is_none());
+        messages.push(app.status.clone().unwrap_or_default());
+    }
+    assert!(messages[0].contains("actions that change the system are disabled"));
+    assert!(messages.iter().all(|m| *m == messages[0]), "{messages:?}");
 }

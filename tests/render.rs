@@ -384,6 +384,41 @@ fn affinity_picker_and_confirmation() {
 }
 
 #[test]
+fn signal_picker_and_confirmation() {
+    let mut a = app();
+    // Rows: init, bash, pool (200), its threads. Select worker-0's row.
+    while a.selected_row().is_some_and(|r| r.tid != 201) {
+        key(&mut a, KeyCode::Down);
+    }
+    key(&mut a, KeyCode::Char('S'));
+    let picker = text(&render(&mut a, 80, 24, Theme::mono()));
+    assert!(picker.contains("Send a signal"), "{picker}");
+    assert!(
+        picker.contains("Signal for thread 201 (worker-0) only:"),
+        "{picker}"
+    );
+    for name in [
+        "SIGTERM", "SIGINT", "SIGHUP", "SIGKILL", "SIGSTOP", "SIGCONT", "SIGQUIT", "SIGUSR1",
+        "SIGUSR2",
+    ] {
+        assert!(picker.contains(name), "{name} in {picker}");
+    }
+    insta::assert_snapshot!("signal_picker", picker);
+    key(&mut a, KeyCode::Down);
+    key(&mut a, KeyCode::Enter);
+    let confirm = text(&render(&mut a, 80, 24, Theme::mono()));
+    assert!(confirm.contains("Confirm signal"), "{confirm}");
+    assert!(
+        confirm.contains("Send SIGINT to thread 201 (worker-0) only?"),
+        "{confirm}"
+    );
+    insta::assert_snapshot!("signal_confirm", confirm);
+    key(&mut a, KeyCode::Esc);
+    assert!(a.signal.is_none());
+    assert_eq!(a.status.as_deref(), Some("no signal sent"));
+}
+
+#[test]
 fn share_pane_and_explain_card() {
     use std::collections::HashMap;
     use threadtop::collect::{Group, Resource, ShareReport, Shares, TaskRef};

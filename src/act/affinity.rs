@@ -7,15 +7,8 @@ use std::path::Path;
 use rustix::process::Pid;
 use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
 
-use super::still_same_task;
+use super::{not_the_same, pid, still_same_task};
 use crate::collect::{TaskKey, format_cpu_list};
-
-fn pid(tid: u32) -> Result<Pid, String> {
-    i32::try_from(tid)
-        .ok()
-        .and_then(Pid::from_raw)
-        .ok_or_else(|| format!("{tid} is not a valid task id"))
-}
 
 fn explain(e: rustix::io::Errno, tid: u32) -> String {
     use rustix::io::Errno;
@@ -52,10 +45,7 @@ pub fn set(proc_root: &Path, targets: &[TaskKey], cpus: &[u32]) -> Result<usize,
                 .and_then(|old| sched_setaffinity(Some(p), &set).map(|()| old))
                 .map_err(|e| explain(e, key.tid))
         } else {
-            Err(format!(
-                "task {} is no longer the one shown (it exited or its TID was reused)",
-                key.tid
-            ))
+            Err(not_the_same(key.tid))
         };
         match result {
             Ok(old) => done.push((p, old)),

@@ -4,4 +4,4 @@ pub mod replay;
 pub mod run;
 pub mod state;
 
-pub use state::{AffinityPicker, App, Effects, ReplayCmd, ReplayInfo, Selection};
+pub use state::{AffinityPicker, App, Effects, ReplayCmd, ReplayInfo, Selection, SignalPicker};

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
+use crate::act::signal::{self, SIGNALS, SignalInfo};
 use crate::action::Action;
 use crate::collect::{DetailPlan, Snapshot, TaskKey};
 use crate::keymap::{self, Key, Mode};
@@ -75,6 +76,69 @@ pub struct AffinityPicker {
     pub cursor: usize,
 }
 
+/// The signal picker of a `S` press, and the question that follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignalPicker {
+    /// Whom, in words: "process 1234 (name)", "thread 1236 (busy-0)".
+    pub target: String,
+    /// Some threads of the process (a thread or pool row), not the whole process.
+    pub threads_only: bool,
+    pub to: signal::Target,
+    /// Index into [`SIGNALS`]; SIGTERM, the first, is preselected.
+    pub cursor: usize,
+}
+
+impl SignalPicker {
+    pub fn signal(&self) -> &'static SignalInfo {
+        &SIGNALS[self.cursor.min(SIGNALS.len() - 1)]
+    }
+
+    /// "Send SIGTERM to process 1234 (name)?", "Send SIGKILL to thread 1236 (busy-0) only?"
+    pub fn question(&self) -> String {
+        format!(
+            "Send {} to {}{}?",
+            self.signal().full_name(),
+            self.target,
+            if self.threads_only { " only" } else { "" }
+        )
+    }
+}
+
+/// The tasks an action on the selected row acts on.
+struct Chosen {
+    kind: RowKind,
+    tid: u32,
+    tgid: u32,
+    name: String,
+    /// The process, by its leader's (TID, start time).
+    process: TaskKey,
+    /// Every task the row stands for: the thread, the pool's members, or all threads.
+    tasks: Vec<TaskKey>,
+}
+
+impl Chosen {
+    /// "thread 1236 (busy-0)", "all 8 threads of pool worker-# in 1234",
+    /// "all 7 threads of name (1234)", or "process 1234 (name)" when it has one thread.
+    fn threads_words(&self) -> String {
+        match self.kind {
+            RowKind::Thread => format!("thread {} ({})", self.tid, self.name),
+            RowKind::Pool => format!(
+                "all {} threads of pool {} in {}",
+                self.tasks.len(),
+                self.name,
+                self.tgid
+            ),
+            RowKind::Process if self.tasks.len() > 1 => format!(
+                "all {} threads of {} ({})",
+                self.tasks.len(),
+                self.name,
+                self.tgid
+            ),
+            RowKind::Process => format!("process {} ({})", self.tgid, self.name),
+        }
+    }
+}
+
 pub struct App {
     pub model: Option<Model>,
     pub opts: ViewOptions,
@@ -99,6 +163,7 @@ pub struct App {
     pub show_shares: bool,
     pub show_explain: bool,
     pub picker: Option<AffinityPicker>,
+    pub signal: Option<SignalPicker>,
     /// Where /proc is, for re-checking a task right before acting on it.
     pub proc_root: PathBuf,
     /// Set when replaying a recording: the data is history, nothing may be changed.
@@ -130,6 +195,7 @@ impl App {
             show_shares: false,
             show_explain: false,
             picker: None,
+            signal: None,
             proc_root: PathBuf::from("/proc"),
             replay: None,
             jump_text: String::new(),
@@ -464,12 +530,35 @@ impl App {
             Action::TogglePlacement => self.show_placement = !self.show_placement,
             Action::ToggleShares => self.show_shares = !self.show_shares,
             Action::ToggleExplain => self.show_explain = !self.show_explain,
-            Action::SetAffinity if self.replay.is_some() => {
-                self.status = Some(
-                    "replaying a recording: actions that change the system are disabled".into(),
-                );
+            Action::SetAffinity | Action::SendSignal | Action::NicePlus | Action::NiceMinus
+                if self.replay.is_some() =>
+            {
+                self.status = Some(crate::act::REPLAY_REFUSAL.into());
             }
             Action::SetAffinity => self.open_affinity_picker(),
+            Action::SendSignal => self.open_signal_picker(),
+            Action::NicePlus | Action::NiceMinus => {
+                let delta = if action == Action::NicePlus { 1 } else { -1 };
+                if self.change_nice(delta) {
+                    fx.scan_now = true;
+                }
+            }
+            Action::SignalUp | Action::SignalDown => {
+                if let Some(p) = &mut self.signal {
+                    p.cursor = if action == Action::SignalUp {
+                        p.cursor.saturating_sub(1)
+                    } else {
+                        (p.cursor + 1).min(SIGNALS.len() - 1)
+                    };
+                }
+            }
+            Action::SignalAccept => {
+                self.mode = if self.signal.is_some() {
+                    Mode::Confirm
+                } else {
+                    Mode::Normal
+                };
+            }
             Action::ReplayPlayPause
             | Action::ReplayBack
             | Action::ReplayForward
@@ -537,13 +626,26 @@ impl App {
                 Some(_) => self.mode = Mode::Confirm,
                 None => self.mode = Mode::Normal,
             },
+            Action::SignalCancel => {
+                self.signal = None;
+                self.mode = Mode::Normal;
+                self.status = Some("no signal sent".into());
+            }
+            Action::ConfirmNo if self.signal.is_some() => {
+                self.signal = None;
+                self.mode = Mode::Normal;
+                self.status = Some("no signal sent".into());
+            }
             Action::PickerCancel | Action::ConfirmNo => {
                 self.picker = None;
                 self.mode = Mode::Normal;
                 self.status = Some("affinity unchanged".into());
             }
             Action::ConfirmYes => {
-                if let Some(p) = self.picker.take() {
+                if let Some(p) = self.signal.take() {
+                    self.status = Some(self.send_signal(&p));
+                    fx.scan_now = true;
+                } else if let Some(p) = self.picker.take() {
                     let cpus: Vec<u32> = p.chosen.iter().copied().collect();
                     let list = crate::act::affinity::describe(&cpus);
                     self.status = Some(
@@ -572,48 +674,124 @@ impl App {
         fx
     }
 
-    fn open_affinity_picker(&mut self) {
-        let (Some(row), Some(model)) = (self.rows.get(self.cursor), &self.model) else {
-            return;
+    /// What an action on the selected row would act on.
+    fn chosen(&self) -> Option<Chosen> {
+        let (row, model) = (self.rows.get(self.cursor)?, self.model.as_ref()?);
+        let p = model
+            .current
+            .processes
+            .iter()
+            .find(|p| p.tgid == row.tgid)?;
+        let tasks = match row.kind {
+            RowKind::Thread => vec![row.key],
+            RowKind::Pool => p
+                .tasks
+                .iter()
+                .filter(|t| {
+                    crate::model::view::pool_pattern(&crate::text::escape(&t.comm)) == row.name
+                })
+                .map(|t| t.key())
+                .collect(),
+            RowKind::Process => p.tasks.iter().map(|t| t.key()).collect(),
         };
-        let Some(p) = model.current.processes.iter().find(|p| p.tgid == row.tgid) else {
-            return;
-        };
-        let (target, tasks) = match row.kind {
-            RowKind::Thread => (format!("thread {} ({})", row.tid, row.name), vec![row.key]),
-            RowKind::Pool => {
-                let members: Vec<TaskKey> = p
-                    .tasks
-                    .iter()
-                    .filter(|t| {
-                        crate::model::view::pool_pattern(&crate::text::escape(&t.comm)) == row.name
-                    })
-                    .map(|t| t.key())
-                    .collect();
-                (
-                    format!(
-                        "all {} threads of pool {} in {}",
-                        members.len(),
-                        row.name,
-                        row.tgid
-                    ),
-                    members,
-                )
-            }
+        Some(Chosen {
+            kind: row.kind,
+            tid: row.tid,
+            tgid: row.tgid,
+            name: row.name.clone(),
+            process: p.key(),
+            tasks,
+        })
+    }
+
+    fn open_signal_picker(&mut self) {
+        let Some(c) = self.chosen() else { return };
+        let (target, to) = match c.kind {
             RowKind::Process => (
-                if p.tasks.len() > 1 {
-                    format!(
-                        "all {} threads of {} ({})",
-                        p.tasks.len(),
-                        row.name,
-                        row.tgid
-                    )
+                format!("process {} ({})", c.tgid, c.name),
+                signal::Target::Process(c.process),
+            ),
+            RowKind::Thread | RowKind::Pool => (
+                if c.kind == RowKind::Thread {
+                    format!("thread {} ({})", c.tid, c.name)
                 } else {
-                    format!("process {} ({})", row.tgid, row.name)
+                    format!(
+                        "the {} threads of pool {} in {}",
+                        c.tasks.len(),
+                        c.name,
+                        c.tgid
+                    )
                 },
-                p.tasks.iter().map(|t| t.key()).collect(),
+                signal::Target::Threads {
+                    tgid: c.tgid,
+                    tasks: c.tasks,
+                },
             ),
         };
+        self.signal = Some(SignalPicker {
+            threads_only: c.kind != RowKind::Process,
+            target,
+            to,
+            cursor: 0,
+        });
+        self.mode = Mode::Signal;
+    }
+
+    /// Sends the chosen signal; the footer message saying what happened.
+    fn send_signal(&self, p: &SignalPicker) -> String {
+        let sig = p.signal();
+        match signal::send(&self.proc_root, &p.to, sig) {
+            Ok(sent) if sent.gone > 0 => format!(
+                "sent {} to {} of {} ({} had exited)",
+                sig.full_name(),
+                sent.signalled,
+                p.target,
+                sent.gone
+            ),
+            Ok(_) => format!("sent {} to {}", sig.full_name(), p.target),
+            Err(why) => format!("could not send {}: {why}", sig.full_name()),
+        }
+    }
+
+    /// Nice +1 or -1 for the selected row's tasks; says what happened in the footer.
+    /// Whether anything was attempted.
+    fn change_nice(&mut self, delta: i32) -> bool {
+        use crate::act::nice;
+        let Some(c) = self.chosen() else { return false };
+        let words = c.threads_words();
+        self.status = Some(match nice::step(&self.proc_root, &c.tasks, delta) {
+            Ok(r) if r.changed == 0 => format!(
+                "{words}: already at nice {}, the {}",
+                nice::describe(r.now),
+                if delta > 0 { "highest" } else { "lowest" }
+            ),
+            Ok(r) => {
+                let mut msg = format!(
+                    "{words}: nice {} → {}",
+                    nice::describe(r.was),
+                    nice::describe(r.now)
+                );
+                if r.at_limit > 0 {
+                    msg.push_str(&format!(" ({} already at the limit)", r.at_limit));
+                }
+                if r.gone > 0 {
+                    msg.push_str(&format!(" ({} had exited)", r.gone));
+                }
+                msg
+            }
+            Err(why) => format!("could not change nice: {why}"),
+        });
+        true
+    }
+
+    fn open_affinity_picker(&mut self) {
+        let (Some(c), Some(model)) = (self.chosen(), &self.model) else {
+            return;
+        };
+        let Some(row) = self.rows.get(self.cursor) else {
+            return;
+        };
+        let (target, tasks) = (c.threads_words(), c.tasks);
         let mut cpus: Vec<u32> = model.current.system.topology.iter().map(|c| c.id).collect();
         if cpus.is_empty() {
             cpus = model.cpus.iter().map(|c| c.0).collect();

@@ -20,7 +20,8 @@
 //! │ footer: keys that matter now                 │
 //! └──────────────────────────────────────────────┘
 //! ```
-//! The help screen covers the table when open; the affinity picker is drawn over it.
+//! The help screen covers the table when open; the affinity and signal pickers are drawn
+//! over it.
 
 pub mod affinity;
 pub mod cpus;
@@ -31,6 +32,7 @@ pub mod header;
 pub mod help;
 pub mod placement;
 pub mod shares;
+pub mod signal;
 pub mod theme;
 pub mod timebar;
 pub mod tree;
@@ -49,6 +51,7 @@ use header::HeaderPane;
 use help::HelpPane;
 use placement::PlacementPane;
 use shares::SharesPane;
+use signal::SignalPane;
 use theme::Theme;
 use tree::TreePane;
 
@@ -274,6 +277,16 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
     if let Some(picker) = &app.picker {
         frame.render_widget(
             AffinityPane {
+                picker,
+                confirming: app.mode == Mode::Confirm,
+                theme,
+            },
+            a.table,
+        );
+    }
+    if let Some(picker) = &app.signal {
+        frame.render_widget(
+            SignalPane {
                 picker,
                 confirming: app.mode == Mode::Confirm,
                 theme,

@@ -1,0 +1,84 @@
+//! The signal picker and the confirmation that follows it, drawn over the table.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+
+use super::theme::Theme;
+use crate::act::signal::SIGNALS;
+use crate::app::SignalPicker;
+
+pub struct SignalPane<'a> {
+    pub picker: &'a SignalPicker,
+    pub confirming: bool,
+    pub theme: Theme,
+}
+
+impl Widget for SignalPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let p = self.picker;
+        let mut lines = Vec::new();
+        if self.confirming {
+            lines.push(Line::raw(p.question()));
+            if p.threads_only {
+                // tgkill delivers to the thread, but default actions (end, stop) act on
+                // the whole process: say so rather than promise more than the kernel does.
+                lines.push(Line::styled(
+                    "Delivered to that thread only; if it does not handle the signal,",
+                    t.dim(),
+                ));
+                lines.push(Line::styled(
+                    "its default action (end, stop) still acts on the whole process.",
+                    t.dim(),
+                ));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                "y: yes, send    n / Esc: no, send nothing",
+                t.header_label(),
+            ));
+        } else {
+            lines.push(Line::raw(format!(
+                "Signal for {}{}:",
+                p.target,
+                if p.threads_only { " only" } else { "" }
+            )));
+            lines.push(Line::styled(
+                "↑/↓ choose, Enter sends (asks first), Esc cancels",
+                t.dim(),
+            ));
+            let visible = usize::from(area.height.saturating_sub(4)).max(1);
+            let first = p.cursor.saturating_sub(visible.saturating_sub(1));
+            for (i, s) in SIGNALS.iter().enumerate().skip(first).take(visible) {
+                let text = format!(" {:>2} {:<8} {}", s.number(), s.full_name(), s.effect);
+                lines.push(if i == p.cursor {
+                    Line::from(Span::styled(text, t.selected()))
+                } else {
+                    Line::raw(text)
+                });
+            }
+        }
+        let height = (lines.len() as u16 + 2).min(area.height);
+        let width = area.width.min(76);
+        let popup = Rect {
+            x: area.x + (area.width - width) / 2,
+            y: area.y + (area.height - height) / 2,
+            width,
+            height,
+        };
+        Clear.render(popup, buf);
+        Paragraph::new(lines)
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(if self.confirming {
+                        " Confirm signal "
+                    } else {
+                        " Send a signal "
+                    }),
+            )
+            .render(popup, buf);
+    }
+}
