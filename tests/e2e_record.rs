@@ -74,6 +74,8 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
     let a_gone = now_ns();
     let status = recorder.wait().expect("recorder ends by itself");
     assert!(status.success(), "{status:?}");
+    // By process id, not name: other test runs on the machine may use the same names.
+    let pids = format!("{},{}", a.pid, b.pid);
     drop(b);
 
     let rec = Recording::open(&file).expect("a readable recording");
@@ -81,12 +83,7 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
     let n = rec.ticks.len();
     let mut pty = Pty::spawn(
         threadtop(),
-        &[
-            "replay",
-            file.to_string_lossy().as_ref(),
-            "--filter",
-            "rec-",
-        ],
+        &["replay", file.to_string_lossy().as_ref(), "-p", &pids],
         &[],
         120,
         40,
@@ -159,8 +156,8 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
             "--json",
             "--at",
             "0s",
-            "--filter",
-            "rec-a",
+            "-p",
+            &pids,
         ])
         .output()
         .expect("replay --json");
