@@ -182,6 +182,12 @@ impl Scanner {
         notes: &mut ScanNotes,
         out: &mut Vec<ProcessInfo>,
     ) {
+        if self.procs.is_empty() {
+            // First scan (or everything vanished): grow the descriptor table once.
+            if let Some(tasks) = self.tasks_on_machine(root) {
+                self.budget.presize_table(root, tasks);
+            }
+        }
         let mut tgids = std::mem::take(&mut self.tgids);
         if list_numeric(root, &mut self.dirbuf, &mut tgids).is_err() {
             tgids.clear();
@@ -219,6 +225,16 @@ impl Scanner {
         self.procs = kept;
         self.spare_procs = old;
         self.tgids = tgids;
+    }
+
+    /// How many tasks the kernel runs, from the fourth field of `loadavg` ("2/10234"),
+    /// without listing anything. `None` when the file is absent (a fabricated tree).
+    fn tasks_on_machine(&mut self, root: BorrowedFd<'_>) -> Option<usize> {
+        let fd = open_rel(root, b"loadavg", false).ok()?;
+        let n = pread_whole(fd.as_fd(), &mut self.buf).ok()?;
+        let text = std::str::from_utf8(&self.buf[..n]).ok()?;
+        let field = text.split_ascii_whitespace().nth(3)?;
+        field.split_once('/')?.1.parse().ok()
     }
 
     /// Opens (or reuses) the task directory and lists it. `Err(None)`: the process is

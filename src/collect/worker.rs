@@ -95,12 +95,14 @@ fn run<F>(
         if !sink(Box::new(snap)) {
             return;
         }
-        let wait = if scans == 1 {
-            FIRST_RATE_INTERVAL.min(interval)
+        let deadline = if scans == 1 {
+            // Counted from the end of the first scan, not its start: a first scan slower
+            // than the interval (10,000 threads) would otherwise start the second one at
+            // once, and it would take the CPU from the first frame's model and render.
+            Instant::now() + FIRST_RATE_INTERVAL.min(interval)
         } else {
-            interval
+            began + interval
         };
-        let deadline = began + wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
