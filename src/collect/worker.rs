@@ -37,6 +37,7 @@ impl Collector {
     where
         F: FnMut(Box<Snapshot>) -> bool + Send + 'static,
     {
+        return_big_buffers_to_the_kernel();
         let (tx, rx) = mpsc::channel();
         let handle = std::thread::Builder::new()
             .name("tt-collect".into())
@@ -58,6 +59,23 @@ impl Drop for Collector {
     fn drop(&mut self) {
         // Dropping `control` wakes the thread and ends it; do not wait for a slow scan.
         let _ = self.handle.take();
+    }
+}
+
+/// Makes every allocation over 128 KiB its own mapping, returned to the kernel when freed.
+///
+/// A tick's big buffers (at 10,000 tasks: 2.4 MiB of tasks per snapshot, 1.5 MiB of rates)
+/// are freed a tick or two later on another thread. glibc raises its mmap threshold the
+/// first time such a block is freed, then serves them from the heap, where the freed space
+/// stays in the process and fragments: measured at 10,000 threads, RSS 22.9 -> 24.2 MiB
+/// over 10 s and a 29 MiB peak; with a fixed threshold 16.4 -> 17.6 MiB. Setting it also
+/// turns the dynamic raise off. Costs a few hundred page faults a tick at 10,000 tasks.
+fn return_big_buffers_to_the_kernel() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only tunes glibc's allocator and is safe to call at any time, from
+    // any thread; a failure (return 0) leaves the default behaviour.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
     }
 }
 
