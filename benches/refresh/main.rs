@@ -1,5 +1,6 @@
 //! The refresh benchmark: `cargo bench --bench refresh` (options after `--`:
-//! `--sizes 1000,10000,50000`, `--rounds N`, `--window SECS`).
+//! `--sizes 1000,10000,50000`, `--rounds N`, `--window SECS`, `--quick` to skip htop and
+//! the idle run).
 //!
 //! For each size it starts its own `threadtop-workload` of N threads (one busy, the rest
 //! sleeping), then measures in the same run, one after another (never concurrently):
@@ -41,6 +42,8 @@ struct Opts {
     sizes: Vec<usize>,
     rounds: usize,
     window: Duration,
+    /// Skip htop and the idle run: for quick iterations on threadtop alone.
+    quick: bool,
 }
 
 fn opts() -> Opts {
@@ -48,6 +51,7 @@ fn opts() -> Opts {
         sizes: vec![1000, 10_000, 50_000],
         rounds: 7,
         window: Duration::from_secs(10),
+        quick: false,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
@@ -63,6 +67,7 @@ fn opts() -> Opts {
             "--window" => {
                 o.window = Duration::from_secs(it.next().and_then(|v| v.parse().ok()).unwrap_or(10))
             }
+            "--quick" => o.quick = true,
             // `cargo bench` passes `--bench`; anything else unknown is ignored too.
             _ => {}
         }
@@ -259,13 +264,13 @@ fn print_live(name: &str, l: &Result<Live, String>) {
 
 fn main() {
     let o = opts();
-    let htop = htop_path();
+    let htop = htop_path().filter(|_| !o.quick);
     println!(
         "threadtop refresh benchmark: {} CPUs, terminal {COLS}x{ROWS}, 1 s refresh, RLIMIT_NOFILE {:?}",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         rustix::process::getrlimit(rustix::process::Resource::Nofile).current,
     );
-    if htop.is_none() {
+    if htop.is_none() && !o.quick {
         println!("note: htop is not installed: its columns are skipped (apt-get install htop)");
     }
     let mut summary = Vec::new();
@@ -339,14 +344,16 @@ fn main() {
         let _ = workload.wait();
     }
 
-    println!("\n== idle machine (no workload) ==");
-    let idle = live_threadtop(1, &o);
-    print_live("threadtop", &idle);
-    if let Ok(l) = &idle {
-        println!(
-            "  = {:.3} % of one CPU at 1 s refresh",
-            l.cpu_ms_per_refresh / 10.0
-        );
+    if !o.quick {
+        println!("\n== idle machine (no workload) ==");
+        let idle = live_threadtop(1, &o);
+        print_live("threadtop", &idle);
+        if let Ok(l) = &idle {
+            println!(
+                "  = {:.3} % of one CPU at 1 s refresh",
+                l.cpu_ms_per_refresh / 10.0
+            );
+        }
     }
 
     println!(

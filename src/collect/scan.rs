@@ -72,11 +72,10 @@ pub struct Scanner {
     /// Scratch lists reused every tick.
     tgids: Vec<u32>,
     tids: Vec<u32>,
-    /// What is kept per live process, sorted by TGID; `spare_*` are the other halves of
-    /// the double buffers the merges write into, so a steady tick does not allocate them.
+    /// What is kept per live process, sorted by TGID; `spare_procs` is the other half of
+    /// the double buffer the merge writes into, so a steady tick does not allocate it.
     procs: Vec<ProcFiles>,
     spare_procs: Vec<ProcFiles>,
-    spare_tasks: Vec<TaskFiles>,
     path: ProcPath,
     budget: FdBudget,
     users: UserNames,
@@ -127,7 +126,6 @@ impl Scanner {
             tids: Vec::new(),
             procs: Vec::new(),
             spare_procs: Vec::new(),
-            spare_tasks: Vec::new(),
             path: ProcPath::new(),
             budget,
             users: UserNames::new(),
@@ -182,6 +180,12 @@ impl Scanner {
         notes: &mut ScanNotes,
         out: &mut Vec<ProcessInfo>,
     ) {
+        if self.procs.is_empty() {
+            // First scan (or everything vanished): grow the descriptor table once.
+            if let Some(tasks) = self.tasks_on_machine(root) {
+                self.budget.presize_table(root, tasks);
+            }
+        }
         let mut tgids = std::mem::take(&mut self.tgids);
         if list_numeric(root, &mut self.dirbuf, &mut tgids).is_err() {
             tgids.clear();
@@ -199,6 +203,7 @@ impl Scanner {
                 tgid,
                 task_dir: None,
                 tasks: Vec::new(),
+                spare: Vec::new(),
                 cmdline: None,
             });
             match self.scan_process(root, &mut pf, plan, notes) {
@@ -219,6 +224,16 @@ impl Scanner {
         self.procs = kept;
         self.spare_procs = old;
         self.tgids = tgids;
+    }
+
+    /// How many tasks the kernel runs, from the fourth field of `loadavg` ("2/10234"),
+    /// without listing anything. `None` when the file is absent (a fabricated tree).
+    fn tasks_on_machine(&mut self, root: BorrowedFd<'_>) -> Option<usize> {
+        let fd = open_rel(root, b"loadavg", false).ok()?;
+        let n = pread_whole(fd.as_fd(), &mut self.buf).ok()?;
+        let text = std::str::from_utf8(&self.buf[..n]).ok()?;
+        let field = text.split_ascii_whitespace().nth(3)?;
+        field.split_once('/')?.1.parse().ok()
     }
 
     /// Opens (or reuses) the task directory and lists it. `Err(None)`: the process is
@@ -286,7 +301,7 @@ impl Scanner {
         let leader_at = tids.iter().position(|&t| t == tgid);
         let mut tasks = Vec::with_capacity(tids.len());
         let mut old = std::mem::take(&mut pf.tasks);
-        let mut merged = std::mem::take(&mut self.spare_tasks);
+        let mut merged = std::mem::take(&mut pf.spare);
         merged.reserve(tids.len());
         let mut old_it = old.drain(..).peekable();
         let mut leader_task: Option<TaskInfo> = None;
@@ -314,7 +329,13 @@ impl Scanner {
         }
         // Dropped entries of vanished tasks stay in `merged` only until the next listing.
         pf.tasks = merged;
-        self.spare_tasks = old;
+        pf.spare = old;
+        // A pool that shrank gives its memory back (hysteresis: no churn near the size).
+        let len = pf.tasks.len();
+        if pf.spare.capacity() > 4 * len + 64 {
+            pf.spare.shrink_to(2 * len);
+            pf.tasks.shrink_to(2 * len);
+        }
         self.tids = tids;
         if let Some(l) = leader_task {
             tasks.insert(0, l);

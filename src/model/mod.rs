@@ -55,7 +55,18 @@ impl Model {
 
     /// Folds the next snapshot in; the current one becomes the history.
     pub fn advance(self, next: Arc<Snapshot>) -> Model {
-        Model::build(Some(self.current), next, self.placement)
+        // The old rates and the snapshot before `current` go before the new ones are built,
+        // not after: at 10,000 tasks that is 4 MiB less at the peak of every tick.
+        let Model {
+            current,
+            previous,
+            rates,
+            placement,
+            ..
+        } = self;
+        drop(previous);
+        drop(rates);
+        Model::build(Some(current), next, placement)
     }
 
     /// Seconds between the two snapshots the rates cover.

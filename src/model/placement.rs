@@ -1,59 +1,187 @@
 //! Where each task ran, tick by tick: the CPU history strips and migrations seen.
 //!
-//! Kept for every live task (a few bytes a tick) so switching the selection shows history
+//! Kept for every live task (two bytes a tick) so switching the selection shows history
 //! at once; forgotten as soon as a task is gone, so it never grows with churn.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use crate::collect::{Snapshot, TaskKey};
 
 /// Ticks of history kept per task.
 pub const HISTORY_TICKS: usize = 120;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Track {
+/// One task's history as the panes read it: borrowed from `Placement`, cheap to copy.
+#[derive(Debug, Clone, Copy)]
+pub struct Track<'a> {
     /// Oldest first; `None` where the CPU was not known that tick.
-    pub cpus: VecDeque<Option<u32>>,
+    pub cpus: History<'a>,
     /// Ticks where the last CPU differed from the tick before: a lower bound on real
     /// migrations (two moves within one tick look like none).
     pub migrations_seen: u64,
 }
 
+/// The CPUs of one task, oldest first.
+#[derive(Debug, Clone, Copy)]
+pub struct History<'a> {
+    ring: &'a [u16; HISTORY_TICKS],
+    start: usize,
+    len: usize,
+    decode: &'a [Option<u32>],
+}
+
+impl<'a> History<'a> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'a Option<u32>> + 'a {
+        let (ring, start, decode) = (self.ring, self.start, self.decode);
+        (0..self.len).map(move |i| {
+            let code = ring[(start + i) % HISTORY_TICKS];
+            decode.get(usize::from(code)).unwrap_or(&None)
+        })
+    }
+}
+
+/// A task's history in a fixed ring of CPU codes (0 = unknown, n = CPU n-1): two bytes a
+/// tick, allocated once per task slot and reused after the task is gone.
+#[derive(Debug, Clone)]
+struct Slot {
+    /// The tick this task was last seen in; slots not seen in the latest tick are freed.
+    seen: u64,
+    migrations_seen: u64,
+    start: usize,
+    len: usize,
+    ring: [u16; HISTORY_TICKS],
+}
+
+impl Slot {
+    fn last(&self) -> Option<u16> {
+        (self.len > 0).then(|| self.ring[(self.start + self.len - 1) % HISTORY_TICKS])
+    }
+
+    fn push(&mut self, code: u16) {
+        if self.len == HISTORY_TICKS {
+            self.ring[self.start] = code;
+            self.start = (self.start + 1) % HISTORY_TICKS;
+        } else {
+            self.ring[(self.start + self.len) % HISTORY_TICKS] = code;
+            self.len += 1;
+        }
+    }
+}
+
+/// CPU history of every live task, updated in place: at 10,000 tasks a history per task
+/// in its own growing buffer (a `VecDeque` each) took 10 MiB after two minutes and kept
+/// the allocator busy every tick; slots in one vector, reused, stay flat.
 #[derive(Debug, Clone, Default)]
 pub struct Placement {
-    tracks: HashMap<TaskKey, Track>,
+    index: HashMap<TaskKey, u32>,
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    tick: u64,
+    /// `decode[code]`: the CPU a ring code stands for, borrowed by `History::iter`.
+    decode: Vec<Option<u32>>,
 }
 
 impl Placement {
     /// Adds one tick. Tasks not in `snap` are dropped.
     pub fn advance(mut self, snap: &Snapshot) -> Placement {
-        let mut next = HashMap::with_capacity(snap.task_count());
+        self.tick += 1;
+        // Sized once for the tick: growing by doubling rehashes and copies mid-tick, which
+        // set the peak RSS at 10,000 tasks.
+        let n = snap.task_count();
+        self.index.reserve(n.saturating_sub(self.index.len()));
+        self.slots
+            .reserve(n.saturating_sub(self.slots.len() - self.free.len().min(self.slots.len())));
         for t in snap.tasks().filter(|t| t.stat_error.is_none()) {
-            let mut track = self.tracks.remove(&t.key()).unwrap_or_default();
-            if let (Some(Some(last)), Some(now)) = (track.cpus.back(), t.processor)
-                && *last != now
+            let code = self.encode(t.processor);
+            let i = match self.index.get(&t.key()) {
+                Some(&i) => i as usize,
+                None => {
+                    let fresh = Slot {
+                        seen: 0,
+                        migrations_seen: 0,
+                        start: 0,
+                        len: 0,
+                        ring: [0; HISTORY_TICKS],
+                    };
+                    let i = match self.free.pop() {
+                        Some(i) => {
+                            self.slots[i as usize] = fresh;
+                            i as usize
+                        }
+                        None => {
+                            self.slots.push(fresh);
+                            self.slots.len() - 1
+                        }
+                    };
+                    // Fewer than 2^32 tasks can exist: pid_max is at most 2^22.
+                    self.index
+                        .insert(t.key(), u32::try_from(i).unwrap_or(u32::MAX));
+                    i
+                }
+            };
+            let Some(slot) = self.slots.get_mut(i) else {
+                continue;
+            };
+            slot.seen = self.tick;
+            if let Some(last) = slot.last()
+                && last != 0
+                && code != 0
+                && last != code
             {
-                track.migrations_seen += 1;
+                slot.migrations_seen += 1;
             }
-            if track.cpus.len() == HISTORY_TICKS {
-                track.cpus.pop_front();
-            }
-            track.cpus.push_back(t.processor);
-            next.insert(t.key(), track);
+            slot.push(code);
         }
-        Placement { tracks: next }
+        let (tick, slots, free) = (self.tick, &self.slots, &mut self.free);
+        self.index.retain(|_, &mut i| {
+            let alive = slots.get(i as usize).is_some_and(|s| s.seen == tick);
+            if !alive {
+                free.push(i);
+            }
+            alive
+        });
+        self
     }
 
-    pub fn track(&self, key: &TaskKey) -> Option<&Track> {
-        self.tracks.get(key)
+    /// Ring code of a CPU; CPU ids beyond what two bytes hold (Linux allows 8,192 CPUs)
+    /// would read as unknown.
+    fn encode(&mut self, cpu: Option<u32>) -> u16 {
+        let Some(code) = cpu.and_then(|c| u16::try_from(c.checked_add(1)?).ok()) else {
+            return 0;
+        };
+        while self.decode.len() <= usize::from(code) {
+            let n = self.decode.len() as u32;
+            self.decode.push(n.checked_sub(1));
+        }
+        code
+    }
+
+    pub fn track(&self, key: &TaskKey) -> Option<Track<'_>> {
+        let slot = self.slots.get(*self.index.get(key)? as usize)?;
+        Some(Track {
+            cpus: History {
+                ring: &slot.ring,
+                start: slot.start,
+                len: slot.len,
+                decode: &self.decode,
+            },
+            migrations_seen: slot.migrations_seen,
+        })
     }
 
     pub fn len(&self) -> usize {
-        self.tracks.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.tracks.is_empty()
+        self.index.is_empty()
     }
 }
 
