@@ -291,7 +291,9 @@ pub fn compute(proc_root: &Path, tasks: &[TaskRef]) -> HashMap<TaskKey, Shares> 
             }
         }
         let failed: Cell<Option<(u32, Why)>> = Cell::new(None);
-        members.sort_by(|a, b| {
+        // A task exiting mid-sort makes kcmp fail and the order inconsistent; std's sort
+        // may panic on that, so a merge sort that cannot is used.
+        merge_sort_by(&mut members, |a, b| {
             kcmp(a.key.tid, b.key.tid, ty).unwrap_or_else(|why| {
                 failed.set(Some((a.key.tid, why)));
                 Ordering::Equal
@@ -322,6 +324,67 @@ pub fn compute(proc_root: &Path, tasks: &[TaskRef]) -> HashMap<TaskKey, Shares> 
         }
     }
     out
+}
+
+/// A stable bottom-up merge sort that terminates and never panics whatever `cmp` answers,
+/// consistent or not (with a consistent `cmp` it sorts like `sort_by`).
+pub fn merge_sort_by<T: Copy>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
+    let n = v.len();
+    let mut buf: Vec<T> = v.to_vec();
+    let mut width = 1;
+    while width < n {
+        let mut start = 0;
+        while start < n {
+            let mid = (start + width).min(n);
+            let end = (start + 2 * width).min(n);
+            let (mut i, mut j, mut k) = (start, mid, start);
+            while i < mid && j < end {
+                if cmp(&v[j], &v[i]) == Ordering::Less {
+                    buf[k] = v[j];
+                    j += 1;
+                } else {
+                    buf[k] = v[i];
+                    i += 1;
+                }
+                k += 1;
+            }
+            buf[k..k + (mid - i)].copy_from_slice(&v[i..mid]);
+            k += mid - i;
+            buf[k..k + (end - j)].copy_from_slice(&v[j..end]);
+            start = end;
+        }
+        v.copy_from_slice(&buf);
+        width *= 2;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_sort_by;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn sorts_and_survives_an_inconsistent_comparator() {
+        let mut v = [5, 3, 9, 1, 1, 7, 2, 8, 0, 6, 4];
+        merge_sort_by(&mut v, |a, b| a.cmp(b));
+        assert_eq!(v, [0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        // An order that is no order at all: it must still terminate with every element.
+        let mut w: Vec<u32> = (0..200).collect();
+        let mut calls = 0u32;
+        merge_sort_by(&mut w, |a, b| {
+            calls += 1;
+            match (a ^ b ^ calls) % 3 {
+                0 => Ordering::Less,
+                1 => Ordering::Equal,
+                _ => Ordering::Greater,
+            }
+        });
+        let mut sorted = w.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..200).collect::<Vec<_>>());
+        let mut empty: [u8; 0] = [];
+        merge_sort_by(&mut empty, |a, b| a.cmp(b));
+    }
 }
 
 /// The share pane's data: groups for the selected process's tasks and for one
