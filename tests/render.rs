@@ -478,3 +478,29 @@ fn help_and_cpu_strip_ascii() {
     assert!(help.contains("threadtop help"), "{help}");
     insta::assert_snapshot!(help);
 }
+
+#[test]
+fn replay_time_bar_ascii() {
+    use ratatui::widgets::Widget;
+    for (playing, want) in [
+        (true, "> playing 2x"),
+        (false, "|| paused (2x when playing)"),
+    ] {
+        let info = threadtop::app::ReplayInfo {
+            position: "host 03:12:05  +1m30s of 10m00s  tick 91/601".into(),
+            fraction: 0.15,
+            playing,
+            speed: 2,
+        };
+        let area = ratatui::layout::Rect::new(0, 0, 100, 1);
+        let mut buf = Buffer::empty(area);
+        ui::timebar::TimeBar {
+            info: &info,
+            theme: Theme::mono().ascii(),
+        }
+        .render(area, &mut buf);
+        let line = text(&buf);
+        assert_ascii(&line);
+        assert!(line.contains(want) && line.contains("[==="), "{line}");
+    }
+}
