@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::model::{Filter, SortKey, ViewOptions};
+use crate::ui::theme::ColorChoice;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -58,6 +59,19 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Colour the screen: auto (unless NO_COLOR is set or TERM=dumb), always, never
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// Draw with ASCII only (tree guides, fold marks, borders, bars); automatic for
+    /// TERM=linux and TERM=vt100
+    #[arg(long, global = true)]
+    pub ascii: bool,
+
+    /// Print the man page (roff) or a shell completion script to stdout and exit
+    #[arg(long, value_name = "WHAT", value_enum)]
+    pub generate: Option<Generate>,
+
     /// Where procfs is mounted (for tests and containers)
     #[arg(
         long,
@@ -67,6 +81,94 @@ pub struct Cli {
         global = true
     )]
     pub proc_root: PathBuf,
+}
+
+/// What `--generate` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Generate {
+    /// The man page, threadtop(1), as roff: `threadtop --generate man > threadtop.1`
+    Man,
+    /// Bash completions
+    Bash,
+    /// Zsh completions
+    Zsh,
+    /// Fish completions
+    Fish,
+}
+
+/// Writes what `--generate` asks for, from this very command-line definition.
+pub fn generate(what: Generate, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+    let mut cmd = Cli::command();
+    let shell = match what {
+        Generate::Man => return man_page(cmd, out),
+        Generate::Bash => Shell::Bash,
+        Generate::Zsh => Shell::Zsh,
+        Generate::Fish => Shell::Fish,
+    };
+    clap_complete::generate(shell, &mut cmd, "threadtop", out);
+    Ok(())
+}
+
+/// threadtop(1): the usual sections, with `record` and `replay` described in the page itself
+/// (one page to install, not one per subcommand).
+fn man_page(cmd: clap::Command, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let cmd = cmd.disable_help_subcommand(true);
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(out)?;
+    man.render_name_section(out)?;
+    man.render_synopsis_section(out)?;
+    man.render_description_section(out)?;
+    man.render_options_section(out)?;
+    writeln!(out, ".SH COMMANDS")?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let mut sub = sub
+            .clone()
+            .bin_name(format!("threadtop {}", sub.get_name()));
+        let usage = sub.render_usage().to_string();
+        let usage = usage.trim_start_matches("Usage: ");
+        writeln!(out, ".TP\n\\fB{}\\fR", roff(usage))?;
+        let about = sub.get_long_about().or(sub.get_about());
+        if let Some(about) = about {
+            writeln!(out, "{}", roff(&about.to_string()))?;
+        }
+        for arg in sub
+            .get_arguments()
+            .filter(|a| !a.is_hide_set() && !a.is_global_set() && a.get_id() != "help")
+        {
+            let value = arg
+                .get_value_names()
+                .and_then(|v| v.first())
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| arg.get_id().to_string().to_uppercase());
+            let name = match arg.get_long() {
+                Some(l) => format!("--{l} {value}"),
+                None => value,
+            };
+            let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+            writeln!(
+                out,
+                ".RS\n.TP\n\\fB{}\\fR\n{}\n.RE",
+                roff(&name),
+                roff(&help)
+            )?;
+        }
+    }
+    man.render_extra_section(out)?;
+    man.render_version_section(out)
+}
+
+/// Text for a roff line: backslashes and dashes escaped, no line starting with a control
+/// character.
+fn roff(text: &str) -> String {
+    let s = text.replace('\\', "\\e").replace('-', "\\-");
+    let s = s.replace('\n', " ");
+    if s.starts_with('.') || s.starts_with('\'') {
+        format!("\\&{s}")
+    } else {
+        s
+    }
 }
 
 #[derive(Debug, Subcommand)]

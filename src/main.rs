@@ -15,11 +15,22 @@ use threadtop::cli::{Cli, Command};
 use threadtop::collect::{DetailPlan, Scanner};
 use threadtop::model::Model;
 use threadtop::record::Recording;
-use threadtop::ui::theme::Theme;
+use threadtop::ui::theme::{Env, Theme};
 use threadtop::{json, terminal};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(what) = cli.generate {
+        let mut stdout = std::io::stdout().lock();
+        return match threadtop::cli::generate(what, &mut stdout).and_then(|()| stdout.flush()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(BROKEN_PIPE),
+            Err(e) => {
+                eprintln!("threadtop: writing the {what:?} output: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let replay = match &cli.command {
         Some(Command::Record { file, duration }) => return record(&cli, file, *duration),
         Some(Command::Replay { file, at }) if cli.json => {
@@ -88,14 +99,16 @@ fn run_tui(cli: &Cli) -> Result<Exit> {
     }
     let mut term = terminal::enter().wrap_err("setting up the terminal")?;
     test_panic(&mut term);
-    run::run(
-        &mut term,
-        app,
-        cli.proc_root.clone(),
-        Theme::from_env(),
-        tx,
-        rx,
-    )
+    run::run(&mut term, app, cli.proc_root.clone(), theme(cli), tx, rx)
+}
+
+/// Colour and glyphs: `--color` and `--ascii` against NO_COLOR, TERM and COLORTERM.
+/// crossterm honours NO_COLOR on its own: told the decision, it emits colour for `--color
+/// always` and, whatever a pane asks for, none for `never`.
+fn theme(cli: &Cli) -> Theme {
+    let theme = Theme::detect(cli.color, cli.ascii, &Env::read());
+    crossterm::style::force_color_output(theme.color);
+    theme
 }
 
 /// A terminal type that cannot address the cursor: a full-screen display would be garbage
@@ -251,5 +264,5 @@ fn run_replay(cli: &Cli, player: Player, start: usize) -> Result<Exit> {
         app = app.with_filter_text(f);
     }
     let mut term = terminal::enter().wrap_err("setting up the terminal")?;
-    threadtop::app::replay::run(&mut term, app, player, start, Theme::from_env(), tx, rx)
+    threadtop::app::replay::run(&mut term, app, player, start, theme(cli), tx, rx)
 }

@@ -15,7 +15,8 @@ use ratatui::style::{Color, Modifier};
 use threadtop::app::App;
 use threadtop::collect::{CpuSample, CpuTimes, Snapshot};
 use threadtop::model::ViewOptions;
-use threadtop::ui::{self, theme::Theme};
+use threadtop::ui::theme::{Glyphs, Theme};
+use threadtop::ui::{self};
 
 fn app_with(prev: Snapshot, cur: Snapshot, opts: ViewOptions) -> App {
     let mut app = App::new(opts, Duration::from_secs(1));
@@ -115,8 +116,7 @@ fn folded_process_shows_a_closed_mark_and_hides_its_threads() {
     insta::assert_snapshot!(screen);
 }
 
-#[test]
-fn many_cpus_use_compact_cells_and_leave_room_for_the_table() {
+fn many_cpus_app() -> App {
     let mut cur = machine(11, 0);
     let mut prev = machine(10, 0);
     for (s, busy) in [(&mut prev, 0u64), (&mut cur, 1)] {
@@ -131,7 +131,12 @@ fn many_cpus_use_compact_cells_and_leave_room_for_the_table() {
             })
             .collect();
     }
-    let mut a = app_with(prev, cur, ViewOptions::default());
+    app_with(prev, cur, ViewOptions::default())
+}
+
+#[test]
+fn many_cpus_use_compact_cells_and_leave_room_for_the_table() {
+    let mut a = many_cpus_app();
     let screen = text(&render(&mut a, 80, 24, Theme::mono()));
     assert!(screen.contains("63"), "{screen}");
     assert!(screen.contains("TID"), "table still visible: {screen}");
@@ -162,7 +167,7 @@ fn selected_row_is_highlighted_in_colour_and_in_mono() {
         .position(|l| l.trim_start().starts_with("TID"))
         .expect("table header") as u16;
     let y = table_top + 1 + (sel - a.offset) as u16;
-    let colour = render(&mut a, 80, 24, Theme { color: true });
+    let colour = render(&mut a, 80, 24, Theme::colored());
     assert_eq!(colour[(0, y)].bg, Color::LightBlue);
     assert_ne!(colour[(0, y + 1)].bg, Color::LightBlue);
     let mono = render(&mut a, 80, 24, Theme::mono());
@@ -189,7 +194,7 @@ fn hostile_names_render_escaped_and_never_raw() {
         )],
     );
     let mut a = app_with(snap(10, vec![]), evil, ViewOptions::default());
-    let b = render(&mut a, 120, 20, Theme { color: true });
+    let b = render(&mut a, 120, 20, Theme::colored());
     let screen = text(&b);
     assert!(screen.contains("a) R 1 (\\e[31m"), "{screen}");
     assert!(screen.contains("\\e]0;pwned\\x07"), "{screen}");
@@ -289,7 +294,7 @@ fn cpu_pane_goes_compact_with_64_cpus() {
 #[test]
 fn selected_process_tasks_are_highlighted_on_the_cpu_pane() {
     let mut a = placement_app(2);
-    let b = render(&mut a, 100, 30, Theme { color: true });
+    let b = render(&mut a, 100, 30, Theme::colored());
     let screen = text(&b);
     let y = screen
         .lines()
@@ -488,4 +493,72 @@ fn panes_that_do_not_fit_are_hidden_and_counted_not_squeezed() {
         big.contains("Shares:") && big.contains("task 200 of process pool"),
         "{big}"
     );
+}
+
+fn assert_ascii(screen: &str) {
+    let foreign: Vec<char> = screen.chars().filter(|c| !c.is_ascii()).collect();
+    assert!(foreign.is_empty(), "{foreign:?} in:\n{screen}");
+}
+
+#[test]
+fn main_screen_ascii_80x24() {
+    let mut a = app();
+    let ascii = text(&render(&mut a, 80, 24, Theme::mono().ascii()));
+    assert_ascii(&ascii);
+    assert!(ascii.contains("`-") && ascii.contains("TID") && ascii.contains("CPU%v"));
+    // The same screen as the Unicode one, glyph for glyph (the key hints aside: "Up" is
+    // wider than "↑", so fewer may fit).
+    let unicode = text(&render(&mut a, 80, 24, Theme::mono()));
+    let body = |s: &str| s.lines().take(22).map(String::from).collect::<Vec<_>>();
+    assert_eq!(body(&ascii), body(&Glyphs::ASCII.text(&unicode)));
+    insta::assert_snapshot!(ascii);
+}
+
+#[test]
+fn folded_pool_and_panes_ascii_100x40() {
+    let mut a = placement_app(2);
+    key(&mut a, KeyCode::Char('e'));
+    let ascii = text(&render(&mut a, 100, 40, Theme::mono().ascii()));
+    assert_ascii(&ascii);
+    assert!(ascii.contains("+ CPUs:"), "{ascii}");
+    insta::assert_snapshot!(ascii);
+}
+
+#[test]
+fn help_and_cpu_strip_ascii() {
+    let mut a = many_cpus_app();
+    let strip = text(&render(&mut a, 80, 24, Theme::mono().ascii()));
+    assert_ascii(&strip);
+    assert!(strip.contains("0-63"), "{strip}");
+    key(&mut a, KeyCode::Char('?'));
+    let help = text(&render(&mut a, 80, 24, Theme::mono().ascii()));
+    assert_ascii(&help);
+    assert!(help.contains("threadtop help"), "{help}");
+    insta::assert_snapshot!(help);
+}
+
+#[test]
+fn replay_time_bar_ascii() {
+    use ratatui::widgets::Widget;
+    for (playing, want) in [
+        (true, "> playing 2x"),
+        (false, "|| paused (2x when playing)"),
+    ] {
+        let info = threadtop::app::ReplayInfo {
+            position: "host 03:12:05  +1m30s of 10m00s  tick 91/601".into(),
+            fraction: 0.15,
+            playing,
+            speed: 2,
+        };
+        let area = ratatui::layout::Rect::new(0, 0, 100, 1);
+        let mut buf = Buffer::empty(area);
+        ui::timebar::TimeBar {
+            info: &info,
+            theme: Theme::mono().ascii(),
+        }
+        .render(area, &mut buf);
+        let line = text(&buf);
+        assert_ascii(&line);
+        assert!(line.contains(want) && line.contains("[==="), "{line}");
+    }
 }

@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Clear, Paragraph, Widget};
 
 use super::theme::Theme;
 use crate::app::AffinityPicker;
@@ -64,15 +64,11 @@ impl Widget for AffinityPane<'_> {
         };
         Clear.render(popup, buf);
         Paragraph::new(lines)
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(if self.confirming {
-                        " Confirm affinity change "
-                    } else {
-                        " Set CPU affinity "
-                    }),
-            )
+            .block(t.block().title(if self.confirming {
+                " Confirm affinity change "
+            } else {
+                " Set CPU affinity "
+            }))
             .render(popup, buf);
     }
 }

@@ -9,7 +9,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 use super::format;
 use super::theme::Theme;
@@ -118,8 +118,8 @@ impl CpusPane<'_> {
 impl Widget for CpusPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let block = Block::default()
-            .borders(Borders::ALL)
+        let block = t
+            .block()
             .title(" CPUs: who is runnable where (R, last CPU); * = selected process ");
         let inner = block.inner(area);
         block.render(area, buf);

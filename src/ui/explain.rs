@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::theme::Theme;
 use crate::collect::{Snapshot, TaskKey};
@@ -42,8 +42,7 @@ impl Widget for ExplainPane<'_> {
         Paragraph::new(body)
             .wrap(Wrap { trim: true })
             .block(
-                Block::default()
-                    .borders(Borders::ALL)
+                t.block()
                     .title(Line::styled(format!(" {title} "), t.header_label())),
             )
             .render(area, buf);

@@ -26,6 +26,7 @@ pub struct FooterPane<'a> {
 impl Widget for FooterPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
+        let g = t.glyphs;
         let o = self.opts;
         if let Some(msg) = self.status
             && self.mode != Mode::Filter
@@ -46,7 +47,7 @@ impl Widget for FooterPane<'_> {
             Line::from(vec![
                 Span::styled("Jump to: ", t.header_label()),
                 Span::raw(self.filter_text.to_string()),
-                Span::raw("█"),
+                Span::raw(g.cursor),
                 Span::styled(
                     "  an offset (90s, 1m30s) or a time of day (03:12:05)",
                     t.dim(),
@@ -56,14 +57,14 @@ impl Widget for FooterPane<'_> {
             Line::from(vec![
                 Span::styled("Filter: ", t.header_label()),
                 Span::raw(self.filter_text.to_string()),
-                Span::raw("█"),
+                Span::raw(g.cursor),
                 Span::styled(format!("  {} rows match", self.rows), t.dim()),
             ])
         } else {
             let dir = if o.sort.descending() != o.reverse {
-                "▼"
+                g.sort_down
             } else {
-                "▲"
+                g.sort_up
             };
             let mut parts = vec![
                 format!("sort {}{dir}", o.sort.name()),
@@ -93,12 +94,15 @@ impl Widget for FooterPane<'_> {
                     if self.hidden_panes == 1 { "" } else { "s" }
                 ));
             }
-            Line::raw(parts.join(" · "))
+            Line::raw(parts.join(&format!(" {} ", g.separator)))
         };
         // When the hints do not fit, the ones before the last two go first: "help" and
         // "quit" must always be visible.
-        let mut hints = keymap::hints(self.mode, self.replay);
-        let width = |h: &[(String, &str)]| -> usize {
+        let mut hints: Vec<(String, String)> = keymap::hints(self.mode, self.replay)
+            .into_iter()
+            .map(|(k, w)| (g.text(&k), g.text(w)))
+            .collect();
+        let width = |h: &[(String, String)]| -> usize {
             h.iter()
                 .map(|(k, w)| k.chars().count() + w.chars().count() + 2)
                 .sum()

@@ -24,7 +24,6 @@ const COMPACT_CELL: usize = 9;
 
 /// One character per CPU, when even compact cells would take too many lines.
 const STRIP_CELL: usize = 1;
-const STRIP_LEVELS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 /// "NNN-NNN " before each strip line.
 const STRIP_LABEL: usize = 8;
 
@@ -71,8 +70,11 @@ impl HeaderPane<'_> {
                     let strip: String = chunk
                         .iter()
                         .map(|(_, u)| {
-                            let level = u.map_or(0, |u| ((u / 100.0) * 8.0).round() as usize);
-                            STRIP_LEVELS[level.min(8)]
+                            let levels = t.glyphs.levels;
+                            let top = levels.len().saturating_sub(1);
+                            let level =
+                                u.map_or(0, |u| ((u / 100.0) * top as f64).round() as usize);
+                            levels.get(level.min(top)).copied().unwrap_or(' ')
                         })
                         .collect();
                     Line::from(vec![
@@ -138,7 +140,8 @@ impl Widget for HeaderPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let Some(m) = self.model else {
-            Paragraph::new("threadtop: reading /proc…").render(area, buf);
+            Paragraph::new(format!("threadtop: reading /proc{}", t.glyphs.ellipsis))
+                .render(area, buf);
             return;
         };
         let mut lines = self.cpu_lines(m, area.width);

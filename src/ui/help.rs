@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Clear, Paragraph, Widget};
 
 use super::theme::Theme;
 use crate::keymap::{self, Mode};
@@ -28,6 +28,7 @@ pub fn state_legend() -> impl Iterator<Item = (&'static str, &'static str)> {
 impl Widget for HelpPane {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
+        let g = t.glyphs;
         let mut lines = vec![
             Line::styled(
                 "Every row is a task: a process (thread group) or one of its threads.",
@@ -42,7 +43,7 @@ impl Widget for HelpPane {
         let key_width = keymap::help_lines(Mode::Normal, false)
             .iter()
             .chain(keymap::help_lines(Mode::Filter, false).iter())
-            .map(|(k, _)| k.chars().count())
+            .map(|(k, _)| g.text(k).chars().count())
             .max()
             .unwrap_or(8);
         for (title, mode, replay) in [
@@ -53,8 +54,8 @@ impl Widget for HelpPane {
             lines.push(Line::styled(title, t.header_label()));
             for (keys, what) in keymap::help_lines(mode, replay) {
                 lines.push(Line::from(vec![
-                    Span::styled(format!("  {keys:<key_width$}"), t.header_label()),
-                    Span::raw(format!("  {what}")),
+                    Span::styled(format!("  {:<key_width$}", g.text(&keys)), t.header_label()),
+                    Span::raw(format!("  {}", g.text(what))),
                 ]));
             }
             lines.push(Line::raw(""));
@@ -70,13 +71,13 @@ impl Widget for HelpPane {
         let inner = area.height.saturating_sub(2);
         let scroll = self.scroll.min((lines.len() as u16).saturating_sub(inner));
         let title = if lines.len() as u16 > inner {
-            " threadtop help: ↓↑ scroll, Esc or ? close "
+            g.text(" threadtop help: ↓↑ scroll, Esc or ? close ")
         } else {
-            " threadtop help: Esc or ? to close "
+            " threadtop help: Esc or ? to close ".to_string()
         };
         Paragraph::new(lines)
             .scroll((scroll, 0))
-            .block(Block::default().borders(Borders::ALL).title(title))
+            .block(t.block().title(title))
             .render(area, buf);
     }
 }

@@ -7,7 +7,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 use super::theme::Theme;
 use crate::collect::{ProcessInfo, Unreadable, parse_cpu_list};
@@ -63,12 +63,12 @@ impl Widget for PlacementPane<'_> {
         let t = self.theme;
         let Some(p) = self.process() else {
             Paragraph::new("select a process or thread to see where its threads run")
-                .block(Block::default().borders(Borders::ALL).title(" Placement "))
+                .block(t.block().title(" Placement "))
                 .render(area, buf);
             return;
         };
         let name = p.tasks.first().map(|t| escape(&t.comm)).unwrap_or_default();
-        let block = Block::default().borders(Borders::ALL).title(format!(
+        let block = t.block().title(format!(
             " Placement of {name} ({}): CPU per tick, newest right ",
             p.tgid
         ));
@@ -113,14 +113,14 @@ impl Widget for PlacementPane<'_> {
                     "n/a".into()
                 }
                 Some(Err(_)) => "?".into(),
-                None => "…".into(),
+                None => t.glyphs.ellipsis.into(),
             };
             let seen = track.map_or(0, |tr| tr.migrations_seen);
             let head = format!(
                 "{:>7} {:<15} {:<9} {mask:<mask_w$} {seen:>4} {exact:>5}  ",
                 task.tid,
                 escape(&task.comm).chars().take(15).collect::<String>(),
-                affinity.unwrap_or_else(|| "…".into()),
+                affinity.unwrap_or_else(|| t.glyphs.ellipsis.into()),
             );
             let room = usize::from(inner.width).saturating_sub(head.chars().count());
             let mut spans = vec![Span::raw(head)];
@@ -136,7 +136,7 @@ impl Widget for PlacementPane<'_> {
                                 Style::new()
                             },
                         ),
-                        None => Span::raw("·"),
+                        None => Span::raw(t.glyphs.no_sample),
                     });
                 }
             }

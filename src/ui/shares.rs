@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::theme::Theme;
 use crate::collect::{Resource, Snapshot};
@@ -38,15 +38,16 @@ impl SharesPane<'_> {
 impl Widget for SharesPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let block = Block::default()
-            .borders(Borders::ALL)
+        let block = t
+            .block()
             .title(" Shares: same letter = same kernel object (kcmp); - none; ? unknown ");
         let inner = block.inner(area);
         block.render(area, buf);
         let Some(v) = self.view() else {
-            Paragraph::new(
-                "comparing… (kcmp runs on the collector thread when the selection changes)",
-            )
+            Paragraph::new(format!(
+                "comparing{} (kcmp runs on the collector thread when the selection changes)",
+                t.glyphs.ellipsis
+            ))
             .render(inner, buf);
             return;
         };

@@ -1,22 +1,249 @@
-//! Colours. Every meaning a colour carries is also in the text (the state letter, `[..]`
-//! around kernel threads, the fold glyph), so the colourless theme loses nothing.
+//! Colours and glyphs. Every meaning a colour carries is also in the text (the state letter,
+//! `[..]` around kernel threads, the fold glyph), so the colourless theme loses nothing; every
+//! Unicode glyph has an ASCII stand-in ([`Glyphs::ASCII`]) for terminals without Unicode.
 
 use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::border;
+
+/// `--color`: whether to colour the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour unless NO_COLOR is set (non-empty) or TERM=dumb
+    #[default]
+    Auto,
+    /// Always colour, even with NO_COLOR
+    Always,
+    /// Never colour: no colour escape sequences at all (bold and reverse video stay)
+    Never,
+}
+
+/// How many colours the terminal can show, from COLORTERM and TERM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ColorDepth {
+    /// The 16 named ANSI colours: all the palette uses today.
+    Ansi16,
+    /// TERM contains `256color`.
+    Ansi256,
+    /// COLORTERM is `truecolor` or `24bit`.
+    TrueColor,
+}
+
+impl ColorDepth {
+    pub fn detect(term: Option<&str>, colorterm: Option<&str>) -> ColorDepth {
+        if matches!(colorterm, Some("truecolor" | "24bit")) {
+            ColorDepth::TrueColor
+        } else if term.is_some_and(|t| t.contains("256color")) {
+            ColorDepth::Ansi256
+        } else {
+            ColorDepth::Ansi16
+        }
+    }
+}
+
+/// Every glyph the panes draw that is not plain ASCII, and its stand-in.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Glyphs {
+    pub ascii: bool,
+    /// Tree guides as the model builds them (`├─`, `└─`, `│ `) and what to draw instead.
+    pub guide_tee: &'static str,
+    pub guide_last: &'static str,
+    pub guide_pipe: &'static str,
+    pub folded: &'static str,
+    pub unfolded: &'static str,
+    pub sort_down: &'static str,
+    pub sort_up: &'static str,
+    pub times: &'static str,
+    pub ellipsis: &'static str,
+    pub cursor: &'static str,
+    pub separator: &'static str,
+    pub no_sample: &'static str,
+    pub play: &'static str,
+    pub pause: &'static str,
+    /// The one-character-per-CPU strip, empty to full.
+    pub levels: &'static [char],
+    pub border: border::Set<'static>,
+}
+
+impl Glyphs {
+    pub const UNICODE: Glyphs = Glyphs {
+        ascii: false,
+        guide_tee: "├─",
+        guide_last: "└─",
+        guide_pipe: "│ ",
+        folded: "▸",
+        unfolded: "▾",
+        sort_down: "▼",
+        sort_up: "▲",
+        times: "×",
+        ellipsis: "…",
+        cursor: "█",
+        separator: "·",
+        no_sample: "·",
+        play: "▶",
+        pause: "‖",
+        levels: &[' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'],
+        border: border::PLAIN,
+    };
+
+    pub const ASCII: Glyphs = Glyphs {
+        ascii: true,
+        guide_tee: "|-",
+        guide_last: "`-",
+        guide_pipe: "| ",
+        folded: "+",
+        unfolded: "-",
+        sort_down: "v",
+        sort_up: "^",
+        times: "x",
+        ellipsis: "...",
+        cursor: "_",
+        separator: "-",
+        no_sample: ".",
+        play: ">",
+        pause: "||",
+        levels: &[' ', '.', ':', '-', '=', '+', '*', '#', '%', '@'],
+        border: border::Set {
+            top_left: "+",
+            top_right: "+",
+            bottom_left: "+",
+            bottom_right: "+",
+            vertical_left: "|",
+            vertical_right: "|",
+            horizontal_top: "-",
+            horizontal_bottom: "-",
+        },
+    };
+
+    /// Text written elsewhere (key names, help lines, the model's tree guides) with this
+    /// table's glyphs: unchanged in Unicode mode.
+    pub fn text(&self, s: &str) -> String {
+        if !self.ascii || s.is_ascii() {
+            return s.to_string();
+        }
+        let mut out = String::with_capacity(s.len());
+        for c in s.replace("↓↑", "Down/Up").chars() {
+            match c {
+                '├' => out.push('|'),
+                '└' => out.push('`'),
+                '│' => out.push('|'),
+                '─' => out.push('-'),
+                '▸' | '▶' => out.push('>'),
+                '→' => out.push_str("Right"),
+                '▾' => out.push('-'),
+                '▼' => out.push('v'),
+                '▲' => out.push('^'),
+                '↑' => out.push_str("Up"),
+                '↓' => out.push_str("Down"),
+                '←' => out.push_str("Left"),
+                '×' => out.push('x'),
+                '…' => out.push_str("..."),
+                '█' => out.push('_'),
+                '·' => out.push('-'),
+                '‖' => out.push_str("||"),
+                _ => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// A tree prefix from the model (`│ ├─`): in ASCII mode, its guides translated.
+    pub fn guides(&self, prefix: &str) -> String {
+        if !self.ascii {
+            return prefix.to_string();
+        }
+        prefix
+            .replace("├─", self.guide_tee)
+            .replace("└─", self.guide_last)
+            .replace("│ ", self.guide_pipe)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {
     pub color: bool,
+    pub depth: ColorDepth,
+    pub glyphs: &'static Glyphs,
+}
+
+/// What the environment says, read once at start (kept apart so it can be tested).
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    pub term: Option<String>,
+    pub colorterm: Option<String>,
+    pub no_color: Option<String>,
+}
+
+impl Env {
+    pub fn read() -> Env {
+        let var = |k: &str| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned());
+        Env {
+            term: var("TERM"),
+            colorterm: var("COLORTERM"),
+            no_color: var("NO_COLOR"),
+        }
+    }
 }
 
 impl Theme {
-    /// Colour unless NO_COLOR is set (https://no-color.org: any non-empty value).
+    /// As `--color auto` without `--ascii`: colour unless NO_COLOR is set
+    /// (https://no-color.org: any non-empty value) or TERM=dumb.
     pub fn from_env() -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        Theme { color: !no_color }
+        Theme::detect(ColorChoice::Auto, false, &Env::read())
+    }
+
+    /// `--color` and `--ascii` against the environment: ASCII is forced by `--ascii` and
+    /// chosen for TERM=linux and TERM=vt100 (consoles whose fonts lack the box glyphs).
+    pub fn detect(choice: ColorChoice, ascii: bool, env: &Env) -> Self {
+        let term = env.term.as_deref();
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                let no_color = env.no_color.as_deref().is_some_and(|v| !v.is_empty());
+                !no_color && term != Some("dumb")
+            }
+        };
+        let ascii = ascii || matches!(term, Some("linux" | "vt100"));
+        Theme {
+            color,
+            depth: ColorDepth::detect(term, env.colorterm.as_deref()),
+            glyphs: if ascii {
+                &Glyphs::ASCII
+            } else {
+                &Glyphs::UNICODE
+            },
+        }
     }
 
     pub fn mono() -> Self {
-        Theme { color: false }
+        Theme {
+            color: false,
+            depth: ColorDepth::Ansi16,
+            glyphs: &Glyphs::UNICODE,
+        }
+    }
+
+    /// The 16-colour palette with Unicode glyphs.
+    pub fn colored() -> Self {
+        Theme {
+            color: true,
+            ..Theme::mono()
+        }
+    }
+
+    /// The same theme with the ASCII glyphs.
+    pub fn ascii(self) -> Self {
+        Theme {
+            glyphs: &Glyphs::ASCII,
+            ..self
+        }
+    }
+
+    /// The box border every pane draws.
+    pub fn block(&self) -> ratatui::widgets::Block<'static> {
+        ratatui::widgets::Block::default()
+            .borders(ratatui::widgets::Borders::ALL)
+            .border_set(self.glyphs.border)
     }
 
     fn fg(&self, c: Color) -> Style {
@@ -87,5 +314,85 @@ impl Theme {
     }
     pub fn warning(&self) -> Style {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(term: &str, colorterm: &str, no_color: &str) -> Env {
+        let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        Env {
+            term: some(term),
+            colorterm: some(colorterm),
+            no_color: some(no_color),
+        }
+    }
+
+    #[test]
+    fn colour_follows_the_flag_then_no_color_then_term() {
+        let auto = |e: &Env| Theme::detect(ColorChoice::Auto, false, e).color;
+        assert!(auto(&env("xterm-256color", "", "")));
+        assert!(!auto(&env("xterm-256color", "", "1")));
+        assert!(!auto(&env("dumb", "", "")));
+        // An empty NO_COLOR does not count (no-color.org).
+        assert!(auto(&Env {
+            no_color: Some(String::new()),
+            ..env("xterm", "", "")
+        }));
+        let e = env("xterm", "", "1");
+        assert!(Theme::detect(ColorChoice::Always, false, &e).color);
+        assert!(!Theme::detect(ColorChoice::Never, false, &env("xterm", "", "")).color);
+    }
+
+    #[test]
+    fn depth_and_glyphs_from_the_terminal() {
+        let d = |t: &str, ct: &str| Theme::detect(ColorChoice::Auto, false, &env(t, ct, "")).depth;
+        assert_eq!(d("xterm-256color", "truecolor"), ColorDepth::TrueColor);
+        assert_eq!(d("xterm", "24bit"), ColorDepth::TrueColor);
+        assert_eq!(d("screen-256color", ""), ColorDepth::Ansi256);
+        assert_eq!(d("xterm", ""), ColorDepth::Ansi16);
+        assert_eq!(d("linux", ""), ColorDepth::Ansi16);
+        let ascii = |t: &str, flag: bool| {
+            Theme::detect(ColorChoice::Auto, flag, &env(t, "", ""))
+                .glyphs
+                .ascii
+        };
+        assert!(ascii("linux", false));
+        assert!(ascii("vt100", false));
+        assert!(!ascii("xterm-256color", false));
+        assert!(ascii("xterm-256color", true));
+    }
+
+    #[test]
+    fn ascii_glyphs_are_ascii_and_translate_the_model_guides() {
+        let g = &Glyphs::ASCII;
+        assert_eq!(g.guides("│ │ ├─"), "| | |-");
+        assert_eq!(g.guides("  └─"), "  `-");
+        assert_eq!(Glyphs::UNICODE.guides("│ └─"), "│ └─");
+        assert_eq!(g.text("↓↑ scroll · 2× …"), "Down/Up scroll - 2x ...");
+        assert_eq!(g.text("← / h, → / l"), "Left / h, Right / l");
+        let all = [
+            g.guide_tee,
+            g.guide_last,
+            g.guide_pipe,
+            g.folded,
+            g.unfolded,
+            g.sort_down,
+            g.sort_up,
+            g.times,
+            g.ellipsis,
+            g.cursor,
+            g.separator,
+            g.no_sample,
+            g.play,
+            g.pause,
+            g.border.top_left,
+            g.border.horizontal_top,
+            g.border.vertical_left,
+        ];
+        assert!(all.iter().all(|s| s.is_ascii()), "{all:?}");
+        assert!(g.levels.iter().all(char::is_ascii));
     }
 }

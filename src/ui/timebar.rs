@@ -18,9 +18,12 @@ impl Widget for TimeBar<'_> {
         let t = self.theme;
         let i = self.info;
         let state = if i.playing {
-            format!("▶ playing {}×", i.speed)
+            format!("{} playing {}{}", t.glyphs.play, i.speed, t.glyphs.times)
         } else {
-            format!("‖ paused ({}× when playing)", i.speed)
+            format!(
+                "{} paused ({}{} when playing)",
+                t.glyphs.pause, i.speed, t.glyphs.times
+            )
         };
         let head = format!("{}  {state} ", i.position);
         let room = usize::from(area.width).saturating_sub(head.chars().count() + 2);

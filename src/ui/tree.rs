@@ -180,13 +180,14 @@ impl TreePane<'_> {
 
     fn name_cell(&self, r: &Row) -> Cell<'static> {
         let t = self.theme;
+        let g = t.glyphs;
         let glyph = match (r.kind, r.foldable, r.folded) {
-            (RowKind::Process, true, true) => "▸ ",
-            (RowKind::Process, true, false) => "▾ ",
-            (RowKind::Process, false, _) => "  ",
-            (RowKind::Thread, _, _) => "",
-            (RowKind::Pool, _, true) => "▸ ",
-            (RowKind::Pool, _, false) => "▾ ",
+            (RowKind::Process, true, true) | (RowKind::Pool, _, true) => format!("{} ", g.folded),
+            (RowKind::Process, true, false) | (RowKind::Pool, _, false) => {
+                format!("{} ", g.unfolded)
+            }
+            (RowKind::Process, false, _) => "  ".to_string(),
+            (RowKind::Thread, _, _) => String::new(),
         };
         let name_style = if r.kernel {
             t.kernel()
@@ -195,10 +196,10 @@ impl TreePane<'_> {
         } else {
             Style::new()
         };
-        let mut spans = vec![Span::styled(r.prefix.clone(), t.dim()), Span::raw(glyph)];
+        let mut spans = vec![Span::styled(g.guides(&r.prefix), t.dim()), Span::raw(glyph)];
         if r.kind == RowKind::Pool {
             spans.push(Span::styled(
-                format!("{} ×{} (pool)", r.name, r.threads),
+                format!("{} {}{} (pool)", r.name, g.times, r.threads),
                 name_style,
             ));
         } else if r.kind == RowKind::Process && r.kernel {
@@ -221,9 +222,9 @@ impl Widget for TreePane<'_> {
         let t = self.theme;
         let cols = visible_columns(self.columns, area.width);
         let arrow = if self.sort.descending() != self.reverse {
-            "▼"
+            t.glyphs.sort_down
         } else {
-            "▲"
+            t.glyphs.sort_up
         };
         let mut header: Vec<Cell> = cols
             .iter()
