@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Widget};
+use ratatui::widgets::Widget;
 
 use super::theme::Theme;
 use crate::app::AffinityPicker;
@@ -54,21 +54,11 @@ impl Widget for AffinityPane<'_> {
                 });
             }
         }
-        let height = (lines.len() as u16 + 2).min(area.height);
-        let width = area.width.min(72);
-        let popup = Rect {
-            x: area.x + (area.width - width) / 2,
-            y: area.y + (area.height - height) / 2,
-            width,
-            height,
+        let title = if self.confirming {
+            " Confirm affinity change "
+        } else {
+            " Set CPU affinity "
         };
-        Clear.render(popup, buf);
-        Paragraph::new(lines)
-            .block(t.block().title(if self.confirming {
-                " Confirm affinity change "
-            } else {
-                " Set CPU affinity "
-            }))
-            .render(popup, buf);
+        super::popup(lines, t.block().title(title), 72, area, buf);
     }
 }

@@ -185,6 +185,27 @@ fn areas(app: &App, area: Rect, theme: Theme) -> Areas {
     }
 }
 
+/// Draws `lines` in a box centred on `area`, at most `max_width` wide, over what is there.
+pub fn popup(
+    lines: Vec<ratatui::text::Line<'_>>,
+    block: ratatui::widgets::Block<'_>,
+    max_width: u16,
+    area: Rect,
+    buf: &mut ratatui::buffer::Buffer,
+) {
+    use ratatui::widgets::{Clear, Widget};
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = area.width.min(max_width);
+    let r = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    Clear.render(r, buf);
+    Paragraph::new(lines).block(block).render(r, buf);
+}
+
 /// Table rows that fit at this screen size: the app scrolls by it.
 pub fn page_height(app: &App, area: Rect) -> usize {
     tree::page_height(areas(app, area, Theme::mono()).table.height)

@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::Widget;
 
 use super::theme::Theme;
 use crate::act::signal::SIGNALS;
@@ -60,25 +60,11 @@ impl Widget for SignalPane<'_> {
                 });
             }
         }
-        let height = (lines.len() as u16 + 2).min(area.height);
-        let width = area.width.min(76);
-        let popup = Rect {
-            x: area.x + (area.width - width) / 2,
-            y: area.y + (area.height - height) / 2,
-            width,
-            height,
+        let title = if self.confirming {
+            " Confirm signal "
+        } else {
+            " Send a signal "
         };
-        Clear.render(popup, buf);
-        Paragraph::new(lines)
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .title(if self.confirming {
-                        " Confirm signal "
-                    } else {
-                        " Send a signal "
-                    }),
-            )
-            .render(popup, buf);
+        super::popup(lines, t.block().title(title), 76, area, buf);
     }
 }
