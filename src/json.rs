@@ -221,8 +221,7 @@ fn shown(m: &Model, rows: &[Row]) -> HashMap<u32, Option<HashSet<u32>>> {
                     .processes
                     .iter()
                     .filter(|p| p.tgid == r.tgid)
-                    .flat_map(|p| p.tasks.iter())
-                    .filter(|t| crate::model::view::pool_pattern(&escape(&t.comm)) == r.name)
+                    .flat_map(|p| crate::model::view::pool_members(p, &r.name))
                     .map(|t| t.tid);
                 shown
                     .entry(r.tgid)
@@ -255,12 +254,7 @@ pub fn tasks_shown(m: &Model, opts: &ViewOptions) -> Vec<TaskRef> {
                 .filter(move |t| only.as_ref().is_none_or(|s| s.contains(&t.tid)))
         })
         .filter(|t| t.stat_error.is_none())
-        .map(|t| TaskRef {
-            key: t.key(),
-            tgid: t.tgid,
-            kernel: t.is_kernel_thread(),
-            zombie: t.state == b'Z',
-        })
+        .map(TaskRef::of)
         .collect()
 }
 

@@ -12,12 +12,7 @@ fn refs(tgids: &[u32]) -> Vec<TaskRef> {
         .iter()
         .filter(|p| tgids.contains(&p.tgid))
         .flat_map(|p| p.tasks.iter())
-        .map(|t| TaskRef {
-            key: t.key(),
-            tgid: t.tgid,
-            kernel: t.is_kernel_thread(),
-            zombie: t.state == b'Z',
-        })
+        .map(TaskRef::of)
         .collect()
 }
 

@@ -684,12 +684,7 @@ impl App {
             .find(|p| p.tgid == row.tgid)?;
         let tasks = match row.kind {
             RowKind::Thread => vec![row.key],
-            RowKind::Pool => p
-                .tasks
-                .iter()
-                .filter(|t| {
-                    crate::model::view::pool_pattern(&crate::text::escape(&t.comm)) == row.name
-                })
+            RowKind::Pool => crate::model::view::pool_members(p, &row.name)
                 .map(|t| t.key())
                 .collect(),
             RowKind::Process => p.tasks.iter().map(|t| t.key()).collect(),

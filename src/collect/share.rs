@@ -195,6 +195,17 @@ pub struct TaskRef {
     pub zombie: bool,
 }
 
+impl TaskRef {
+    pub fn of(t: &super::TaskInfo) -> TaskRef {
+        TaskRef {
+            key: t.key(),
+            tgid: t.tgid,
+            kernel: t.is_kernel_thread(),
+            zombie: t.state == b'Z',
+        }
+    }
+}
+
 /// kcmp(pid1, pid2, type): the kernel's order of the two tasks' objects.
 fn kcmp(a: u32, b: u32, ty: libc::c_int) -> Result<Ordering, Why> {
     // SAFETY: kcmp takes five integer arguments and touches no memory of ours.
@@ -401,12 +412,6 @@ pub struct ShareReport {
 /// process (a thread group shares its VM and signal handlers; its other objects almost
 /// always too, and comparing every thread of the machine would cost far more).
 pub fn report_tasks(snap: &super::Snapshot, tgid: u32) -> Vec<TaskRef> {
-    let as_ref = |t: &super::TaskInfo| TaskRef {
-        key: t.key(),
-        tgid: t.tgid,
-        kernel: t.is_kernel_thread(),
-        zombie: t.state == b'Z',
-    };
     let mut out: Vec<TaskRef> = snap
         .processes
         .iter()
@@ -415,7 +420,7 @@ pub fn report_tasks(snap: &super::Snapshot, tgid: u32) -> Vec<TaskRef> {
             p.tasks
                 .iter()
                 .filter(|t| t.stat_error.is_none())
-                .map(as_ref)
+                .map(TaskRef::of)
         })
         .collect();
     for p in snap.processes.iter().filter(|p| p.tgid != tgid) {
@@ -426,7 +431,7 @@ pub fn report_tasks(snap: &super::Snapshot, tgid: u32) -> Vec<TaskRef> {
             .find(|t| t.stat_error.is_none() && t.state != b'Z')
             .or_else(|| p.tasks.first())
         {
-            out.push(as_ref(t));
+            out.push(TaskRef::of(t));
         }
     }
     out

@@ -167,6 +167,16 @@ pub fn pool_pattern(name: &str) -> String {
     out
 }
 
+/// The tasks of `p` that a pool row named `pattern` stands for.
+pub fn pool_members<'a>(
+    p: &'a ProcessInfo,
+    pattern: &'a str,
+) -> impl Iterator<Item = &'a TaskInfo> {
+    p.tasks
+        .iter()
+        .filter(move |t| pool_pattern(&escape(&t.comm)) == pattern)
+}
+
 /// A stable identity for pool `pattern` of the process `process`: selection and folding
 /// follow it across refreshes whatever the members are.
 pub fn pool_key(process: TaskKey, pattern: &str) -> TaskKey {
