@@ -350,3 +350,37 @@ fn actions_are_refused_in_a_replay_with_the_same_message() {
     assert!(messages[0].contains("actions that change the system are disabled"));
     assert!(messages.iter().all(|m| *m == messages[0]), "{messages:?}");
 }
+
+#[test]
+fn following_keeps_the_task_on_the_same_screen_line_while_rows_appear_above() {
+    let mut app = App::new(
+        ViewOptions {
+            tree: false,
+            sort: SortKey::Tid,
+            ..ViewOptions::default()
+        },
+        Duration::from_secs(1),
+    );
+    app.on_snapshot(Arc::new(machine(10, 0)));
+    app.on_snapshot(Arc::new(machine(11, SEC / 2)));
+    app.set_page_height(5);
+    select_tid(&mut app, 203, RowKind::Thread);
+    key(&mut app, KeyCode::Char('f'));
+    let (line, was) = (app.cursor - app.offset, app.cursor);
+    // Ten new processes with TGIDs below the pool's sort above it, pushing it down.
+    let mut next = machine(12, SEC);
+    for i in 0..10u32 {
+        let mut p = next.processes[0].clone();
+        p.tgid = 110 + i;
+        p.tasks[0].tid = 110 + i;
+        p.tasks[0].tgid = 110 + i;
+        next.processes.push(p);
+    }
+    app.on_snapshot(Arc::new(next));
+    assert_eq!(app.selected_row().map(|r| r.tid), Some(203));
+    assert!(
+        app.cursor > was,
+        "the rows must land above it for this to mean anything"
+    );
+    assert_eq!(app.cursor - app.offset, line, "same screen line");
+}

@@ -291,3 +291,28 @@ fn all_unknown_is_never_called_sharing_everything() {
     assert_eq!(v.rows.len(), 1);
     assert!(!v.all_alike);
 }
+
+#[test]
+fn json_lists_every_member_of_a_folded_pool_and_a_pool_row() {
+    let m = Model::new(
+        Some(Arc::new(pool_process(64, 10))),
+        Arc::new(pool_process(64, 11)),
+    );
+    let out = threadtop::json::build(&m, &ViewOptions::default(), &HashMap::new());
+    let v = serde_json::to_value(&out).expect("serialises");
+    let tasks = v["tasks"].as_array().expect("tasks");
+    // The leader, 64 pool members and 2 GC threads: folding hides rows, not tasks.
+    assert_eq!(tasks.len(), 67);
+    assert!(tasks.iter().any(|t| t["name"] == "pool-64"));
+    let kinds: Vec<&str> = v["tree"]
+        .as_array()
+        .expect("tree")
+        .iter()
+        .filter_map(|r| r["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "pool").count(),
+        2,
+        "{kinds:?}"
+    );
+}
