@@ -366,6 +366,8 @@ fn following_keeps_the_task_on_the_same_screen_line_while_rows_appear_above() {
     app.set_page_height(5);
     select_tid(&mut app, 203, RowKind::Thread);
     key(&mut app, KeyCode::Char('f'));
+    // On the first visible line: plain scrolling would move it to the bottom edge.
+    app.offset = app.cursor;
     let (line, was) = (app.cursor - app.offset, app.cursor);
     // Ten new processes with TGIDs below the pool's sort above it, pushing it down.
     let mut next = machine(12, SEC);
