@@ -364,7 +364,8 @@ fn following_keeps_the_task_on_the_same_screen_line_while_rows_appear_above() {
     app.on_snapshot(Arc::new(machine(10, 0)));
     app.on_snapshot(Arc::new(machine(11, SEC / 2)));
     app.set_page_height(5);
-    select_tid(&mut app, 203, RowKind::Thread);
+    // The pool's process row: a whole page of rows below it, so it can stay on top.
+    select_tid(&mut app, 200, RowKind::Process);
     key(&mut app, KeyCode::Char('f'));
     // On the first visible line: plain scrolling would move it to the bottom edge.
     app.offset = app.cursor;
@@ -379,7 +380,10 @@ fn following_keeps_the_task_on_the_same_screen_line_while_rows_appear_above() {
         next.processes.push(p);
     }
     app.on_snapshot(Arc::new(next));
-    assert_eq!(app.selected_row().map(|r| r.tid), Some(203));
+    assert_eq!(
+        app.selected_row().map(|r| (r.kind, r.tid)),
+        Some((RowKind::Process, 200))
+    );
     assert!(
         app.cursor > was,
         "the rows must land above it for this to mean anything"
