@@ -4,18 +4,13 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use rustix::process::Signal;
-use support::{Pty, workload};
+use support::{assert_restored, spawn, threadtop, workload};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-fn threadtop() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_threadtop"))
-}
 
 /// A table row as a user reads it: the numeric columns and the name without tree guides.
 #[derive(Debug)]
@@ -52,16 +47,6 @@ fn table(screen: &str) -> Vec<ScreenRow> {
             })
         })
         .collect()
-}
-
-fn spawn<A: AsRef<std::ffi::OsStr>>(args: &[A], env: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
-    Pty::spawn(threadtop(), args, env, cols, rows).expect("start threadtop in a pty")
-}
-
-fn assert_restored(pty: &Pty) {
-    assert!(pty.termios_cooked(), "terminal left in raw mode");
-    assert!(!pty.alternate_screen(), "still on the alternate screen");
-    assert!(!pty.cursor_hidden(), "cursor left hidden");
 }
 
 #[test]

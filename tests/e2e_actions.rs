@@ -7,13 +7,9 @@ mod support;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use support::{Pty, Workload, workload};
+use support::{Pty, Workload, threadtop, workload};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-fn threadtop() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_threadtop"))
-}
 
 /// The nice field (19) of /proc/PID/task/TID/stat.
 fn nice_of(pid: u32, tid: u32) -> Option<i64> {

@@ -4,18 +4,13 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use support::{Pty, workload};
+use support::{Pty, threadtop, workload};
 use threadtop::record::Recording;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-fn threadtop() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_threadtop"))
-}
 
 fn now_ns() -> u64 {
     SystemTime::now()

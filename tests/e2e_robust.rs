@@ -13,19 +13,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Pty, THREADTOP, try_workload, workload};
+use support::{Pty, THREADTOP, assert_restored, sets_colour, spawn, try_workload, workload};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-fn spawn<A: AsRef<std::ffi::OsStr>>(args: &[A], env: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
-    Pty::spawn(THREADTOP, args, env, cols, rows).expect("start threadtop in a pty")
-}
-
-fn assert_restored(pty: &Pty) {
-    assert!(pty.termios_cooked(), "terminal left in raw mode");
-    assert!(!pty.alternate_screen(), "still on the alternate screen");
-    assert!(!pty.cursor_hidden(), "cursor left hidden");
-}
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
@@ -129,30 +119,6 @@ fn term_dumb_is_refused_in_one_line_and_other_terminal_types_work() {
         );
         assert_restored(&pty);
     }
-}
-
-/// Whether any SGR sequence (`ESC [ params m`) sets a colour: 30-38, 40-48, 90-97 or
-/// 100-107 (39 and 49, back to the default colour, are not a colour).
-fn sets_colour(raw: &[u8]) -> bool {
-    let mut rest = raw;
-    while let Some(at) = rest.windows(2).position(|w| w == b"\x1b[") {
-        rest = &rest[at + 2..];
-        let len = rest
-            .iter()
-            .position(|b| !(b.is_ascii_digit() || *b == b';'))
-            .unwrap_or(rest.len());
-        if rest.get(len) == Some(&b'm')
-            && rest[..len].split(|&b| b == b';').any(|p| {
-                std::str::from_utf8(p)
-                    .ok()
-                    .and_then(|p| p.parse::<u32>().ok())
-                    .is_some_and(|n| matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107))
-            })
-        {
-            return true;
-        }
-    }
-    false
 }
 
 #[test]

@@ -9,14 +9,10 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use support::{Pty, workload};
+use support::{Pty, threadtop, workload};
 
 const WAIT: Duration = Duration::from_secs(20);
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn threadtop() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_threadtop"))
-}
 
 fn online_cpus() -> Vec<u32> {
     std::fs::read_to_string("/sys/devices/system/cpu/online")

@@ -8,15 +8,11 @@ use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{Pty, workload};
+use support::{Pty, threadtop, workload};
 
 const WAIT: Duration = Duration::from_secs(20);
 const KCMP: [&str; 4] = ["vm", "files", "fs", "sighand"];
 const NAMESPACES: [&str; 8] = ["mnt", "pid", "net", "uts", "ipc", "user", "cgroup", "time"];
-
-fn threadtop() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_threadtop"))
-}
 
 fn json(program: &Path, pre: &[&str], pids: &[u32]) -> Value {
     let list: Vec<String> = pids.iter().map(u32::to_string).collect();

@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{Pty, THREADTOP, Workload, workload};
+use support::{Pty, THREADTOP, Workload, sets_colour, workload};
 use threadtop::ui::theme::Glyphs;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -135,30 +135,6 @@ fn info(screen: &str, tids: &[u32]) -> Info {
             .map(|l| l.to_string())
             .unwrap_or_default(),
     }
-}
-
-/// Whether any SGR sequence (`ESC [ params m`) sets a colour: 30-38, 40-48, 90-97 or
-/// 100-107 (39 and 49, back to the default colour, are not a colour).
-fn sets_colour(raw: &[u8]) -> bool {
-    let mut rest = raw;
-    while let Some(at) = rest.windows(2).position(|w| w == b"\x1b[") {
-        rest = &rest[at + 2..];
-        let len = rest
-            .iter()
-            .position(|b| !(b.is_ascii_digit() || *b == b';'))
-            .unwrap_or(rest.len());
-        if rest.get(len) == Some(&b'm')
-            && rest[..len].split(|&b| b == b';').any(|p| {
-                std::str::from_utf8(p)
-                    .ok()
-                    .and_then(|p| p.parse::<u32>().ok())
-                    .is_some_and(|n| matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107))
-            })
-        {
-            return true;
-        }
-    }
-    false
 }
 
 #[test]

@@ -146,3 +146,44 @@ fn unescape(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// The threadtop binary built for these tests, as a path.
+pub fn threadtop() -> &'static std::path::Path {
+    std::path::Path::new(THREADTOP)
+}
+
+/// threadtop in a pseudo-terminal of `cols` x `rows`.
+pub fn spawn<A: AsRef<OsStr>>(args: &[A], env: &[(&str, &str)], cols: u16, rows: u16) -> Pty {
+    Pty::spawn(THREADTOP, args, env, cols, rows).expect("start threadtop in a pty")
+}
+
+/// The terminal is as threadtop found it: cooked mode, main screen, cursor visible.
+pub fn assert_restored(pty: &Pty) {
+    assert!(pty.termios_cooked(), "terminal left in raw mode");
+    assert!(!pty.alternate_screen(), "still on the alternate screen");
+    assert!(!pty.cursor_hidden(), "cursor left hidden");
+}
+
+/// Whether any SGR sequence (`ESC [ params m`) sets a colour: 30-38, 40-48, 90-97 or
+/// 100-107 (39 and 49, back to the default colour, are not a colour).
+pub fn sets_colour(raw: &[u8]) -> bool {
+    let mut rest = raw;
+    while let Some(at) = rest.windows(2).position(|w| w == b"\x1b[") {
+        rest = &rest[at + 2..];
+        let len = rest
+            .iter()
+            .position(|b| !(b.is_ascii_digit() || *b == b';'))
+            .unwrap_or(rest.len());
+        if rest.get(len) == Some(&b'm')
+            && rest[..len].split(|&b| b == b';').any(|p| {
+                std::str::from_utf8(p)
+                    .ok()
+                    .and_then(|p| p.parse::<u32>().ok())
+                    .is_some_and(|n| matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107))
+            })
+        {
+            return true;
+        }
+    }
+    false
+}
