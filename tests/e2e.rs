@@ -23,16 +23,8 @@ struct ScreenRow {
 
 /// The rows under the column header, up to the footer.
 fn table(screen: &str) -> Vec<ScreenRow> {
-    let lines: Vec<&str> = screen.lines().collect();
-    let Some(head) = lines
-        .iter()
-        .position(|l| l.contains("TID") && l.contains("TGID"))
-    else {
-        return Vec::new();
-    };
-    lines[head + 1..]
-        .iter()
-        .take_while(|l| !l.trim().is_empty())
+    support::table_lines(screen)
+        .into_iter()
         .filter_map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
             let name = f

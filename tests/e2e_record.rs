@@ -21,16 +21,8 @@ fn now_ns() -> u64 {
 /// Every word in the table on screen, tree guides stripped: a name is shown when it is one
 /// of them.
 fn names(screen: &str) -> Vec<String> {
-    let lines: Vec<&str> = screen.lines().collect();
-    let Some(head) = lines
-        .iter()
-        .position(|l| l.contains("TID") && l.contains("TGID"))
-    else {
-        return Vec::new();
-    };
-    lines[head + 1..]
-        .iter()
-        .take_while(|l| !l.trim().is_empty())
+    support::table_lines(screen)
+        .into_iter()
         .flat_map(|l| l.split_whitespace())
         .map(|n| {
             n.trim_start_matches(['│', '├', '└', '─', '▾', '▸'])

@@ -187,3 +187,20 @@ pub fn sets_colour(raw: &[u8]) -> bool {
     }
     false
 }
+
+/// The table's lines on a threadtop screen: those under the column header, up to the first
+/// blank line.
+pub fn table_lines(screen: &str) -> Vec<&str> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let Some(head) = lines
+        .iter()
+        .position(|l| l.contains("TID") && l.contains("TGID"))
+    else {
+        return Vec::new();
+    };
+    lines[head + 1..]
+        .iter()
+        .take_while(|l| !l.trim().is_empty())
+        .copied()
+        .collect()
+}
