@@ -116,8 +116,8 @@ use Mode::{
 };
 
 pub static BINDINGS: &[Binding] = &[
-    b(N, &[k(K::Up), c('k')], Action::Up, false),
-    b(N, &[k(K::Down), c('j')], Action::Down, false),
+    b(N, &[k(K::Up)], Action::Up, false),
+    b(N, &[k(K::Down)], Action::Down, false),
     b(N, &[k(K::PageUp), ctrl('b')], Action::PageUp, false),
     b(N, &[k(K::PageDown), ctrl('f')], Action::PageDown, false),
     b(N, &[k(K::Home), c('g')], Action::Home, false),
@@ -141,7 +141,8 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[c('C')], Action::ToggleCpuPane, true),
     b(N, &[c('p')], Action::TogglePlacement, true),
     b(N, &[c('a')], Action::SetAffinity, true),
-    b(N, &[c('S'), k(K::F(9))], Action::SendSignal, true),
+    // `k` as in htop (kill); Up is the arrow only, so `j` is not half of a vi pair either.
+    b(N, &[c('k'), c('S'), k(K::F(9))], Action::SendSignal, true),
     b(N, &[c('+')], Action::NicePlus, false),
     b(N, &[c('-')], Action::NiceMinus, false),
     b(N, &[c('s')], Action::ToggleShares, true),

@@ -79,7 +79,7 @@ fn sigterm_from_the_ui_ends_that_process_and_no_other() {
     pty.wait_for_text("ttterm", WAIT).expect("listed");
     // The process row is the first.
     pty.send_key("Home");
-    pty.send(b"S");
+    pty.send(b"k"); // htop's key
     let picker = pty.wait_for_text("Send a signal", WAIT).expect("picker");
     for name in ["SIGTERM", "SIGKILL", "SIGSTOP", "SIGCONT", "SIGUSR1"] {
         assert!(picker.contains(name), "{name}: {picker}");

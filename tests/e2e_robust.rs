@@ -443,7 +443,11 @@ fn soak(secs: u64) {
         ));
         i += 1;
         if i.is_multiple_of(5) {
-            pty.send(if i.is_multiple_of(10) { b"j" } else { b"}" });
+            pty.send(if i.is_multiple_of(10) {
+                b"\x1b[B"
+            } else {
+                b"}"
+            });
         }
     }
     assert!(
