@@ -13,7 +13,7 @@ use crate::action::Action;
 use crate::collect::{DetailPlan, Snapshot, TaskKey};
 use crate::keymap::{self, Key, Mode};
 use crate::model::{Filter, Model, Row, RowKind, SortKey, ViewOptions};
-use crate::ui::tree::ColumnSet;
+use crate::ui::columns::{ColumnLayout, ColumnSet};
 
 /// Refresh intervals the `[` and `]` keys step through.
 pub const INTERVAL_STEPS: [Duration; 9] = [
@@ -158,6 +158,8 @@ pub struct App {
     /// First help line shown.
     pub help_scroll: u16,
     pub columns: ColumnSet,
+    /// The columns of each set, in order (config file, column editor).
+    pub column_layout: ColumnLayout,
     pub show_cpus: bool,
     pub show_placement: bool,
     pub show_shares: bool,
@@ -190,6 +192,7 @@ impl App {
             page_height: 20,
             help_scroll: 0,
             columns: ColumnSet::default(),
+            column_layout: ColumnLayout::default(),
             show_cpus: false,
             show_placement: false,
             show_shares: false,

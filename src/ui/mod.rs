@@ -24,6 +24,7 @@
 //! over it.
 
 pub mod affinity;
+pub mod columns;
 pub mod cpus;
 pub mod explain;
 pub mod footer;
@@ -252,7 +253,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
                 cursor: app.cursor,
                 sort: app.opts.sort,
                 reverse: app.opts.reverse,
-                columns: app.columns,
+                columns: app.column_layout.get(app.columns),
                 theme,
             },
             a.table,

@@ -6,6 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row as TableRow, Table, Widget};
 
+use super::columns::Column;
 use super::format;
 use super::theme::Theme;
 use crate::model::{Row, RowKind, SortKey};
@@ -16,121 +17,23 @@ pub struct TreePane<'a> {
     pub cursor: usize,
     pub sort: SortKey,
     pub reverse: bool,
-    pub columns: ColumnSet,
+    pub columns: &'a [Column],
     pub theme: Theme,
-}
-
-/// Which columns the table shows; `c` switches between them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ColumnSet {
-    /// Identity, state, CPU and switches: the overview.
-    #[default]
-    Basic,
-    /// How the scheduler treats each task: placement, policy, priorities, waits.
-    Scheduling,
-}
-
-impl ColumnSet {
-    pub fn next(self) -> ColumnSet {
-        match self {
-            ColumnSet::Basic => ColumnSet::Scheduling,
-            ColumnSet::Scheduling => ColumnSet::Basic,
-        }
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            ColumnSet::Basic => "basic",
-            ColumnSet::Scheduling => "scheduling",
-        }
-    }
-    /// (column, drop rank): on a narrow terminal the highest ranks go first.
-    fn columns(self) -> &'static [(Col, u8)] {
-        match self {
-            ColumnSet::Basic => &[
-                (Col::Tid, 0),
-                (Col::Tgid, 3),
-                (Col::User, 7),
-                (Col::State, 1),
-                (Col::Cpu, 2),
-                (Col::LastCpu, 4),
-                (Col::Nice, 6),
-                (Col::Prio, 8),
-                (Col::Switches, 5),
-                (Col::Threads, 9),
-            ],
-            ColumnSet::Scheduling => &[
-                (Col::Tid, 0),
-                (Col::State, 1),
-                (Col::Cpu, 2),
-                (Col::LastCpu, 3),
-                (Col::Affinity, 4),
-                (Col::Policy, 7),
-                (Col::RtPrio, 9),
-                (Col::Nice, 8),
-                (Col::Wait, 5),
-                (Col::Voluntary, 6),
-                (Col::Involuntary, 6),
-            ],
-        }
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Col {
-    Tid,
-    Tgid,
-    User,
-    State,
-    Cpu,
-    LastCpu,
-    Nice,
-    Prio,
-    Switches,
-    Threads,
-    Affinity,
-    Policy,
-    RtPrio,
-    Wait,
-    Voluntary,
-    Involuntary,
-}
-
-impl Col {
-    /// (title, width, sort key, left-aligned)
-    fn spec(self) -> (&'static str, u16, Option<SortKey>, bool) {
-        match self {
-            Col::Tid => ("TID", 7, Some(SortKey::Tid), false),
-            Col::Tgid => ("TGID", 7, None, false),
-            Col::User => ("USER", 8, None, true),
-            Col::State => ("S", 1, Some(SortKey::State), true),
-            Col::Cpu => ("CPU%", 5, Some(SortKey::Cpu), false),
-            Col::LastCpu => ("CPU", 3, Some(SortKey::LastCpu), false),
-            Col::Nice => ("NI", 3, Some(SortKey::Nice), false),
-            Col::Prio => ("PRI", 4, None, false),
-            Col::Switches => ("SW/s", 6, Some(SortKey::Switches), false),
-            Col::Threads => ("THR", 4, None, false),
-            Col::Affinity => ("AFFINITY", 9, None, true),
-            Col::Policy => ("POLICY", 8, Some(SortKey::Policy), true),
-            Col::RtPrio => ("RTP", 3, Some(SortKey::RtPriority), false),
-            Col::Wait => ("WAIT%", 5, Some(SortKey::Wait), false),
-            Col::Voluntary => ("VOL/s", 6, Some(SortKey::Voluntary), false),
-            Col::Involuntary => ("INV/s", 6, Some(SortKey::Involuntary), false),
-        }
-    }
 }
 
 const MIN_NAME: u16 = 16;
 
-fn visible_columns(set: ColumnSet, width: u16) -> Vec<Col> {
-    let all = set.columns();
-    let mut max_rank = all.iter().map(|c| c.1).max().unwrap_or(0);
+/// The chosen columns that fit in `width` with room for NAME, dropping the highest ranks
+/// first; the order stays the user's.
+fn visible_columns(all: &[Column], width: u16) -> Vec<Column> {
+    let mut max_rank = all.iter().map(|c| c.spec().drop_rank).max().unwrap_or(0);
     loop {
-        let kept: Vec<Col> = all
+        let kept: Vec<Column> = all
             .iter()
-            .filter(|c| c.1 <= max_rank)
-            .map(|c| c.0)
+            .copied()
+            .filter(|c| c.spec().drop_rank <= max_rank)
             .collect();
-        let used: u16 = kept.iter().map(|c| c.spec().1 + 1).sum();
+        let used: u16 = kept.iter().map(|c| c.spec().width + 1).sum();
         if used + MIN_NAME <= width || max_rank == 0 {
             return kept;
         }
@@ -139,42 +42,42 @@ fn visible_columns(set: ColumnSet, width: u16) -> Vec<Col> {
 }
 
 impl TreePane<'_> {
-    fn cell(&self, col: Col, r: &Row) -> Cell<'static> {
+    fn cell(&self, col: Column, r: &Row) -> Cell<'static> {
         let t = self.theme;
         let right = |s: String| Cell::from(Line::from(s).alignment(Alignment::Right));
-        if r.unreadable && !matches!(col, Col::Tid | Col::Tgid | Col::State) {
+        if r.unreadable && !matches!(col, Column::Tid | Column::Tgid | Column::State) {
             return right("?".into());
         }
         match col {
-            Col::Tid => right(r.tid.to_string()),
-            Col::Tgid => right(r.tgid.to_string()),
-            Col::User => Cell::from(r.user.clone()),
-            Col::State => Cell::from(Span::styled(
+            Column::Tid => right(r.tid.to_string()),
+            Column::Tgid => right(r.tgid.to_string()),
+            Column::User => Cell::from(r.user.clone()),
+            Column::State => Cell::from(Span::styled(
                 (r.state as char).to_string(),
                 t.state(r.state),
             )),
-            Col::Cpu => Cell::from(
+            Column::Cpu => Cell::from(
                 Line::styled(
                     format::percent(r.cpu_percent),
                     t.busy(r.cpu_percent.unwrap_or(0.0)),
                 )
                 .alignment(Alignment::Right),
             ),
-            Col::LastCpu => right(r.processor.map_or("-".into(), |p| p.to_string())),
-            Col::Nice => right(r.nice.to_string()),
-            Col::Prio => right(r.priority.to_string()),
-            Col::Switches => right(format::rate(r.switches_per_sec)),
-            Col::Threads => right(if r.kind != RowKind::Thread {
+            Column::LastCpu => right(r.processor.map_or("-".into(), |p| p.to_string())),
+            Column::Nice => right(r.nice.to_string()),
+            Column::Prio => right(r.priority.to_string()),
+            Column::Switches => right(format::rate(r.switches_per_sec)),
+            Column::Threads => right(if r.kind != RowKind::Thread {
                 r.threads.to_string()
             } else {
                 String::new()
             }),
-            Col::Affinity => Cell::from(r.affinity.clone().unwrap_or_else(|| "-".into())),
-            Col::Policy => Cell::from(crate::model::policy_name(r.policy)),
-            Col::RtPrio => right(r.rt_priority.to_string()),
-            Col::Wait => right(format::percent(r.wait_percent)),
-            Col::Voluntary => right(format::rate(r.voluntary_per_sec)),
-            Col::Involuntary => right(format::rate(r.involuntary_per_sec)),
+            Column::Affinity => Cell::from(r.affinity.clone().unwrap_or_else(|| "-".into())),
+            Column::Policy => Cell::from(crate::model::policy_name(r.policy)),
+            Column::RtPrio => right(r.rt_priority.to_string()),
+            Column::Wait => right(format::percent(r.wait_percent)),
+            Column::Voluntary => right(format::rate(r.voluntary_per_sec)),
+            Column::Involuntary => right(format::rate(r.involuntary_per_sec)),
         }
     }
 
@@ -229,13 +132,13 @@ impl Widget for TreePane<'_> {
         let mut header: Vec<Cell> = cols
             .iter()
             .map(|c| {
-                let (title, _, key, left) = c.spec();
-                let text = if key == Some(self.sort) {
-                    format!("{title}{arrow}")
+                let spec = c.spec();
+                let text = if spec.sort == Some(self.sort) {
+                    format!("{}{arrow}", spec.title)
                 } else {
-                    title.to_string()
+                    spec.title.to_string()
                 };
-                if left {
+                if spec.left {
                     Cell::from(text)
                 } else {
                     Cell::from(Line::from(text).alignment(Alignment::Right))
@@ -250,11 +153,7 @@ impl Widget for TreePane<'_> {
         header.push(Cell::from(name_title));
         let mut widths: Vec<Constraint> = cols
             .iter()
-            .map(|c| {
-                let (title, w, key, _) = c.spec();
-                let extra = u16::from(key == Some(self.sort));
-                Constraint::Length(w.max(title.len() as u16 + extra))
-            })
+            .map(|c| Constraint::Length(column_width(*c, self.sort)))
             .collect();
         widths.push(Constraint::Fill(1));
         let visible = usize::from(area.height.saturating_sub(1));
@@ -281,7 +180,57 @@ impl Widget for TreePane<'_> {
     }
 }
 
+/// A column's width on screen: its own, or its title and the sort arrow if wider.
+fn column_width(c: Column, sort: SortKey) -> u16 {
+    let spec = c.spec();
+    let extra = u16::from(spec.sort == Some(sort));
+    spec.width.max(spec.title.len() as u16 + extra)
+}
+
+/// The sort key of the column header at `x` (from the table's left edge) in a table
+/// `width` wide: what a click on the header asks for. NAME sorts by name; a column
+/// without a sort order, or the gap between columns, gives `None`.
+pub fn header_sort_at(columns: &[Column], width: u16, sort: SortKey, x: u16) -> Option<SortKey> {
+    let mut left = 0u16;
+    for c in visible_columns(columns, width) {
+        let w = column_width(c, sort);
+        if x < left + w {
+            return if x >= left { c.spec().sort } else { None };
+        }
+        left += w + 1;
+        if x < left {
+            return None;
+        }
+    }
+    (x >= left && x < width).then_some(SortKey::Name)
+}
+
 /// How many table rows fit in a pane of this height (one line is the column header).
 pub fn page_height(area_height: u16) -> usize {
     usize::from(area_height.saturating_sub(1)).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_click_maps_to_the_column_under_it() {
+        let cols = [Column::Tid, Column::User, Column::Cpu];
+        // "    TID USER     CPU%▼ NAME": TID 0..7, USER 8..16, CPU%▼ 17..22, NAME from 23.
+        let at = |x| header_sort_at(&cols, 80, SortKey::Cpu, x);
+        assert_eq!(at(0), Some(SortKey::Tid));
+        assert_eq!(at(6), Some(SortKey::Tid));
+        assert_eq!(at(7), None, "the gap between columns");
+        assert_eq!(at(9), None, "USER has no sort order");
+        assert_eq!(at(17), Some(SortKey::Cpu));
+        assert_eq!(at(21), Some(SortKey::Cpu));
+        assert_eq!(at(22), None);
+        assert_eq!(at(23), Some(SortKey::Name));
+        assert_eq!(at(79), Some(SortKey::Name));
+        assert_eq!(at(80), None, "beyond the table");
+        // A narrow table drops columns, and the clicks follow what is drawn.
+        let narrow = header_sort_at(&[Column::Tid, Column::Threads], 25, SortKey::Cpu, 8);
+        assert_eq!(narrow, Some(SortKey::Name));
+    }
 }
