@@ -68,6 +68,10 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub ascii: bool,
 
+    /// Do not capture the mouse (leaves the terminal's own selection and scrolling alone)
+    #[arg(long, global = true)]
+    pub no_mouse: bool,
+
     /// Print the man page (roff) or a shell completion script to stdout and exit
     #[arg(long, value_name = "WHAT", value_enum)]
     pub generate: Option<Generate>,
