@@ -21,6 +21,8 @@ pub enum Mode {
     Confirm,
     /// Typing a time to jump to in a replay.
     Jump,
+    /// The column editor is open.
+    Columns,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -112,7 +114,8 @@ const fn r(keys: &'static [Key], action: Action, hint: bool) -> Binding {
 
 use KeyCode as K;
 use Mode::{
-    Affinity as A, Confirm as Y, Filter as F, Help as H, Jump as J, Normal as N, Signal as S,
+    Affinity as A, Columns as E, Confirm as Y, Filter as F, Help as H, Jump as J, Normal as N,
+    Signal as S,
 };
 
 pub static BINDINGS: &[Binding] = &[
@@ -138,6 +141,7 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[c('H')], Action::ProcessesOnly, false),
     b(N, &[c('t')], Action::ToggleTree, false),
     b(N, &[c('c')], Action::CycleColumns, true),
+    b(N, &[c('o'), k(K::F(2))], Action::EditColumns, false),
     b(N, &[c('C')], Action::ToggleCpuPane, true),
     b(N, &[c('p')], Action::TogglePlacement, true),
     b(N, &[c('a')], Action::SetAffinity, true),
@@ -192,6 +196,22 @@ pub static BINDINGS: &[Binding] = &[
     b(S, &[k(K::Enter)], Action::SignalAccept, true),
     b(S, &[k(K::Esc), c('q')], Action::SignalCancel, true),
     b(S, &[ctrl('c')], Action::Quit, false),
+    b(E, &[k(K::Up), c('k')], Action::ColumnsUp, false),
+    b(E, &[k(K::Down), c('j')], Action::ColumnsDown, false),
+    b(E, &[c(' '), k(K::Enter)], Action::ColumnsToggle, true),
+    // htop's column setup moves with F7 / F8 and [ / ].
+    b(E, &[c('['), k(K::F(7))], Action::ColumnsMoveLeft, true),
+    b(E, &[c(']'), k(K::F(8))], Action::ColumnsMoveRight, true),
+    b(E, &[c('c')], Action::ColumnsNextSet, true),
+    b(E, &[c('d')], Action::ColumnsReset, true),
+    b(E, &[c('w')], Action::ColumnsSave, true),
+    b(
+        E,
+        &[k(K::Esc), c('q'), c('o'), k(K::F(2))],
+        Action::ColumnsClose,
+        true,
+    ),
+    b(E, &[ctrl('c')], Action::Quit, false),
     b(Y, &[c('y'), k(K::Enter)], Action::ConfirmYes, true),
     b(Y, &[c('n'), k(K::Esc), c('q')], Action::ConfirmNo, true),
     b(Y, &[ctrl('c')], Action::Quit, false),
@@ -281,6 +301,7 @@ mod tests {
             Mode::Signal,
             Mode::Confirm,
             Mode::Jump,
+            Mode::Columns,
         ] {
             assert_eq!(lookup(m, ctrl('c')), Some(Action::Quit));
         }

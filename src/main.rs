@@ -90,6 +90,20 @@ fn main() -> ExitCode {
     }
 }
 
+/// Where the column editor saves: $XDG_CONFIG_HOME/threadtop/config.toml, else
+/// ~/.config/threadtop/config.toml.
+fn user_config_path() -> Option<std::path::PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| std::path::PathBuf::from(h).join(".config"))
+        })?;
+    Some(base.join("threadtop").join("config.toml"))
+}
+
 fn run_tui(cli: &Cli) -> Result<Exit> {
     let (tx, rx) = mpsc::channel();
     terminal::forward_signals(tx.clone()).wrap_err("installing signal handlers")?;
@@ -97,6 +111,7 @@ fn run_tui(cli: &Cli) -> Result<Exit> {
     if let Some(f) = &cli.filter {
         app = app.with_filter_text(f);
     }
+    app.config_path = user_config_path();
     let mut term = terminal::enter().wrap_err("setting up the terminal")?;
     test_panic(&mut term);
     run::run(&mut term, app, cli.proc_root.clone(), theme(cli), tx, rx)
@@ -263,6 +278,7 @@ fn run_replay(cli: &Cli, player: Player, start: usize) -> Result<Exit> {
     if let Some(f) = &cli.filter {
         app = app.with_filter_text(f);
     }
+    app.config_path = user_config_path();
     let mut term = terminal::enter().wrap_err("setting up the terminal")?;
     threadtop::app::replay::run(&mut term, app, player, start, theme(cli), tx, rx)
 }

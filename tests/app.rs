@@ -390,3 +390,61 @@ fn following_keeps_the_task_on_the_same_screen_line_while_rows_appear_above() {
     );
     assert_eq!(app.cursor - app.offset, line, "same screen line");
 }
+
+#[test]
+fn the_column_editor_hides_orders_and_saves_columns() {
+    use threadtop::ui::columns::{Column, ColumnSet};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("threadtop").join("config.toml");
+    let mut app = started();
+    app.config_path = Some(path.clone());
+    key(&mut app, KeyCode::Char('o'));
+    assert_eq!(app.mode, Mode::Columns);
+    // Down to TGID, hide it; the basic set loses it at once.
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    assert!(!app.column_layout.basic.contains(&Column::Tgid));
+    // Back up to TID and move it right, past USER.
+    for _ in 0..20 {
+        key(&mut app, KeyCode::Up);
+    }
+    key(&mut app, KeyCode::Char(']'));
+    assert_eq!(&app.column_layout.basic[..2], &[Column::User, Column::Tid]);
+    // The other set; the table shows the set being edited.
+    key(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.columns, ColumnSet::Scheduling);
+    key(&mut app, KeyCode::Char(' '));
+    assert!(!app.column_layout.scheduling.contains(&Column::Tid));
+    key(&mut app, KeyCode::Char('w'));
+    let status = app.status.clone().unwrap_or_default();
+    assert!(status.starts_with("columns saved to "), "{status}");
+    let text = std::fs::read_to_string(&path).expect("saved");
+    assert!(
+        text.contains("basic = [\"user\", \"tid\", \"state\","),
+        "{text}"
+    );
+    assert!(text.contains("scheduling = [\"state\", \"cpu\","), "{text}");
+    // Esc closes; the changes stay for this run.
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.column_editor.is_none());
+    assert!(!app.column_layout.scheduling.contains(&Column::Tid));
+}
+
+#[test]
+fn saving_columns_reports_a_failure_instead_of_losing_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A file where the config directory should be.
+    let blocker = dir.path().join("threadtop");
+    std::fs::write(&blocker, "").expect("write");
+    let mut app = started();
+    app.config_path = Some(blocker.join("config.toml"));
+    key(&mut app, KeyCode::Char('o'));
+    key(&mut app, KeyCode::Char('w'));
+    let status = app.status.clone().unwrap_or_default();
+    assert!(status.starts_with("columns not saved: "), "{status}");
+    app.config_path = None;
+    key(&mut app, KeyCode::Char('w'));
+    let status = app.status.clone().unwrap_or_default();
+    assert!(status.contains("no config directory"), "{status}");
+}

@@ -562,3 +562,20 @@ fn replay_time_bar_ascii() {
         assert!(line.contains(want) && line.contains("[==="), "{line}");
     }
 }
+
+#[test]
+fn column_editor_over_the_table_with_the_header_showing_the_change() {
+    let mut a = app();
+    key(&mut a, KeyCode::Char('o'));
+    // Hide TID: the header above the editor loses it at once.
+    key(&mut a, KeyCode::Char(' '));
+    let screen = text(&render(&mut a, 100, 34, Theme::mono()));
+    let header = screen
+        .lines()
+        .find(|l| l.contains("NAME"))
+        .unwrap_or_default();
+    assert!(header.trim_start().starts_with("TGID"), "{screen}");
+    assert!(screen.contains("Columns: basic set"), "{screen}");
+    assert!(screen.contains("[ ] TID"), "{screen}");
+    insta::assert_snapshot!(screen);
+}

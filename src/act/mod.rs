@@ -5,6 +5,7 @@
 
 pub mod affinity;
 pub mod nice;
+pub mod save_columns;
 pub mod signal;
 
 use std::path::Path;

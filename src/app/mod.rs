@@ -1,5 +1,6 @@
 //! Application state, key handling and the event loop.
 
+pub mod column_editor;
 pub mod replay;
 pub mod run;
 pub mod state;

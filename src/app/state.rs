@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
+use super::column_editor::ColumnEditor;
 use crate::act::signal::{self, SIGNALS, SignalInfo};
 use crate::action::Action;
 use crate::collect::{DetailPlan, Snapshot, TaskKey};
@@ -160,6 +161,10 @@ pub struct App {
     pub columns: ColumnSet,
     /// The columns of each set, in order (config file, column editor).
     pub column_layout: ColumnLayout,
+    /// The column editor, while it is open.
+    pub column_editor: Option<ColumnEditor>,
+    /// Where the column editor saves: the config file in use, or where one would be read.
+    pub config_path: Option<PathBuf>,
     pub show_cpus: bool,
     pub show_placement: bool,
     pub show_shares: bool,
@@ -193,6 +198,8 @@ impl App {
             help_scroll: 0,
             columns: ColumnSet::default(),
             column_layout: ColumnLayout::default(),
+            column_editor: None,
+            config_path: None,
             show_cpus: false,
             show_placement: false,
             show_shares: false,
@@ -529,6 +536,37 @@ impl App {
                 self.columns = self.columns.next();
                 self.status = Some(format!("{} columns", self.columns.name()));
             }
+            Action::EditColumns => {
+                self.column_editor = Some(ColumnEditor::new(self.columns));
+                self.mode = Mode::Columns;
+            }
+            Action::ColumnsClose => {
+                self.column_editor = None;
+                self.mode = Mode::Normal;
+            }
+            Action::ColumnsSave => self.status = Some(self.save_columns()),
+            Action::ColumnsUp
+            | Action::ColumnsDown
+            | Action::ColumnsToggle
+            | Action::ColumnsMoveLeft
+            | Action::ColumnsMoveRight
+            | Action::ColumnsNextSet
+            | Action::ColumnsReset => {
+                if let Some(e) = &mut self.column_editor {
+                    let layout = &mut self.column_layout;
+                    match action {
+                        Action::ColumnsUp => e.up(),
+                        Action::ColumnsDown => e.down(),
+                        Action::ColumnsToggle => e.toggle(layout),
+                        Action::ColumnsMoveLeft => e.shift(layout, true),
+                        Action::ColumnsMoveRight => e.shift(layout, false),
+                        Action::ColumnsNextSet => e.switch_set(),
+                        _ => e.reset(layout),
+                    }
+                    // The table behind shows the set being edited.
+                    self.columns = e.set;
+                }
+            }
             Action::ToggleCpuPane => self.show_cpus = !self.show_cpus,
             Action::TogglePlacement => self.show_placement = !self.show_placement,
             Action::ToggleShares => self.show_shares = !self.show_shares,
@@ -736,6 +774,20 @@ impl App {
     }
 
     /// Sends the chosen signal; the footer message saying what happened.
+    /// Writes both column sets to the config file; the message for the footer.
+    fn save_columns(&self) -> String {
+        let Some(path) = &self.config_path else {
+            return "cannot save: no config directory (set XDG_CONFIG_HOME or HOME)".into();
+        };
+        match crate::act::save_columns::save_columns(path, &self.column_layout, "") {
+            Ok(()) => format!(
+                "columns saved to {}",
+                crate::text::escape(path.as_os_str().as_encoded_bytes())
+            ),
+            Err(e) => format!("columns not saved: {}", crate::text::escape(e.as_bytes())),
+        }
+    }
+
     fn send_signal(&self, p: &SignalPicker) -> String {
         let sig = p.signal();
         match signal::send(&self.proc_root, &p.to, sig) {

@@ -49,6 +49,7 @@ impl Widget for HelpPane {
         for (title, mode, replay) in [
             ("Keys", Mode::Normal, false),
             ("While typing a filter", Mode::Filter, false),
+            ("In the column editor (o)", Mode::Columns, false),
             ("When replaying a recording", Mode::Normal, true),
         ] {
             lines.push(Line::styled(title, t.header_label()));

@@ -24,6 +24,7 @@
 //! over it.
 
 pub mod affinity;
+pub mod column_editor;
 pub mod columns;
 pub mod cpus;
 pub mod explain;
@@ -311,6 +312,16 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
             SignalPane {
                 picker,
                 confirming: app.mode == Mode::Confirm,
+                theme,
+            },
+            a.table,
+        );
+    }
+    if let Some(editor) = &app.column_editor {
+        frame.render_widget(
+            column_editor::ColumnEditorPane {
+                editor,
+                layout: &app.column_layout,
                 theme,
             },
             a.table,
