@@ -579,3 +579,16 @@ fn column_editor_over_the_table_with_the_header_showing_the_change() {
     assert!(screen.contains("[ ] TID"), "{screen}");
     insta::assert_snapshot!(screen);
 }
+
+#[test]
+fn the_footer_says_a_filtered_tree_is_listed_flat() {
+    let mut a = app();
+    assert!(text(&render(&mut a, 100, 24, Theme::mono())).contains("· tree ·"));
+    key(&mut a, KeyCode::Char('/'));
+    for c in "pool".chars() {
+        key(&mut a, KeyCode::Char(c));
+    }
+    key(&mut a, KeyCode::Enter);
+    let screen = text(&render(&mut a, 100, 24, Theme::mono()));
+    assert!(screen.contains("· flat while filtered ·"), "{screen}");
+}

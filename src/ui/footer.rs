@@ -68,7 +68,14 @@ impl Widget for FooterPane<'_> {
             };
             let mut parts = vec![
                 format!("sort {}{dir}", o.sort.name()),
-                if o.tree { "tree".into() } else { "flat".into() },
+                // A filter or -p lists the matching processes flat (see model::view).
+                if !o.tree {
+                    "flat".into()
+                } else if o.filter.is_active() || !o.pids.is_empty() {
+                    "flat while filtered".into()
+                } else {
+                    "tree".into()
+                },
             ];
             if !self.filter_text.is_empty() {
                 parts.push(format!("filter \"{}\"", self.filter_text));
