@@ -316,3 +316,26 @@ fn json_lists_every_member_of_a_folded_pool_and_a_pool_row() {
         "{kinds:?}"
     );
 }
+
+#[test]
+fn a_pool_row_is_explained_as_a_pool_then_by_its_first_member() {
+    let s = pool_process(64, 11);
+    let card = threadtop::model::explain::explain_pool(&s, s.processes[0].tgid, "pool-#")
+        .expect("a card for the pool");
+    let text = card.join("\n");
+    assert!(
+        card[0].starts_with("pool-# ×64: a pool of threads in process"),
+        "{text}"
+    );
+    assert!(
+        text.contains("64 threads whose names differ only by numbers"),
+        "{text}"
+    );
+    assert!(text.contains("States: 64 S."), "{text}");
+    assert!(text.contains("The first of them, pool-1: task"), "{text}");
+    assert!(text.contains("A user thread"), "{text}");
+    assert!(
+        threadtop::model::explain::explain_pool(&s, s.processes[0].tgid, "nothing-#").is_none(),
+        "no card for a pool that is gone"
+    );
+}

@@ -592,3 +592,32 @@ fn the_footer_says_a_filtered_tree_is_listed_flat() {
     let screen = text(&render(&mut a, 100, 24, Theme::mono()));
     assert!(screen.contains("· flat while filtered ·"), "{screen}");
 }
+
+#[test]
+fn the_explain_card_of_a_pool_row_explains_the_pool() {
+    let pool = |at: u64| {
+        let mut tasks = vec![t(700, b"server", b'S', 0)];
+        for i in 0..20u32 {
+            let name: &'static [u8] =
+                Box::leak(format!("worker-{i}").into_bytes().into_boxed_slice());
+            tasks.push(t(701 + i, name, b'S', 0));
+        }
+        snap(at, vec![p(700, 1, b"server", tasks)])
+    };
+    let mut a = app_with(pool(10), pool(11), ViewOptions::default());
+    while a
+        .selected_row()
+        .is_some_and(|r| r.kind != threadtop::model::RowKind::Pool)
+    {
+        let before = a.cursor;
+        key(&mut a, KeyCode::Down);
+        assert_ne!(before, a.cursor, "no pool row");
+    }
+    key(&mut a, KeyCode::Char('e'));
+    let screen = text(&render(&mut a, 120, 40, Theme::mono()));
+    assert!(
+        screen.contains("worker-# ×20: a pool of threads in process server (700)"),
+        "{screen}"
+    );
+    assert!(screen.contains("The first of them, worker-0"), "{screen}");
+}

@@ -57,6 +57,44 @@ fn names(rs: &[Resource]) -> String {
         .join(", ")
 }
 
+/// The card for a folded pool row: what a pool is, how its members are spread over the
+/// states, then the card of its first member. `None` when the process or pool is gone.
+pub fn explain_pool(snap: &Snapshot, tgid: u32, pattern: &str) -> Option<Vec<String>> {
+    let process = snap.processes.iter().find(|p| p.tgid == tgid)?;
+    let members: Vec<_> = super::view::pool_members(process, pattern).collect();
+    let first = members.first()?;
+    let pname = process
+        .leader()
+        .map(|l| escape(&l.comm))
+        .unwrap_or_default();
+    let mut out = vec![format!(
+        "{pattern} ×{}: a pool of threads in process {pname} ({tgid})",
+        members.len()
+    )];
+    out.push(format!(
+        "{} threads whose names differ only by numbers (# stands for them), shown as one row with their CPU summed; Enter unfolds it.",
+        members.len()
+    ));
+    let mut states: Vec<(u8, usize)> = Vec::new();
+    for m in &members {
+        match states.iter_mut().find(|(s, _)| *s == m.state) {
+            Some((_, n)) => *n += 1,
+            None => states.push((m.state, 1)),
+        }
+    }
+    states.sort_by_key(|(s, _)| *s);
+    let words: Vec<String> = states
+        .iter()
+        .map(|(s, n)| format!("{n} {}", char::from(*s)))
+        .collect();
+    out.push(format!("States: {}.", words.join(", ")));
+    if let Some(mut card) = explain(snap, first.key()) {
+        out.push(format!("The first of them, {}:", card.remove(0)));
+        out.extend(card);
+    }
+    Some(out)
+}
+
 /// The card's lines for task `key`, or `None` when it is not in the snapshot.
 pub fn explain(snap: &Snapshot, key: TaskKey) -> Option<Vec<String>> {
     let process = snap

@@ -7,19 +7,36 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::theme::Theme;
 use crate::collect::{Snapshot, TaskKey};
-use crate::model::explain::explain;
+use crate::model::explain::{explain, explain_pool};
+use crate::model::{Row, RowKind};
 
 pub struct ExplainPane<'a> {
     pub snap: &'a Snapshot,
     pub task: Option<TaskKey>,
+    /// A pool row is selected: its process and name pattern.
+    pub pool: Option<(u32, &'a str)>,
     pub theme: Theme,
 }
 
-impl ExplainPane<'_> {
+impl<'a> ExplainPane<'a> {
+    /// The card for a table row: the task, or for a pool row the pool.
+    pub fn for_row(snap: &'a Snapshot, row: Option<&'a Row>, theme: Theme) -> Self {
+        ExplainPane {
+            snap,
+            task: row.map(|r| r.key),
+            pool: row
+                .filter(|r| r.kind == RowKind::Pool)
+                .map(|r| (r.tgid, r.name.as_str())),
+            theme,
+        }
+    }
+
     fn lines(&self) -> Vec<String> {
-        self.task
-            .and_then(|k| explain(self.snap, k))
-            .unwrap_or_else(|| vec!["Select a task to have it explained.".into()])
+        let card = match self.pool {
+            Some((tgid, pattern)) => explain_pool(self.snap, tgid, pattern),
+            None => self.task.and_then(|k| explain(self.snap, k)),
+        };
+        card.unwrap_or_else(|| vec!["Select a task to have it explained.".into()])
     }
 
     pub fn height(&self, width: u16) -> u16 {

@@ -153,10 +153,9 @@ fn areas(app: &App, area: Rect, theme: Theme) -> Areas {
             ));
         }
         if app.show_explain {
-            let task = app.selected_row().map(|r| r.key);
             wanted.push((
                 Pane::Explain,
-                ExplainPane { snap, task, theme }.height(area.width),
+                ExplainPane::for_row(snap, app.selected_row(), theme).height(area.width),
             ));
         }
     }
@@ -291,8 +290,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
                     *r,
                 ),
                 Pane::Explain => {
-                    let task = app.selected_row().map(|r| r.key);
-                    frame.render_widget(ExplainPane { snap, task, theme }, *r)
+                    let pane = ExplainPane::for_row(snap, app.selected_row(), theme);
+                    frame.render_widget(pane, *r)
                 }
             }
         }
