@@ -57,6 +57,9 @@ fn hiding_a_column_in_the_editor_and_saving_it() {
         "{text}"
     );
     pty.send_key("Esc");
+    // Esc and q sent together would read as Alt-q: wait for the editor to close first.
+    pty.wait_for("editor closed", WAIT, |s| !s.contains("Columns: basic set"))
+        .expect("editor closed");
     pty.send(b"q");
     assert!(pty.wait_exit(WAIT).is_some(), "threadtop did not quit");
 }
