@@ -97,9 +97,10 @@ fn run_tui(cli: &Cli) -> Result<Exit> {
     if let Some(f) = &cli.filter {
         app = app.with_filter_text(f);
     }
-    let mut term = terminal::enter().wrap_err("setting up the terminal")?;
+    let theme = theme(cli);
+    let mut term = terminal::enter(theme.color).wrap_err("setting up the terminal")?;
     test_panic(&mut term);
-    run::run(&mut term, app, cli.proc_root.clone(), theme(cli), tx, rx)
+    run::run(&mut term, app, cli.proc_root.clone(), theme, tx, rx)
 }
 
 /// Colour and glyphs: `--color` and `--ascii` against NO_COLOR, TERM and COLORTERM.
@@ -263,6 +264,7 @@ fn run_replay(cli: &Cli, player: Player, start: usize) -> Result<Exit> {
     if let Some(f) = &cli.filter {
         app = app.with_filter_text(f);
     }
-    let mut term = terminal::enter().wrap_err("setting up the terminal")?;
-    threadtop::app::replay::run(&mut term, app, player, start, theme(cli), tx, rx)
+    let theme = theme(cli);
+    let mut term = terminal::enter(theme.color).wrap_err("setting up the terminal")?;
+    threadtop::app::replay::run(&mut term, app, player, start, theme, tx, rx)
 }
