@@ -245,10 +245,6 @@ fn replay_json(
     let (mut player, i) = open_recording(file, at)?;
     // Rates need the tick before; the first tick has none and says so with nulls.
     let model = player.model_at(i)?;
-    let model = match model.previous.clone() {
-        Some(prev) => Model::new(Some(prev), model.current.clone()),
-        None => model,
-    };
     let mut out = json::build(&model, &cli.view_options(), &Default::default());
     out.recording = Some(player.tick_info(i));
     let mut stdout = std::io::stdout().lock();

@@ -56,7 +56,7 @@ pub struct ProcFiles {
 }
 
 /// (leader start ticks, leader comm, argv or why it could not be read).
-pub type CachedCmdline = (u64, Vec<u8>, Result<Vec<u8>, super::Unreadable>);
+pub type CachedCmdline = (u64, super::Comm, Result<Vec<u8>, super::Unreadable>);
 
 impl ProcFiles {
     pub fn close(self) -> usize {

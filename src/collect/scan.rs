@@ -445,7 +445,7 @@ impl Scanner {
             Some(s) => TaskInfo {
                 tid,
                 tgid,
-                comm: s.comm.to_vec(),
+                comm: Comm::new(s.comm),
                 state: s.state,
                 ppid: s.ppid,
                 flags: s.flags,
@@ -487,12 +487,14 @@ impl Scanner {
             let read = open_rel(base, self.path.as_bytes(), false)
                 .and_then(|fd| pread_whole(fd.as_fd(), &mut self.buf));
             task.detail = Some(match read {
-                Ok(n) => parse_status(&self.buf[..n]).ok_or(Unreadable::Malformed),
+                Ok(n) => parse_status(&self.buf[..n])
+                    .map(Box::new)
+                    .ok_or(Unreadable::Malformed),
                 Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
             });
         }
         if plan.explain_tid == Some(tid) {
-            task.wait = Some(self.read_wait(base, prefix_tgid, tid));
+            task.wait = Some(Box::new(self.read_wait(base, prefix_tgid, tid)));
         }
         if plan.all || plan.sched_tgid == Some(tgid) {
             // Only the selected process's tasks: open, read, close. Never written: a write
