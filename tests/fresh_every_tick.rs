@@ -150,3 +150,56 @@ fn exited_tasks_release_their_descriptors() {
         before - (THREADS as usize * 2 + 1) - 2
     );
 }
+
+/// The live collector's first frame comes from a pass over `stat` only. That pass is just
+/// as fresh for what `stat` holds, says it lacks schedstat, and nothing computed against
+/// it pretends to know a rate: the rows show unknown CPU %, switches and waits, never 0.
+#[test]
+fn the_quick_first_pass_is_fresh_and_its_rates_are_unknown_not_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tick(dir.path(), 1);
+    let mut scanner = Scanner::new(dir.path());
+    let plan = only_one_visible();
+    let quick = Arc::new(scanner.scan_first_pass(&plan));
+    assert!(!quick.schedstat_read);
+    assert_eq!(quick.task_count() as u32, PROCS * THREADS);
+    for t in quick.tasks() {
+        assert_eq!(t.state, b'R', "tid {} state", t.tid);
+        assert_eq!(t.processor, Some(((u64::from(t.tid) + 1) % 2) as u32));
+        assert_eq!(t.utime_ticks, 1);
+        assert_eq!(t.schedstat, Err(threadtop::collect::Unreadable::Absent));
+    }
+    let opts = threadtop::model::ViewOptions::default();
+    let unknown = |model: &Model| {
+        for t in model.current.tasks() {
+            let rate = model.rates.get(&t.key()).expect("a rate entry per task");
+            assert_eq!(rate.cpu_percent, None, "tid {} CPU %", t.tid);
+            assert_eq!(rate.switches_per_sec, None, "tid {} switches", t.tid);
+            assert_eq!(rate.wait_percent, None, "tid {} wait", t.tid);
+        }
+        let rows = model.rows(&opts);
+        assert!(!rows.is_empty());
+        assert!(rows.iter().all(|r| r.cpu_percent.is_none()), "{rows:#?}");
+    };
+    let model = Model::new(None, quick);
+    unknown(&model);
+
+    // The full scan right after: fresh schedstat for every task, but still no rate, since
+    // the pass before it had no run times to subtract.
+    write_tick(dir.path(), 2);
+    let full = Arc::new(scanner.scan(&plan));
+    assert!(full.schedstat_read);
+    check_all_fresh(&full, 2);
+    let model = model.advance(full);
+    unknown(&model);
+
+    // From the next scan on, every task has a real rate.
+    write_tick(dir.path(), 3);
+    let next = Arc::new(scanner.scan(&plan));
+    check_all_fresh(&next, 3);
+    let model = model.advance(next);
+    for t in model.current.tasks() {
+        let pct = model.rates[&t.key()].cpu_percent.expect("CPU % known");
+        assert!(pct > 0.0, "tid {}", t.tid);
+    }
+}

@@ -383,6 +383,10 @@ pub struct Snapshot {
     pub notes: ScanNotes,
     /// What the share pane's process shares, and with whom (computed on demand).
     pub shares: Option<std::sync::Arc<super::share::ShareReport>>,
+    /// False for the quick first pass, which reads `stat` only so the first frame comes
+    /// sooner: every task's `schedstat` is then `Absent`, and no rate may be computed
+    /// against this snapshot (they are unknown, never zero).
+    pub schedstat_read: bool,
 }
 
 impl Snapshot {

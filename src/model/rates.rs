@@ -27,7 +27,8 @@ pub struct TaskRate {
 /// `None` fields, except tasks born during the interval, whose whole run time counts.
 pub fn task_rates(prev: Option<&Snapshot>, cur: &Snapshot) -> HashMap<TaskKey, TaskRate> {
     let mut out = HashMap::with_capacity(cur.task_count());
-    let Some(prev) = prev else {
+    // No history, or history without schedstat (the quick first pass): unknown, not 0.
+    let Some(prev) = prev.filter(|p| p.schedstat_read && cur.schedstat_read) else {
         for t in cur.tasks() {
             out.insert(t.key(), TaskRate::default());
         }

@@ -401,6 +401,7 @@ pub fn decode(prev: Option<&Snapshot>, boot_ns: u64, data: &[u8]) -> Result<Snap
         return Err(WireError("trailing bytes in tick"));
     }
     Ok(Snapshot {
+        schedstat_read: true,
         boot_ns,
         scan_ns,
         clk_tck,
