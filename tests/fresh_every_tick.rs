@@ -203,3 +203,50 @@ fn the_quick_first_pass_is_fresh_and_its_rates_are_unknown_not_zero() {
         assert!(pct > 0.0, "tid {}", t.tid);
     }
 }
+
+/// The first pass over a big process: every task is there once, in TID order, fresh; the
+/// full scan after it reads every schedstat and keeps the stat files the pass opened.
+#[test]
+fn a_big_process_in_the_first_pass_is_whole_and_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tgid = 5000u32;
+    let n = 1201u32;
+    let write = |tick: u64| {
+        for tid in tgid..tgid + n {
+            let d = dir.path().join(format!("{tgid}/task/{tid}"));
+            fs::create_dir_all(&d).expect("mkdir");
+            let cpu = (u64::from(tid) + tick) % 2;
+            fs::write(
+                d.join("stat"),
+                format!("{tid} (w{tid}) S 1 {tgid} {tgid} 0 -1 0 0 0 0 0 {tick} 0 0 0 20 0 {n} 0 {tid} 1000 10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 {cpu} 0 0 0 0 0\n"),
+            )
+            .expect("stat");
+            fs::write(
+                d.join("schedstat"),
+                format!("{} 0 {tick}\n", u64::from(tid) * tick),
+            )
+            .expect("schedstat");
+        }
+    };
+    write(1);
+    let mut scanner = Scanner::with_fd_limit(dir.path(), 10_000);
+    let quick = scanner.scan_first_pass(&DetailPlan::default());
+    let p = &quick.processes[0];
+    let tids: Vec<u32> = p.tasks.iter().map(|t| t.tid).collect();
+    assert_eq!(tids, (tgid..tgid + n).collect::<Vec<_>>());
+    for t in &p.tasks {
+        assert_eq!(t.processor, Some(((u64::from(t.tid) + 1) % 2) as u32));
+        assert_eq!(t.comm, format!("w{}", t.tid).as_bytes());
+    }
+    // stat of every task and the task directory.
+    assert_eq!(scanner.kept_descriptors() as u32, n + 1);
+    write(2);
+    let full = scanner.scan(&DetailPlan::default());
+    assert_eq!(full.task_count() as u32, n);
+    for t in full.tasks() {
+        assert_eq!(t.utime_ticks, 2);
+        assert_eq!(t.processor, Some((u64::from(t.tid) % 2) as u32));
+        assert_eq!(t.schedstat.map(|s| s.run_ns), Ok(u64::from(t.tid) * 2));
+    }
+    assert_eq!(scanner.kept_descriptors() as u32, 2 * n + 1);
+}
