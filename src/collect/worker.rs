@@ -21,6 +21,9 @@ pub enum Control {
     ScanNow,
 }
 
+/// How long the full scan after the quick first pass waits for the UI to draw that pass.
+pub const FIRST_FRAME_WAIT: Duration = Duration::from_millis(100);
+
 /// How soon the scan after the first full one follows it, so rates (CPU %) show up
 /// quickly instead of a whole refresh interval after start.
 pub const FIRST_RATE_INTERVAL: Duration = Duration::from_millis(200);
@@ -124,7 +127,9 @@ fn run<F>(
             return;
         }
         let deadline = if first_pass {
-            Instant::now()
+            // The full scan waits for the first frame to be drawn (the UI sends `ScanNow`
+            // then), so the two do not share the CPU; at most this long.
+            Instant::now() + FIRST_FRAME_WAIT
         } else if scans == 2 {
             // Counted from the end of the first scan, not its start: a first scan slower
             // than the interval (10,000 threads) would otherwise start the second one at
