@@ -250,3 +250,40 @@ fn a_big_process_in_the_first_pass_is_whole_and_in_order() {
     }
     assert_eq!(scanner.kept_descriptors() as u32, 2 * n + 1);
 }
+
+/// `status` of the rows on screen is kept open while they stay there, and its descriptor
+/// goes when the row leaves the screen; with every task's detail asked for, none is kept.
+#[test]
+fn status_descriptors_are_kept_only_for_the_rows_on_screen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tick(dir.path(), 1);
+    let status = |n: u32| {
+        format!(
+            "Name:\tt100\nCpus_allowed_list:\t0-1\nvoluntary_ctxt_switches:\t{n}\nnonvoluntary_ctxt_switches:\t0\n"
+        )
+    };
+    let status_path = dir.path().join("100/task/100/status");
+    fs::write(&status_path, status(5)).expect("status");
+    let mut scanner = Scanner::with_fd_limit(dir.path(), 10_000);
+    let base = (PROCS * THREADS * 2 + PROCS) as usize;
+    let snap = scanner.scan(&only_one_visible());
+    assert!(snap.tasks().any(|t| t.tid == 100 && t.detail.is_some()));
+    assert_eq!(scanner.kept_descriptors(), base + 1);
+    write_tick(dir.path(), 2);
+    fs::write(&status_path, status(9)).expect("status");
+    let snap = scanner.scan(&only_one_visible());
+    let d = snap
+        .tasks()
+        .find(|t| t.tid == 100)
+        .and_then(|t| t.detail.clone());
+    let d = d.expect("asked").expect("readable");
+    assert_eq!(
+        d.voluntary_switches, 9,
+        "read fresh through the kept descriptor"
+    );
+    assert_eq!(scanner.kept_descriptors(), base + 1);
+    scanner.scan(&DetailPlan::default());
+    assert_eq!(scanner.kept_descriptors(), base);
+    scanner.scan(&DetailPlan::all());
+    assert_eq!(scanner.kept_descriptors(), base);
+}

@@ -20,6 +20,8 @@ pub struct TaskFiles {
     pub tid: u32,
     pub stat: Option<OwnedFd>,
     pub schedstat: Option<OwnedFd>,
+    /// Kept only while the task is on screen (in the detail plan's TIDs).
+    pub status: Option<OwnedFd>,
 }
 
 impl TaskFiles {
@@ -28,12 +30,15 @@ impl TaskFiles {
             tid,
             stat: None,
             schedstat: None,
+            status: None,
         }
     }
 
     /// Closes everything; returns how many kept descriptors that was.
     pub fn close(self) -> usize {
-        usize::from(self.stat.is_some()) + usize::from(self.schedstat.is_some())
+        usize::from(self.stat.is_some())
+            + usize::from(self.schedstat.is_some())
+            + usize::from(self.status.is_some())
     }
 }
 

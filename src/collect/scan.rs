@@ -488,7 +488,7 @@ impl Scanner {
         };
         if self.skip_schedstat {
             // Quick first pass: left `Absent`, and the snapshot says why.
-            return Some(self.scan_task_detail(base, prefix_tgid, tid, tgid, plan, task));
+            return Some(self.scan_task_detail(base, prefix_tgid, tf, tgid, plan, task));
         }
         self.task_path(prefix_tgid, tid, b"schedstat");
         task.schedstat = match read_kept(
@@ -501,7 +501,7 @@ impl Scanner {
             Ok(n) => parse_schedstat(&self.buf[..n]).ok_or(Unreadable::Malformed),
             Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
         };
-        Some(self.scan_task_detail(base, prefix_tgid, tid, tgid, plan, task))
+        Some(self.scan_task_detail(base, prefix_tgid, tf, tgid, plan, task))
     }
 
     /// The files read only for some tasks: `status`, `sched`, wchan and syscall.
@@ -509,22 +509,34 @@ impl Scanner {
         &mut self,
         base: BorrowedFd<'_>,
         prefix_tgid: Option<u32>,
-        tid: u32,
+        tf: &mut TaskFiles,
         tgid: u32,
         plan: &DetailPlan,
         mut task: TaskInfo,
     ) -> TaskInfo {
+        let tid = tf.tid;
         if plan.wants(tid) {
-            // Detail is for the few rows on screen: open, read, close.
             self.task_path(prefix_tgid, tid, b"status");
-            let read = open_rel(base, self.path.as_bytes(), false)
-                .and_then(|fd| pread_whole(fd.as_fd(), &mut self.buf));
+            let read = if plan.all {
+                // Every task: open, read, close (three descriptors a task would not fit).
+                open_rel(base, self.path.as_bytes(), false)
+                    .and_then(|fd| pread_whole(fd.as_fd(), &mut self.buf))
+            } else {
+                // The few rows on screen: kept open while they stay there.
+                let path = self.path.as_bytes();
+                read_kept(&mut tf.status, base, path, &mut self.buf, &mut self.budget)
+            };
             task.detail = Some(match read {
                 Ok(n) => parse_status(&self.buf[..n])
                     .map(Box::new)
                     .ok_or(Unreadable::Malformed),
                 Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
             });
+        }
+        if tf.status.is_some() && (plan.all || !plan.wants(tid)) {
+            // Off screen now: the descriptor goes.
+            tf.status = None;
+            self.budget.released(1);
         }
         if plan.explain_tid == Some(tid) {
             task.wait = Some(Box::new(self.read_wait(base, prefix_tgid, tid)));

@@ -9,14 +9,13 @@ pub mod summary;
 pub mod syscalls;
 pub mod view;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::collect::{Snapshot, TaskKey};
+use crate::collect::Snapshot;
 
 pub use filter::Filter;
 pub use placement::{Placement, Track, runnable_by_cpu};
-pub use rates::{TaskRate, cpu_usage, task_rates};
+pub use rates::{KeyMap, Rates, TaskRate, cpu_usage, task_rates};
 pub use summary::{Summary, summarize};
 pub use view::{Row, RowKind, SortKey, ViewOptions, build_rows, policy_name};
 
@@ -29,7 +28,7 @@ pub struct Model {
     pub current: Arc<Snapshot>,
     /// When the snapshot the rates were computed against was taken (`boot_ns`).
     pub previous_boot_ns: Option<u64>,
-    pub rates: HashMap<TaskKey, TaskRate>,
+    pub rates: Rates,
     pub cpus: Vec<(u32, Option<f64>)>,
     pub summary: Summary,
     /// CPU history of every live task over the last ticks.
