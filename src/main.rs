@@ -91,6 +91,8 @@ fn main() -> ExitCode {
 }
 
 fn run_tui(cli: &Cli) -> Result<Exit> {
+    // First, while this is the only thread: later, growing the table waits for the kernel.
+    threadtop::collect::prepare_descriptor_table(&cli.proc_root);
     let (tx, rx) = mpsc::channel();
     terminal::forward_signals(tx.clone()).wrap_err("installing signal handlers")?;
     let mut app = App::new(cli.view_options(), cli.delay);

@@ -198,7 +198,7 @@ impl Scanner {
     ) {
         if self.procs.is_empty() {
             // First scan (or everything vanished): grow the descriptor table once.
-            if let Some(tasks) = self.tasks_on_machine(root) {
+            if let Some(tasks) = tasks_on_machine(root, &mut self.buf) {
                 self.budget.presize_table(root, tasks);
             }
         }
@@ -240,16 +240,6 @@ impl Scanner {
         self.procs = kept;
         self.spare_procs = old;
         self.tgids = tgids;
-    }
-
-    /// How many tasks the kernel runs, from the fourth field of `loadavg` ("2/10234"),
-    /// without listing anything. `None` when the file is absent (a fabricated tree).
-    fn tasks_on_machine(&mut self, root: BorrowedFd<'_>) -> Option<usize> {
-        let fd = open_rel(root, b"loadavg", false).ok()?;
-        let n = pread_whole(fd.as_fd(), &mut self.buf).ok()?;
-        let text = std::str::from_utf8(&self.buf[..n]).ok()?;
-        let field = text.split_ascii_whitespace().nth(3)?;
-        field.split_once('/')?.1.parse().ok()
     }
 
     /// Opens (or reuses) the task directory and lists it. `Err(None)`: the process is
@@ -571,6 +561,37 @@ impl Scanner {
         let syscall = read(self, b"syscall")
             .and_then(|b| super::parse::parse_syscall(&b).ok_or(Unreadable::Malformed));
         WaitInfo { wchan, syscall }
+    }
+}
+
+/// How many tasks the kernel runs, from the fourth field of `loadavg` ("2/10234"),
+/// without listing anything. `None` when the file is absent (a fabricated tree).
+fn tasks_on_machine(root: BorrowedFd<'_>, buf: &mut [u8]) -> Option<usize> {
+    let fd = open_rel(root, b"loadavg", false).ok()?;
+    let n = pread_whole(fd.as_fd(), buf).ok()?;
+    let text = std::str::from_utf8(&buf[..n]).ok()?;
+    let field = text.split_ascii_whitespace().nth(3)?;
+    field.split_once('/')?.1.parse().ok()
+}
+
+/// Raises the descriptor limit and grows the descriptor table to what a first scan of
+/// `root` will keep, as the scanner's first scan would, but meant to be called while the
+/// process has one thread: the kernel grows a table shared by several threads only after
+/// an RCU grace period (`expand_fdtable`), measured at 11-15 ms of wall time before the
+/// first frame at 10,000 threads; a lone thread's table grows at once. The scanner's own
+/// presizing then finds the table big enough.
+pub fn prepare_descriptor_table(root: &Path) {
+    let budget = FdBudget::from_rlimit();
+    let Ok(dir) = rustix::fs::open(
+        root,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    ) else {
+        return;
+    };
+    let mut buf = [0u8; 256];
+    if let Some(tasks) = tasks_on_machine(dir.as_fd(), &mut buf) {
+        budget.presize_table(dir.as_fd(), tasks);
     }
 }
 
