@@ -182,6 +182,9 @@ fn wait_delta(prev: &TaskInfo, cur: &TaskInfo) -> Option<u64> {
 /// Busy % of each online CPU over the interval, by CPU id. CPUs that came online since the
 /// previous scan get `None` until they have a history.
 pub fn cpu_usage(prev: Option<&Snapshot>, cur: &Snapshot) -> Vec<(u32, Option<f64>)> {
+    // The quick first pass is followed within milliseconds by the first full scan: an
+    // interval of a tick or two of /proc/stat, too short to say anything. Unknown instead.
+    let prev = prev.filter(|p| p.schedstat_read && cur.schedstat_read);
     cur.system
         .cpus
         .iter()
