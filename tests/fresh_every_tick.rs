@@ -286,4 +286,27 @@ fn status_descriptors_are_kept_only_for_the_rows_on_screen() {
     assert_eq!(scanner.kept_descriptors(), base);
     scanner.scan(&DetailPlan::all());
     assert_eq!(scanner.kept_descriptors(), base);
+
+    // `sched` of the selected process's tasks: kept while it stays selected, fresh.
+    let sched = |n: u32| format!("t (100, #threads: 5)\n---\nse.nr_migrations : {n}\n");
+    for tid in 110..110 + THREADS {
+        let p = dir.path().join(format!("110/task/{tid}/sched"));
+        fs::write(p, sched(tid)).expect("sched");
+    }
+    let selected = DetailPlan {
+        sched_tgid: Some(110),
+        ..DetailPlan::default()
+    };
+    scanner.scan(&selected);
+    assert_eq!(scanner.kept_descriptors(), base + THREADS as usize);
+    fs::write(dir.path().join("110/task/111/sched"), sched(7)).expect("sched");
+    let snap = scanner.scan(&selected);
+    let m = snap
+        .tasks()
+        .find(|t| t.tid == 111)
+        .and_then(|t| t.migrations);
+    assert_eq!(m, Some(Ok(7)), "read fresh through the kept descriptor");
+    assert_eq!(scanner.kept_descriptors(), base + THREADS as usize);
+    scanner.scan(&DetailPlan::default());
+    assert_eq!(scanner.kept_descriptors(), base);
 }

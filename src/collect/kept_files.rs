@@ -22,6 +22,9 @@ pub struct TaskFiles {
     pub schedstat: Option<OwnedFd>,
     /// Kept only while the task is on screen (in the detail plan's TIDs).
     pub status: Option<OwnedFd>,
+    /// Kept only while the task's process is the selected one (read-only: a write to
+    /// `sched` resets the task's statistics).
+    pub sched: Option<OwnedFd>,
 }
 
 impl TaskFiles {
@@ -31,6 +34,7 @@ impl TaskFiles {
             stat: None,
             schedstat: None,
             status: None,
+            sched: None,
         }
     }
 
@@ -39,6 +43,7 @@ impl TaskFiles {
         usize::from(self.stat.is_some())
             + usize::from(self.schedstat.is_some())
             + usize::from(self.status.is_some())
+            + usize::from(self.sched.is_some())
     }
 }
 

@@ -531,12 +531,23 @@ impl Scanner {
         if plan.explain_tid == Some(tid) {
             task.wait = Some(Box::new(self.read_wait(base, prefix_tgid, tid)));
         }
-        if plan.all || plan.sched_tgid == Some(tgid) {
-            // Only the selected process's tasks: open, read, close. Never written: a write
-            // to `sched` resets the task's statistics.
+        let selected = plan.sched_tgid == Some(tgid);
+        if tf.sched.is_some() && (plan.all || !selected) {
+            tf.sched = None;
+            self.budget.released(1);
+        }
+        if plan.all || selected {
+            // Never written (opened read-only): a write to `sched` resets the task's
+            // statistics.
             self.task_path(prefix_tgid, tid, b"sched");
-            let read = open_rel(base, self.path.as_bytes(), false)
-                .and_then(|fd| pread_whole(fd.as_fd(), &mut self.buf));
+            let read = if plan.all {
+                open_rel(base, self.path.as_bytes(), false)
+                    .and_then(|fd| pread_whole(fd.as_fd(), &mut self.buf))
+            } else {
+                // The selected process's tasks: kept open while it stays selected.
+                let path = self.path.as_bytes();
+                read_kept(&mut tf.sched, base, path, &mut self.buf, &mut self.budget)
+            };
             task.migrations = Some(match read {
                 Ok(n) => parse_sched_migrations(&self.buf[..n]).ok_or(Unreadable::Absent),
                 Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
