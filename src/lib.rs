@@ -13,5 +13,6 @@ pub mod keymap;
 pub mod model;
 pub mod record;
 pub mod terminal;
+pub mod terminal_backend;
 pub mod text;
 pub mod ui;

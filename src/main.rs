@@ -105,6 +105,8 @@ fn user_config_path() -> Option<std::path::PathBuf> {
 }
 
 fn run_tui(cli: &Cli) -> Result<Exit> {
+    // First, while this is the only thread: later, growing the table waits for the kernel.
+    threadtop::collect::prepare_descriptor_table(&cli.proc_root);
     let (tx, rx) = mpsc::channel();
     terminal::forward_signals(tx.clone()).wrap_err("installing signal handlers")?;
     let mut app = App::new(cli.view_options(), cli.delay);
@@ -112,9 +114,10 @@ fn run_tui(cli: &Cli) -> Result<Exit> {
         app = app.with_filter_text(f);
     }
     app.config_path = user_config_path();
-    let mut term = terminal::enter().wrap_err("setting up the terminal")?;
+    let theme = theme(cli);
+    let mut term = terminal::enter(theme.color).wrap_err("setting up the terminal")?;
     test_panic(&mut term);
-    run::run(&mut term, app, cli.proc_root.clone(), theme(cli), tx, rx)
+    run::run(&mut term, app, cli.proc_root.clone(), theme, tx, rx)
 }
 
 /// Colour and glyphs: `--color` and `--ascii` against NO_COLOR, TERM and COLORTERM.
@@ -259,10 +262,6 @@ fn replay_json(
     let (mut player, i) = open_recording(file, at)?;
     // Rates need the tick before; the first tick has none and says so with nulls.
     let model = player.model_at(i)?;
-    let model = match model.previous.clone() {
-        Some(prev) => Model::new(Some(prev), model.current.clone()),
-        None => model,
-    };
     let mut out = json::build(&model, &cli.view_options(), &Default::default());
     out.recording = Some(player.tick_info(i));
     let mut stdout = std::io::stdout().lock();
@@ -279,6 +278,7 @@ fn run_replay(cli: &Cli, player: Player, start: usize) -> Result<Exit> {
         app = app.with_filter_text(f);
     }
     app.config_path = user_config_path();
-    let mut term = terminal::enter().wrap_err("setting up the terminal")?;
-    threadtop::app::replay::run(&mut term, app, player, start, theme(cli), tx, rx)
+    let theme = theme(cli);
+    let mut term = terminal::enter(theme.color).wrap_err("setting up the terminal")?;
+    threadtop::app::replay::run(&mut term, app, player, start, theme, tx, rx)
 }

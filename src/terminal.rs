@@ -5,36 +5,48 @@
 use std::io::{self, Write};
 use std::sync::mpsc::Sender;
 
-use crossterm::{cursor, execute, terminal};
+use crossterm::{cursor, execute, style, terminal};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 
 use crate::app::run::Event;
+use crate::terminal_backend::LeanBackend;
 
 /// Frames are written through a large buffer so each one leaves in a single write: a
 /// terminal (or an SSH link) never sees half a frame, and fewer, larger packets go out.
-pub type Tui = Terminal<CrosstermBackend<io::BufWriter<io::Stdout>>>;
+/// The backend sends only what changed, the short way (see `terminal_backend`).
+pub type Tui = Terminal<LeanBackend<io::BufWriter<io::Stdout>>>;
 
 const FRAME_BUFFER: usize = 256 * 1024;
 
-pub fn enter() -> io::Result<Tui> {
+/// `color`: whether colour escape sequences may be sent at all (`--color never` and
+/// NO_COLOR: none).
+pub fn enter(color: bool) -> io::Result<Tui> {
     terminal::enable_raw_mode()?;
     let mut out = io::stdout();
     if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide) {
         restore();
         return Err(e);
     }
-    Terminal::new(CrosstermBackend::new(io::BufWriter::with_capacity(
-        FRAME_BUFFER,
-        io::stdout(),
-    )))
+    let (width, height) = terminal::size().unwrap_or((0, 0));
+    Terminal::new(LeanBackend::new(
+        io::BufWriter::with_capacity(FRAME_BUFFER, io::stdout()),
+        width,
+        height,
+        color,
+    ))
     .inspect_err(|_| restore())
 }
 
-/// Leaves the alternate screen, shows the cursor and returns to cooked mode.
+/// Resets the style (frames leave theirs set), leaves the alternate screen, shows the
+/// cursor and returns to cooked mode.
 pub fn restore() {
     let mut out = io::stdout();
-    let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        style::SetAttribute(style::Attribute::Reset),
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = out.flush();
     let _ = terminal::disable_raw_mode();
 }

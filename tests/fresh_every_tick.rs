@@ -150,3 +150,163 @@ fn exited_tasks_release_their_descriptors() {
         before - (THREADS as usize * 2 + 1) - 2
     );
 }
+
+/// The live collector's first frame comes from a pass over `stat` only. That pass is just
+/// as fresh for what `stat` holds, says it lacks schedstat, and nothing computed against
+/// it pretends to know a rate: the rows show unknown CPU %, switches and waits, never 0.
+#[test]
+fn the_quick_first_pass_is_fresh_and_its_rates_are_unknown_not_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tick(dir.path(), 1);
+    let mut scanner = Scanner::new(dir.path());
+    let plan = only_one_visible();
+    let quick = Arc::new(scanner.scan_first_pass(&plan));
+    assert!(!quick.schedstat_read);
+    assert_eq!(quick.task_count() as u32, PROCS * THREADS);
+    for t in quick.tasks() {
+        assert_eq!(t.state, b'R', "tid {} state", t.tid);
+        assert_eq!(t.processor, Some(((u64::from(t.tid) + 1) % 2) as u32));
+        assert_eq!(t.utime_ticks, 1);
+        assert_eq!(t.schedstat, Err(threadtop::collect::Unreadable::Absent));
+    }
+    let opts = threadtop::model::ViewOptions::default();
+    let unknown = |model: &Model| {
+        for t in model.current.tasks() {
+            let rate = model.rates.get(&t.key()).expect("a rate entry per task");
+            assert_eq!(rate.cpu_percent, None, "tid {} CPU %", t.tid);
+            assert_eq!(rate.switches_per_sec, None, "tid {} switches", t.tid);
+            assert_eq!(rate.wait_percent, None, "tid {} wait", t.tid);
+        }
+        let rows = model.rows(&opts);
+        assert!(!rows.is_empty());
+        assert!(rows.iter().all(|r| r.cpu_percent.is_none()), "{rows:#?}");
+    };
+    let model = Model::new(None, quick);
+    unknown(&model);
+
+    // The full scan right after: fresh schedstat for every task, but still no rate, since
+    // the pass before it had no run times to subtract.
+    write_tick(dir.path(), 2);
+    let full = Arc::new(scanner.scan(&plan));
+    assert!(full.schedstat_read);
+    check_all_fresh(&full, 2);
+    let model = model.advance(full);
+    unknown(&model);
+
+    // From the next scan on, every task has a real rate.
+    write_tick(dir.path(), 3);
+    let next = Arc::new(scanner.scan(&plan));
+    check_all_fresh(&next, 3);
+    let model = model.advance(next);
+    for t in model.current.tasks() {
+        let pct = model.rates[&t.key()].cpu_percent.expect("CPU % known");
+        assert!(pct > 0.0, "tid {}", t.tid);
+    }
+}
+
+/// The first pass over a big process: every task is there once, in TID order, fresh; the
+/// full scan after it reads every schedstat and keeps the stat files the pass opened.
+#[test]
+fn a_big_process_in_the_first_pass_is_whole_and_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tgid = 5000u32;
+    let n = 1201u32;
+    let write = |tick: u64| {
+        for tid in tgid..tgid + n {
+            let d = dir.path().join(format!("{tgid}/task/{tid}"));
+            fs::create_dir_all(&d).expect("mkdir");
+            let cpu = (u64::from(tid) + tick) % 2;
+            fs::write(
+                d.join("stat"),
+                format!("{tid} (w{tid}) S 1 {tgid} {tgid} 0 -1 0 0 0 0 0 {tick} 0 0 0 20 0 {n} 0 {tid} 1000 10 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 {cpu} 0 0 0 0 0\n"),
+            )
+            .expect("stat");
+            fs::write(
+                d.join("schedstat"),
+                format!("{} 0 {tick}\n", u64::from(tid) * tick),
+            )
+            .expect("schedstat");
+        }
+    };
+    write(1);
+    let mut scanner = Scanner::with_fd_limit(dir.path(), 10_000);
+    let quick = scanner.scan_first_pass(&DetailPlan::default());
+    let p = &quick.processes[0];
+    let tids: Vec<u32> = p.tasks.iter().map(|t| t.tid).collect();
+    assert_eq!(tids, (tgid..tgid + n).collect::<Vec<_>>());
+    for t in &p.tasks {
+        assert_eq!(t.processor, Some(((u64::from(t.tid) + 1) % 2) as u32));
+        assert_eq!(t.comm, format!("w{}", t.tid).as_bytes());
+    }
+    // stat of every task and the task directory.
+    assert_eq!(scanner.kept_descriptors() as u32, n + 1);
+    write(2);
+    let full = scanner.scan(&DetailPlan::default());
+    assert_eq!(full.task_count() as u32, n);
+    for t in full.tasks() {
+        assert_eq!(t.utime_ticks, 2);
+        assert_eq!(t.processor, Some((u64::from(t.tid) % 2) as u32));
+        assert_eq!(t.schedstat.map(|s| s.run_ns), Ok(u64::from(t.tid) * 2));
+    }
+    assert_eq!(scanner.kept_descriptors() as u32, 2 * n + 1);
+}
+
+/// `status` of the rows on screen is kept open while they stay there, and its descriptor
+/// goes when the row leaves the screen; with every task's detail asked for, none is kept.
+#[test]
+fn status_descriptors_are_kept_only_for_the_rows_on_screen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tick(dir.path(), 1);
+    let status = |n: u32| {
+        format!(
+            "Name:\tt100\nCpus_allowed_list:\t0-1\nvoluntary_ctxt_switches:\t{n}\nnonvoluntary_ctxt_switches:\t0\n"
+        )
+    };
+    let status_path = dir.path().join("100/task/100/status");
+    fs::write(&status_path, status(5)).expect("status");
+    let mut scanner = Scanner::with_fd_limit(dir.path(), 10_000);
+    let base = (PROCS * THREADS * 2 + PROCS) as usize;
+    let snap = scanner.scan(&only_one_visible());
+    assert!(snap.tasks().any(|t| t.tid == 100 && t.detail.is_some()));
+    assert_eq!(scanner.kept_descriptors(), base + 1);
+    write_tick(dir.path(), 2);
+    fs::write(&status_path, status(9)).expect("status");
+    let snap = scanner.scan(&only_one_visible());
+    let d = snap
+        .tasks()
+        .find(|t| t.tid == 100)
+        .and_then(|t| t.detail.clone());
+    let d = d.expect("asked").expect("readable");
+    assert_eq!(
+        d.voluntary_switches, 9,
+        "read fresh through the kept descriptor"
+    );
+    assert_eq!(scanner.kept_descriptors(), base + 1);
+    scanner.scan(&DetailPlan::default());
+    assert_eq!(scanner.kept_descriptors(), base);
+    scanner.scan(&DetailPlan::all());
+    assert_eq!(scanner.kept_descriptors(), base);
+
+    // `sched` of the selected process's tasks: kept while it stays selected, fresh.
+    let sched = |n: u32| format!("t (100, #threads: 5)\n---\nse.nr_migrations : {n}\n");
+    for tid in 110..110 + THREADS {
+        let p = dir.path().join(format!("110/task/{tid}/sched"));
+        fs::write(p, sched(tid)).expect("sched");
+    }
+    let selected = DetailPlan {
+        sched_tgid: Some(110),
+        ..DetailPlan::default()
+    };
+    scanner.scan(&selected);
+    assert_eq!(scanner.kept_descriptors(), base + THREADS as usize);
+    fs::write(dir.path().join("110/task/111/sched"), sched(7)).expect("sched");
+    let snap = scanner.scan(&selected);
+    let m = snap
+        .tasks()
+        .find(|t| t.tid == 111)
+        .and_then(|t| t.migrations);
+    assert_eq!(m, Some(Ok(7)), "read fresh through the kept descriptor");
+    assert_eq!(scanner.kept_descriptors(), base + THREADS as usize);
+    scanner.scan(&DetailPlan::default());
+    assert_eq!(scanner.kept_descriptors(), base);
+}

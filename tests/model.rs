@@ -474,3 +474,28 @@ fn a_process_never_exceeds_100_percent_per_cpu() {
     assert_eq!(rows[0].cpu_percent, Some(200.0));
     assert!(rows[1..].iter().all(|r| r.cpu_percent == Some(100.0)));
 }
+
+/// Against the quick first pass (no schedstat), nothing is a rate yet: not the tasks'
+/// CPU %, nor the CPUs' busy % (the full scan follows it within milliseconds). Unknown,
+/// never 0; the next interval between full scans gives real figures.
+#[test]
+fn nothing_is_a_rate_against_the_quick_first_pass() {
+    let mut quick = machine(10, 2 * SEC);
+    quick.schedstat_read = false;
+    for p in &mut quick.processes {
+        for t in &mut p.tasks {
+            t.schedstat = Err(Unreadable::Absent);
+        }
+    }
+    let m = model(quick, machine(11, 2 * SEC + SEC / 2));
+    for t in m.current.tasks() {
+        assert_eq!(m.rates[&t.key()], TaskRate::default(), "tid {}", t.tid);
+    }
+    assert!(!m.cpus.is_empty());
+    assert!(m.cpus.iter().all(|(_, u)| u.is_none()), "{:?}", m.cpus);
+    let rows = m.rows(&ViewOptions::default());
+    assert!(rows.iter().all(|r| r.cpu_percent.is_none()));
+    let m = m.advance(Arc::new(machine(12, 3 * SEC)));
+    assert_eq!(rate(&m, 201).cpu_percent, Some(50.0));
+    assert!(m.cpus.iter().all(|(_, u)| u.is_some()), "{:?}", m.cpus);
+}

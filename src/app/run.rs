@@ -101,8 +101,14 @@ where
     );
     spawn_input(tx);
     let mut plan = app.detail_plan();
+    let mut first_frame_drawn = false;
     loop {
         draw(terminal, &mut app, theme)?;
+        if !first_frame_drawn && app.model.is_some() {
+            // The collector holds its first full scan back until the first frame is out.
+            first_frame_drawn = true;
+            collector.send(Control::ScanNow);
+        }
         let first = rx.recv().wrap_err("all event sources stopped")?;
         // Handle everything already waiting before drawing again.
         for ev in std::iter::once(first).chain(rx.try_iter()) {

@@ -20,6 +20,11 @@ pub struct TaskFiles {
     pub tid: u32,
     pub stat: Option<OwnedFd>,
     pub schedstat: Option<OwnedFd>,
+    /// Kept only while the task is on screen (in the detail plan's TIDs).
+    pub status: Option<OwnedFd>,
+    /// Kept only while the task's process is the selected one (read-only: a write to
+    /// `sched` resets the task's statistics).
+    pub sched: Option<OwnedFd>,
 }
 
 impl TaskFiles {
@@ -28,12 +33,17 @@ impl TaskFiles {
             tid,
             stat: None,
             schedstat: None,
+            status: None,
+            sched: None,
         }
     }
 
     /// Closes everything; returns how many kept descriptors that was.
     pub fn close(self) -> usize {
-        usize::from(self.stat.is_some()) + usize::from(self.schedstat.is_some())
+        usize::from(self.stat.is_some())
+            + usize::from(self.schedstat.is_some())
+            + usize::from(self.status.is_some())
+            + usize::from(self.sched.is_some())
     }
 }
 
@@ -56,7 +66,7 @@ pub struct ProcFiles {
 }
 
 /// (leader start ticks, leader comm, argv or why it could not be read).
-pub type CachedCmdline = (u64, Vec<u8>, Result<Vec<u8>, super::Unreadable>);
+pub type CachedCmdline = (u64, super::Comm, Result<Vec<u8>, super::Unreadable>);
 
 impl ProcFiles {
     pub fn close(self) -> usize {

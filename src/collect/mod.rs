@@ -12,7 +12,7 @@ pub mod topology;
 pub mod users;
 pub mod worker;
 
-pub use scan::{DetailPlan, Scanner, now_boot_ns};
+pub use scan::{DetailPlan, Scanner, now_boot_ns, prepare_descriptor_table};
 pub use share::{Group, Resource, ShareReport, Shares, TaskRef};
 pub use snapshot::*;
 pub use topology::{CpuTopology, format_cpu_list, parse_cpu_list};

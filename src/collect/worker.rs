@@ -6,7 +6,7 @@
 //! or at once if the scan took longer than that.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -21,8 +21,11 @@ pub enum Control {
     ScanNow,
 }
 
-/// How soon the second scan follows the first, so rates (CPU %) show up quickly instead
-/// of a whole refresh interval after start.
+/// How long the full scan after the quick first pass waits for the UI to draw that pass.
+pub const FIRST_FRAME_WAIT: Duration = Duration::from_millis(100);
+
+/// How soon the scan after the first full one follows it, so rates (CPU %) show up
+/// quickly instead of a whole refresh interval after start.
 pub const FIRST_RATE_INTERVAL: Duration = Duration::from_millis(200);
 
 pub struct Collector {
@@ -96,7 +99,14 @@ fn run<F>(
     let mut shares: Option<std::sync::Arc<ShareReport>> = None;
     loop {
         let began = Instant::now();
-        let mut snap = scanner.scan(&plan);
+        // The first frame comes from a pass over `stat` only (half the files to open); the
+        // full scan right after it is the baseline the first rates are computed against.
+        let first_pass = scans == 0;
+        let mut snap = if first_pass {
+            scanner.scan_first_pass(&plan)
+        } else {
+            scanner.scan(&plan)
+        };
         if let Some(tgid) = plan.share_tgid {
             // kcmp costs a syscall per comparison: recompute only when the selection or
             // the set of tasks changed.
@@ -116,7 +126,11 @@ fn run<F>(
         if !sink(Box::new(snap)) {
             return;
         }
-        let deadline = if scans == 1 {
+        let deadline = if first_pass {
+            // The full scan waits for the first frame to be drawn (the UI sends `ScanNow`
+            // then), so the two do not share the CPU; at most this long.
+            Instant::now() + FIRST_FRAME_WAIT
+        } else if scans == 2 {
             // Counted from the end of the first scan, not its start: a first scan slower
             // than the interval (10,000 threads) would otherwise start the second one at
             // once, and it would take the CPU from the first frame's model and render.
@@ -126,18 +140,28 @@ fn run<F>(
         };
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
-            }
-            match rx.recv_timeout(left) {
-                Ok(Control::Interval(d)) => {
+            // Past the deadline, what is already waiting is still taken (a new detail
+            // plan matters for the scan about to start).
+            let msg = if left.is_zero() {
+                match rx.try_recv() {
+                    Ok(m) => m,
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            } else {
+                match rx.recv_timeout(left) {
+                    Ok(m) => m,
+                    Err(RecvTimeoutError::Timeout) => break,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            };
+            match msg {
+                Control::Interval(d) => {
                     interval = d;
                     break;
                 }
-                Ok(Control::Detail(p)) => plan = p,
-                Ok(Control::ScanNow) => break,
-                Err(RecvTimeoutError::Timeout) => break,
-                Err(RecvTimeoutError::Disconnected) => return,
+                Control::Detail(p) => plan = p,
+                Control::ScanNow => break,
             }
         }
     }

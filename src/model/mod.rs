@@ -9,24 +9,26 @@ pub mod summary;
 pub mod syscalls;
 pub mod view;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::collect::{Snapshot, TaskKey};
+use crate::collect::Snapshot;
 
 pub use filter::Filter;
 pub use placement::{Placement, Track, runnable_by_cpu};
-pub use rates::{TaskRate, cpu_usage, task_rates};
+pub use rates::{KeyMap, Rates, TaskRate, cpu_usage, task_rates};
 pub use summary::{Summary, summarize};
 pub use view::{Row, RowKind, SortKey, ViewOptions, build_rows, policy_name};
 
-/// The latest two snapshots and everything derived from them that does not depend on
-/// view options (those only reorder and hide rows).
+/// The latest snapshot and everything derived from it and the one before that does not
+/// depend on view options (those only reorder and hide rows). The snapshot before is
+/// dropped once the rates are computed: at 10,000 tasks that is 1.8 MiB less held while
+/// the collector builds the next one.
 #[derive(Debug, Clone)]
 pub struct Model {
     pub current: Arc<Snapshot>,
-    pub previous: Option<Arc<Snapshot>>,
-    pub rates: HashMap<TaskKey, TaskRate>,
+    /// When the snapshot the rates were computed against was taken (`boot_ns`).
+    pub previous_boot_ns: Option<u64>,
+    pub rates: Rates,
     pub cpus: Vec<(u32, Option<f64>)>,
     pub summary: Summary,
     /// CPU history of every live task over the last ticks.
@@ -45,7 +47,7 @@ impl Model {
         let placement = history.advance(&current);
         Model {
             current,
-            previous,
+            previous_boot_ns: previous.map(|p| p.boot_ns),
             rates,
             cpus,
             summary,
@@ -55,25 +57,22 @@ impl Model {
 
     /// Folds the next snapshot in; the current one becomes the history.
     pub fn advance(self, next: Arc<Snapshot>) -> Model {
-        // The old rates and the snapshot before `current` go before the new ones are built,
-        // not after: at 10,000 tasks that is 4 MiB less at the peak of every tick.
+        // The old rates go before the new ones are built, not after: at 10,000 tasks that
+        // is 1.5 MiB less at the peak of every tick.
         let Model {
             current,
-            previous,
             rates,
             placement,
             ..
         } = self;
-        drop(previous);
         drop(rates);
         Model::build(Some(current), next, placement)
     }
 
     /// Seconds between the two snapshots the rates cover.
     pub fn interval_secs(&self) -> Option<f64> {
-        self.previous
-            .as_ref()
-            .map(|p| self.current.boot_ns.saturating_sub(p.boot_ns) as f64 / 1e9)
+        self.previous_boot_ns
+            .map(|p| self.current.boot_ns.saturating_sub(p) as f64 / 1e9)
     }
 
     pub fn rows(&self, opts: &ViewOptions) -> Vec<Row> {

@@ -80,7 +80,7 @@ impl Slot {
 /// the allocator busy every tick; slots in one vector, reused, stay flat.
 #[derive(Debug, Clone, Default)]
 pub struct Placement {
-    index: HashMap<TaskKey, u32>,
+    index: super::rates::KeyMap<u32>,
     slots: Vec<Slot>,
     free: Vec<u32>,
     tick: u64,

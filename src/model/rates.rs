@@ -5,8 +5,47 @@
 //! to zero instead of wrapping into huge numbers.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::collect::{Snapshot, TaskInfo, TaskKey};
+
+/// A map keyed by task identity, with a hasher made for two integers: std's SipHash
+/// (resistant to chosen keys, which TIDs are not) cost more than the lookups around it,
+/// several times per task per tick.
+pub type KeyMap<V> = HashMap<TaskKey, V, BuildHasherDefault<KeyHasher>>;
+
+/// The rates of every task.
+pub type Rates = KeyMap<TaskRate>;
+
+/// Multiply-rotate hashing of the key's integers (the scheme of rustc's FxHasher).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl KeyHasher {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    fn add(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u32(&mut self, v: u32) {
+        self.add(u64::from(v));
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.add(v);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct TaskRate {
@@ -25,16 +64,17 @@ pub struct TaskRate {
 
 /// Rates for every task of `cur`, keyed by identity. Tasks with no usable history get
 /// `None` fields, except tasks born during the interval, whose whole run time counts.
-pub fn task_rates(prev: Option<&Snapshot>, cur: &Snapshot) -> HashMap<TaskKey, TaskRate> {
-    let mut out = HashMap::with_capacity(cur.task_count());
-    let Some(prev) = prev else {
+pub fn task_rates(prev: Option<&Snapshot>, cur: &Snapshot) -> Rates {
+    let mut out = Rates::with_capacity_and_hasher(cur.task_count(), Default::default());
+    // No history, or history without schedstat (the quick first pass): unknown, not 0.
+    let Some(prev) = prev.filter(|p| p.schedstat_read && cur.schedstat_read) else {
         for t in cur.tasks() {
             out.insert(t.key(), TaskRate::default());
         }
         return out;
     };
     let elapsed_ns = cur.boot_ns.saturating_sub(prev.boot_ns);
-    let before: HashMap<TaskKey, &TaskInfo> = prev
+    let before: KeyMap<&TaskInfo> = prev
         .tasks()
         .filter(|t| t.stat_error.is_none())
         .map(|t| (t.key(), t))
@@ -142,6 +182,9 @@ fn wait_delta(prev: &TaskInfo, cur: &TaskInfo) -> Option<u64> {
 /// Busy % of each online CPU over the interval, by CPU id. CPUs that came online since the
 /// previous scan get `None` until they have a history.
 pub fn cpu_usage(prev: Option<&Snapshot>, cur: &Snapshot) -> Vec<(u32, Option<f64>)> {
+    // The quick first pass is followed within milliseconds by the first full scan: an
+    // interval of a tick or two of /proc/stat, too short to say anything. Unknown instead.
+    let prev = prev.filter(|p| p.schedstat_read && cur.schedstat_read);
     cur.system
         .cpus
         .iter()
@@ -156,4 +199,42 @@ pub fn cpu_usage(prev: Option<&Snapshot>, cur: &Snapshot) -> Vec<(u32, Option<f6
             (c.id, usage)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_hasher_tells_keys_apart() {
+        use std::collections::HashSet;
+        let hash = |tid: u32, start_ticks: u64| {
+            let mut h = KeyHasher::default();
+            std::hash::Hash::hash(&TaskKey { tid, start_ticks }, &mut h);
+            h.finish()
+        };
+        let mut seen = HashSet::new();
+        for tid in 0..2000 {
+            for start in [0, 1, 100, 12_345_678] {
+                assert!(seen.insert(hash(tid, start)), "collision at {tid}/{start}");
+            }
+        }
+        // A reused TID with another start time is another key.
+        let mut m = KeyMap::default();
+        m.insert(
+            TaskKey {
+                tid: 7,
+                start_ticks: 1,
+            },
+            1,
+        );
+        m.insert(
+            TaskKey {
+                tid: 7,
+                start_ticks: 2,
+            },
+            2,
+        );
+        assert_eq!(m.len(), 2);
+    }
 }

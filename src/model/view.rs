@@ -13,7 +13,7 @@ use crate::collect::{ProcessInfo, Snapshot, TaskInfo, TaskKey};
 use crate::text::{escape, escape_cmdline};
 
 use super::filter::Filter;
-use super::rates::TaskRate;
+use super::rates::{Rates, TaskRate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SortKey {
@@ -265,7 +265,7 @@ enum Match {
 
 struct Ctx<'a> {
     snap: &'a Snapshot,
-    rates: &'a HashMap<TaskKey, TaskRate>,
+    rates: &'a Rates,
     opts: &'a ViewOptions,
     /// Per process index: its row values (sums over its tasks).
     proc_rows: Vec<Row>,
@@ -274,11 +274,7 @@ struct Ctx<'a> {
     rows: Vec<Row>,
 }
 
-pub fn build_rows(
-    snap: &Snapshot,
-    rates: &HashMap<TaskKey, TaskRate>,
-    opts: &ViewOptions,
-) -> Vec<Row> {
+pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row> {
     let n = snap.processes.len();
     let mut ctx = Ctx {
         snap,
@@ -384,7 +380,7 @@ pub fn cpu_cap(snap: &Snapshot) -> f64 {
             .max(1) as f64
 }
 
-fn process_row(p: &ProcessInfo, rates: &HashMap<TaskKey, TaskRate>, cap: f64) -> Row {
+fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64) -> Row {
     let lead = p.tasks.first();
     let sum = |f: fn(&TaskRate) -> Option<f64>| -> Option<f64> {
         let vals: Vec<f64> = p
@@ -435,7 +431,7 @@ fn process_row(p: &ProcessInfo, rates: &HashMap<TaskKey, TaskRate>, cap: f64) ->
     }
 }
 
-fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &HashMap<TaskKey, TaskRate>) -> Row {
+fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates) -> Row {
     let rate = rates.get(&t.key()).copied().unwrap_or_default();
     Row {
         kind: RowKind::Thread,

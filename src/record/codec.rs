@@ -239,7 +239,7 @@ fn encode_task(w: &mut Writer, t: &TaskInfo, last_tid: u32, old: Option<&TaskInf
         Some(Ok(d)) => {
             w.byte(1);
             let b = match &base.detail {
-                Some(Ok(b)) => b.clone(),
+                Some(Ok(b)) => TaskDetail::clone(b),
                 _ => TaskDetail::default(),
             };
             w.delta(b.voluntary_switches, d.voluntary_switches);
@@ -401,6 +401,7 @@ pub fn decode(prev: Option<&Snapshot>, boot_ns: u64, data: &[u8]) -> Result<Snap
         return Err(WireError("trailing bytes in tick"));
     }
     Ok(Snapshot {
+        schedstat_read: true,
         boot_ns,
         scan_ns,
         clk_tck,
@@ -441,7 +442,7 @@ fn decode_task(
     };
     let comm = match r.byte()? {
         0 => base.comm.clone(),
-        _ => r.bytes()?.to_vec(),
+        _ => Comm::new(r.bytes()?),
     };
     let state = r.byte()?;
     let narrow = |v: u64| u32::try_from(v).map_err(|_| WireError("value out of range"));
@@ -475,7 +476,7 @@ fn decode_task(
         0 => None,
         1 => {
             let b = match &base.detail {
-                Some(Ok(b)) => b.clone(),
+                Some(Ok(b)) => TaskDetail::clone(b),
                 _ => TaskDetail::default(),
             };
             let voluntary_switches = r.delta(b.voluntary_switches)?;
@@ -484,11 +485,11 @@ fn decode_task(
                 0 => b.cpus_allowed,
                 _ => String::from_utf8_lossy(r.bytes()?).into_owned(),
             };
-            Some(Ok(TaskDetail {
+            Some(Ok(Box::new(TaskDetail {
                 voluntary_switches,
                 involuntary_switches,
                 cpus_allowed,
-            }))
+            })))
         }
         c => Some(Err(unreadable_from(u64::from(c) - 2)?)),
     };
