@@ -97,7 +97,7 @@ fn run_tui(cli: &Cli) -> Result<Exit> {
     if let Some(f) = &cli.filter {
         app = app.with_filter_text(f);
     }
-    let mut term = terminal::enter().wrap_err("setting up the terminal")?;
+    let mut term = terminal::enter(!cli.no_mouse).wrap_err("setting up the terminal")?;
     test_panic(&mut term);
     run::run(&mut term, app, cli.proc_root.clone(), theme(cli), tx, rx)
 }
@@ -263,6 +263,6 @@ fn run_replay(cli: &Cli, player: Player, start: usize) -> Result<Exit> {
     if let Some(f) = &cli.filter {
         app = app.with_filter_text(f);
     }
-    let mut term = terminal::enter().wrap_err("setting up the terminal")?;
+    let mut term = terminal::enter(!cli.no_mouse).wrap_err("setting up the terminal")?;
     threadtop::app::replay::run(&mut term, app, player, start, theme(cli), tx, rx)
 }

@@ -1,8 +1,10 @@
 //! Terminal set-up and restore on every exit path: normal quit, error, panic, and
 //! SIGTERM / SIGHUP / SIGINT / SIGQUIT. Restoring never panics and ignores write errors
-//! (after an SSH drop there is nobody to write to).
+//! (after an SSH drop there is nobody to write to). Mouse reporting, when it was turned
+//! on, is turned off on each of those paths too.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
 use crossterm::{cursor, execute, terminal};
@@ -17,12 +19,35 @@ pub type Tui = Terminal<CrosstermBackend<io::BufWriter<io::Stdout>>>;
 
 const FRAME_BUFFER: usize = 256 * 1024;
 
-pub fn enter() -> io::Result<Tui> {
+/// Set once mouse reporting may have been asked for: [`restore`] then turns it off.
+static MOUSE_ON: AtomicBool = AtomicBool::new(false);
+
+/// Asks for clicks and the wheel, SGR-encoded: X10/normal tracking (1000: presses,
+/// releases, wheel) and the SGR encoding (1006: any column, unambiguous releases). Not
+/// 1003 (every motion), which crossterm's `EnableMouseCapture` also asks for: it would
+/// send a report for each cell the pointer crosses, over SSH too, for nothing.
+struct EnableMouse;
+
+impl crossterm::Command for EnableMouse {
+    fn write_ansi(&self, f: &mut impl std::fmt::Write) -> std::fmt::Result {
+        f.write_str("\x1b[?1000h\x1b[?1006h")
+    }
+}
+
+/// Raw mode, the alternate screen, no cursor and, with `mouse`, mouse reporting.
+pub fn enter(mouse: bool) -> io::Result<Tui> {
     terminal::enable_raw_mode()?;
     let mut out = io::stdout();
     if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide) {
         restore();
         return Err(e);
+    }
+    if mouse {
+        MOUSE_ON.store(true, Ordering::SeqCst);
+        if let Err(e) = execute!(out, EnableMouse) {
+            restore();
+            return Err(e);
+        }
     }
     Terminal::new(CrosstermBackend::new(io::BufWriter::with_capacity(
         FRAME_BUFFER,
@@ -31,9 +56,13 @@ pub fn enter() -> io::Result<Tui> {
     .inspect_err(|_| restore())
 }
 
-/// Leaves the alternate screen, shows the cursor and returns to cooked mode.
+/// Turns mouse reporting off (every mode: 1000, 1002, 1003, 1006, 1015), leaves the
+/// alternate screen, shows the cursor and returns to cooked mode.
 pub fn restore() {
     let mut out = io::stdout();
+    if MOUSE_ON.swap(false, Ordering::SeqCst) {
+        let _ = execute!(out, crossterm::event::DisableMouseCapture);
+    }
     let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
     let _ = out.flush();
     let _ = terminal::disable_raw_mode();
