@@ -72,7 +72,8 @@ fn clicks_select_sort_and_focus_and_the_wheel_scrolls() {
     assert!(!screen.contains("[focused]"), "{screen}");
     let (x, y) = find(&screen, "Placement of").expect("pane title");
     click(&pty, x, y + 2);
-    pty.wait_for_text("[focused]", WAIT).expect("the click focuses the pane");
+    pty.wait_for_text("[focused]", WAIT)
+        .expect("the click focuses the pane");
     pty.send(b"p");
     pty.wait_for("pane closed", WAIT, |s| !s.contains("Placement of"))
         .expect("pane closes");

@@ -6,9 +6,7 @@ mod fixture;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use fixture::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -159,7 +157,10 @@ fn the_wheel_scrolls_the_table_and_keeps_the_selection_on_screen() {
     assert_eq!((app.offset, app.cursor), (0, 0));
     mouse(&mut app, MouseEventKind::ScrollDown, 20, 6);
     assert_eq!(app.offset, 2, "3 rows, clamped to the last page");
-    assert_eq!(app.cursor, 2, "the selection is dragged along, onto the screen");
+    assert_eq!(
+        app.cursor, 2,
+        "the selection is dragged along, onto the screen"
+    );
     draw(&mut app, 80, 14, Theme::mono());
     mouse(&mut app, MouseEventKind::ScrollUp, 20, 6);
     assert_eq!(app.offset, 0);
@@ -235,7 +236,11 @@ fn a_focused_pane_left_out_for_lack_of_room_gives_the_focus_back() {
     key(&mut app, KeyCode::Tab);
     assert_eq!(app.focus, Some(Pane::Placement));
     draw(&mut app, 80, 12, Theme::mono());
-    assert!(app.frame.as_ref().is_some_and(|f| f.layout.panes.is_empty()));
+    assert!(
+        app.frame
+            .as_ref()
+            .is_some_and(|f| f.layout.panes.is_empty())
+    );
     assert_eq!(app.focus, None);
 }
 

@@ -186,7 +186,9 @@ pub fn mouse_modes_left_on(raw: &[u8]) -> Vec<u32> {
             _ => continue,
         };
         for p in rest[..len].split(|&b| b == b';') {
-            let n = std::str::from_utf8(p).ok().and_then(|p| p.parse::<u32>().ok());
+            let n = std::str::from_utf8(p)
+                .ok()
+                .and_then(|p| p.parse::<u32>().ok());
             if let Some(n @ (1000 | 1002 | 1003 | 1005 | 1006 | 1015)) = n {
                 if set {
                     on.insert(n);
@@ -201,9 +203,10 @@ pub fn mouse_modes_left_on(raw: &[u8]) -> Vec<u32> {
 
 /// Whether `raw` ever turns a mouse mode on.
 pub fn enables_mouse(raw: &[u8]) -> bool {
-    [1000, 1002, 1003, 1005, 1006, 1015]
-        .iter()
-        .any(|n| raw.windows(8).any(|w| w == format!("\x1b[?{n}h").as_bytes()))
+    [1000, 1002, 1003, 1005, 1006, 1015].iter().any(|n| {
+        raw.windows(8)
+            .any(|w| w == format!("\x1b[?{n}h").as_bytes())
+    })
 }
 
 /// Whether any SGR sequence (`ESC [ params m`) sets a colour: 30-38, 40-48, 90-97 or
