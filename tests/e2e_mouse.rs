@@ -112,3 +112,46 @@ fn no_mouse_never_asks_for_mouse_reports() {
     }
     assert_restored(&pty);
 }
+
+#[test]
+fn the_mouse_works_the_same_in_a_replay() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("mouse.tt");
+    let w = workload(&["--name", "ttmrec", "--sleep", "3"]);
+    let status = std::process::Command::new(support::threadtop())
+        .args([
+            "record",
+            &file.to_string_lossy(),
+            "--delay",
+            "0.2",
+            "--duration",
+            "1s",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("record");
+    assert!(status.success());
+    let pid = w.pid.to_string();
+    let mut pty = spawn(
+        &["replay", file.to_string_lossy().as_ref(), "-p", &pid],
+        &[("NO_COLOR", "1")],
+        100,
+        30,
+    );
+    let screen = pty.wait_for_text("sleep-2", WAIT).expect("replay drawn");
+    assert!(pty.mouse_reporting());
+    let (x, y) = find(&screen, "sleep-1").expect("row shown");
+    click(&pty, x, y);
+    pty.wait_for("sleep-1 selected", WAIT, |s| {
+        find(s, "sleep-1").is_some_and(|(_, y)| reversed(&pty, y))
+    })
+    .expect("the click selects the row in a replay");
+    let (x, y) = find(&screen, "TID ").expect("header");
+    click(&pty, x + 1, y);
+    pty.wait_for_text("TID▲", WAIT)
+        .expect("a header click sorts in a replay");
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+    assert_restored(&pty);
+}
