@@ -290,3 +290,30 @@ fn a_focused_pane_is_marked_without_colour() {
         draw(&mut app, 80, 24, Theme::mono().ascii())
     );
 }
+
+#[test]
+fn clicks_follow_the_time_bar_and_the_panes_as_drawn() {
+    let mut app = started();
+    // A replay's time bar pushes everything down a line; open panes shorten the table.
+    app.replay = Some(threadtop::app::ReplayInfo {
+        position: "REPLAY host 10:00:00".into(),
+        fraction: 0.5,
+        playing: false,
+        speed: 1,
+    });
+    key(&mut app, KeyCode::Char('C'));
+    let screen = draw(&mut app, 80, 24, Theme::mono());
+    assert!(
+        screen.starts_with(" REPLAY") || screen.contains("REPLAY"),
+        "{screen}"
+    );
+    let (_, y) = find(&screen, "io-1");
+    mouse(&mut app, CLICK, 30, y);
+    assert_eq!(selected(&app), Some((203, RowKind::Thread)));
+    let (x, y) = find(&screen, "CPU%");
+    mouse(&mut app, CLICK, x, y);
+    assert_eq!((app.opts.sort, app.opts.reverse), (SortKey::Cpu, true));
+    let (_, y) = find(&screen, "CPUs: who is runnable");
+    mouse(&mut app, CLICK, 30, y + 1);
+    assert_eq!(app.focus, Some(Pane::Cpus));
+}

@@ -179,8 +179,11 @@ pub fn wrapped_height(text: &[ratatui::text::Line<'_>], width: u16, trim: bool) 
     if width == 0 || text.is_empty() {
         return 0;
     }
-    let most: usize = text.iter().map(|l| l.width().max(1)).sum();
-    let h = most.min(4000) as u16;
+    // Word wrapping can end a line early, but not by more than half on such text: twice
+    // the character count's lines is room enough, and keeps the scratch buffer small.
+    let w = usize::from(width);
+    let most: usize = text.iter().map(|l| l.width().div_ceil(w).max(1) * 2).sum();
+    let h = most.min(2000) as u16;
     let mut buf = ratatui::buffer::Buffer::empty(Rect::new(0, 0, width, h));
     Paragraph::new(text.to_vec())
         .wrap(Wrap { trim })
@@ -480,7 +483,20 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
 
 #[cfg(test)]
 mod tests {
-    use super::allocate;
+    use super::{allocate, wrapped_height};
+    use ratatui::text::Line;
+
+    #[test]
+    fn wrapped_height_counts_the_lines_as_drawn() {
+        let text = [Line::raw("aaaa bbbb cccc"), Line::raw(""), Line::raw("dd")];
+        // "aaaa bbbb" / "cccc" / "" / "dd" at 10 columns; trailing blank lines not counted.
+        assert_eq!(wrapped_height(&text, 10, true), 4);
+        assert_eq!(wrapped_height(&text, 40, true), 3);
+        // Words break early: "aaaa" / "bbbb" / "cccc" at 6, more than 14 / 6 rounded up.
+        assert_eq!(wrapped_height(&text[..1], 6, true), 3);
+        assert_eq!(wrapped_height(&text, 0, true), 0);
+        assert_eq!(wrapped_height(&[], 10, true), 0);
+    }
 
     #[test]
     fn panes_share_the_space_fairly() {
