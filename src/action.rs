@@ -40,6 +40,8 @@ pub enum Action {
     TogglePlacement,
     ToggleShares,
     ToggleExplain,
+    FocusNext,
+    FocusPrev,
     SetAffinity,
     SendSignal,
     NicePlus,
@@ -83,12 +85,12 @@ pub enum Action {
 impl Action {
     pub fn description(self) -> &'static str {
         match self {
-            Action::Up => "select the row above",
-            Action::Down => "select the row below",
-            Action::PageUp => "one page up",
-            Action::PageDown => "one page down",
-            Action::Home => "first row",
-            Action::End => "last row",
+            Action::Up => "select the row above (or scroll the focused pane)",
+            Action::Down => "select the row below (or scroll the focused pane)",
+            Action::PageUp => "one page up (of the table or the focused pane)",
+            Action::PageDown => "one page down (of the table or the focused pane)",
+            Action::Home => "first row (or the top of the focused pane)",
+            Action::End => "last row (or the end of the focused pane)",
             Action::ToggleFold => "fold or unfold the selected process",
             Action::Expand => "unfold the selected process",
             Action::Collapse => "fold the selected process (on a thread: go to its process)",
@@ -139,6 +141,10 @@ impl Action {
             Action::ToggleExplain => {
                 "show or hide the explain card: the selected task in plain words"
             }
+            Action::FocusNext => {
+                "focus the next pane: the arrows, page keys and the wheel then scroll it"
+            }
+            Action::FocusPrev => "focus the previous pane (the table is first)",
             Action::PickerUp => "previous CPU",
             Action::PickerDown => "next CPU",
             Action::PickerToggle => "allow or forbid this CPU",
@@ -204,6 +210,7 @@ impl Action {
             Action::SignalCancel => "cancel",
             Action::ToggleShares => "shares",
             Action::ToggleExplain => "explain",
+            Action::FocusNext => "focus",
             Action::PickerToggle => "toggle",
             Action::PickerAll => "all",
             Action::PickerNone => "none",

@@ -115,7 +115,8 @@ fn run_tui(cli: &Cli) -> Result<Exit> {
     }
     app.config_path = user_config_path();
     let theme = theme(cli);
-    let mut term = terminal::enter(theme.color).wrap_err("setting up the terminal")?;
+    let mut term =
+        terminal::enter(theme.color, !cli.no_mouse).wrap_err("setting up the terminal")?;
     test_panic(&mut term);
     run::run(&mut term, app, cli.proc_root.clone(), theme, tx, rx)
 }
@@ -279,6 +280,7 @@ fn run_replay(cli: &Cli, player: Player, start: usize) -> Result<Exit> {
     }
     app.config_path = user_config_path();
     let theme = theme(cli);
-    let mut term = terminal::enter(theme.color).wrap_err("setting up the terminal")?;
+    let mut term =
+        terminal::enter(theme.color, !cli.no_mouse).wrap_err("setting up the terminal")?;
     threadtop::app::replay::run(&mut term, app, player, start, theme, tx, rx)
 }

@@ -1,8 +1,10 @@
 //! Terminal set-up and restore on every exit path: normal quit, error, panic, and
 //! SIGTERM / SIGHUP / SIGINT / SIGQUIT. Restoring never panics and ignores write errors
-//! (after an SSH drop there is nobody to write to).
+//! (after an SSH drop there is nobody to write to). Mouse reporting, when it was turned
+//! on, is turned off on each of those paths too.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
 use crossterm::{cursor, execute, style, terminal};
@@ -18,14 +20,37 @@ pub type Tui = Terminal<LeanBackend<io::BufWriter<io::Stdout>>>;
 
 const FRAME_BUFFER: usize = 256 * 1024;
 
+/// Set once mouse reporting may have been asked for: [`restore`] then turns it off.
+static MOUSE_ON: AtomicBool = AtomicBool::new(false);
+
+/// Asks for clicks and the wheel, SGR-encoded: X10/normal tracking (1000: presses,
+/// releases, wheel) and the SGR encoding (1006: any column, unambiguous releases). Not
+/// 1003 (every motion), which crossterm's `EnableMouseCapture` also asks for: it would
+/// send a report for each cell the pointer crosses, over SSH too, for nothing.
+struct EnableMouse;
+
+impl crossterm::Command for EnableMouse {
+    fn write_ansi(&self, f: &mut impl std::fmt::Write) -> std::fmt::Result {
+        f.write_str("\x1b[?1000h\x1b[?1006h")
+    }
+}
+
+/// Raw mode, the alternate screen, no cursor and, with `mouse`, mouse reporting.
 /// `color`: whether colour escape sequences may be sent at all (`--color never` and
 /// NO_COLOR: none).
-pub fn enter(color: bool) -> io::Result<Tui> {
+pub fn enter(color: bool, mouse: bool) -> io::Result<Tui> {
     terminal::enable_raw_mode()?;
     let mut out = io::stdout();
     if let Err(e) = execute!(out, terminal::EnterAlternateScreen, cursor::Hide) {
         restore();
         return Err(e);
+    }
+    if mouse {
+        MOUSE_ON.store(true, Ordering::SeqCst);
+        if let Err(e) = execute!(out, EnableMouse) {
+            restore();
+            return Err(e);
+        }
     }
     let (width, height) = terminal::size().unwrap_or((0, 0));
     Terminal::new(LeanBackend::new(
@@ -37,10 +62,14 @@ pub fn enter(color: bool) -> io::Result<Tui> {
     .inspect_err(|_| restore())
 }
 
-/// Resets the style (frames leave theirs set), leaves the alternate screen, shows the
-/// cursor and returns to cooked mode.
+/// Turns mouse reporting off (every mode: 1000, 1002, 1003, 1006, 1015), resets the
+/// style (frames leave theirs set), leaves the alternate screen, shows the cursor and
+/// returns to cooked mode.
 pub fn restore() {
     let mut out = io::stdout();
+    if MOUSE_ON.swap(false, Ordering::SeqCst) {
+        let _ = execute!(out, crossterm::event::DisableMouseCapture);
+    }
     let _ = execute!(
         out,
         style::SetAttribute(style::Attribute::Reset),

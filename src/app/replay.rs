@@ -224,6 +224,9 @@ where
                     return Ok(Exit::Quit);
                 }
             }
+            Ok(Event::Mouse(m)) => {
+                app.handle_mouse(&m);
+            }
             Ok(Event::Resize) | Ok(Event::Snapshot(_)) => {}
             Ok(Event::Signal(sig)) => return Ok(Exit::Signal(sig)),
             Ok(Event::TerminalLost(why)) => return Ok(Exit::TerminalLost(why)),

@@ -9,7 +9,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{self, Event as TermEvent, KeyEvent};
+use crossterm::event::{self, Event as TermEvent, KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
@@ -19,6 +19,8 @@ use crate::ui::{self, theme::Theme};
 
 pub enum Event {
     Key(KeyEvent),
+    /// A click or the wheel (motion is not passed on).
+    Mouse(MouseEvent),
     Resize,
     Snapshot(Box<Snapshot>),
     Signal(i32),
@@ -55,6 +57,12 @@ pub fn spawn_input(tx: Sender<Event>) {
                 let sent = match ev {
                     Ok(TermEvent::Key(k)) => tx.send(Event::Key(k)),
                     Ok(TermEvent::Resize(..)) => tx.send(Event::Resize),
+                    // Motion would only cost redraws: clicks and the wheel are what count.
+                    Ok(TermEvent::Mouse(m))
+                        if !matches!(m.kind, MouseEventKind::Moved | MouseEventKind::Drag(_)) =>
+                    {
+                        tx.send(Event::Mouse(m))
+                    }
                     Ok(_) => Ok(()),
                     Err(e) => {
                         let _ = tx.send(Event::TerminalLost(format!("reading the terminal: {e}")));
@@ -68,13 +76,14 @@ pub fn spawn_input(tx: Sender<Event>) {
         });
 }
 
-/// One frame: the page height follows the terminal's size, then the screen is drawn.
+/// One frame: the layout follows the terminal's size (the app keeps it, for the page
+/// height and the mouse), then the screen is drawn with that same layout.
 pub fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App, theme: Theme) -> Result<()>
 where
     B::Error: Send + Sync + 'static,
 {
     let size = terminal.size().wrap_err("reading the terminal size")?;
-    app.set_page_height(ui::page_height(app, size.into()));
+    app.set_frame(ui::layout(app, size.into(), theme));
     terminal
         .draw(|f| ui::draw(f, app, theme))
         .wrap_err("drawing")?;
@@ -122,6 +131,9 @@ where
                         collector.send(Control::Detail(app.detail_plan()));
                         collector.send(Control::ScanNow);
                     }
+                }
+                Event::Mouse(m) => {
+                    app.handle_mouse(&m);
                 }
                 Event::Resize => {}
                 Event::Snapshot(s) => app.on_snapshot(Arc::from(s)),

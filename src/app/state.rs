@@ -4,9 +4,9 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 
 use super::column_editor::ColumnEditor;
 use crate::act::signal::{self, SIGNALS, SignalInfo};
@@ -14,7 +14,24 @@ use crate::action::Action;
 use crate::collect::{DetailPlan, Snapshot, TaskKey};
 use crate::keymap::{self, Key, Mode};
 use crate::model::{Filter, Model, Row, RowKind, SortKey, ViewOptions};
-use crate::ui::columns::{ColumnLayout, ColumnSet};
+use crate::ui::columns::{Column, ColumnLayout, ColumnSet};
+use crate::ui::{Pane, ScreenLayout};
+
+/// Rows (or lines) one notch of the mouse wheel scrolls.
+pub const WHEEL_STEP: usize = 3;
+/// Two clicks on the same row within this long are a double click (fold or unfold).
+pub const DOUBLE_CLICK: Duration = Duration::from_millis(400);
+
+/// What the last frame showed, for the mouse: where everything was drawn, and which rows
+/// and columns the table had then, so a click means what was under it.
+#[derive(Debug, Clone)]
+pub struct DrawnFrame {
+    pub layout: ScreenLayout,
+    /// The table rows on screen, top to bottom.
+    pub rows: Vec<(TaskKey, RowKind)>,
+    pub columns: Vec<Column>,
+    pub sort: SortKey,
+}
 
 /// Refresh intervals the `[` and `]` keys step through.
 pub const INTERVAL_STEPS: [Duration; 9] = [
@@ -177,6 +194,14 @@ pub struct App {
     pub replay: Option<ReplayInfo>,
     /// The time typed after `:` in a replay.
     pub jump_text: String,
+    /// The pane the arrow and page keys scroll (Tab, or a click); `None`: the table.
+    pub focus: Option<Pane>,
+    /// Lines each pane is scrolled by, indexed by [`Pane::index`].
+    pub pane_scroll: [u16; 4],
+    /// The last frame drawn, set by [`App::set_frame`].
+    pub frame: Option<DrawnFrame>,
+    /// The last left click: when, and on which row (for double clicks).
+    last_click: Option<(Instant, TaskKey, RowKind)>,
 }
 
 impl App {
@@ -209,6 +234,10 @@ impl App {
             proc_root: PathBuf::from("/proc"),
             replay: None,
             jump_text: String::new(),
+            focus: None,
+            pane_scroll: [0; 4],
+            frame: None,
+            last_click: None,
         }
     }
 
@@ -307,11 +336,21 @@ impl App {
     }
 
     fn remember_selection(&mut self) {
+        let before = self.selected;
         self.selected = self.rows.get(self.cursor).map(|r| Selection {
             key: r.key,
             kind: r.kind,
             tgid: r.tgid,
         });
+        // The panes about the selection show something else now: from their top.
+        if before.map(|s| s.tgid) != self.selected.map(|s| s.tgid) {
+            for p in [Pane::Placement, Pane::Shares] {
+                self.pane_scroll[p.index()] = 0;
+            }
+        }
+        if before.map(|s| s.key) != self.selected.map(|s| s.key) {
+            self.pane_scroll[Pane::Explain.index()] = 0;
+        }
     }
 
     fn clamp_offset(&mut self) {
@@ -451,6 +490,22 @@ impl App {
     pub fn update(&mut self, action: Action) -> Effects {
         let mut fx = Effects::default();
         let page = self.page_height.max(1);
+        if let (Some(pane), Mode::Normal) = (self.focus, self.mode) {
+            let lines = self.pane_page(pane);
+            let by = match action {
+                Action::Up => Some(-1),
+                Action::Down => Some(1),
+                Action::PageUp => Some(-lines),
+                Action::PageDown => Some(lines),
+                Action::Home => Some(i64::MIN / 2),
+                Action::End => Some(i64::MAX / 2),
+                _ => None,
+            };
+            if let Some(by) = by {
+                self.scroll_pane(pane, by);
+                return fx;
+            }
+        }
         match action {
             Action::Up => self.move_to(self.cursor.saturating_sub(1)),
             Action::Down => self.move_to(self.cursor + 1),
@@ -567,10 +622,12 @@ impl App {
                     self.columns = e.set;
                 }
             }
-            Action::ToggleCpuPane => self.show_cpus = !self.show_cpus,
-            Action::TogglePlacement => self.show_placement = !self.show_placement,
-            Action::ToggleShares => self.show_shares = !self.show_shares,
-            Action::ToggleExplain => self.show_explain = !self.show_explain,
+            Action::ToggleCpuPane => self.toggle_pane(Pane::Cpus),
+            Action::TogglePlacement => self.toggle_pane(Pane::Placement),
+            Action::ToggleShares => self.toggle_pane(Pane::Shares),
+            Action::ToggleExplain => self.toggle_pane(Pane::Explain),
+            Action::FocusNext => self.cycle_focus(1),
+            Action::FocusPrev => self.cycle_focus(-1),
             Action::SetAffinity | Action::SendSignal | Action::NicePlus | Action::NiceMinus
                 if self.replay.is_some() =>
             {
@@ -888,6 +945,240 @@ impl App {
         if h != self.page_height {
             self.page_height = h.max(1);
             self.clamp_offset();
+        }
+    }
+
+    /// Called right before each draw with the layout it draws ([`crate::ui::layout`] of
+    /// this state at the screen's size): sets the page height, clamps the panes' scrolling,
+    /// takes the focus back from a pane left out for lack of room, and remembers what is
+    /// where for the mouse.
+    pub fn set_frame(&mut self, layout: ScreenLayout) {
+        self.set_page_height(crate::ui::tree::page_height(layout.table.height));
+        if let Some(p) = self.focus
+            && layout.pane(p).is_none()
+        {
+            self.focus = None;
+        }
+        for a in &layout.panes {
+            let s = &mut self.pane_scroll[a.pane.index()];
+            *s = (*s).min(a.max_scroll);
+        }
+        let end = (self.offset + self.page_height).min(self.rows.len());
+        self.frame = Some(DrawnFrame {
+            rows: self
+                .rows
+                .get(self.offset.min(end)..end)
+                .unwrap_or_default()
+                .iter()
+                .map(|r| (r.key, r.kind))
+                .collect(),
+            columns: self.column_layout.get(self.columns).to_vec(),
+            sort: self.opts.sort,
+            layout,
+        });
+    }
+
+    fn pane_shown(&self, pane: Pane) -> bool {
+        match pane {
+            Pane::Cpus => self.show_cpus,
+            Pane::Placement => self.show_placement,
+            Pane::Shares => self.show_shares,
+            Pane::Explain => self.show_explain,
+        }
+    }
+
+    fn toggle_pane(&mut self, pane: Pane) {
+        let show = !self.pane_shown(pane);
+        match pane {
+            Pane::Cpus => self.show_cpus = show,
+            Pane::Placement => self.show_placement = show,
+            Pane::Shares => self.show_shares = show,
+            Pane::Explain => self.show_explain = show,
+        }
+        self.pane_scroll[pane.index()] = 0;
+        if !show && self.focus == Some(pane) {
+            self.focus = None;
+        }
+    }
+
+    /// The panes on screen, in order: those the last frame drew, else those open.
+    fn panes_on_screen(&self) -> Vec<Pane> {
+        match &self.frame {
+            Some(f) => f
+                .layout
+                .panes
+                .iter()
+                .map(|a| a.pane)
+                .filter(|p| self.pane_shown(*p))
+                .collect(),
+            None => Pane::ALL
+                .into_iter()
+                .filter(|p| self.pane_shown(*p))
+                .collect(),
+        }
+    }
+
+    /// Tab / Shift-Tab: the table, then each pane on screen, and round again.
+    fn cycle_focus(&mut self, step: i64) {
+        let mut order: Vec<Option<Pane>> = vec![None];
+        order.extend(self.panes_on_screen().into_iter().map(Some));
+        let at = order.iter().position(|f| *f == self.focus).unwrap_or(0) as i64;
+        let n = order.len() as i64;
+        self.focus = order[(at + step).rem_euclid(n) as usize];
+        self.status = Some(match self.focus {
+            Some(p) => format!("{} pane focused: arrows and the wheel scroll it", p.name()),
+            None => "table focused".into(),
+        });
+    }
+
+    /// Lines a page of `pane` scrolls: what it shows at once.
+    fn pane_page(&self, pane: Pane) -> i64 {
+        self.frame
+            .as_ref()
+            .and_then(|f| f.layout.pane(pane))
+            .map_or(1, |a| i64::from(a.rect.height.saturating_sub(3)).max(1))
+    }
+
+    /// Scrolls `pane` by `by` lines, within what the last frame says it has.
+    fn scroll_pane(&mut self, pane: Pane, by: i64) {
+        let max = self
+            .frame
+            .as_ref()
+            .and_then(|f| f.layout.pane(pane))
+            .map_or(u16::MAX, |a| a.max_scroll);
+        let s = &mut self.pane_scroll[pane.index()];
+        *s = (i64::from(*s) + by).clamp(0, i64::from(max)) as u16;
+    }
+
+    /// Moves the table's viewport by `by` rows; the selection stays on screen (dragged
+    /// along only when it would scroll out of view).
+    fn scroll_table(&mut self, by: i64) {
+        let page = self.page_height.max(1);
+        let max_offset = self.rows.len().saturating_sub(page);
+        let offset = (self.offset as i64 + by).clamp(0, max_offset as i64) as usize;
+        if offset == self.offset {
+            return;
+        }
+        self.offset = offset;
+        let cursor = self
+            .cursor
+            .clamp(offset, offset + page - 1)
+            .min(self.rows.len().saturating_sub(1));
+        if cursor != self.cursor {
+            self.move_to(cursor);
+        }
+    }
+
+    /// A mouse event, on the screen the last [`App::set_frame`] described.
+    pub fn handle_mouse(&mut self, e: &MouseEvent) -> Effects {
+        self.handle_mouse_at(e, Instant::now())
+    }
+
+    /// As [`App::handle_mouse`], at time `now` (for double clicks).
+    pub fn handle_mouse_at(&mut self, e: &MouseEvent, now: Instant) -> Effects {
+        let fx = Effects::default();
+        let Some(frame) = &self.frame else { return fx };
+        if frame.layout.too_small {
+            return fx;
+        }
+        let wheel = match e.kind {
+            MouseEventKind::ScrollDown => WHEEL_STEP as i64,
+            MouseEventKind::ScrollUp => -(WHEEL_STEP as i64),
+            MouseEventKind::Down(MouseButton::Left) => 0,
+            // Releases, motion, other buttons: nothing.
+            _ => return fx,
+        };
+        self.status = None;
+        let at = ratatui::layout::Position {
+            x: e.column,
+            y: e.row,
+        };
+        let in_table = frame.layout.table.contains(at);
+        let pane = frame.layout.pane_at(e.column, e.row).map(|a| a.pane);
+        match self.mode {
+            Mode::Help if wheel > 0 => {
+                self.help_scroll = self.help_scroll.saturating_add(wheel as u16).min(200);
+            }
+            Mode::Help => self.help_scroll = self.help_scroll.saturating_sub((-wheel) as u16),
+            // The wheel walks the column editor's list; clicks there do nothing yet.
+            Mode::Columns => {
+                if let Some(ed) = &mut self.column_editor {
+                    match wheel.signum() {
+                        1 => ed.down(),
+                        -1 => ed.up(),
+                        _ => {}
+                    }
+                }
+            }
+            // Pickers, questions and the time prompt answer keys only.
+            Mode::Affinity | Mode::Signal | Mode::Confirm | Mode::Jump => {}
+            Mode::Normal | Mode::Filter => match (wheel, in_table, pane) {
+                (0, true, _) => {
+                    self.focus = None;
+                    self.click_table(e.column, e.row, now);
+                }
+                (0, false, Some(p)) => self.focus = Some(p),
+                (_, true, _) if wheel != 0 => self.scroll_table(wheel),
+                (_, false, Some(p)) if wheel != 0 => self.scroll_pane(p, wheel),
+                _ => {}
+            },
+        }
+        fx
+    }
+
+    /// A left click in the table: a column header sorts (the sort column again reverses
+    /// it), a row is selected, its fold mark or a double click folds or unfolds it.
+    fn click_table(&mut self, x: u16, y: u16, now: Instant) {
+        let Some(frame) = &self.frame else { return };
+        let table = frame.layout.table;
+        if y == table.y {
+            self.last_click = None;
+            let Some(key) = crate::ui::tree::header_sort_at(
+                &frame.columns,
+                table.width,
+                frame.sort,
+                x - table.x,
+            ) else {
+                return;
+            };
+            if key == self.opts.sort {
+                self.opts.reverse = !self.opts.reverse;
+            } else {
+                self.opts.sort = key;
+                self.opts.reverse = false;
+            }
+            self.rebuild();
+            return;
+        }
+        let line = usize::from(y - table.y - 1);
+        let Some(&(key, kind)) = frame.rows.get(line) else {
+            return;
+        };
+        let name_x =
+            table.x + crate::ui::tree::name_column_x(&frame.columns, table.width, frame.sort);
+        // The row may have moved since it was drawn: find it by identity.
+        let Some(i) = self
+            .rows
+            .iter()
+            .position(|r| r.key == key && r.kind == kind)
+        else {
+            return;
+        };
+        let row = &self.rows[i];
+        let glyph_x = name_x + crate::ui::tree::fold_mark_x(row);
+        let on_mark = row.kind == RowKind::Pool || (row.kind == RowKind::Process && row.foldable);
+        let on_mark = on_mark && (glyph_x..glyph_x + 2).contains(&x);
+        let double = self.last_click.is_some_and(|(t, k, kd)| {
+            k == key && kd == kind && now.duration_since(t) <= DOUBLE_CLICK
+        });
+        if i != self.cursor {
+            self.move_to(i);
+        }
+        if on_mark || double {
+            self.last_click = None;
+            self.toggle_fold_at_cursor(None);
+        } else {
+            self.last_click = Some((now, key, kind));
         }
     }
 }

@@ -22,6 +22,9 @@ pub struct CpusPane<'a> {
     /// The selected process: its tasks are highlighted.
     pub selected_tgid: Option<u32>,
     pub theme: Theme,
+    /// Lines scrolled past (clamped here to what there is).
+    pub scroll: u16,
+    pub focused: bool,
 }
 
 /// Width of one cell in compact mode.
@@ -115,14 +118,17 @@ impl CpusPane<'_> {
     }
 }
 
-impl Widget for CpusPane<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
+const TITLE: &str = " CPUs: who is runnable where (R, last CPU); * = selected process ";
+
+impl CpusPane<'_> {
+    /// Lines of content that do not fit in `area` (border included).
+    pub fn max_scroll(&self, area: Rect) -> u16 {
+        let inner = self.theme.block().inner(area);
+        (self.lines(inner).len() as u16).saturating_sub(inner.height)
+    }
+
+    fn lines(&self, inner: Rect) -> Vec<Line<'static>> {
         let t = self.theme;
-        let block = t
-            .block()
-            .title(" CPUs: who is runnable where (R, last CPU); * = selected process ");
-        let inner = block.inner(area);
-        block.render(area, buf);
         let cells = self.cells();
         let width = usize::from(inner.width);
         let mut lines = Vec::new();
@@ -170,6 +176,24 @@ impl Widget for CpusPane<'_> {
                 lines.push(Line::from(spans));
             }
         }
-        Paragraph::new(lines).render(inner, buf);
+        lines
+    }
+}
+
+impl Widget for CpusPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let inner = self.theme.block().inner(area);
+        let lines = self.lines(inner);
+        let total = lines.len() as u16;
+        let scroll = self.scroll.min(total.saturating_sub(inner.height));
+        let block = super::pane_block(
+            self.theme,
+            Line::raw(TITLE),
+            self.focused,
+            Some((scroll, inner.height, total)),
+        );
+        let inner = block.inner(area);
+        block.render(area, buf);
+        Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
     }
 }

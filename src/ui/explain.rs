@@ -16,6 +16,9 @@ pub struct ExplainPane<'a> {
     /// A pool row is selected: its process and name pattern.
     pub pool: Option<(u32, &'a str)>,
     pub theme: Theme,
+    /// Lines scrolled past (clamped here to what there is).
+    pub scroll: u16,
+    pub focused: bool,
 }
 
 impl<'a> ExplainPane<'a> {
@@ -28,6 +31,8 @@ impl<'a> ExplainPane<'a> {
                 .filter(|r| r.kind == RowKind::Pool)
                 .map(|r| (r.tgid, r.name.as_str())),
             theme,
+            scroll: 0,
+            focused: false,
         }
     }
 
@@ -48,20 +53,37 @@ impl<'a> ExplainPane<'a> {
             .sum();
         lines as u16 + 2
     }
+
+    /// The card's body (its first line is the title), wrapped as drawn.
+    fn body(&self) -> (String, Vec<Line<'static>>) {
+        let mut lines = self.lines().into_iter();
+        let title = lines.next().unwrap_or_default();
+        (title, lines.map(Line::raw).collect())
+    }
+
+    /// Lines of content that do not fit in `area` (border included).
+    pub fn max_scroll(&self, area: Rect) -> u16 {
+        let inner = self.theme.block().inner(area);
+        super::wrapped_height(&self.body().1, inner.width, true).saturating_sub(inner.height)
+    }
 }
 
 impl Widget for ExplainPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let mut lines = self.lines().into_iter();
-        let title = lines.next().unwrap_or_default();
-        let body: Vec<Line> = lines.map(Line::raw).collect();
+        let (title, body) = self.body();
+        let inner = t.block().inner(area);
+        let total = super::wrapped_height(&body, inner.width, true);
+        let scroll = self.scroll.min(total.saturating_sub(inner.height));
         Paragraph::new(body)
             .wrap(Wrap { trim: true })
-            .block(
-                t.block()
-                    .title(Line::styled(format!(" {title} "), t.header_label())),
-            )
+            .scroll((scroll, 0))
+            .block(super::pane_block(
+                t,
+                Line::styled(format!(" {title} "), t.header_label()),
+                self.focused,
+                Some((scroll, inner.height, total)),
+            ))
             .render(area, buf);
     }
 }

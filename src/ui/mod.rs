@@ -64,22 +64,135 @@ const MIN_PANE: u16 = 6;
 pub const MIN_WIDTH: u16 = 30;
 pub const MIN_HEIGHT: u16 = 8;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pane {
+/// The panes that can open below the table, in the order they are stacked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
     Cpus,
     Placement,
     Shares,
     Explain,
 }
 
-struct Areas {
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Cpus, Pane::Placement, Pane::Shares, Pane::Explain];
+
+    /// Its place in [`Pane::ALL`] (and in per-pane arrays).
+    pub fn index(self) -> usize {
+        match self {
+            Pane::Cpus => 0,
+            Pane::Placement => 1,
+            Pane::Shares => 2,
+            Pane::Explain => 3,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Pane::Cpus => "CPUs",
+            Pane::Placement => "placement",
+            Pane::Shares => "shares",
+            Pane::Explain => "explain",
+        }
+    }
+}
+
+/// A pane on screen: where, and how far its content can scroll there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PaneArea {
+    pub pane: Pane,
+    pub rect: Rect,
+    /// Lines of content that do not fit: the largest scroll offset.
+    pub max_scroll: u16,
+}
+
+/// Where everything is drawn at one screen size: the draw and the mouse's hit-testing
+/// both use it, so a click lands on what is drawn under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScreenLayout {
+    pub area: Rect,
     /// Panes asked for that do not fit at this size.
-    hidden_panes: usize,
-    timebar: Option<Rect>,
-    header: Rect,
-    table: Rect,
-    panes: Vec<(Pane, Rect)>,
-    footer: Rect,
+    pub hidden_panes: usize,
+    pub timebar: Option<Rect>,
+    pub header: Rect,
+    /// The table (or the help screen), its column header on the first line.
+    pub table: Rect,
+    pub panes: Vec<PaneArea>,
+    pub footer: Rect,
+    /// Too small to draw anything but a message.
+    pub too_small: bool,
+}
+
+impl ScreenLayout {
+    /// The pane drawn at (x, y), if any.
+    pub fn pane_at(&self, x: u16, y: u16) -> Option<PaneArea> {
+        self.panes
+            .iter()
+            .find(|p| p.rect.contains(ratatui::layout::Position { x, y }))
+            .copied()
+    }
+
+    pub fn pane(&self, pane: Pane) -> Option<PaneArea> {
+        self.panes.iter().find(|p| p.pane == pane).copied()
+    }
+}
+
+/// The border and title of a pane; the focused one (Tab, or a click) has a heavier,
+/// highlighted border and says "focused" in its title, so it shows without colour too.
+/// `scroll` is (first line shown, lines shown, lines in all) when the content is cut.
+pub fn pane_block<'a>(
+    theme: Theme,
+    title: ratatui::text::Line<'a>,
+    focused: bool,
+    scroll: Option<(u16, u16, u16)>,
+) -> ratatui::widgets::Block<'a> {
+    use ratatui::text::Line;
+    let mut block = theme.block().title(title);
+    if focused {
+        let set = if theme.glyphs.ascii {
+            ratatui::symbols::border::Set {
+                horizontal_top: "=",
+                horizontal_bottom: "=",
+                ..theme.glyphs.border
+            }
+        } else {
+            ratatui::symbols::border::THICK
+        };
+        block = block
+            .border_set(set)
+            .border_style(theme.header_label())
+            .title_top(Line::styled(" [focused] ", theme.header_label()).right_aligned());
+    }
+    if let Some((first, shown, total)) = scroll
+        && total > shown
+    {
+        let last = (first + shown).min(total);
+        block = block.title_bottom(
+            Line::raw(format!(" lines {}-{last} of {total} ", first + 1)).right_aligned(),
+        );
+    }
+    block
+}
+
+/// Lines `text` takes when wrapped to `width` the way it is drawn (rendered into a scratch
+/// buffer: exactly what the widget does).
+pub fn wrapped_height(text: &[ratatui::text::Line<'_>], width: u16, trim: bool) -> u16 {
+    use ratatui::widgets::Widget;
+    if width == 0 || text.is_empty() {
+        return 0;
+    }
+    // Word wrapping can end a line early, but not by more than half on such text: twice
+    // the character count's lines is room enough, and keeps the scratch buffer small.
+    let w = usize::from(width);
+    let most: usize = text.iter().map(|l| l.width().div_ceil(w).max(1) * 2).sum();
+    let h = most.min(2000) as u16;
+    let mut buf = ratatui::buffer::Buffer::empty(Rect::new(0, 0, width, h));
+    Paragraph::new(text.to_vec())
+        .wrap(Wrap { trim })
+        .render(buf.area, &mut buf);
+    (0..h)
+        .rev()
+        .find(|&y| (0..width).any(|x| buf[(x, y)].symbol() != " "))
+        .map_or(0, |y| y + 1)
 }
 
 /// Splits `budget` lines among panes wanting `wants`: everyone gets what they want when it
@@ -97,7 +210,8 @@ pub fn allocate(wants: &[u16], budget: u16) -> Vec<u16> {
     got
 }
 
-fn areas(app: &App, area: Rect, theme: Theme) -> Areas {
+/// The layout of a screen of this size for this state (a pure function of both).
+pub fn layout(app: &App, area: Rect, theme: Theme) -> ScreenLayout {
     let header = HeaderPane {
         model: app.model.as_ref(),
         refresh_interval: app.refresh_interval,
@@ -116,47 +230,18 @@ fn areas(app: &App, area: Rect, theme: Theme) -> Areas {
     // The panes below the table take what they need, but never more than 60 % of the body
     // together, so the table keeps some rows.
     let budget = body.height * 3 / 5;
-    let selected_tgid = app.selected_row().map(|r| r.tgid);
     let mut wanted: Vec<(Pane, u16)> = Vec::new();
     if let Some(model) = &app.model {
-        let snap = &model.current;
-        if app.show_cpus {
-            let h = CpusPane {
-                model,
-                selected_tgid,
-                theme,
+        for (pane, shown) in [
+            (Pane::Cpus, app.show_cpus),
+            (Pane::Placement, app.show_placement),
+            (Pane::Shares, app.show_shares),
+            (Pane::Explain, app.show_explain),
+        ] {
+            if shown {
+                let h = pane_widget(app, model, pane, theme).height(area.width);
+                wanted.push((pane, h));
             }
-            .height(area.width);
-            wanted.push((Pane::Cpus, h));
-        }
-        if app.show_placement {
-            wanted.push((
-                Pane::Placement,
-                PlacementPane {
-                    model,
-                    selected_tgid,
-                    theme,
-                }
-                .height(),
-            ));
-        }
-        if app.show_shares {
-            wanted.push((
-                Pane::Shares,
-                SharesPane {
-                    snap,
-                    selected_tgid,
-                    replay: app.replay.is_some(),
-                    theme,
-                }
-                .height(),
-            ));
-        }
-        if app.show_explain {
-            wanted.push((
-                Pane::Explain,
-                ExplainPane::for_row(snap, app.selected_row(), theme).height(area.width),
-            ));
         }
     }
     // A pane squeezed below a few lines shows only its title: rather than slivers, the
@@ -170,19 +255,110 @@ fn areas(app: &App, area: Rect, theme: Theme) -> Areas {
     let mut constraints = vec![Constraint::Min(1)];
     constraints.extend(heights.iter().map(|h| Constraint::Length(*h)));
     let rects = Layout::vertical(constraints).split(body);
-    Areas {
+    let panes = wanted
+        .iter()
+        .zip(heights.iter())
+        .zip(rects.iter().skip(1))
+        .filter(|((_, h), _)| **h > 2)
+        .map(|(((p, _), _), r)| PaneArea {
+            pane: *p,
+            rect: *r,
+            max_scroll: app
+                .model
+                .as_ref()
+                .map_or(0, |m| pane_widget(app, m, *p, theme).max_scroll(*r)),
+        })
+        .collect();
+    ScreenLayout {
+        area,
         hidden_panes,
         timebar: (bar_h > 0).then_some(timebar),
         header,
         table: rects[0],
-        panes: wanted
-            .iter()
-            .zip(heights.iter())
-            .zip(rects.iter().skip(1))
-            .filter(|((_, h), _)| **h > 2)
-            .map(|(((p, _), _), r)| (*p, *r))
-            .collect(),
+        panes,
         footer,
+        too_small: area.width < MIN_WIDTH || area.height < MIN_HEIGHT,
+    }
+}
+
+/// A pane's widget with what the app says about focus and scrolling.
+enum PaneWidget<'a> {
+    Cpus(CpusPane<'a>),
+    Placement(PlacementPane<'a>),
+    Shares(SharesPane<'a>),
+    Explain(ExplainPane<'a>),
+}
+
+fn pane_widget<'a>(
+    app: &'a App,
+    model: &'a crate::model::Model,
+    pane: Pane,
+    theme: Theme,
+) -> PaneWidget<'a> {
+    let selected_tgid = app.selected_row().map(|r| r.tgid);
+    let snap = &model.current;
+    let scroll = app.pane_scroll[pane.index()];
+    let focused = app.focus == Some(pane);
+    match pane {
+        Pane::Cpus => PaneWidget::Cpus(CpusPane {
+            model,
+            selected_tgid,
+            theme,
+            scroll,
+            focused,
+        }),
+        Pane::Placement => PaneWidget::Placement(PlacementPane {
+            model,
+            selected_tgid,
+            theme,
+            scroll,
+            focused,
+        }),
+        Pane::Shares => PaneWidget::Shares(SharesPane {
+            snap,
+            selected_tgid,
+            replay: app.replay.is_some(),
+            theme,
+            scroll,
+            focused,
+        }),
+        Pane::Explain => PaneWidget::Explain(ExplainPane {
+            scroll,
+            focused,
+            ..ExplainPane::for_row(snap, app.selected_row(), theme)
+        }),
+    }
+}
+
+impl PaneWidget<'_> {
+    /// Lines it would like, border included, in a pane `width` wide.
+    fn height(&self, width: u16) -> u16 {
+        match self {
+            PaneWidget::Cpus(p) => p.height(width),
+            PaneWidget::Placement(p) => p.height(),
+            PaneWidget::Shares(p) => p.height(),
+            PaneWidget::Explain(p) => p.height(width),
+        }
+    }
+
+    fn max_scroll(&self, area: Rect) -> u16 {
+        match self {
+            PaneWidget::Cpus(p) => p.max_scroll(area),
+            PaneWidget::Placement(p) => p.max_scroll(area),
+            PaneWidget::Shares(p) => p.max_scroll(area),
+            PaneWidget::Explain(p) => p.max_scroll(area),
+        }
+    }
+}
+
+impl ratatui::widgets::Widget for PaneWidget<'_> {
+    fn render(self, area: Rect, buf: &mut ratatui::buffer::Buffer) {
+        match self {
+            PaneWidget::Cpus(p) => p.render(area, buf),
+            PaneWidget::Placement(p) => p.render(area, buf),
+            PaneWidget::Shares(p) => p.render(area, buf),
+            PaneWidget::Explain(p) => p.render(area, buf),
+        }
     }
 }
 
@@ -209,7 +385,7 @@ pub fn popup(
 
 /// Table rows that fit at this screen size: the app scrolls by it.
 pub fn page_height(app: &App, area: Rect) -> usize {
-    tree::page_height(areas(app, area, Theme::mono()).table.height)
+    tree::page_height(layout(app, area, Theme::mono()).table.height)
 }
 
 pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
@@ -225,7 +401,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
         );
         return;
     }
-    let a = areas(app, area, theme);
+    let a = layout(app, area, theme);
     if let (Some(r), Some(info)) = (a.timebar, &app.replay) {
         frame.render_widget(timebar::TimeBar { info, theme }, r);
     }
@@ -259,41 +435,9 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
             a.table,
         );
     }
-    let selected_tgid = app.selected_row().map(|r| r.tgid);
     if let Some(model) = &app.model {
-        let snap = &model.current;
-        for (pane, r) in &a.panes {
-            match pane {
-                Pane::Cpus => frame.render_widget(
-                    CpusPane {
-                        model,
-                        selected_tgid,
-                        theme,
-                    },
-                    *r,
-                ),
-                Pane::Placement => frame.render_widget(
-                    PlacementPane {
-                        model,
-                        selected_tgid,
-                        theme,
-                    },
-                    *r,
-                ),
-                Pane::Shares => frame.render_widget(
-                    SharesPane {
-                        snap,
-                        selected_tgid,
-                        replay: app.replay.is_some(),
-                        theme,
-                    },
-                    *r,
-                ),
-                Pane::Explain => {
-                    let pane = ExplainPane::for_row(snap, app.selected_row(), theme);
-                    frame.render_widget(pane, *r)
-                }
-            }
+        for p in &a.panes {
+            frame.render_widget(pane_widget(app, model, p.pane, theme), p.rect);
         }
     }
     if let Some(picker) = &app.picker {
@@ -348,7 +492,20 @@ pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
 
 #[cfg(test)]
 mod tests {
-    use super::allocate;
+    use super::{allocate, wrapped_height};
+    use ratatui::text::Line;
+
+    #[test]
+    fn wrapped_height_counts_the_lines_as_drawn() {
+        let text = [Line::raw("aaaa bbbb cccc"), Line::raw(""), Line::raw("dd")];
+        // "aaaa bbbb" / "cccc" / "" / "dd" at 10 columns; trailing blank lines not counted.
+        assert_eq!(wrapped_height(&text, 10, true), 4);
+        assert_eq!(wrapped_height(&text, 40, true), 3);
+        // Words break early: "aaaa" / "bbbb" / "cccc" at 6, more than 14 / 6 rounded up.
+        assert_eq!(wrapped_height(&text[..1], 6, true), 3);
+        assert_eq!(wrapped_height(&text, 0, true), 0);
+        assert_eq!(wrapped_height(&[], 10, true), 0);
+    }
 
     #[test]
     fn panes_share_the_space_fairly() {

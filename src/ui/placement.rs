@@ -18,7 +18,14 @@ pub struct PlacementPane<'a> {
     pub model: &'a Model,
     pub selected_tgid: Option<u32>,
     pub theme: Theme,
+    /// Thread rows scrolled past (clamped here to what there is); the two heading lines
+    /// stay.
+    pub scroll: u16,
+    pub focused: bool,
 }
+
+/// The heading lines above the thread rows: column names and the CPU row.
+const HEAD_LINES: u16 = 2;
 
 /// The mark for CPU `id` in a history strip: 0-9, a-z, A-Z, then `+`.
 pub fn cpu_mark(id: u32) -> char {
@@ -48,6 +55,24 @@ impl PlacementPane<'_> {
         self.process().map_or(3, |p| p.tasks.len() as u16 + 4)
     }
 
+    /// Lines of content that do not fit in `area` (border included).
+    pub fn max_scroll(&self, area: Rect) -> u16 {
+        let inner = self.theme.block().inner(area);
+        self.body_lines()
+            .saturating_sub(inner.height.saturating_sub(HEAD_LINES))
+    }
+
+    /// Lines below the heading: one per thread, and the EXACT note if any.
+    fn body_lines(&self) -> u16 {
+        self.process().map_or(0, |p| {
+            let absent = p
+                .tasks
+                .iter()
+                .any(|t| matches!(t.migrations, Some(Err(Unreadable::Absent))));
+            (p.tasks.len() + usize::from(absent)) as u16
+        })
+    }
+
     fn online(&self) -> Vec<u32> {
         let topo = &self.model.current.system.topology;
         if topo.is_empty() {
@@ -63,16 +88,29 @@ impl Widget for PlacementPane<'_> {
         let t = self.theme;
         let Some(p) = self.process() else {
             Paragraph::new("select a process or thread to see where its threads run")
-                .block(t.block().title(" Placement "))
+                .block(super::pane_block(
+                    t,
+                    Line::raw(" Placement "),
+                    self.focused,
+                    None,
+                ))
                 .render(area, buf);
             return;
         };
         let name = p.tasks.first().map(|t| escape(&t.comm)).unwrap_or_default();
-        let block = t.block().title(format!(
-            " Placement of {name} ({}): CPU per tick, newest right ",
-            p.tgid
-        ));
-        let inner = block.inner(area);
+        let inner = t.block().inner(area);
+        let rows_room = inner.height.saturating_sub(HEAD_LINES);
+        let total = self.body_lines();
+        let scroll = self.scroll.min(total.saturating_sub(rows_room));
+        let block = super::pane_block(
+            t,
+            Line::raw(format!(
+                " Placement of {name} ({}): CPU per tick, newest right ",
+                p.tgid
+            )),
+            self.focused,
+            Some((scroll, rows_room, total)),
+        );
         block.render(area, buf);
         let online = self.online();
         let mask_w = online.len().max(4);
@@ -148,6 +186,17 @@ impl Widget for PlacementPane<'_> {
                 t.dim(),
             ));
         }
-        Paragraph::new(lines).render(inner, buf);
+        // The heading stays; the thread rows (and the note) scroll under it.
+        let head = usize::from(HEAD_LINES).min(lines.len());
+        let body = lines.split_off(head);
+        let [head_area, body_area] = ratatui::layout::Layout::vertical([
+            ratatui::layout::Constraint::Length(HEAD_LINES),
+            ratatui::layout::Constraint::Fill(1),
+        ])
+        .areas(inner);
+        Paragraph::new(lines).render(head_area, buf);
+        Paragraph::new(body)
+            .scroll((scroll, 0))
+            .render(body_area, buf);
     }
 }

@@ -16,7 +16,12 @@ pub struct SharesPane<'a> {
     /// Replaying a recording: share groups are not recorded.
     pub replay: bool,
     pub theme: Theme,
+    /// Lines scrolled past (clamped here to what there is).
+    pub scroll: u16,
+    pub focused: bool,
 }
+
+const TITLE: &str = " Shares: same letter = same kernel object (kcmp); - none; ? unknown ";
 
 /// One resource column: a four-character name and a space.
 const CELL: usize = 5;
@@ -35,21 +40,20 @@ impl SharesPane<'_> {
     }
 }
 
-impl Widget for SharesPane<'_> {
-    fn render(self, area: Rect, buf: &mut Buffer) {
+impl SharesPane<'_> {
+    /// Lines of content that do not fit in `area` (border included), wrapped as drawn.
+    pub fn max_scroll(&self, area: Rect) -> u16 {
+        let inner = self.theme.block().inner(area);
+        super::wrapped_height(&self.lines(inner), inner.width, false).saturating_sub(inner.height)
+    }
+
+    fn lines(&self, inner: Rect) -> Vec<Line<'static>> {
         let t = self.theme;
-        let block = t
-            .block()
-            .title(" Shares: same letter = same kernel object (kcmp); - none; ? unknown ");
-        let inner = block.inner(area);
-        block.render(area, buf);
         let Some(v) = self.view() else {
-            Paragraph::new(format!(
+            return vec![Line::raw(format!(
                 "comparing{} (kcmp runs on the collector thread when the selection changes)",
                 t.glyphs.ellipsis
-            ))
-            .render(inner, buf);
-            return;
+            ))];
         };
         let label_w = usize::from(inner.width)
             .saturating_sub(CELL * Resource::ALL.len())
@@ -119,8 +123,26 @@ impl Widget for SharesPane<'_> {
                 lines.push(Line::raw(format!("  {who}: {}", what.join(", "))));
             }
         }
+        lines
+    }
+}
+
+impl Widget for SharesPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let inner = self.theme.block().inner(area);
+        let lines = self.lines(inner);
+        let total = super::wrapped_height(&lines, inner.width, false);
+        let scroll = self.scroll.min(total.saturating_sub(inner.height));
+        let block = super::pane_block(
+            self.theme,
+            Line::raw(TITLE),
+            self.focused,
+            Some((scroll, inner.height, total)),
+        );
+        block.render(area, buf);
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
             .render(inner, buf);
     }
 }

@@ -205,6 +205,19 @@ pub fn header_sort_at(columns: &[Column], width: u16, sort: SortKey, x: u16) -> 
     (x >= left && x < width).then_some(SortKey::Name)
 }
 
+/// Where the NAME column starts, from the table's left edge.
+pub fn name_column_x(columns: &[Column], width: u16, sort: SortKey) -> u16 {
+    visible_columns(columns, width)
+        .iter()
+        .map(|c| column_width(*c, sort) + 1)
+        .sum()
+}
+
+/// Where a row's fold mark (`▾`/`▸`) is in its NAME cell: after its tree guides.
+pub fn fold_mark_x(row: &Row) -> u16 {
+    unicode_width::UnicodeWidthStr::width(row.prefix.as_str()) as u16
+}
+
 /// How many table rows fit in a pane of this height (one line is the column header).
 pub fn page_height(area_height: u16) -> usize {
     usize::from(area_height.saturating_sub(1)).max(1)

@@ -157,11 +157,56 @@ pub fn spawn<A: AsRef<OsStr>>(args: &[A], env: &[(&str, &str)], cols: u16, rows:
     Pty::spawn(THREADTOP, args, env, cols, rows).expect("start threadtop in a pty")
 }
 
-/// The terminal is as threadtop found it: cooked mode, main screen, cursor visible.
+/// The terminal is as threadtop found it: cooked mode, main screen, cursor visible, no
+/// mouse reporting (by the emulator's state and by the bytes: every mouse mode turned on
+/// was turned off after).
 pub fn assert_restored(pty: &Pty) {
     assert!(pty.termios_cooked(), "terminal left in raw mode");
     assert!(!pty.alternate_screen(), "still on the alternate screen");
     assert!(!pty.cursor_hidden(), "cursor left hidden");
+    assert!(!pty.mouse_reporting(), "mouse reporting left on");
+    let on = mouse_modes_left_on(&pty.raw_output());
+    assert!(on.is_empty(), "mouse modes left on: {on:?}");
+}
+
+/// The mouse modes (`CSI ? 1000/1002/1003/1005/1006/1015 h`) whose last setting in `raw`
+/// is on.
+pub fn mouse_modes_left_on(raw: &[u8]) -> Vec<u32> {
+    let mut on = std::collections::BTreeSet::new();
+    let mut rest = raw;
+    while let Some(at) = rest.windows(3).position(|w| w == b"\x1b[?") {
+        rest = &rest[at + 3..];
+        let len = rest
+            .iter()
+            .position(|b| !(b.is_ascii_digit() || *b == b';'))
+            .unwrap_or(rest.len());
+        let set = match rest.get(len) {
+            Some(b'h') => true,
+            Some(b'l') => false,
+            _ => continue,
+        };
+        for p in rest[..len].split(|&b| b == b';') {
+            let n = std::str::from_utf8(p)
+                .ok()
+                .and_then(|p| p.parse::<u32>().ok());
+            if let Some(n @ (1000 | 1002 | 1003 | 1005 | 1006 | 1015)) = n {
+                if set {
+                    on.insert(n);
+                } else {
+                    on.remove(&n);
+                }
+            }
+        }
+    }
+    on.into_iter().collect()
+}
+
+/// Whether `raw` ever turns a mouse mode on.
+pub fn enables_mouse(raw: &[u8]) -> bool {
+    [1000, 1002, 1003, 1005, 1006, 1015].iter().any(|n| {
+        raw.windows(8)
+            .any(|w| w == format!("\x1b[?{n}h").as_bytes())
+    })
 }
 
 /// Whether any SGR sequence (`ESC [ params m`) sets a colour: 30-38, 40-48, 90-97 or

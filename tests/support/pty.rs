@@ -405,6 +405,14 @@ impl Pty {
         self.with_screen(|s| s.alternate_screen())
     }
 
+    /// Whether the terminal reports the mouse (any tracking mode or the SGR encoding on).
+    pub fn mouse_reporting(&self) -> bool {
+        self.with_screen(|s| {
+            s.mouse_protocol_mode() != vt100::MouseProtocolMode::None
+                || s.mouse_protocol_encoding() != vt100::MouseProtocolEncoding::Default
+        })
+    }
+
     /// Whether the cursor is hidden.
     pub fn cursor_hidden(&self) -> bool {
         self.with_screen(|s| s.hide_cursor())
