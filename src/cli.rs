@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 
 use crate::model::{Filter, SortKey, ViewOptions};
+use crate::ui::columns::{Column, ColumnLayout};
 use crate::ui::theme::ColorChoice;
 
 #[derive(Debug, Parser)]
@@ -40,20 +41,37 @@ pub struct Cli {
     pub sort: SortKey,
 
     /// Reverse the sort order
-    #[arg(short = 'r', long, global = true)]
+    #[arg(short = 'r', long, global = true, overrides_with = "no_reverse")]
     pub reverse: bool,
+
+    /// Do not reverse the sort order (undoes `reverse = true` in the config file)
+    #[arg(
+        long,
+        global = true,
+        overrides_with = "reverse",
+        hide_short_help = true
+    )]
+    pub no_reverse: bool,
 
     /// Seconds between refreshes (also the interval --json measures rates over)
     #[arg(short = 'd', long, value_name = "SECS", default_value = "1", value_parser = parse_delay, global = true)]
     pub delay: Duration,
 
     /// A flat list of processes instead of the process tree
-    #[arg(long)]
+    #[arg(long, overrides_with = "tree")]
     pub flat: bool,
 
+    /// The process tree (the default; undoes `flat = true` in the config file)
+    #[arg(long, overrides_with = "flat", hide_short_help = true)]
+    pub tree: bool,
+
     /// Hide kernel threads
-    #[arg(long)]
+    #[arg(long, overrides_with = "no_hide_kernel")]
     pub hide_kernel: bool,
+
+    /// Show kernel threads (the default; undoes `hide_kernel = true` in the config file)
+    #[arg(long, overrides_with = "hide_kernel", hide_short_help = true)]
+    pub no_hide_kernel: bool,
 
     /// Print one snapshot as JSON (rates over one --delay) and exit
     #[arg(long, global = true)]
@@ -65,12 +83,52 @@ pub struct Cli {
 
     /// Draw with ASCII only (tree guides, fold marks, borders, bars); automatic for
     /// TERM=linux and TERM=vt100
-    #[arg(long, global = true)]
+    #[arg(long, global = true, overrides_with = "no_ascii")]
     pub ascii: bool,
 
+    /// Unicode glyphs unless TERM asks for ASCII (undoes `ascii = true` in the config file)
+    #[arg(long, global = true, overrides_with = "ascii", hide_short_help = true)]
+    pub no_ascii: bool,
+
     /// Do not capture the mouse (leaves the terminal's own selection and scrolling alone)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, overrides_with = "mouse")]
     pub no_mouse: bool,
+
+    /// Capture the mouse (the default; undoes `mouse = false` in the config file)
+    #[arg(
+        long,
+        global = true,
+        overrides_with = "no_mouse",
+        hide_short_help = true
+    )]
+    pub mouse: bool,
+
+    /// Colours: a built-in theme (dark, light, high-contrast, mono), a theme in
+    /// $XDG_CONFIG_HOME/threadtop/themes/NAME.toml, or the path of a theme file
+    #[arg(long, value_name = "NAME|PATH", global = true)]
+    pub theme: Option<String>,
+
+    /// The basic column set, comma-separated, in order (NAME is always last): e.g.
+    /// tid,user,state,cpu,switches
+    #[arg(long, value_name = "LIST", value_parser = parse_columns, global = true)]
+    pub columns: Option<ColumnList>,
+
+    /// The scheduling column set (shown after `c`), comma-separated, in order
+    #[arg(long, value_name = "LIST", value_parser = parse_columns, global = true)]
+    pub sched_columns: Option<ColumnList>,
+
+    /// Read this config file instead of $XDG_CONFIG_HOME/threadtop/config.toml (it must
+    /// exist); also THREADTOP_CONFIG
+    #[arg(long, value_name = "PATH", global = true, conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Read no config file: built-in defaults and the command line only
+    #[arg(long, global = true)]
+    pub no_config: bool,
+
+    /// Print the default config file, every key documented, and exit
+    #[arg(long)]
+    pub print_config: bool,
 
     /// Print the man page (roff) or a shell completion script to stdout and exit
     #[arg(long, value_name = "WHAT", value_enum)]
@@ -215,10 +273,39 @@ fn parse_delay(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .parse()
         .map_err(|_| format!("'{s}' is not a number of seconds"))?;
+    delay_from_secs(secs)
+}
+
+/// The refresh interval, `--delay` or `delay` in the config file: 0.05 to 3600 seconds.
+pub fn delay_from_secs(secs: f64) -> Result<Duration, String> {
     if !(0.05..=3600.0).contains(&secs) {
-        return Err(format!("{s} s is out of range: use 0.05 to 3600"));
+        return Err(format!("{secs} s is out of range: use 0.05 to 3600"));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// A column list from the command line, validated as the config file's lists are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnList(pub Vec<Column>);
+
+fn parse_columns(s: &str) -> Result<ColumnList, String> {
+    let names: Vec<&str> = s
+        .split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .collect();
+    ColumnLayout::parse_list(&names).map(ColumnList)
+}
+
+/// The command line, and clap's record of where each value came from (the config file may
+/// only fill in what the command line left at its default).
+pub fn parse() -> (Cli, clap::ArgMatches) {
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    match Cli::from_arg_matches(&matches) {
+        Ok(cli) => (cli, matches),
+        Err(e) => e.format(&mut Cli::command()).exit(),
+    }
 }
 
 impl Cli {

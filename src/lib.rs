@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod cli;
 pub mod collect;
+pub mod config;
 pub mod json;
 pub mod keymap;
 pub mod model;

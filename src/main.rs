@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::mpsc;
 
-use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr};
 
 use threadtop::app::App;
@@ -13,13 +12,28 @@ use threadtop::app::replay::Player;
 use threadtop::app::run::{self, Exit};
 use threadtop::cli::{Cli, Command};
 use threadtop::collect::{DetailPlan, Scanner};
+use threadtop::config::{self, ConfigEnv, Loaded};
 use threadtop::model::Model;
 use threadtop::record::Recording;
 use threadtop::ui::theme::{Env, Theme};
 use threadtop::{json, terminal};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let (mut cli, matches) = threadtop::cli::parse();
+    if cli.print_config {
+        let mut stdout = std::io::stdout().lock();
+        return match stdout
+            .write_all(config::DEFAULT_CONFIG.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(BROKEN_PIPE),
+            Err(e) => {
+                eprintln!("threadtop: writing the default config: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(what) = cli.generate {
         let mut stdout = std::io::stdout().lock();
         return match threadtop::cli::generate(what, &mut stdout).and_then(|()| stdout.flush()) {
@@ -31,6 +45,15 @@ fn main() -> ExitCode {
             }
         };
     }
+    // The whole config is read and checked before anything starts: a bad file is one error
+    // and exit status 2, as for a bad flag.
+    let loaded = match config::load(&mut cli, &matches, &ConfigEnv::read()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("threadtop: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let replay = match &cli.command {
         Some(Command::Record { file, duration }) => return record(&cli, file, *duration),
         Some(Command::Replay { file, at }) if cli.json => {
@@ -72,8 +95,8 @@ fn main() -> ExitCode {
     }
     terminal::install_panic_hook();
     let outcome = match replay {
-        Some((player, start)) => run_replay(&cli, player, start),
-        None => run_tui(&cli),
+        Some((player, start)) => run_replay(&cli, &loaded, player, start),
+        None => run_tui(&cli, &loaded),
     };
     terminal::restore();
     match outcome {
@@ -90,42 +113,39 @@ fn main() -> ExitCode {
     }
 }
 
-/// Where the column editor saves: $XDG_CONFIG_HOME/threadtop/config.toml, else
-/// ~/.config/threadtop/config.toml.
-fn user_config_path() -> Option<std::path::PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| std::path::PathBuf::from(h).join(".config"))
-        })?;
-    Some(base.join("threadtop").join("config.toml"))
+/// Where the column editor saves: the config file read, else the default place
+/// ($XDG_CONFIG_HOME/threadtop/config.toml, else ~/.config/threadtop/config.toml).
+fn save_path(loaded: &Loaded) -> Option<std::path::PathBuf> {
+    loaded
+        .file
+        .clone()
+        .or_else(|| ConfigEnv::read().dir().map(|d| d.join("config.toml")))
 }
 
-fn run_tui(cli: &Cli) -> Result<Exit> {
+fn run_tui(cli: &Cli, loaded: &Loaded) -> Result<Exit> {
     // First, while this is the only thread: later, growing the table waits for the kernel.
     threadtop::collect::prepare_descriptor_table(&cli.proc_root);
     let (tx, rx) = mpsc::channel();
     terminal::forward_signals(tx.clone()).wrap_err("installing signal handlers")?;
     let mut app = App::new(cli.view_options(), cli.delay);
+    app.column_layout = loaded.columns.clone();
     if let Some(f) = &cli.filter {
         app = app.with_filter_text(f);
     }
-    app.config_path = user_config_path();
-    let theme = theme(cli);
+    app.config_path = save_path(loaded);
+    let theme = theme(cli, loaded);
     let mut term =
         terminal::enter(theme.color, !cli.no_mouse).wrap_err("setting up the terminal")?;
     test_panic(&mut term);
     run::run(&mut term, app, cli.proc_root.clone(), theme, tx, rx)
 }
 
-/// Colour and glyphs: `--color` and `--ascii` against NO_COLOR, TERM and COLORTERM.
+/// Colour and glyphs: `--color` and `--ascii` against NO_COLOR, TERM and COLORTERM, with
+/// the theme's colours reduced to the terminal's depth.
 /// crossterm honours NO_COLOR on its own: told the decision, it emits colour for `--color
 /// always` and, whatever a pane asks for, none for `never`.
-fn theme(cli: &Cli) -> Theme {
-    let theme = Theme::detect(cli.color, cli.ascii, &Env::read());
+fn theme(cli: &Cli, loaded: &Loaded) -> Theme {
+    let theme = Theme::detect(cli.color, cli.ascii, &Env::read()).with_palette(loaded.palette);
     crossterm::style::force_color_output(theme.color);
     theme
 }
@@ -271,15 +291,16 @@ fn replay_json(
     Ok(())
 }
 
-fn run_replay(cli: &Cli, player: Player, start: usize) -> Result<Exit> {
+fn run_replay(cli: &Cli, loaded: &Loaded, player: Player, start: usize) -> Result<Exit> {
     let (tx, rx) = mpsc::channel();
     terminal::forward_signals(tx.clone()).wrap_err("installing signal handlers")?;
     let mut app = App::new(cli.view_options(), player.recorded_interval());
+    app.column_layout = loaded.columns.clone();
     if let Some(f) = &cli.filter {
         app = app.with_filter_text(f);
     }
-    app.config_path = user_config_path();
-    let theme = theme(cli);
+    app.config_path = save_path(loaded);
+    let theme = theme(cli, loaded);
     let mut term =
         terminal::enter(theme.color, !cli.no_mouse).wrap_err("setting up the terminal")?;
     threadtop::app::replay::run(&mut term, app, player, start, theme, tx, rx)

@@ -32,6 +32,7 @@ pub mod footer;
 pub mod format;
 pub mod header;
 pub mod help;
+pub mod palette;
 pub mod placement;
 pub mod shares;
 pub mod signal;

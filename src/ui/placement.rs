@@ -5,7 +5,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Style};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
@@ -31,18 +31,6 @@ const HEAD_LINES: u16 = 2;
 pub fn cpu_mark(id: u32) -> char {
     const MARKS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
     MARKS.get(id as usize).map_or('+', |&b| b as char)
-}
-
-fn cpu_color(id: u32) -> Color {
-    const PALETTE: [Color; 6] = [
-        Color::Green,
-        Color::Cyan,
-        Color::Yellow,
-        Color::Magenta,
-        Color::LightBlue,
-        Color::LightRed,
-    ];
-    PALETTE[id as usize % PALETTE.len()]
 }
 
 impl PlacementPane<'_> {
@@ -168,11 +156,8 @@ impl Widget for PlacementPane<'_> {
                     spans.push(match cpu {
                         Some(c) => Span::styled(
                             cpu_mark(*c).to_string(),
-                            if t.color {
-                                Style::new().fg(cpu_color(*c))
-                            } else {
-                                Style::new()
-                            },
+                            t.cpu_color(*c)
+                                .map_or(Style::new(), |col| Style::new().fg(col)),
                         ),
                         None => Span::raw(t.glyphs.no_sample),
                     });

@@ -2,8 +2,10 @@
 //! `[..]` around kernel threads, the fold glyph), so the colourless theme loses nothing; every
 //! Unicode glyph has an ASCII stand-in ([`Glyphs::ASCII`]) for terminals without Unicode.
 
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Color, Style};
 use ratatui::symbols::border;
+
+use super::palette::{Palette, Role};
 
 /// `--color`: whether to colour the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -163,6 +165,9 @@ pub struct Theme {
     pub color: bool,
     pub depth: ColorDepth,
     pub glyphs: &'static Glyphs,
+    /// The styles of each role (the `--theme`), its colours within `depth`. Unused without
+    /// colour: then every theme is [`Palette::mono`].
+    pub palette: &'static Palette,
 }
 
 /// What the environment says, read once at start (kept apart so it can be tested).
@@ -212,7 +217,20 @@ impl Theme {
             } else {
                 &Glyphs::UNICODE
             },
+            palette: Palette::dark(),
         }
+    }
+
+    /// The same theme with these colours, reduced to what the terminal can show (kept for
+    /// the rest of the program: call it once, at start).
+    pub fn with_palette(self, palette: &'static Palette) -> Self {
+        let reduced = palette.reduced(self.depth);
+        let palette = if reduced == *palette {
+            palette
+        } else {
+            Box::leak(Box::new(reduced))
+        };
+        Theme { palette, ..self }
     }
 
     pub fn mono() -> Self {
@@ -220,6 +238,7 @@ impl Theme {
             color: false,
             depth: ColorDepth::Ansi16,
             glyphs: &Glyphs::UNICODE,
+            palette: Palette::dark(),
         }
     }
 
@@ -246,74 +265,68 @@ impl Theme {
             .border_set(self.glyphs.border)
     }
 
-    fn fg(&self, c: Color) -> Style {
+    /// A role's style: the theme's, or the mono theme's when colour is off (so no colour
+    /// escape is ever written then, whatever the theme).
+    pub fn role(&self, role: Role) -> Style {
         if self.color {
-            Style::new().fg(c)
+            self.palette.style(role)
         } else {
-            Style::new()
+            Palette::mono().style(role)
         }
     }
 
     pub fn header_label(&self) -> Style {
-        self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
+        self.role(Role::HeaderLabel)
     }
     pub fn table_header(&self) -> Style {
-        if self.color {
-            Style::new().fg(Color::Black).bg(Color::Cyan)
-        } else {
-            Style::new().add_modifier(Modifier::REVERSED)
-        }
+        self.role(Role::TableHeader)
     }
     pub fn selected(&self) -> Style {
-        if self.color {
-            Style::new().fg(Color::Black).bg(Color::LightBlue)
-        } else {
-            Style::new().add_modifier(Modifier::REVERSED)
-        }
+        self.role(Role::Selected)
     }
     pub fn state(&self, s: u8) -> Style {
         match s {
-            b'R' => self.fg(Color::Green).add_modifier(Modifier::BOLD),
-            b'D' => self.fg(Color::Red).add_modifier(Modifier::BOLD),
-            b'Z' | b'X' => self.fg(Color::Magenta),
-            b'T' | b't' => self.fg(Color::Yellow),
+            b'R' => self.role(Role::StateRunning),
+            b'D' => self.role(Role::StateBlocked),
+            b'Z' | b'X' => self.role(Role::StateZombie),
+            b'T' | b't' => self.role(Role::StateStopped),
             _ => Style::new(),
         }
     }
     pub fn kernel(&self) -> Style {
-        self.fg(Color::DarkGray)
+        self.role(Role::Kernel)
     }
     pub fn thread(&self) -> Style {
-        self.fg(Color::Gray)
+        self.role(Role::Thread)
     }
     pub fn dim(&self) -> Style {
-        if self.color {
-            Style::new().fg(Color::DarkGray)
-        } else {
-            Style::new()
-        }
+        self.role(Role::Dim)
     }
     pub fn busy(&self, pct: f64) -> Style {
         if pct >= 50.0 {
-            self.fg(Color::Red)
+            self.role(Role::BusyHigh)
         } else if pct >= 10.0 {
-            self.fg(Color::Yellow)
+            self.role(Role::BusyMid)
         } else {
             Style::new()
         }
     }
     pub fn bar(&self) -> Style {
-        self.fg(Color::Green)
+        self.role(Role::Bar)
     }
     pub fn key(&self) -> Style {
-        if self.color {
-            Style::new().fg(Color::Black).bg(Color::Cyan)
-        } else {
-            Style::new().add_modifier(Modifier::BOLD)
-        }
+        self.role(Role::Key)
     }
     pub fn warning(&self) -> Style {
-        self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
+        self.role(Role::Warning)
+    }
+    /// The colour of CPU `id`'s marks on the placement pane, if the theme has any.
+    pub fn cpu_color(&self, id: u32) -> Option<Color> {
+        let cpus = &self.palette.cpus;
+        if !self.color || cpus.is_empty() {
+            return None;
+        }
+        cpus.get(id as usize % cpus.len()).copied()
     }
 }
 
