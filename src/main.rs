@@ -54,6 +54,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(note) = &loaded.note
+        && (cli.json || matches!(cli.command, Some(Command::Record { .. })))
+    {
+        // No screen to show it on.
+        eprintln!("threadtop: {note}");
+    }
     let replay = match &cli.command {
         Some(Command::Record { file, duration }) => return record(&cli, file, *duration),
         Some(Command::Replay { file, at }) if cli.json => {
@@ -133,6 +139,7 @@ fn run_tui(cli: &Cli, loaded: &Loaded) -> Result<Exit> {
         app = app.with_filter_text(f);
     }
     app.config_path = save_path(loaded);
+    app.status.clone_from(&loaded.note);
     let theme = theme(cli, loaded);
     let mut term =
         terminal::enter(theme.color, !cli.no_mouse).wrap_err("setting up the terminal")?;
@@ -300,6 +307,7 @@ fn run_replay(cli: &Cli, loaded: &Loaded, player: Player, start: usize) -> Resul
         app = app.with_filter_text(f);
     }
     app.config_path = save_path(loaded);
+    app.status.clone_from(&loaded.note);
     let theme = theme(cli, loaded);
     let mut term =
         terminal::enter(theme.color, !cli.no_mouse).wrap_err("setting up the terminal")?;

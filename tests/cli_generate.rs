@@ -6,10 +6,8 @@ mod support;
 
 use std::process::{Command, Stdio};
 
-use support::THREADTOP;
-
 fn generate(what: &str) -> String {
-    let out = Command::new(THREADTOP)
+    let out = support::command()
         .args(["--generate", what])
         .output()
         .expect("run threadtop --generate");
@@ -138,7 +136,7 @@ fn completions_know_the_flags_and_subcommands() {
 
 #[test]
 fn an_unknown_generate_target_is_refused_with_the_choices() {
-    let out = Command::new(THREADTOP)
+    let out = support::command()
         .args(["--generate", "powershell-9"])
         .output()
         .expect("run threadtop");

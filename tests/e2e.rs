@@ -4,11 +4,11 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use rustix::process::Signal;
-use support::{assert_restored, spawn, threadtop, workload};
+use support::{assert_restored, spawn, workload};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -225,7 +225,7 @@ fn resizing_down_to_tiny_and_back_never_breaks() {
 
 #[test]
 fn without_a_terminal_it_says_so_and_fails() {
-    let out = Command::new(threadtop())
+    let out = support::command()
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -244,7 +244,7 @@ fn without_a_terminal_it_says_so_and_fails() {
 #[test]
 fn json_lists_every_task_with_stable_fields() {
     let w = workload(&["--name", "ttjson", "--busy", "1", "--sleep", "2"]);
-    let out = Command::new(threadtop())
+    let out = support::command()
         .args(["--json", "--delay", "0.5", "-p", &w.pid.to_string()])
         .output()
         .expect("run --json");
@@ -282,7 +282,7 @@ fn json_lists_every_task_with_stable_fields() {
     assert_eq!(v["tree"][0]["kind"], "process");
 
     // Unfiltered, kernel threads are there and flagged.
-    let all = Command::new(threadtop())
+    let all = support::command()
         .args(["--json", "--delay", "0.1"])
         .output()
         .expect("run --json");

@@ -118,7 +118,7 @@ fn the_mouse_works_the_same_in_a_replay() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("mouse.tt");
     let w = workload(&["--name", "ttmrec", "--sleep", "3"]);
-    let status = std::process::Command::new(support::threadtop())
+    let status = support::command()
         .args([
             "record",
             &file.to_string_lossy(),

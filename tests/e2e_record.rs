@@ -4,7 +4,7 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use support::{Pty, threadtop, workload};
@@ -37,7 +37,7 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
     let file = dir.path().join("incident.tt");
     // A: busy and blocked threads, then it exits. B: created while we record.
     let mut a = workload(&["--name", "rec-a", "--busy", "1", "--sleep", "2"]);
-    let mut recorder = Command::new(threadtop())
+    let mut recorder = support::command()
         .args([
             "record",
             &file.to_string_lossy(),
@@ -136,7 +136,7 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
     assert!(pty.termios_cooked() && !pty.alternate_screen());
 
     // The same ticks from --json --at, for scripts.
-    let out = Command::new(threadtop())
+    let out = support::command()
         .args([
             "replay",
             &file.to_string_lossy(),
@@ -166,7 +166,7 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
 fn a_recorder_killed_mid_run_leaves_a_file_that_replays() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("killed.tt");
-    let mut recorder = Command::new(threadtop())
+    let mut recorder = support::command()
         .args(["record", &file.to_string_lossy(), "--delay", "0.05"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -186,7 +186,7 @@ fn a_recorder_killed_mid_run_leaves_a_file_that_replays() {
     for i in [0, n / 2, n - 1] {
         rec.decode(i, None).expect("decodes");
     }
-    let out = Command::new(threadtop())
+    let out = support::command()
         .args(["replay", &file.to_string_lossy(), "--json", "--at", "10m"])
         .output()
         .expect("replay --json");
@@ -207,7 +207,7 @@ fn a_recorder_killed_mid_run_leaves_a_file_that_replays() {
     data[8] = 9;
     let newer = dir.path().join("newer.tt");
     std::fs::write(&newer, &data).expect("write");
-    let out = Command::new(threadtop())
+    let out = support::command()
         .args(["replay", &newer.to_string_lossy(), "--json"])
         .output()
         .expect("run");
@@ -217,7 +217,7 @@ fn a_recorder_killed_mid_run_leaves_a_file_that_replays() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = Command::new(threadtop())
+    let out = support::command()
         .args(["replay", "/etc/hostname", "--json"])
         .output()
         .expect("run");

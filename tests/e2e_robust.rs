@@ -72,7 +72,7 @@ fn a_panic_on_any_thread_restores_the_terminal_and_exits_101() {
 
 #[test]
 fn json_into_a_closed_pipe_exits_quietly_with_141() {
-    let mut child = Command::new(THREADTOP)
+    let mut child = support::command()
         .args(["--json", "--delay", "0.1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -310,6 +310,7 @@ fn as_nobody_without_hidepid_everything_is_listed_without_errors() {
     };
     let w = workload(&["--name", "ttrootown", "--sleep", "1"]);
     let out = Command::new(setpriv)
+        .env("XDG_CONFIG_HOME", support::NO_CONFIG_DIR)
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
         .args([THREADTOP, "--json", "--delay", "0.1"])
         .output()

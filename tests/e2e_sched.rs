@@ -5,7 +5,6 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -148,7 +147,7 @@ fn a_starved_thread_waits_longer_than_an_unstarved_one() {
         "--busy-on",
         "1",
     ]);
-    let out = Command::new(threadtop())
+    let out = support::command()
         .args(["--json", "--delay", "1", "-p", &w.pid.to_string()])
         .output()
         .expect("run --json");

@@ -17,7 +17,9 @@ const NAMESPACES: [&str; 8] = ["mnt", "pid", "net", "uts", "ipc", "user", "cgrou
 fn json(program: &Path, pre: &[&str], pids: &[u32]) -> Value {
     let list: Vec<String> = pids.iter().map(u32::to_string).collect();
     let mut cmd = Command::new(program);
-    cmd.args(pre)
+    cmd.env("XDG_CONFIG_HOME", support::NO_CONFIG_DIR)
+        .env_remove("THREADTOP_CONFIG")
+        .args(pre)
         .args(["--json", "--delay", "0.1", "-p", &list.join(",")]);
     let out = cmd.output().expect("run --json");
     assert!(

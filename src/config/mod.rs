@@ -242,6 +242,9 @@ fn columns(doc: &Doc<'_>, e: &Entry<'_, '_>, out: &mut FileSettings) -> Result<(
 pub struct Loaded {
     /// The config file read, if any.
     pub file: Option<PathBuf>,
+    /// Why the file at the default place was passed over (it exists but cannot be read, as
+    /// when `sudo -u` keeps another user's HOME): shown once, threadtop runs on defaults.
+    pub note: Option<String>,
     pub columns: ColumnLayout,
     pub palette: &'static Palette,
 }
@@ -249,7 +252,11 @@ pub struct Loaded {
 /// Reads the config file (unless `--no-config`) and puts its values into `cli` wherever the
 /// command line did not give one, so the rest of the program reads `cli` as before.
 pub fn load(cli: &mut Cli, matches: &ArgMatches, env: &ConfigEnv) -> Result<Loaded, String> {
-    let file = read_file(cli, env)?;
+    let (file, note) = match read_file(cli, env) {
+        Ok(f) => (f, None),
+        Err(Unreadable::Skipped(note)) => (None, Some(note)),
+        Err(Unreadable::Fatal(e)) => return Err(e),
+    };
     let (path, settings) = match &file {
         Some((path, text)) => {
             let label = path.display().to_string();
@@ -285,6 +292,7 @@ pub fn load(cli: &mut Cli, matches: &ArgMatches, env: &ConfigEnv) -> Result<Load
         .unwrap_or_else(Palette::dark);
     Ok(Loaded {
         file: path,
+        note,
         columns,
         palette,
     })
@@ -323,9 +331,17 @@ fn merge(cli: &mut Cli, matches: &ArgMatches, f: &FileSettings) {
     cli.no_mouse = !pick(cli.mouse, cli.no_mouse, f.mouse, true);
 }
 
-/// The file to read and its text: `--config`, THREADTOP_CONFIG (both must exist), else the
-/// default place (which need not).
-fn read_file(cli: &Cli, env: &ConfigEnv) -> Result<Option<(PathBuf, String)>, String> {
+/// Why no file was read.
+enum Unreadable {
+    /// The default place exists but cannot be read: run on the defaults, and say so.
+    Skipped(String),
+    /// Stop: the file asked for cannot be read, or is not text.
+    Fatal(String),
+}
+
+/// The file to read and its text: `--config`, THREADTOP_CONFIG (both must exist and be
+/// readable), else the default place (which need not be there, nor readable).
+fn read_file(cli: &Cli, env: &ConfigEnv) -> Result<Option<(PathBuf, String)>, Unreadable> {
     if cli.no_config {
         return Ok(None);
     }
@@ -342,14 +358,20 @@ fn read_file(cli: &Cli, env: &ConfigEnv) -> Result<Option<(PathBuf, String)>, St
             Err(e) => {
                 let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
                 let (line, col) = line_col(&String::from_utf8_lossy(good));
-                Err(format!(
+                Err(Unreadable::Fatal(format!(
                     "{}:{line}:{col}: the file is not UTF-8 text",
                     path.display()
-                ))
+                )))
             }
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(None),
-        Err(e) => Err(format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied && !required => {
+            Err(Unreadable::Skipped(format!(
+                "config {} not readable ({e}): built-in defaults",
+                path.display()
+            )))
+        }
+        Err(e) => Err(Unreadable::Fatal(format!("{}: {e}", path.display()))),
     }
 }
 

@@ -1,1 +1,327 @@
 use super::*;
+
+use clap::{CommandFactory, FromArgMatches};
+
+fn no_env() -> ConfigEnv {
+    ConfigEnv::default()
+}
+
+fn parse_text(text: &str) -> Result<FileSettings, FileError> {
+    parse("t.toml", text, None, &no_env())
+}
+
+fn err(text: &str) -> FileError {
+    match parse_text(text) {
+        Ok(s) => panic!("accepted {text:?} as {s:?}"),
+        Err(e) => e,
+    }
+}
+
+/// The command line `args` (without the program name), with clap's value sources.
+fn cli(args: &[&str]) -> (Cli, ArgMatches) {
+    let matches = Cli::command()
+        .try_get_matches_from(std::iter::once("threadtop").chain(args.iter().copied()))
+        .expect("valid command line");
+    let cli = Cli::from_arg_matches(&matches).expect("valid command line");
+    (cli, matches)
+}
+
+/// A private directory under the test's temp dir.
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("threadtop-config-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("create temp dir");
+    d
+}
+
+#[test]
+fn the_printed_default_is_exactly_the_built_in_default() {
+    let file = parse_text(DEFAULT_CONFIG).expect("the default config parses");
+    // Every key is written out, so the file is a complete description of the defaults...
+    assert!(file.delay.is_some() && file.sort.is_some() && file.reverse.is_some());
+    assert!(file.flat.is_some() && file.hide_kernel.is_some() && file.color.is_some());
+    assert!(file.ascii.is_some() && file.theme.is_some() && file.mouse.is_some());
+    assert!(file.basic.is_some() && file.scheduling.is_some());
+    // ...and applying it changes nothing.
+    let mut s = Settings::default();
+    file.apply(&mut s);
+    assert_eq!(s, Settings::default());
+}
+
+#[test]
+fn a_file_sets_each_value() {
+    let f = parse_text(
+        r#"
+delay = 2.5
+sort = "switches"
+reverse = true
+flat = true
+hide_kernel = true
+color = "never"
+ascii = true
+theme = "light"
+mouse = false
+[columns]
+basic = ["tid", "cpu"]
+scheduling = ["wait", "tid"]
+"#,
+    )
+    .expect("valid");
+    let mut s = Settings::default();
+    f.apply(&mut s);
+    assert_eq!(s.delay, Duration::from_millis(2500));
+    assert_eq!(s.sort, SortKey::Switches);
+    assert!(s.reverse && s.flat && s.hide_kernel && s.ascii && !s.mouse);
+    assert_eq!(s.color, ColorChoice::Never);
+    assert_eq!(s.theme, "light");
+    assert_eq!(s.columns.basic, vec![Column::Tid, Column::Cpu]);
+    assert_eq!(s.columns.scheduling, vec![Column::Wait, Column::Tid]);
+}
+
+#[test]
+fn an_integer_delay_is_seconds() {
+    let f = parse_text("delay = 3").expect("valid");
+    assert_eq!(f.delay, Some(Duration::from_secs(3)));
+}
+
+#[test]
+fn a_syntax_error_names_the_line_and_the_key() {
+    let e = err("delay = 1\nsort = \"cpu\nflat = true\n");
+    assert_eq!(e.file, "t.toml");
+    assert_eq!(e.line, 2, "{e}");
+    assert_eq!(e.key.as_deref(), Some("sort"), "{e}");
+}
+
+#[test]
+fn each_bad_value_is_named_by_file_line_and_key() {
+    let cases: [(&str, usize, &str, &str); 12] = [
+        ("\n\nsortt = \"cpu\"", 3, "sortt", "unknown key"),
+        ("delay = 0.001", 1, "delay", "out of range"),
+        ("delay = \"fast\"", 1, "delay", "expected"),
+        ("\nsort = \"cpux\"", 2, "sort", "unknown sort key"),
+        ("reverse = \"yes\"", 1, "reverse", "expected"),
+        ("color = \"sometimes\"", 1, "color", "unknown choice"),
+        ("theme = \"solarised\"", 1, "theme", "no theme"),
+        ("columns = 3", 1, "columns", "expected"),
+        (
+            "[columns]\nbasic = [\"tid\", \"cpuu\"]",
+            2,
+            "columns.basic",
+            "cpuu",
+        ),
+        (
+            "[columns]\n\nbasic = [\"tid\", \"tid\"]",
+            3,
+            "columns.basic",
+            "listed twice",
+        ),
+        ("[columns]\nextra = []", 2, "columns.extra", "unknown key"),
+        (
+            "[columns]\nscheduling = \"tid\"",
+            2,
+            "columns.scheduling",
+            "expected",
+        ),
+    ];
+    for (text, line, key, words) in cases {
+        let e = err(text);
+        assert_eq!(e.line, line, "{text:?}: {e}");
+        assert_eq!(e.key.as_deref(), Some(key), "{text:?}: {e}");
+        let shown = e.to_string();
+        assert!(shown.starts_with(&format!("t.toml:{line}:")), "{shown}");
+        assert!(shown.contains(&format!("key `{key}`")), "{shown}");
+        assert!(shown.contains(words), "{text:?}: {shown}");
+    }
+}
+
+#[test]
+fn the_column_of_the_bad_list_entry_is_the_entrys() {
+    let e = err("[columns]\nbasic = [\"tid\", \"nope\"]");
+    // `basic = ["tid", ` is 16 characters: the entry starts at column 17.
+    assert_eq!((e.line, e.column), (2, 17), "{e}");
+}
+
+#[test]
+fn a_file_value_fills_in_only_what_the_command_line_left_out() {
+    let dir = temp_dir("merge");
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        "delay = 2\nsort = \"name\"\nreverse = true\nflat = true\nmouse = false\n",
+    )
+    .expect("write");
+    let p = path.to_string_lossy().into_owned();
+
+    let (mut c, m) = cli(&["--config", &p]);
+    load(&mut c, &m, &no_env()).expect("valid");
+    assert_eq!(c.delay, Duration::from_secs(2));
+    assert_eq!(c.sort, SortKey::Name);
+    assert!(c.reverse && c.flat && c.no_mouse);
+
+    let (mut c, m) = cli(&[
+        "--config",
+        &p,
+        "-d",
+        "0.5",
+        "-s",
+        "tid",
+        "--no-reverse",
+        "--tree",
+        "--mouse",
+    ]);
+    load(&mut c, &m, &no_env()).expect("valid");
+    assert_eq!(c.delay, Duration::from_millis(500));
+    assert_eq!(c.sort, SortKey::Tid);
+    assert!(!c.reverse && !c.flat && !c.no_mouse);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn columns_come_from_the_command_line_then_the_file_then_the_default() {
+    let dir = temp_dir("columns");
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "[columns]\nbasic = [\"cpu\", \"tid\"]\n").expect("write");
+    let p = path.to_string_lossy().into_owned();
+
+    let (mut c, m) = cli(&["--config", &p]);
+    let l = load(&mut c, &m, &no_env()).expect("valid");
+    assert_eq!(l.columns.basic, vec![Column::Cpu, Column::Tid]);
+    assert_eq!(l.columns.scheduling, ColumnLayout::default().scheduling);
+    assert_eq!(l.file.as_deref(), Some(path.as_path()));
+
+    let (mut c, m) = cli(&["--config", &p, "--columns", "state,user"]);
+    let l = load(&mut c, &m, &no_env()).expect("valid");
+    assert_eq!(l.columns.basic, vec![Column::State, Column::User]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_default_place_is_the_xdg_config_dir_and_may_be_absent() {
+    let dir = temp_dir("xdg");
+    let env = ConfigEnv {
+        xdg_config_home: Some(dir.clone()),
+        home: Some(PathBuf::from("/nonexistent-home")),
+        threadtop_config: None,
+    };
+    let (mut c, m) = cli(&[]);
+    let l = load(&mut c, &m, &env).expect("no file is fine");
+    assert!(l.file.is_none() && l.note.is_none());
+    assert_eq!(c.delay, Duration::from_secs(1));
+
+    std::fs::create_dir_all(dir.join("threadtop")).expect("mkdir");
+    std::fs::write(dir.join("threadtop/config.toml"), "delay = 4\n").expect("write");
+    let (mut c, m) = cli(&[]);
+    let l = load(&mut c, &m, &env).expect("valid");
+    assert_eq!(l.file, Some(dir.join("threadtop/config.toml")));
+    assert_eq!(c.delay, Duration::from_secs(4));
+
+    // --no-config: the file is not even read.
+    std::fs::write(dir.join("threadtop/config.toml"), "delay = \"bad\"\n").expect("write");
+    let (mut c, m) = cli(&["--no-config"]);
+    let l = load(&mut c, &m, &env).expect("not read");
+    assert!(l.file.is_none());
+    let (mut c, m) = cli(&[]);
+    assert!(load(&mut c, &m, &env).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn home_dot_config_is_used_without_xdg_config_home() {
+    let env = ConfigEnv {
+        xdg_config_home: None,
+        home: Some(PathBuf::from("/home/someone")),
+        threadtop_config: None,
+    };
+    assert_eq!(
+        env.dir(),
+        Some(PathBuf::from("/home/someone/.config/threadtop"))
+    );
+    assert_eq!(
+        env.themes_dir(),
+        Some(PathBuf::from("/home/someone/.config/threadtop/themes"))
+    );
+}
+
+#[test]
+fn a_file_asked_for_must_exist() {
+    let (mut c, m) = cli(&["--config", "/nonexistent/threadtop.toml"]);
+    let e = load(&mut c, &m, &no_env()).expect_err("missing");
+    assert!(e.starts_with("/nonexistent/threadtop.toml: "), "{e}");
+
+    let env = ConfigEnv {
+        threadtop_config: Some(PathBuf::from("/nonexistent/env.toml")),
+        ..ConfigEnv::default()
+    };
+    let (mut c, m) = cli(&[]);
+    let e = load(&mut c, &m, &env).expect_err("missing");
+    assert!(e.starts_with("/nonexistent/env.toml: "), "{e}");
+}
+
+#[test]
+fn a_file_that_is_not_text_is_named_with_its_line() {
+    let dir = temp_dir("binary");
+    let path = dir.join("config.toml");
+    std::fs::write(&path, b"delay = 1\nsort = \"\xff\"\n").expect("write");
+    let p = path.to_string_lossy().into_owned();
+    let (mut c, m) = cli(&["--config", &p]);
+    let e = load(&mut c, &m, &no_env()).expect_err("not UTF-8");
+    assert_eq!(e, format!("{p}:2:9: the file is not UTF-8 text"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_bad_file_is_an_error_even_when_flags_override_every_key_in_it() {
+    // Half a config never runs: the file is checked whole, whatever the flags say.
+    let dir = temp_dir("override");
+    let path = dir.join("config.toml");
+    std::fs::write(&path, "sort = \"nope\"\n").expect("write");
+    let p = path.to_string_lossy().into_owned();
+    let (mut c, m) = cli(&["--config", &p, "--sort", "cpu"]);
+    let e = load(&mut c, &m, &no_env()).expect_err("bad file");
+    assert!(e.contains(":1:8: key `sort`"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn themes_by_name_path_and_user_directory() {
+    let dir = temp_dir("themes");
+    std::fs::create_dir_all(dir.join("threadtop/themes")).expect("mkdir");
+    std::fs::write(
+        dir.join("threadtop/themes/mine.toml"),
+        "base = \"dark\"\n[selected]\nfg = \"white\"\nbg = \"#102030\"\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("local.toml"), "base = \"light\"\n").expect("write");
+    let env = ConfigEnv {
+        xdg_config_home: Some(dir.clone()),
+        ..ConfigEnv::default()
+    };
+    // A name in the user's theme directory.
+    let f = parse("c.toml", "theme = \"mine\"", None, &env).expect("user theme");
+    let (_, p) = f.theme.expect("theme");
+    assert_eq!(
+        p.style(crate::ui::palette::Role::Selected).bg,
+        Some(ratatui::style::Color::Rgb(0x10, 0x20, 0x30))
+    );
+    assert_eq!(
+        p.style(crate::ui::palette::Role::HeaderLabel),
+        Palette::dark().style(crate::ui::palette::Role::HeaderLabel),
+        "roles not given come from the base"
+    );
+    // A path relative to the config file's directory.
+    let f = parse("c.toml", "theme = \"local.toml\"", Some(&dir), &env).expect("path");
+    assert_eq!(f.theme.map(|(_, p)| p), Palette::builtin("light"));
+    // A bad theme file: its own file, line and key.
+    std::fs::write(dir.join("bad.toml"), "\n[kernel]\nfg = \"purple-ish\"\n").expect("write");
+    let e = parse("c.toml", "theme = \"bad.toml\"", Some(&dir), &env).expect_err("bad");
+    assert_eq!(e.file, dir.join("bad.toml").display().to_string());
+    assert_eq!((e.line, e.key.as_deref()), (3, Some("kernel.fg")), "{e}");
+    // --theme is checked as the file's key is.
+    let (mut c, m) = cli(&["--no-config", "--theme", "nosuch"]);
+    let e = load(&mut c, &m, &env).expect_err("unknown theme");
+    assert!(e.starts_with("--theme: no theme \"nosuch\""), "{e}");
+    let (mut c, m) = cli(&["--no-config", "--theme", "mine"]);
+    let l = load(&mut c, &m, &env).expect("user theme by flag");
+    assert_ne!(l.palette, Palette::dark());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -147,6 +147,18 @@ fn unescape(s: &str) -> Vec<u8> {
     out
 }
 
+/// An XDG_CONFIG_HOME with nothing in it: threadtop then reads no config file.
+pub const NO_CONFIG_DIR: &str = "/nonexistent/threadtop-tests/config";
+
+/// threadtop as a command, reading no config file (the tester's own must not change what
+/// the tests see).
+pub fn command() -> Command {
+    let mut cmd = Command::new(THREADTOP);
+    cmd.env("XDG_CONFIG_HOME", NO_CONFIG_DIR)
+        .env_remove("THREADTOP_CONFIG");
+    cmd
+}
+
 /// The threadtop binary built for these tests, as a path.
 pub fn threadtop() -> &'static std::path::Path {
     std::path::Path::new(THREADTOP)

@@ -206,9 +206,17 @@ impl Pty {
             .stdout(Stdio::from(slave.try_clone()?))
             .stderr(Stdio::from(slave.try_clone()?))
             .env("TERM", "xterm-256color");
-        for var in ["NO_COLOR", "COLORTERM", "COLUMNS", "LINES"] {
+        for var in [
+            "NO_COLOR",
+            "COLORTERM",
+            "COLUMNS",
+            "LINES",
+            "THREADTOP_CONFIG",
+        ] {
             cmd.env_remove(var);
         }
+        // The tester's own config file must not change what the tests see.
+        cmd.env("XDG_CONFIG_HOME", super::NO_CONFIG_DIR);
         for (k, v) in env {
             cmd.env(k, v);
         }
