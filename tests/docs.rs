@@ -93,3 +93,29 @@ fn every_flag_is_in_the_readme() {
         "flags missing from README.md: {missing:?}"
     );
 }
+
+#[test]
+fn every_config_key_and_theme_role_is_in_the_readme() {
+    let config: toml::Table = threadtop::config::DEFAULT_CONFIG
+        .parse()
+        .expect("the default config parses");
+    let mut missing = Vec::new();
+    for (key, value) in &config {
+        if !README.contains(&format!("`{key}`")) && !README.contains(&format!("`[{key}]`")) {
+            missing.push(key.clone());
+        }
+        if let Some(t) = value.as_table() {
+            missing.extend(
+                t.keys()
+                    .filter(|k| !README.contains(&format!("`{k}`")))
+                    .map(|k| format!("{key}.{k}")),
+            );
+        }
+    }
+    for role in threadtop::ui::palette::Role::ALL {
+        if !README.contains(&format!("`{}`", role.name())) {
+            missing.push(format!("theme role {}", role.name()));
+        }
+    }
+    assert!(missing.is_empty(), "missing from README.md: {missing:?}");
+}

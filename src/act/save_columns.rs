@@ -150,4 +150,17 @@ mod tests {
             .expect_err("refused");
         assert!(e.contains("not a table"), "{e}");
     }
+
+    #[test]
+    fn saved_over_the_default_config_the_file_is_read_back_with_the_new_columns() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("config.toml");
+        save_columns(&path, &layout(), crate::config::DEFAULT_CONFIG).expect("saved");
+        let text = std::fs::read_to_string(&path).expect("read");
+        // The documentation of every key survives.
+        assert!(text.contains("# Seconds between refreshes"), "{text}");
+        let f = crate::config::parse("c", &text, None, &Default::default()).expect("valid");
+        assert_eq!(f.basic, Some(layout().basic));
+        assert_eq!(f.scheduling, Some(layout().scheduling));
+    }
 }

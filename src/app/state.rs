@@ -836,7 +836,11 @@ impl App {
         let Some(path) = &self.config_path else {
             return "cannot save: no config directory (set XDG_CONFIG_HOME or HOME)".into();
         };
-        match crate::act::save_columns::save_columns(path, &self.column_layout, "") {
+        match crate::act::save_columns::save_columns(
+            path,
+            &self.column_layout,
+            crate::config::DEFAULT_CONFIG,
+        ) {
             Ok(()) => format!(
                 "columns saved to {}",
                 crate::text::escape(path.as_os_str().as_encoded_bytes())

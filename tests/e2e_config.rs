@@ -1,0 +1,229 @@
+//! The config file through the real binary: its delay, sort, columns and theme take effect,
+//! a bad one stops threadtop with the file, line and key named, and `--print-config`
+//! written back as the config is accepted unchanged.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use support::{assert_restored, command, sets_colour, spawn};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write config");
+    p.to_str().expect("utf-8 temp path").to_string()
+}
+
+fn header(screen: &str) -> &str {
+    screen
+        .lines()
+        .find(|l| l.contains("NAME"))
+        .unwrap_or_default()
+}
+
+const THEME: &str = "base = \"dark\"\n[table_header]\nfg = \"#010203\"\nbg = \"#fedcba\"\n";
+
+/// The table header's background in the test theme, as a 24-bit SGR parameter.
+const HEADER_BG: &[u8] = b"48;2;254;220;186";
+
+#[test]
+fn delay_sort_columns_and_theme_from_the_file_take_effect() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "mine.toml", THEME);
+    let config = write(
+        dir.path(),
+        "config.toml",
+        "delay = 0.5\nsort = \"name\"\ntheme = \"mine.toml\"\n\
+         [columns]\nbasic = [\"tid\", \"state\", \"cpu\"]\n",
+    );
+    let mut pty = spawn(
+        &["--config", config.as_str()],
+        &[("COLORTERM", "truecolor")],
+        120,
+        30,
+    );
+    let screen = pty.wait_for_text("NAME", WAIT).expect("table");
+    assert!(screen.contains("Every 0.5s"), "{screen}");
+    let h = header(&screen).split_whitespace().collect::<Vec<_>>();
+    assert_eq!(h, ["TID", "S", "CPU%", "NAME▲"], "{screen}");
+    assert!(screen.contains("sort name▲"), "{screen}");
+    let raw = pty.raw_output();
+    assert!(
+        raw.windows(HEADER_BG.len()).any(|w| w == HEADER_BG),
+        "the theme's header colour was never drawn"
+    );
+    pty.send(b"q");
+    assert!(pty.wait_exit(WAIT).is_some_and(|s| s.success()));
+    assert_restored(&pty);
+}
+
+#[test]
+fn flags_win_over_the_file_and_no_colour_means_no_colour_whatever_the_theme() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "mine.toml", THEME);
+    let config = write(
+        dir.path(),
+        "config.toml",
+        "sort = \"name\"\ntheme = \"mine.toml\"\ncolor = \"always\"\n",
+    );
+    let mut pty = spawn(
+        &[
+            "--config",
+            config.as_str(),
+            "--sort",
+            "tid",
+            "--color",
+            "never",
+        ],
+        &[("COLORTERM", "truecolor")],
+        120,
+        30,
+    );
+    let screen = pty.wait_for_text("NAME", WAIT).expect("table");
+    assert!(screen.contains("sort tid"), "{screen}");
+    pty.send(b"q");
+    assert!(pty.wait_exit(WAIT).is_some_and(|s| s.success()));
+    assert!(
+        !sets_colour(&pty.raw_output()),
+        "colour escapes with --color never"
+    );
+}
+
+#[test]
+fn a_bad_config_is_one_error_naming_file_line_and_key_and_nothing_starts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write(
+        dir.path(),
+        "config.toml",
+        "# mine\ndelay = 1\n\n[columns]\nbasic = [\"tid\", \"cpuu\"]\n",
+    );
+    for extra in [&["--json"][..], &[][..]] {
+        let out = command()
+            .args(["--config", config.as_str()])
+            .args(extra)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        assert!(out.stdout.is_empty(), "{out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with(&format!("threadtop: {config}:5:17: key `columns.basic`: ")),
+            "{err}"
+        );
+        assert!(err.contains("cpuu"), "{err}");
+        assert_eq!(err.lines().count(), 1, "one error: {err}");
+    }
+    // In the default place too, found through XDG_CONFIG_HOME.
+    std::fs::create_dir_all(dir.path().join("threadtop")).expect("mkdir");
+    write(dir.path(), "threadtop/config.toml", "sort = \"fastest\"\n");
+    let out = command()
+        .env("XDG_CONFIG_HOME", dir.path())
+        .arg("--json")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("threadtop/config.toml:1:8: key `sort`"),
+        "{err}"
+    );
+    // --no-config reads no file at all.
+    let out = command()
+        .env("XDG_CONFIG_HOME", dir.path())
+        .args(["--no-config", "--json", "--delay", "0.1", "--pid", "1"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+}
+
+#[test]
+fn the_printed_default_is_the_documented_file_and_is_accepted_unchanged() {
+    let out = command().arg("--print-config").output().expect("run");
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let asset = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/config.toml"))
+        .expect("asset");
+    assert_eq!(text, asset, "--print-config prints assets/config.toml");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write(dir.path(), "config.toml", &text);
+    let out = command()
+        .args([
+            "--config",
+            config.as_str(),
+            "--json",
+            "--delay",
+            "0.1",
+            "--pid",
+            "1",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // And in the TUI: the same screen as with no config at all.
+    let mut pty = spawn(&["--config", config.as_str(), "--pid", "1"], &[], 120, 30);
+    let with = pty.wait_for_text("Every", WAIT).expect("table");
+    pty.send(b"q");
+    assert!(pty.wait_exit(WAIT).is_some_and(|s| s.success()));
+    let mut pty = spawn(&["--no-config", "--pid", "1"], &[], 120, 30);
+    let without = pty.wait_for_text("Every", WAIT).expect("table");
+    pty.send(b"q");
+    assert!(pty.wait_exit(WAIT).is_some_and(|s| s.success()));
+    assert_eq!(header(&with), header(&without));
+    assert!(
+        with.contains("Every 1s") && without.contains("Every 1s"),
+        "{with}"
+    );
+}
+
+#[test]
+fn an_unreadable_config_in_the_default_place_is_passed_over_with_a_note() {
+    let setpriv = Path::new("/usr/bin/setpriv");
+    if !rustix::process::geteuid().is_root() || !setpriv.exists() {
+        println!("skipped: needs root and /usr/bin/setpriv");
+        return;
+    }
+    // As when `sudo -u nobody` keeps root's HOME: the file is there but not ours to read.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("threadtop")).expect("mkdir");
+    write(dir.path(), "threadtop/config.toml", "delay = 2\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(
+        dir.path().join("threadtop"),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .expect("chmod");
+    let out = std::process::Command::new(setpriv)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(support::threadtop())
+        .args(["--json", "--delay", "0.1", "--pid", "1"])
+        .env("XDG_CONFIG_HOME", dir.path())
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("config.toml not readable") && err.contains("built-in defaults"),
+        "{err}"
+    );
+    // Asked for by name, the same file is an error.
+    let config = dir.path().join("threadtop/config.toml");
+    let out = std::process::Command::new(setpriv)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(support::threadtop())
+        .arg("--config")
+        .arg(&config)
+        .arg("--json")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
