@@ -278,6 +278,7 @@ fn as_nobody_under_hidepid_it_shows_its_own_tasks_and_says_what_is_hidden() {
         setpriv.display()
     );
     let out = Command::new(unshare)
+        .env("XDG_CONFIG_HOME", support::NO_CONFIG_DIR)
         .args([
             "--mount",
             "--pid",
