@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the screen captures in README.md: the real binary in tmux (a private server)
 # over the test workload, one capture per pane. Writes assets/screenshots/*.txt.
-#   bash assets/screenshots/capture.sh
+#   bash assets/screenshots/capture.sh [NAME...]   (only these captures, e.g. table help)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release --bins --quiet
@@ -18,9 +18,11 @@ pid=$(awk '/^ready/{print $2}' "$cfg/wl")
 
 # shot NAME COLS ROWS KEYS...: start threadtop on the workload, send the keys, let two
 # refreshes pass, keep the screen with trailing blank lines removed.
+only=" $* "
 shot() {
     local name=$1 cols=$2 rows=$3
     shift 3
+    [[ $only == "  " || $only == *" $name "* ]] || return 0
     tmux -L $sock kill-server 2>/dev/null || true
     sleep 0.5
     tmux -L $sock new-session -d -x "$cols" -y "$rows" \
@@ -34,7 +36,7 @@ shot() {
     tmux -L $sock capture-pane -p | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$out/$name.txt"
 }
 
-shot table 100 24 Home
+shot table 100 24 Home Down Down Enter
 shot cpus 100 24 Home C
 shot placement 100 30 Home p
 shot shares 100 30 Home s
