@@ -45,7 +45,7 @@ fn delay_sort_columns_and_theme_from_the_file_take_effect() {
         120,
         30,
     );
-    let screen = pty.wait_for_text("NAME", WAIT).expect("table");
+    let screen = pty.wait_for_text("Every", WAIT).expect("table");
     assert!(screen.contains("Every 0.5s"), "{screen}");
     let h = header(&screen).split_whitespace().collect::<Vec<_>>();
     assert_eq!(h, ["TID", "S", "CPU%", "NAME▲"], "{screen}");
@@ -82,7 +82,7 @@ fn flags_win_over_the_file_and_no_colour_means_no_colour_whatever_the_theme() {
         120,
         30,
     );
-    let screen = pty.wait_for_text("NAME", WAIT).expect("table");
+    let screen = pty.wait_for_text("Every", WAIT).expect("table");
     assert!(screen.contains("sort tid"), "{screen}");
     pty.send(b"q");
     assert!(pty.wait_exit(WAIT).is_some_and(|s| s.success()));
