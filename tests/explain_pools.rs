@@ -339,3 +339,39 @@ fn a_pool_row_is_explained_as_a_pool_then_by_its_first_member() {
         "no card for a pool that is gone"
     );
 }
+
+#[test]
+fn the_card_asks_for_exactly_the_lines_its_wrapped_text_takes() {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::widgets::Widget;
+    use threadtop::ui::explain::ExplainPane;
+    use threadtop::ui::theme::Theme;
+    let s = machine(11, 0);
+    for width in [40u16, 64, 100, 160] {
+        let pane = ExplainPane {
+            snap: &s,
+            task: Some(key_of(&s, 202)),
+            pool: None,
+            theme: Theme::mono(),
+            scroll: 0,
+            focused: false,
+        };
+        let h = pane.height(width);
+        let area = Rect::new(0, 0, width, h);
+        let mut buf = Buffer::empty(area);
+        pane.render(area, &mut buf);
+        let row = |y: u16| -> String { (1..width - 1).map(|x| buf[(x, y)].symbol()).collect() };
+        // The last line inside the border has text (no blank line wasted), and nothing is
+        // cut off: the pane does not say it scrolls.
+        assert!(
+            !row(h - 2).trim().is_empty(),
+            "blank last line at width {width}"
+        );
+        let bottom = row(h - 1);
+        assert!(
+            !bottom.contains("lines"),
+            "cut off at width {width}: {bottom}"
+        );
+    }
+}

@@ -45,13 +45,8 @@ impl<'a> ExplainPane<'a> {
     }
 
     pub fn height(&self, width: u16) -> u16 {
-        let w = usize::from(width.saturating_sub(2)).max(1);
-        let lines: usize = self
-            .lines()
-            .iter()
-            .map(|l| l.chars().count().div_ceil(w).max(1))
-            .sum();
-        lines as u16 + 2
+        // The body wrapped as drawn (by words), in the border; the title is in the border.
+        super::wrapped_height(&self.body().1, width.saturating_sub(2), true) + 2
     }
 
     /// The card's body (its first line is the title), wrapped as drawn.
