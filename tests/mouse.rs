@@ -245,7 +245,7 @@ fn a_focused_pane_left_out_for_lack_of_room_gives_the_focus_back() {
 }
 
 #[test]
-fn help_scrolls_with_the_wheel_and_pickers_ignore_clicks() {
+fn help_scrolls_with_the_wheel_and_clicks_outside_a_picker_do_nothing() {
     let mut app = started();
     key(&mut app, KeyCode::Char('?'));
     draw(&mut app, 80, 24, Theme::mono());
@@ -258,13 +258,87 @@ fn help_scrolls_with_the_wheel_and_pickers_ignore_clicks() {
     assert_eq!(app.mode, Mode::Signal);
     let before = (app.cursor, app.opts.sort, app.offset);
     let screen = draw(&mut app, 80, 24, Theme::mono());
+    // The table's header and the picker's own header lines are not entries.
     let (x, y) = find(&screen, "TID");
-    for (x, y) in [(x, y), (10, 8), (10, 12)] {
+    let (hx, hy) = find(&screen, "Signal for");
+    for (x, y) in [(x, y), (hx, hy), (0, 12)] {
         mouse(&mut app, CLICK, x, y);
-        mouse(&mut app, MouseEventKind::ScrollDown, x, y);
     }
     assert_eq!(app.mode, Mode::Signal);
+    assert_eq!(app.signal.as_ref().map(|p| p.cursor), Some(0));
     assert_eq!((app.cursor, app.opts.sort, app.offset), before);
+}
+
+#[test]
+fn in_the_signal_picker_a_click_selects_a_double_click_asks_and_the_wheel_moves() {
+    let mut app = started();
+    key(&mut app, KeyCode::Char('k'));
+    let screen = draw(&mut app, 80, 24, Theme::mono());
+    let cursor = |app: &App| app.signal.as_ref().map(|p| p.cursor);
+    let (x, y) = find(&screen, "SIGKILL");
+    let t0 = Instant::now();
+    mouse_at(&mut app, CLICK, x, y, t0);
+    assert_eq!(cursor(&app), Some(3), "SIGKILL is the fourth entry");
+    assert!(draw(&mut app, 80, 24, Theme::mono()).contains("SIGKILL"));
+    mouse(&mut app, MouseEventKind::ScrollDown, x, y);
+    assert_eq!(cursor(&app), Some(4));
+    mouse(&mut app, MouseEventKind::ScrollUp, x, y);
+    assert_eq!(cursor(&app), Some(3));
+    assert_eq!(app.mode, Mode::Signal, "one click only selects");
+    // A second click on the same entry, soon after: the question, nothing sent yet.
+    let screen = draw(&mut app, 80, 24, Theme::mono());
+    let (x, y) = find(&screen, "SIGKILL");
+    mouse_at(&mut app, CLICK, x, y, t0 + Duration::from_millis(200));
+    assert_eq!(app.mode, Mode::Confirm);
+    let screen = draw(&mut app, 80, 24, Theme::mono());
+    assert!(screen.contains("SIGKILL"), "{screen}");
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn a_list_scrolled_to_its_cursor_is_clicked_where_it_is_drawn() {
+    // A short screen: the signal list scrolls to keep the cursor in view.
+    let mut app = started();
+    key(&mut app, KeyCode::Char('k'));
+    for _ in 0..8 {
+        key(&mut app, KeyCode::Down);
+    }
+    let screen = draw(&mut app, 80, 12, Theme::mono());
+    assert!(
+        !screen.contains("SIGTERM"),
+        "scrolled past the first: {screen}"
+    );
+    // The entry above the cursor (the cursor is the last shown).
+    let (x, y) = find(&screen, "SIGQUIT");
+    mouse(&mut app, CLICK, x, y);
+    let p = app.signal.as_ref().expect("picker");
+    assert_eq!(
+        threadtop::act::signal::SIGNALS[p.cursor].full_name(),
+        "SIGQUIT",
+        "{screen}"
+    );
+}
+
+#[test]
+fn in_the_affinity_picker_a_click_toggles_a_cpu() {
+    let mut app = started();
+    key(&mut app, KeyCode::Char('a'));
+    assert_eq!(app.mode, Mode::Affinity);
+    let all = app.picker.as_ref().map(|p| p.chosen.len());
+    let screen = draw(&mut app, 80, 24, Theme::mono());
+    let (x, y) = find(&screen, "CPU 1");
+    mouse(&mut app, CLICK, x, y);
+    let p = app.picker.as_ref().expect("picker");
+    assert_eq!(p.cursor, 1);
+    assert!(!p.chosen.contains(&1), "CPU 1 taken out");
+    assert_eq!(Some(p.chosen.len() + 1), all);
+    let screen = draw(&mut app, 80, 24, Theme::mono());
+    assert!(screen.contains("[ ] CPU 1"), "{screen}");
+    mouse(&mut app, CLICK, x, y);
+    assert!(app.picker.as_ref().is_some_and(|p| p.chosen.contains(&1)));
+    mouse(&mut app, MouseEventKind::ScrollUp, x, y);
+    assert_eq!(app.picker.as_ref().map(|p| p.cursor), Some(0));
 }
 
 #[test]

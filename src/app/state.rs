@@ -202,6 +202,8 @@ pub struct App {
     pub frame: Option<DrawnFrame>,
     /// The last left click: when, and on which row (for double clicks).
     last_click: Option<(Instant, TaskKey, RowKind)>,
+    /// The last click on a signal in the signal picker (a double click sends it).
+    last_pick: Option<(Instant, usize)>,
 }
 
 impl App {
@@ -238,6 +240,7 @@ impl App {
             pane_scroll: [0; 4],
             frame: None,
             last_click: None,
+            last_pick: None,
         }
     }
 
@@ -821,6 +824,7 @@ impl App {
                 },
             ),
         };
+        self.last_pick = None;
         self.signal = Some(SignalPicker {
             threads_only: c.kind != RowKind::Process,
             target,
@@ -1114,8 +1118,9 @@ impl App {
                     }
                 }
             }
-            // Pickers, questions and the time prompt answer keys only.
-            Mode::Affinity | Mode::Signal | Mode::Confirm | Mode::Jump => {}
+            Mode::Signal | Mode::Affinity => return self.mouse_in_picker(wheel, at, now),
+            // Questions and the time prompt answer keys only.
+            Mode::Confirm | Mode::Jump => {}
             Mode::Normal | Mode::Filter => match (wheel, in_table, pane) {
                 (0, true, _) => {
                     self.focus = None;
@@ -1128,6 +1133,61 @@ impl App {
             },
         }
         fx
+    }
+
+    /// The wheel moves a picker's cursor; a click on a signal selects it (a double click
+    /// sends it, after the usual question), a click on a CPU toggles it.
+    fn mouse_in_picker(
+        &mut self,
+        wheel: i64,
+        at: ratatui::layout::Position,
+        now: Instant,
+    ) -> Effects {
+        let signal = self.mode == Mode::Signal;
+        if wheel != 0 {
+            let action = match (signal, wheel > 0) {
+                (true, true) => Action::SignalDown,
+                (true, false) => Action::SignalUp,
+                (false, true) => Action::PickerDown,
+                (false, false) => Action::PickerUp,
+            };
+            return self.update(action);
+        }
+        let Some(frame) = &self.frame else {
+            return Effects::default();
+        };
+        let area = frame.layout.table;
+        if signal {
+            let Some(p) = &mut self.signal else {
+                return Effects::default();
+            };
+            let list =
+                crate::ui::PickerList::new(area, crate::ui::signal::WIDTH, SIGNALS.len(), p.cursor);
+            let Some(i) = list.at(at.x, at.y).filter(|&i| i < SIGNALS.len()) else {
+                return Effects::default();
+            };
+            p.cursor = i;
+            let double = self
+                .last_pick
+                .is_some_and(|(t, j)| j == i && now.duration_since(t) <= DOUBLE_CLICK);
+            if double {
+                self.last_pick = None;
+                return self.update(Action::SignalAccept);
+            }
+            self.last_pick = Some((now, i));
+        } else if let Some(p) = &mut self.picker {
+            let list = crate::ui::PickerList::new(
+                area,
+                crate::ui::affinity::WIDTH,
+                p.cpus.len(),
+                p.cursor,
+            );
+            if let Some(i) = list.at(at.x, at.y).filter(|&i| i < p.cpus.len()) {
+                p.cursor = i;
+                return self.update(Action::PickerToggle);
+            }
+        }
+        Effects::default()
     }
 
     /// A left click in the table: a column header sorts (the sort column again reverses

@@ -15,6 +15,9 @@ pub struct AffinityPane<'a> {
     pub theme: Theme,
 }
 
+/// The popup's widest.
+pub const WIDTH: u16 = 72;
+
 impl Widget for AffinityPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
@@ -42,9 +45,14 @@ impl Widget for AffinityPane<'_> {
                 "Space toggles, a all, n none, Enter applies, Esc cancels",
                 t.dim(),
             ));
-            let visible = usize::from(area.height.saturating_sub(4)).max(1);
-            let first = p.cursor.saturating_sub(visible.saturating_sub(1));
-            for (i, cpu) in p.cpus.iter().enumerate().skip(first).take(visible) {
+            let list = super::PickerList::new(area, WIDTH, p.cpus.len(), p.cursor);
+            for (i, cpu) in p
+                .cpus
+                .iter()
+                .enumerate()
+                .skip(list.first)
+                .take(list.shown())
+            {
                 let mark = if p.chosen.contains(cpu) { "[x]" } else { "[ ]" };
                 let text = format!(" {mark} CPU {cpu}");
                 lines.push(if i == p.cursor {
@@ -59,6 +67,6 @@ impl Widget for AffinityPane<'_> {
         } else {
             " Set CPU affinity "
         };
-        super::popup(lines, t.block().title(title), 72, area, buf);
+        super::popup(lines, t.block().title(title), WIDTH, area, buf);
     }
 }

@@ -384,6 +384,53 @@ pub fn popup(
     Paragraph::new(lines).block(block).render(r, buf);
 }
 
+/// Where a picker's list of entries lies in its popup (see [`popup`]) over `area`: two
+/// header lines above it, as many entries as fit, scrolled to keep the cursor in view.
+/// Drawing and mouse clicks both go by it, so a click lands on the entry it is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PickerList {
+    /// The cells of the shown entries, one row each.
+    pub rows: Rect,
+    /// The index of the first shown entry.
+    pub first: usize,
+}
+
+/// Lines above a picker's list: what it acts on, and its keys.
+pub const PICKER_HEADER: u16 = 2;
+
+impl PickerList {
+    pub fn new(area: Rect, max_width: u16, len: usize, cursor: usize) -> Self {
+        let visible = usize::from(area.height.saturating_sub(PICKER_HEADER + 2)).max(1);
+        let first = cursor.saturating_sub(visible - 1);
+        let shown = len.saturating_sub(first).min(visible) as u16;
+        let height = (PICKER_HEADER + shown + 2).min(area.height);
+        let width = area.width.min(max_width);
+        let top = area.y + (area.height - height) / 2 + 1 + PICKER_HEADER;
+        let bottom = area.y + (area.height - height) / 2 + height.saturating_sub(1);
+        PickerList {
+            rows: Rect {
+                x: area.x + (area.width - width) / 2 + 1,
+                y: top,
+                width: width.saturating_sub(2),
+                height: bottom.saturating_sub(top).min(shown),
+            },
+            first,
+        }
+    }
+
+    /// How many entries are shown.
+    pub fn shown(&self) -> usize {
+        usize::from(self.rows.height)
+    }
+
+    /// The entry at a screen cell, if one is there.
+    pub fn at(&self, x: u16, y: u16) -> Option<usize> {
+        self.rows
+            .contains(ratatui::layout::Position { x, y })
+            .then(|| self.first + usize::from(y - self.rows.y))
+    }
+}
+
 /// Table rows that fit at this screen size: the app scrolls by it.
 pub fn page_height(app: &App, area: Rect) -> usize {
     tree::page_height(layout(app, area, Theme::mono()).table.height)

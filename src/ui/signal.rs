@@ -15,6 +15,9 @@ pub struct SignalPane<'a> {
     pub theme: Theme,
 }
 
+/// The popup's widest.
+pub const WIDTH: u16 = 76;
+
 impl Widget for SignalPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
@@ -49,9 +52,13 @@ impl Widget for SignalPane<'_> {
                 "↑/↓ choose, Enter sends (asks first), Esc cancels",
                 t.dim(),
             ));
-            let visible = usize::from(area.height.saturating_sub(4)).max(1);
-            let first = p.cursor.saturating_sub(visible.saturating_sub(1));
-            for (i, s) in SIGNALS.iter().enumerate().skip(first).take(visible) {
+            let list = super::PickerList::new(area, WIDTH, SIGNALS.len(), p.cursor);
+            for (i, s) in SIGNALS
+                .iter()
+                .enumerate()
+                .skip(list.first)
+                .take(list.shown())
+            {
                 let text = format!(" {:>2} {:<8} {}", s.number(), s.full_name(), s.effect);
                 lines.push(if i == p.cursor {
                     Line::from(Span::styled(text, t.selected()))
@@ -65,6 +72,6 @@ impl Widget for SignalPane<'_> {
         } else {
             " Send a signal "
         };
-        super::popup(lines, t.block().title(title), 76, area, buf);
+        super::popup(lines, t.block().title(title), WIDTH, area, buf);
     }
 }
