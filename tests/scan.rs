@@ -164,6 +164,33 @@ fn status_is_read_only_for_the_planned_tasks() {
 }
 
 #[test]
+fn rows_on_screen_get_a_fresh_command_line_but_no_status() {
+    let dir = fake_proc();
+    let mut scanner = Scanner::new(dir.path());
+    let screen = DetailPlan {
+        screen: [10].into(),
+        ..DetailPlan::default()
+    };
+    let first = scanner.scan(&screen);
+    assert!(first.tasks().all(|t| t.detail.is_none()), "no status asked");
+    let cmdline = |snap: &threadtop::collect::Snapshot| {
+        let p = snap.processes.iter().find(|p| p.tgid == 10).expect("10");
+        p.cmdline.clone().expect("readable")
+    };
+    let before = cmdline(&first);
+    // setproctitle: same process, same comm and start time, new argv.
+    std::fs::write(dir.path().join("10/cmdline"), b"renamed\0--by-itself\0").expect("write");
+    let on_screen = scanner.scan(&screen);
+    assert_ne!(cmdline(&on_screen), before);
+    assert_eq!(cmdline(&on_screen), b"renamed\0--by-itself");
+    // Off screen the cached one is kept (it is re-read when the row shows up again).
+    std::fs::write(dir.path().join("10/cmdline"), b"again\0").expect("write");
+    let off = scanner.scan(&DetailPlan::default());
+    assert_eq!(cmdline(&off), b"renamed\0--by-itself");
+    assert_eq!(cmdline(&scanner.scan(&screen)), b"again");
+}
+
+#[test]
 fn scanning_the_real_proc_finds_ourselves_and_kthreadd() {
     let mut scanner = Scanner::new("/proc");
     let snap = scanner.scan(&DetailPlan::all());

@@ -27,13 +27,21 @@ use super::system::read_system;
 use super::topology::TopologyCache;
 use super::users::UserNames;
 
-/// Which tasks get the expensive `status` read this tick.
+/// Which tasks get the expensive `status` read this tick, and which processes' command
+/// lines are re-read rather than taken from the cache.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DetailPlan {
     /// Every task (a sort or filter on a detail column, or `--json`).
     pub all: bool,
-    /// Otherwise only these TIDs (the rows on screen and the selection).
+    /// Otherwise only these TIDs: the rows on screen when a shown column needs a `status`
+    /// field (affinity, voluntary and involuntary switches), the selected process's tasks
+    /// when the placement pane shows their affinity, the explain card's task.
     pub tids: HashSet<u32>,
+    /// The rows on screen (their TIDs): a process among them has its command line re-read
+    /// every tick (setproctitle changes it in place). Nothing else is read for them.
+    pub screen: HashSet<u32>,
+    /// A shown column needs `status` of the rows on screen (they are in `tids`).
+    pub screen_status: bool,
     /// The thread group whose tasks also get `sched` (exact migration counts) read:
     /// the selected process, for the placement pane. `all` reads it for every task.
     pub sched_tgid: Option<u32>,
@@ -51,8 +59,24 @@ impl DetailPlan {
             ..DetailPlan::default()
         }
     }
-    fn wants(&self, tid: u32) -> bool {
+    /// `status` is read for this task.
+    pub fn wants(&self, tid: u32) -> bool {
         self.all || self.tids.contains(&tid)
+    }
+    /// Whether going from `before` to this plan should scan at once rather than at the next
+    /// tick: a sort on detail, a pane opened or a column set shown that needs fields the
+    /// last scan did not read. Not for scrolling or moving the selection: at 50,000 threads
+    /// every key would cost a scan.
+    pub fn wants_scan_now(&self, before: &DetailPlan) -> bool {
+        (self.all && !before.all)
+            || (self.sched_tgid.is_some() && before.sched_tgid.is_none())
+            || (self.explain_tid.is_some() && before.explain_tid.is_none())
+            || (self.screen_status && !before.screen_status)
+    }
+
+    /// This process's command line is read fresh, not taken from the cache.
+    fn shows(&self, tgid: u32) -> bool {
+        self.wants(tgid) || self.screen.contains(&tgid)
     }
 }
 
@@ -367,7 +391,7 @@ impl Scanner {
             // and start time, and setproctitle (sshd, postgres) changes only argv.
             match &pf.cmdline {
                 Some((start, comm, c))
-                    if *start == first.start_ticks && *comm == first.comm && !plan.wants(tgid) =>
+                    if *start == first.start_ticks && *comm == first.comm && !plan.shows(tgid) =>
                 {
                     c.clone()
                 }
