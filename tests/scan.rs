@@ -190,6 +190,42 @@ fn rows_on_screen_get_a_fresh_command_line_but_no_status() {
     assert_eq!(cmdline(&scanner.scan(&screen)), b"again");
 }
 
+/// A process whose thread count matches the threads kept from the last scan is not
+/// listed again; a thread that ended and another that started in between keep the count
+/// the same, and the new one must still be seen in that same scan. The real /proc, with
+/// threads of this test process (other tests' threads come and go too: either way).
+#[test]
+fn a_thread_that_replaced_another_is_seen_at_once() {
+    use std::sync::mpsc;
+    fn start() -> (u32, mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+        let (tid_tx, tid_rx) = mpsc::channel();
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let h = std::thread::spawn(move || {
+            let _ = tid_tx.send(rustix::thread::gettid().as_raw_nonzero().get() as u32);
+            let _ = stop_rx.recv();
+        });
+        (tid_rx.recv().expect("tid"), stop_tx, h)
+    }
+    let me = std::process::id();
+    let mut scanner = Scanner::new("/proc");
+    let tids = |scanner: &mut Scanner| -> Vec<u32> {
+        let snap = scanner.scan(&DetailPlan::default());
+        let p = snap.processes.iter().find(|p| p.tgid == me).expect("me");
+        p.tasks.iter().map(|t| t.tid).collect()
+    };
+    for _ in 0..20 {
+        let (a, stop_a, join_a) = start();
+        assert!(tids(&mut scanner).contains(&a));
+        let (b, stop_b, join_b) = start();
+        drop(stop_a);
+        join_a.join().expect("a");
+        let now = tids(&mut scanner);
+        assert!(now.contains(&b) && !now.contains(&a), "{a} -> {b}: {now:?}");
+        drop(stop_b);
+        join_b.join().expect("b");
+    }
+}
+
 #[test]
 fn scanning_the_real_proc_finds_ourselves_and_kthreadd() {
     let mut scanner = Scanner::new("/proc");

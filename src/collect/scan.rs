@@ -110,6 +110,12 @@ pub struct Scanner {
     topology: TopologyCache,
     /// Set for the duration of `scan_first_pass`.
     skip_schedstat: bool,
+    /// A leader's `stat` read before its process's tasks were (to see whether they need
+    /// listing): (TID, length in `leader_buf`), used by `scan_task` instead of a re-read.
+    pre_read: Option<(u32, usize)>,
+    leader_buf: Vec<u8>,
+    /// Scratch list for a process listed after all (see `scan_process`).
+    more_tids: Vec<u32>,
 }
 
 /// `None`: the task or process is gone (normal churn). ESRCH shows up when a task dies
@@ -161,6 +167,9 @@ impl Scanner {
             sys_root: PathBuf::from("/sys"),
             topology: TopologyCache::default(),
             skip_schedstat: false,
+            pre_read: None,
+            leader_buf: vec![0; READ_BUF],
+            more_tids: Vec::new(),
         }
     }
 
@@ -297,7 +306,17 @@ impl Scanner {
     ) -> Option<ProcessInfo> {
         let tgid = pf.tgid;
         let mut tids = std::mem::take(&mut self.tids);
-        let listed = self.list_tasks(root, pf, &mut tids);
+        let unchanged = self.threads_unchanged(pf);
+        let listed = if unchanged && let Some(dir) = pf.task_dir.take() {
+            // Counted again when kept at the end of the tick, as `list_tasks` does.
+            self.budget.released(1);
+            tids.clear();
+            tids.extend(pf.tasks.iter().map(|t| t.tid));
+            Ok(dir)
+        } else {
+            // A leader's `stat` read by `threads_unchanged` is still used below.
+            self.list_tasks(root, pf, &mut tids)
+        };
         let (dir, tasks_error) = match listed {
             Ok(dir) => (Some(dir), None),
             Err(None) => {
@@ -335,6 +354,7 @@ impl Scanner {
         merged.reserve(tids.len());
         let mut old_it = old.drain(..).peekable();
         let mut leader_task: Option<TaskInfo> = None;
+        let vanished_before = notes.vanished;
         for (i, &tid) in tids.iter().enumerate() {
             while let Some(gone) = old_it.next_if(|o| o.tid < tid) {
                 let n = gone.close();
@@ -356,6 +376,15 @@ impl Scanner {
         for gone in old_it {
             let n = gone.close();
             self.budget.released(n);
+        }
+        self.pre_read = None;
+        if unchanged && notes.vanished != vanished_before {
+            // Not listed because the thread count matched, but a thread we knew is gone:
+            // another one may have taken its place in the count. List after all, now, so
+            // a new thread is not a tick late.
+            if let Some(d) = &dir {
+                self.scan_new_tasks(d.as_fd(), tgid, &mut merged, &mut tasks, plan, notes);
+            }
         }
         // Dropped entries of vanished tasks stay in `merged` only until the next listing.
         pf.tasks = merged;
@@ -415,6 +444,77 @@ impl Scanner {
         })
     }
 
+    /// Whether a process's threads are the ones kept from the last tick, so its task
+    /// directory needs no listing (getdents over /proc/TGID/task costs a dentry lookup per
+    /// thread: about a tenth of a tick's CPU). True when its leader's `stat`, read here
+    /// through the kept descriptor, counts as many threads as are kept: the count
+    /// (`signal->nr_threads`) and the thread list change together under the kernel's
+    /// tasklist lock. A kept thread that turns out to be gone means one may have replaced
+    /// it; `scan_process` then lists after all. The leader's `stat` is kept in
+    /// `leader_buf` for `scan_task`, so it is read once.
+    fn threads_unchanged(&mut self, pf: &ProcFiles) -> bool {
+        self.pre_read = None;
+        if pf.task_dir.is_none() || pf.tasks.is_empty() {
+            return false;
+        }
+        let Ok(i) = pf.tasks.binary_search_by_key(&pf.tgid, |t| t.tid) else {
+            return false;
+        };
+        let Some(fd) = &pf.tasks[i].stat else {
+            return false;
+        };
+        let Ok(n) = pread_whole(fd.as_fd(), &mut self.leader_buf) else {
+            return false;
+        };
+        self.pre_read = Some((pf.tgid, n));
+        parse_stat(&self.leader_buf[..n])
+            .is_some_and(|s| usize::try_from(s.num_threads).ok() == Some(pf.tasks.len()))
+    }
+
+    /// Lists a process's task directory and scans the tasks `merged` does not have yet;
+    /// kept files of tasks no longer listed are closed. Keeps `merged` sorted by TID and
+    /// `tasks` (the leader first) in TID order.
+    fn scan_new_tasks(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        tgid: u32,
+        merged: &mut Vec<TaskFiles>,
+        tasks: &mut Vec<TaskInfo>,
+        plan: &DetailPlan,
+        notes: &mut ScanNotes,
+    ) {
+        let mut listed = std::mem::take(&mut self.more_tids);
+        if list_numeric(dir, &mut self.dirbuf, &mut listed).is_ok() {
+            let before = merged.len();
+            merged.retain_mut(|tf| {
+                let keep = listed.binary_search(&tf.tid).is_ok();
+                if !keep {
+                    let tf = std::mem::replace(tf, TaskFiles::new(tf.tid));
+                    self.budget.released(tf.close());
+                }
+                keep
+            });
+            let mut added = false;
+            for &tid in &listed {
+                if merged[..].binary_search_by_key(&tid, |t| t.tid).is_ok() {
+                    continue;
+                }
+                let mut tf = TaskFiles::new(tid);
+                if let Some(t) = self.scan_task(dir, None, &mut tf, tgid, plan, notes) {
+                    tasks.push(t);
+                }
+                merged.push(tf);
+                added = true;
+            }
+            if added || merged.len() != before {
+                merged.sort_unstable_by_key(|t| t.tid);
+                // The leader is not among them: it goes first afterwards.
+                tasks.sort_unstable_by_key(|t| t.tid);
+            }
+        }
+        self.more_tids = listed;
+    }
+
     fn read_cmdline(&mut self, root: BorrowedFd<'_>, tgid: u32) -> Result<Vec<u8>, Unreadable> {
         self.path.clear().num(tgid).bytes(b"/cmdline");
         let fd = open_rel(root, self.path.as_bytes(), false)
@@ -450,13 +550,21 @@ impl Scanner {
     ) -> Option<TaskInfo> {
         let tid = tf.tid;
         self.task_path(prefix_tgid, tid, b"stat");
-        let n = match read_kept(
-            &mut tf.stat,
-            base,
-            self.path.as_bytes(),
-            &mut self.buf,
-            &mut self.budget,
-        ) {
+        let read = match self.pre_read.take_if(|(t, _)| *t == tid) {
+            Some((_, n)) => {
+                // Read just before, through the same descriptor (`threads_unchanged`).
+                self.buf[..n].copy_from_slice(&self.leader_buf[..n]);
+                Ok(n)
+            }
+            None => read_kept(
+                &mut tf.stat,
+                base,
+                self.path.as_bytes(),
+                &mut self.buf,
+                &mut self.budget,
+            ),
+        };
+        let n = match read {
             Ok(n) => n,
             Err(e) => {
                 return match classify(e) {
