@@ -183,10 +183,13 @@ fn rows_on_screen_get_a_fresh_command_line_but_no_status() {
     let on_screen = scanner.scan(&screen);
     assert_ne!(cmdline(&on_screen), before);
     assert_eq!(cmdline(&on_screen), b"renamed\0--by-itself");
-    // Off screen the cached one is kept (it is re-read when the row shows up again).
+    let kept = scanner.kept_descriptors();
+    // Off screen the cached one is kept (it is re-read when the row shows up again), and
+    // the descriptor kept for re-reading it goes.
     std::fs::write(dir.path().join("10/cmdline"), b"again\0").expect("write");
     let off = scanner.scan(&DetailPlan::default());
     assert_eq!(cmdline(&off), b"renamed\0--by-itself");
+    assert_eq!(scanner.kept_descriptors(), kept - 1);
     assert_eq!(cmdline(&scanner.scan(&screen)), b"again");
 }
 

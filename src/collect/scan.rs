@@ -254,6 +254,7 @@ impl Scanner {
                 tasks: Vec::new(),
                 spare: Vec::new(),
                 cmdline: None,
+                cmdline_fd: None,
             });
             match self.scan_process(root, &mut pf, plan, notes) {
                 Some(p) => {
@@ -413,6 +414,12 @@ impl Scanner {
         let ppid = first.ppid;
         let rss_bytes = first.rss_pages * self.page_size;
         let kernel = first.is_kernel_thread();
+        let keep_cmdline = !plan.all && plan.shows(tgid);
+        if pf.cmdline_fd.is_some() && (!keep_cmdline || kernel || first.state == b'Z') {
+            // Off screen now: the descriptor goes.
+            pf.cmdline_fd = None;
+            self.budget.released(1);
+        }
         let cmdline = if kernel || first.state == b'Z' {
             Ok(Vec::new())
         } else {
@@ -425,7 +432,11 @@ impl Scanner {
                     c.clone()
                 }
                 _ => {
-                    let c = self.read_cmdline(root, tgid);
+                    let c = if keep_cmdline {
+                        self.read_cmdline_kept(root, pf)
+                    } else {
+                        self.read_cmdline(root, tgid)
+                    };
                     pf.cmdline = Some((first.start_ticks, first.comm.clone(), c.clone()));
                     c
                 }
@@ -513,6 +524,34 @@ impl Scanner {
             }
         }
         self.more_tids = listed;
+    }
+
+    /// The command line of a process on screen, through a descriptor kept while it stays
+    /// there: one `pread` a tick instead of open, read, read and close.
+    fn read_cmdline_kept(
+        &mut self,
+        root: BorrowedFd<'_>,
+        pf: &mut ProcFiles,
+    ) -> Result<Vec<u8>, Unreadable> {
+        self.path.clear().num(pf.tgid).bytes(b"/cmdline");
+        let path = self.path.as_bytes();
+        let n = read_kept(
+            &mut pf.cmdline_fd,
+            root,
+            path,
+            &mut self.buf,
+            &mut self.budget,
+        )
+        .map_err(|e| classify(e).unwrap_or(Unreadable::Absent))?;
+        if n >= self.buf.len() {
+            // Longer than the read buffer: the whole of it (up to the cap) the slow way.
+            return self.read_cmdline(root, pf.tgid);
+        }
+        let mut v = self.buf[..n].to_vec();
+        while v.last() == Some(&0) {
+            v.pop();
+        }
+        Ok(v)
     }
 
     fn read_cmdline(&mut self, root: BorrowedFd<'_>, tgid: u32) -> Result<Vec<u8>, Unreadable> {
