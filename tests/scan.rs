@@ -193,6 +193,40 @@ fn rows_on_screen_get_a_fresh_command_line_but_no_status() {
     assert_eq!(cmdline(&scanner.scan(&screen)), b"again");
 }
 
+#[test]
+fn long_command_lines_are_read_whole_up_to_16_kib() {
+    let dir = fake_proc();
+    let cmdline = |snap: &threadtop::collect::Snapshot| {
+        let p = snap.processes.iter().find(|p| p.tgid == 10).expect("10");
+        p.cmdline.clone().expect("readable")
+    };
+    for len in [
+        8 * 1024 - 1,
+        8 * 1024,
+        8 * 1024 + 1,
+        12_345,
+        16 * 1024,
+        40_000,
+    ] {
+        let argv: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+        let mut file = argv.clone();
+        file.push(0);
+        std::fs::write(dir.path().join("10/cmdline"), &file).expect("write");
+        let want = &argv[..len.min(16 * 1024)];
+        // Off screen (read once, then cached), and on screen (kept open, re-read).
+        let off = Scanner::new(dir.path()).scan(&DetailPlan::default());
+        assert_eq!(cmdline(&off), want, "{len} off screen");
+        let mut scanner = Scanner::new(dir.path());
+        let screen = DetailPlan {
+            screen: [10].into(),
+            ..DetailPlan::default()
+        };
+        for _ in 0..2 {
+            assert_eq!(cmdline(&scanner.scan(&screen)), want, "{len} on screen");
+        }
+    }
+}
+
 /// A process whose thread count matches the threads kept from the last scan is not
 /// listed again; a thread that ended and another that started in between keep the count
 /// the same, and the new one must still be seen in that same scan. The real /proc, with

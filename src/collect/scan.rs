@@ -9,7 +9,6 @@
 //! as a marked row. Nothing here panics on what /proc returns.
 
 use std::collections::HashSet;
-use std::io::Read;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -527,7 +526,7 @@ impl Scanner {
     }
 
     /// The command line of a process on screen, through a descriptor kept while it stays
-    /// there: one `pread` a tick instead of open, read, read and close.
+    /// there: one `pread` a tick instead of open, reads and close.
     fn read_cmdline_kept(
         &mut self,
         root: BorrowedFd<'_>,
@@ -543,30 +542,47 @@ impl Scanner {
             &mut self.budget,
         )
         .map_err(|e| classify(e).unwrap_or(Unreadable::Absent))?;
-        if n >= self.buf.len() {
-            // Longer than the read buffer: the whole of it (up to the cap) the slow way.
-            return self.read_cmdline(root, pf.tgid);
+        match &pf.cmdline_fd {
+            Some(fd) => Ok(self.cmdline_rest(fd.as_fd(), n)),
+            // Not kept (out of descriptors): the rest, if any, the slow way.
+            None if n >= self.buf.len() => self.read_cmdline(root, pf.tgid),
+            // Shorter than the buffer: all of it is there, nothing more is read.
+            None => Ok(self.cmdline_rest(root, n)),
         }
-        let mut v = self.buf[..n].to_vec();
-        while v.last() == Some(&0) {
-            v.pop();
-        }
-        Ok(v)
     }
 
+    /// Each read of `cmdline` copies from the process's memory, so it is read with one
+    /// `pread` into the scan buffer (argv is rarely longer), not in growing chunks.
     fn read_cmdline(&mut self, root: BorrowedFd<'_>, tgid: u32) -> Result<Vec<u8>, Unreadable> {
         self.path.clear().num(tgid).bytes(b"/cmdline");
         let fd = open_rel(root, self.path.as_bytes(), false)
             .map_err(|e| classify(e).unwrap_or(Unreadable::Absent))?;
-        let mut v = Vec::new();
-        std::fs::File::from(fd)
-            .take(CMDLINE_MAX as u64)
-            .read_to_end(&mut v)
-            .map_err(|_| Unreadable::Absent)?;
+        let n = pread_whole(fd.as_fd(), &mut self.buf).map_err(|_| Unreadable::Absent)?;
+        Ok(self.cmdline_rest(fd.as_fd(), n))
+    }
+
+    /// argv from the first `n` bytes in the scan buffer, and when they filled it, the
+    /// rest from `fd` up to `CMDLINE_MAX`; trailing NULs dropped.
+    fn cmdline_rest(&mut self, fd: BorrowedFd<'_>, n: usize) -> Vec<u8> {
+        let mut v = self.buf[..n].to_vec();
+        if n >= self.buf.len() {
+            v.resize(CMDLINE_MAX, 0);
+            let mut got = n;
+            while got < v.len() {
+                match rustix::io::pread(fd, &mut v[got..], got as u64) {
+                    Ok(0) => break,
+                    Ok(k) => got += k,
+                    Err(Errno::INTR) => continue,
+                    Err(_) => break,
+                }
+            }
+            v.truncate(got);
+            v.shrink_to_fit();
+        }
         while v.last() == Some(&0) {
             v.pop();
         }
-        Ok(v)
+        v
     }
 
     /// Sets `self.path` to `[TGID/task/]TID/name`.
