@@ -165,9 +165,16 @@ fn exited_tasks_release_their_descriptors() {
 
 #[test]
 fn a_new_thread_is_seen_the_tick_it_appears() {
+    // Room for everything, and room for a few task files but no task directory.
+    for limit in [10_000, 260, 263] {
+        a_new_thread_is_seen_with_fd_limit(limit);
+    }
+}
+
+fn a_new_thread_is_seen_with_fd_limit(limit: usize) {
     let dir = tempfile::tempdir().expect("tempdir");
     write_tick(dir.path(), 1);
-    let mut scanner = Scanner::with_fd_limit(dir.path(), 10_000);
+    let mut scanner = Scanner::with_fd_limit(dir.path(), limit);
     for _ in 0..2 {
         // The second scan lists nothing: every thread count matches what is kept.
         assert_eq!(

@@ -307,12 +307,21 @@ impl Scanner {
         let tgid = pf.tgid;
         let mut tids = std::mem::take(&mut self.tids);
         let unchanged = self.threads_unchanged(pf);
-        let listed = if unchanged && let Some(dir) = pf.task_dir.take() {
-            // Counted again when kept at the end of the tick, as `list_tasks` does.
-            self.budget.released(1);
+        let listed = if unchanged {
             tids.clear();
             tids.extend(pf.tasks.iter().map(|t| t.tid));
-            Ok(dir)
+            match pf.task_dir.take() {
+                Some(dir) => {
+                    // Counted again when kept at the end of the tick, as in `list_tasks`.
+                    self.budget.released(1);
+                    Ok(dir)
+                }
+                // Not kept (out of descriptors): opened, not listed, for per-task opens.
+                None => {
+                    self.path.clear().num(tgid).bytes(b"/task");
+                    open_rel(root, self.path.as_bytes(), true).map_err(classify)
+                }
+            }
         } else {
             // A leader's `stat` read by `threads_unchanged` is still used below.
             self.list_tasks(root, pf, &mut tids)
@@ -464,7 +473,7 @@ impl Scanner {
     /// `leader_buf` for `scan_task`, so it is read once.
     fn threads_unchanged(&mut self, pf: &ProcFiles) -> bool {
         self.pre_read = None;
-        if pf.task_dir.is_none() || pf.tasks.is_empty() {
+        if pf.tasks.is_empty() {
             return false;
         }
         let Ok(i) = pf.tasks.binary_search_by_key(&pf.tgid, |t| t.tid) else {
