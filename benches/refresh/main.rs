@@ -409,10 +409,11 @@ fn mib(kib: u64) -> f64 {
 fn print_live(name: &str, l: &Result<Live, String>) {
     match l {
         Ok(l) => println!(
-            "  {name:<9} {:>7.2} ms CPU/refresh | first full frame {} | {:>7.0} B/s to the terminal ({:.0} B/refresh) | RSS peak {:.1} MiB, {:.1} -> {:.1} MiB over the window",
+            "  {name:<9} {:>7.2} ms CPU/refresh | first full frame {} | key to screen {} | {:>7.0} B/s to the terminal ({:.0} B/refresh) | RSS peak {:.1} MiB, {:.1} -> {:.1} MiB over the window",
             l.cpu_ms_per_refresh,
             l.first_frame_ms
                 .map_or("never".into(), |ms| format!("{ms:.0} ms")),
+            l.key_ms.map_or("never".into(), |ms| format!("{ms:.0} ms")),
             l.bytes_per_sec,
             l.bytes_per_sec,
             mib(l.hwm_kib),
@@ -539,20 +540,21 @@ fn main() {
     }
 
     println!(
-        "\n| threads | tasks | µs/task collector | µs/task tick | collector / ref | threadtop process / ref | threadtop / htop CPU | first frame | RSS peak | B/s threadtop / htop |"
+        "\n| threads | tasks | µs/task collector | µs/task tick | collector / ref | threadtop process / ref | threadtop / htop CPU | first frame | key to screen | RSS peak | B/s threadtop / htop |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (n, ip, tt, ht) in &summary {
         let per = |ms: f64| ms * 1e3 / ip.tasks.max(1) as f64;
-        let (proc_ratio, ff, rss, bytes_t) = match tt {
+        let (proc_ratio, ff, key, rss, bytes_t) = match tt {
             Ok(t) => (
                 format!("{:.2}", t.cpu_ms_per_refresh / ip.reference_ms),
                 t.first_frame_ms
                     .map_or("-".into(), |f| format!("{f:.0} ms")),
+                t.key_ms.map_or("-".into(), |f| format!("{f:.0} ms")),
                 format!("{:.1} MiB", mib(t.hwm_kib)),
                 format!("{:.0}", t.bytes_per_sec),
             ),
-            Err(_) => ("-".into(), "-".into(), "-".into(), "-".into()),
+            Err(_) => ("-".into(), "-".into(), "-".into(), "-".into(), "-".into()),
         };
         let (htop_ratio, bytes_h) = match (tt, ht) {
             (Ok(t), Some(Ok(h))) => (
@@ -562,7 +564,7 @@ fn main() {
             _ => ("-".into(), "-".into()),
         };
         println!(
-            "| {n} | {} | {:.2} | {:.2} | {:.2} | {proc_ratio} | {htop_ratio} | {ff} | {rss} | {bytes_t} / {bytes_h} |",
+            "| {n} | {} | {:.2} | {:.2} | {:.2} | {proc_ratio} | {htop_ratio} | {ff} | {key} | {rss} | {bytes_t} / {bytes_h} |",
             ip.tasks,
             per(ip.collector_ms),
             per(ip.tick_ms),
