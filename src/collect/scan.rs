@@ -206,6 +206,7 @@ impl Scanner {
             self.scan_processes(root_fd.as_fd(), plan, &mut notes, &mut processes);
             self.root_fd = Some(root_fd);
         }
+        trim_task_lists(processes.iter().map(|p| p.tasks.len()).max().unwrap_or(0));
         let mut system = read_system(&self.root);
         system.topology = self.topology.refresh(&self.sys_root).to_vec();
         Snapshot {
@@ -357,7 +358,7 @@ impl Scanner {
         };
         // Leader first, then by TID: the order the kernel created them in, mostly.
         let leader_at = tids.iter().position(|&t| t == tgid);
-        let mut tasks = Vec::with_capacity(tids.len());
+        let mut tasks = task_list(tids.len());
         let mut old = std::mem::take(&mut pf.tasks);
         let mut merged = std::mem::take(&mut pf.spare);
         merged.reserve(tids.len());
