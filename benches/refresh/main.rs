@@ -281,6 +281,10 @@ struct InProcess {
     /// The full scan after the quick first pass (opens every schedstat).
     baseline_scan_ms: f64,
     kept_fds: usize,
+    /// The reference and the collector 1 s after their previous scan, as the live
+    /// monitors run (caches cold), median of 3: the rounds above are 200 ms apart.
+    reference_cold_ms: f64,
+    collector_cold_ms: f64,
 }
 
 fn in_process(rounds: usize) -> InProcess {
@@ -339,7 +343,22 @@ fn in_process(rounds: usize) -> InProcess {
         let _ = term.draw(|f| ui::draw(f, &app, Theme::mono()));
         t.push((thread_cpu_ns() - c0) as f64 / 1e6);
     }
+    let (mut rc, mut cc) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_secs(1));
+        let c0 = thread_cpu_ns();
+        reference.scan();
+        rc.push((thread_cpu_ns() - c0) as f64 / 1e6);
+        let plan = app.detail_plan();
+        std::thread::sleep(Duration::from_secs(1));
+        let c0 = thread_cpu_ns();
+        let snap = scanner.scan(&plan);
+        cc.push((thread_cpu_ns() - c0) as f64 / 1e6);
+        app.on_snapshot(Arc::new(snap));
+    }
     InProcess {
+        reference_cold_ms: median(&mut rc),
+        collector_cold_ms: median(&mut cc),
         tasks,
         reference_ms: median(&mut r),
         collector_ms: median(&mut c),
@@ -476,6 +495,12 @@ fn main() {
             ip.tick_ms,
             per(ip.tick_ms),
             ip.tick_ms / ip.reference_ms
+        );
+        println!(
+            "  1 s apart: reference {:.2} ms, collector {:.2} ms, ratio {:.2}",
+            ip.reference_cold_ms,
+            ip.collector_cold_ms,
+            ip.collector_cold_ms / ip.reference_cold_ms
         );
         println!(
             "  first pass (stat only) {:.1} ms, first tick (first pass+model+render) {:.1} ms, then the first full scan {:.1} ms",
