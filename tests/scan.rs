@@ -194,6 +194,29 @@ fn rows_on_screen_get_a_fresh_command_line_but_no_status() {
 }
 
 #[test]
+fn system_files_are_fresh_each_scan() {
+    let dir = fake_proc();
+    let mut scanner = Scanner::new(dir.path());
+    let first = scanner.scan(&DetailPlan::default());
+    assert_eq!(first.system.load, Some([0.1, 0.2, 0.3]));
+    assert_eq!(first.system.uptime_secs, Some(123.45));
+    // Rewritten in place, as the kernel's are: kept descriptors must see the new text.
+    std::fs::write(dir.path().join("loadavg"), "1.50 0.25 0.05 3/91 1300\n").expect("write");
+    std::fs::write(dir.path().join("uptime"), "124.50 201.00\n").expect("write");
+    let mut stat = String::from("cpu  9 2 3 4 5 6 7 8 0 0\n");
+    for cpu in 0..400 {
+        // Longer than the first read buffer: read whole all the same.
+        stat.push_str(&format!("cpu{cpu} 1 2 3 4 5 6 7 8 0 0\n"));
+    }
+    std::fs::write(dir.path().join("stat"), &stat).expect("write");
+    let second = scanner.scan(&DetailPlan::default());
+    assert_eq!(second.system.load, Some([1.5, 0.25, 0.05]));
+    assert_eq!(second.system.uptime_secs, Some(124.5));
+    assert_eq!(second.system.cpus.len(), 400);
+    assert_eq!(second.system.cpu_total.user, 9);
+}
+
+#[test]
 fn long_command_lines_are_read_whole_up_to_16_kib() {
     let dir = fake_proc();
     let cmdline = |snap: &threadtop::collect::Snapshot| {

@@ -22,7 +22,7 @@ use super::kept_files::{
 };
 use super::parse::{parse_sched_migrations, parse_schedstat, parse_stat, parse_status};
 use super::snapshot::*;
-use super::system::read_system;
+use super::system::{SystemFiles, read_system};
 use super::topology::TopologyCache;
 use super::users::UserNames;
 
@@ -115,6 +115,7 @@ pub struct Scanner {
     leader_buf: Vec<u8>,
     /// Scratch list for a process listed after all (see `scan_process`).
     more_tids: Vec<u32>,
+    system_files: SystemFiles,
 }
 
 /// `None`: the task or process is gone (normal churn). ESRCH shows up when a task dies
@@ -169,6 +170,7 @@ impl Scanner {
             pre_read: None,
             leader_buf: vec![0; READ_BUF],
             more_tids: Vec::new(),
+            system_files: SystemFiles::default(),
         }
     }
 
@@ -207,7 +209,10 @@ impl Scanner {
             self.root_fd = Some(root_fd);
         }
         trim_task_lists(processes.iter().map(|p| p.tasks.len()).max().unwrap_or(0));
-        let mut system = read_system(&self.root);
+        let mut system = match &self.root_fd {
+            Some(root) => self.system_files.read(root.as_fd()),
+            None => read_system(&self.root),
+        };
         system.topology = self.topology.refresh(&self.sys_root).to_vec();
         Snapshot {
             boot_ns: started,
