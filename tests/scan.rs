@@ -193,6 +193,33 @@ fn rows_on_screen_get_a_fresh_command_line_but_no_status() {
     assert_eq!(cmdline(&scanner.scan(&screen)), b"again");
 }
 
+/// /proc is not listed when no PID was handed out since the last scan (`loadavg`'s last
+/// PID); a process that started is still seen at once, and one that ended is gone at once.
+#[test]
+fn processes_that_start_and_end_between_scans_are_seen_at_once() {
+    let mut scanner = Scanner::new("/proc");
+    let has = |scanner: &mut Scanner, pid: u32| {
+        scanner
+            .scan(&DetailPlan::default())
+            .processes
+            .iter()
+            .any(|p| p.tgid == pid)
+    };
+    for _ in 0..5 {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep");
+        let pid = child.id();
+        assert!(has(&mut scanner, pid), "started");
+        assert!(has(&mut scanner, pid), "still there");
+        child.kill().expect("kill");
+        child.wait().expect("reaped");
+        assert!(!has(&mut scanner, pid), "ended");
+        assert!(!has(&mut scanner, pid), "still gone");
+    }
+}
+
 #[test]
 fn system_files_are_fresh_each_scan() {
     let dir = fake_proc();

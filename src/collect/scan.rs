@@ -116,6 +116,13 @@ pub struct Scanner {
     /// Scratch list for a process listed after all (see `scan_process`).
     more_tids: Vec<u32>,
     system_files: SystemFiles,
+    /// /proc shows our own PID namespace (its `self` is us): then `loadavg`'s last PID
+    /// says whether any task was created since the last listing.
+    same_pid_ns: bool,
+    /// `loadavg`'s (tasks on the machine, last PID handed out) at the last scan.
+    last_pids: Option<(u64, u32)>,
+    /// Tasks in the last snapshot.
+    known_tasks: u64,
 }
 
 /// `None`: the task or process is gone (normal churn). ESRCH shows up when a task dies
@@ -141,6 +148,10 @@ impl Scanner {
 
     fn with_budget(root: PathBuf, budget: FdBudget) -> Self {
         let hidepid = detect_hidepid(&root);
+        let same_pid_ns = std::fs::read_link(root.join("self"))
+            .ok()
+            .and_then(|l| l.to_str()?.parse::<u32>().ok())
+            == Some(std::process::id());
         let root_fd = rustix::fs::open(
             &root,
             rustix::fs::OFlags::RDONLY
@@ -171,6 +182,9 @@ impl Scanner {
             leader_buf: vec![0; READ_BUF],
             more_tids: Vec::new(),
             system_files: SystemFiles::default(),
+            same_pid_ns,
+            last_pids: None,
+            known_tasks: 0,
         }
     }
 
@@ -209,6 +223,7 @@ impl Scanner {
             self.root_fd = Some(root_fd);
         }
         trim_task_lists(processes.iter().map(|p| p.tasks.len()).max().unwrap_or(0));
+        self.known_tasks = processes.iter().map(|p| p.tasks.len() as u64).sum();
         let mut system = match &self.root_fd {
             Some(root) => self.system_files.read(root.as_fd()),
             None => read_system(&self.root),
@@ -241,9 +256,23 @@ impl Scanner {
             }
         }
         let mut tgids = std::mem::take(&mut self.tgids);
-        if list_numeric(root, &mut self.dirbuf, &mut tgids).is_err() {
+        let pids = self.system_files.pids(root);
+        let nothing_new = self.same_pid_ns
+            && !self.procs.is_empty()
+            && pids.is_some()
+            && pids == self.last_pids
+            && pids.map(|(tasks, _)| tasks) == Some(self.known_tasks);
+        if nothing_new {
+            // No PID handed out since the last listing and as many tasks as we know:
+            // no process can be missing from what is kept, so /proc is not listed (a
+            // getdents over every process costs a dentry lookup each). The ones that
+            // ended are found out by their kept files.
+            tgids.clear();
+            tgids.extend(self.procs.iter().map(|p| p.tgid));
+        } else if list_numeric(root, &mut self.dirbuf, &mut tgids).is_err() {
             tgids.clear();
         }
+        self.last_pids = pids;
         let mut old = std::mem::take(&mut self.procs);
         let mut kept = std::mem::take(&mut self.spare_procs);
         let mut old_it = old.drain(..).peekable();

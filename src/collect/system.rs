@@ -51,6 +51,15 @@ impl SystemFiles {
         }
     }
 
+    /// From `loadavg`: (tasks on the machine, the last PID handed out in our namespace).
+    pub fn pids(&mut self, root: BorrowedFd<'_>) -> Option<(u64, u32)> {
+        let text = std::str::from_utf8(self.read_file(root, b"loadavg")?).ok()?;
+        let mut f = text.split_ascii_whitespace().skip(3);
+        let tasks = f.next()?.split_once('/')?.1.parse().ok()?;
+        let last = f.next()?.parse().ok()?;
+        Some((tasks, last))
+    }
+
     /// The whole file (the buffer grows until a read is short), or `None`.
     fn read_file(&mut self, root: BorrowedFd<'_>, name: &[u8]) -> Option<&[u8]> {
         let slot = match name {
