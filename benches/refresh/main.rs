@@ -511,6 +511,7 @@ fn main() {
         let ht = htop.as_deref().map(|h| live_htop(h, &o));
         match &ht {
             Some(h) => print_live("htop", h),
+            None if o.quick => println!("  htop      skipped (--quick)"),
             None => println!("  htop      skipped: not installed"),
         }
         if let (Ok(t), Some(Ok(h))) = (&tt, &ht) {
