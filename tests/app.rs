@@ -11,6 +11,7 @@ use fixture::*;
 use threadtop::app::App;
 use threadtop::keymap::Mode;
 use threadtop::model::{RowKind, SortKey, ViewOptions};
+use threadtop::ui::columns::{Column, ColumnSet};
 
 fn key(app: &mut App, code: KeyCode) -> threadtop::app::Effects {
     app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE))
@@ -128,14 +129,79 @@ fn refresh_interval_changes_at_run_time() {
 fn sorting_on_switches_asks_the_collector_for_every_tasks_detail() {
     let mut app = started();
     assert!(!app.detail_plan().all);
+    key(&mut app, KeyCode::Char('c'));
     assert!(
         app.detail_plan().tids.contains(&201),
-        "visible rows get detail"
+        "visible rows get detail under the scheduling columns"
     );
-    while app.opts.sort != SortKey::Switches {
-        key(&mut app, KeyCode::Char('>'));
+    key(&mut app, KeyCode::Char('c'));
+    for k in ['<', '>'] {
+        while app.opts.sort != SortKey::Switches {
+            key(&mut app, KeyCode::Char(k));
+        }
+        // Whatever the columns: sorting on switches needs every task's `status`.
+        assert!(app.detail_plan().all, "{k}");
+        key(&mut app, KeyCode::Char('c'));
+        assert!(app.detail_plan().all, "{k}, other columns");
+        key(&mut app, KeyCode::Char(k));
     }
-    assert!(app.detail_plan().all);
+    for sort in [SortKey::Voluntary, SortKey::Involuntary] {
+        while app.opts.sort != sort {
+            key(&mut app, KeyCode::Char('>'));
+        }
+        assert!(app.detail_plan().all, "{sort:?}");
+    }
+}
+
+#[test]
+fn status_is_read_only_for_what_a_shown_column_or_pane_needs() {
+    let mut app = started();
+    assert_eq!(app.columns, ColumnSet::Basic);
+    let basic = app.detail_plan();
+    // The basic columns show nothing only `status` has (SW/s comes from schedstat).
+    assert!(!basic.all && !basic.screen_status);
+    assert!(basic.tids.is_empty(), "{:?}", basic.tids);
+    assert!(basic.screen.contains(&201), "the rows on screen are named");
+    assert_eq!(
+        basic.sched_tgid, None,
+        "no `sched` without the placement pane"
+    );
+
+    // The scheduling columns show affinity and voluntary/involuntary switches.
+    key(&mut app, KeyCode::Char('c'));
+    let sched = app.detail_plan();
+    assert!(sched.screen_status);
+    assert!(sched.screen.iter().all(|t| sched.tids.contains(t)));
+    assert!(
+        sched.wants_scan_now(&basic),
+        "shown at once, not a tick later"
+    );
+    assert!(!basic.wants_scan_now(&sched));
+
+    // One of those columns alone in the basic set is enough.
+    key(&mut app, KeyCode::Char('c'));
+    app.column_layout.basic = vec![Column::Tid, Column::Voluntary];
+    assert!(app.detail_plan().tids.contains(&201));
+    app.column_layout.basic = vec![Column::Tid, Column::Switches, Column::Cpu];
+    assert!(app.detail_plan().tids.is_empty());
+
+    // The placement pane: the selected process's tasks' affinity and exact migrations.
+    select_tid(&mut app, 202, RowKind::Thread);
+    let before = app.detail_plan();
+    key(&mut app, KeyCode::Char('p'));
+    let placement = app.detail_plan();
+    assert_eq!(placement.sched_tgid, Some(200));
+    for tid in [200, 201, 202, 203] {
+        assert!(placement.tids.contains(&tid), "{tid}");
+    }
+    assert!(placement.wants_scan_now(&before));
+    key(&mut app, KeyCode::Char('p'));
+
+    // The explain card: its task's allowed CPUs, wchan and system call.
+    key(&mut app, KeyCode::Char('e'));
+    let explain = app.detail_plan();
+    assert_eq!(explain.explain_tid, Some(202));
+    assert_eq!(explain.tids, [202].into());
 }
 
 #[test]

@@ -40,6 +40,17 @@ fn write_tick(root: &Path, tick: u64) {
     fs::write(root.join("uptime"), "100.00 100.00\n").expect("write");
 }
 
+/// As the kernel does when a thread comes or goes: the leader's `stat` counts the threads
+/// (the scanner lists a process's tasks only when that count or a thread's end says the
+/// kept ones are not all of them).
+fn set_thread_count(root: &Path, tgid: u32, n: u32) {
+    let path = root.join(format!("{tgid}/task/{tgid}/stat"));
+    let line = fs::read_to_string(&path).expect("read stat");
+    let mut f: Vec<String> = line.split(' ').map(str::to_owned).collect();
+    f[19] = n.to_string();
+    fs::write(&path, f.join(" ")).expect("write stat");
+}
+
 /// Task `tid` runs `tid` ms per tick.
 fn run_ns(tid: u32, tick: u64) -> u64 {
     u64::from(tid) * 1_000_000 * tick
@@ -143,11 +154,50 @@ fn exited_tasks_release_their_descriptors() {
     let before = scanner.kept_descriptors();
     fs::remove_dir_all(dir.path().join("110")).expect("rm process");
     fs::remove_dir_all(dir.path().join("120/task/121")).expect("rm thread");
+    set_thread_count(dir.path(), 120, THREADS - 1);
     let snap = scanner.scan(&DetailPlan::default());
     assert_eq!(snap.task_count() as u32, (PROCS - 1) * THREADS - 1);
     assert_eq!(
         scanner.kept_descriptors(),
         before - (THREADS as usize * 2 + 1) - 2
+    );
+}
+
+#[test]
+fn a_new_thread_is_seen_the_tick_it_appears() {
+    // Room for everything, and room for a few task files but no task directory.
+    for limit in [10_000, 260, 263] {
+        a_new_thread_is_seen_with_fd_limit(limit);
+    }
+}
+
+fn a_new_thread_is_seen_with_fd_limit(limit: usize) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tick(dir.path(), 1);
+    let mut scanner = Scanner::with_fd_limit(dir.path(), limit);
+    for _ in 0..2 {
+        // The second scan lists nothing: every thread count matches what is kept.
+        assert_eq!(
+            scanner.scan(&DetailPlan::default()).task_count() as u32,
+            PROCS * THREADS
+        );
+    }
+    let new = dir.path().join("120/task/129");
+    fs::create_dir_all(&new).expect("mkdir");
+    fs::copy(dir.path().join("120/task/121/stat"), new.join("stat")).expect("stat");
+    fs::copy(
+        dir.path().join("120/task/121/schedstat"),
+        new.join("schedstat"),
+    )
+    .expect("ss");
+    set_thread_count(dir.path(), 120, THREADS + 1);
+    let snap = scanner.scan(&DetailPlan::default());
+    let p = snap.processes.iter().find(|p| p.tgid == 120).expect("120");
+    let tids: Vec<u32> = p.tasks.iter().map(|t| t.tid).collect();
+    assert_eq!(
+        tids,
+        [120, 121, 122, 123, 124, 129],
+        "leader first, then by TID"
     );
 }
 

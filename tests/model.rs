@@ -499,3 +499,22 @@ fn nothing_is_a_rate_against_the_quick_first_pass() {
     assert_eq!(rate(&m, 201).cpu_percent, Some(50.0));
     assert!(m.cpus.iter().all(|(_, u)| u.is_some()), "{:?}", m.cpus);
 }
+
+#[test]
+fn rates_into_a_reused_map_equal_fresh_ones() {
+    let (a, b, c) = (machine(10, 0), machine(11, SEC / 2), machine(12, SEC));
+    let mut reused = task_rates(Some(&a), &b);
+    let mut extra = machine(13, SEC);
+    // A task only in the old map must not survive into the new one.
+    extra.processes[0].tasks[0].tid = 999;
+    reused.extend(task_rates(None, &extra));
+    task_rates_into(Some(&b), &c, &mut reused);
+    assert_eq!(reused, task_rates(Some(&b), &c));
+    // Folding snapshots in one after another gives what a model built at once gives.
+    let stepped = Model::new(None, Arc::new(a)).advance(Arc::new(b.clone()));
+    let stepped = stepped.advance(Arc::new(c.clone()));
+    assert_eq!(
+        stepped.rates,
+        Model::new(Some(Arc::new(b)), Arc::new(c)).rates
+    );
+}

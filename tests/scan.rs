@@ -164,6 +164,156 @@ fn status_is_read_only_for_the_planned_tasks() {
 }
 
 #[test]
+fn rows_on_screen_get_a_fresh_command_line_but_no_status() {
+    let dir = fake_proc();
+    let mut scanner = Scanner::new(dir.path());
+    let screen = DetailPlan {
+        screen: [10].into(),
+        ..DetailPlan::default()
+    };
+    let first = scanner.scan(&screen);
+    assert!(first.tasks().all(|t| t.detail.is_none()), "no status asked");
+    let cmdline = |snap: &threadtop::collect::Snapshot| {
+        let p = snap.processes.iter().find(|p| p.tgid == 10).expect("10");
+        p.cmdline.clone().expect("readable")
+    };
+    let before = cmdline(&first);
+    // setproctitle: same process, same comm and start time, new argv.
+    std::fs::write(dir.path().join("10/cmdline"), b"renamed\0--by-itself\0").expect("write");
+    let on_screen = scanner.scan(&screen);
+    assert_ne!(cmdline(&on_screen), before);
+    assert_eq!(cmdline(&on_screen), b"renamed\0--by-itself");
+    let kept = scanner.kept_descriptors();
+    // Off screen the cached one is kept (it is re-read when the row shows up again), and
+    // the descriptor kept for re-reading it goes.
+    std::fs::write(dir.path().join("10/cmdline"), b"again\0").expect("write");
+    let off = scanner.scan(&DetailPlan::default());
+    assert_eq!(cmdline(&off), b"renamed\0--by-itself");
+    assert_eq!(scanner.kept_descriptors(), kept - 1);
+    assert_eq!(cmdline(&scanner.scan(&screen)), b"again");
+}
+
+/// /proc is not listed when no PID was handed out since the last scan (`loadavg`'s last
+/// PID); a process that started is still seen at once, and one that ended is gone at once.
+#[test]
+fn processes_that_start_and_end_between_scans_are_seen_at_once() {
+    let mut scanner = Scanner::new("/proc");
+    let has = |scanner: &mut Scanner, pid: u32| {
+        scanner
+            .scan(&DetailPlan::default())
+            .processes
+            .iter()
+            .any(|p| p.tgid == pid)
+    };
+    for _ in 0..5 {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("sleep");
+        let pid = child.id();
+        assert!(has(&mut scanner, pid), "started");
+        assert!(has(&mut scanner, pid), "still there");
+        child.kill().expect("kill");
+        child.wait().expect("reaped");
+        assert!(!has(&mut scanner, pid), "ended");
+        assert!(!has(&mut scanner, pid), "still gone");
+    }
+}
+
+#[test]
+fn system_files_are_fresh_each_scan() {
+    let dir = fake_proc();
+    let mut scanner = Scanner::new(dir.path());
+    let first = scanner.scan(&DetailPlan::default());
+    assert_eq!(first.system.load, Some([0.1, 0.2, 0.3]));
+    assert_eq!(first.system.uptime_secs, Some(123.45));
+    // Rewritten in place, as the kernel's are: kept descriptors must see the new text.
+    std::fs::write(dir.path().join("loadavg"), "1.50 0.25 0.05 3/91 1300\n").expect("write");
+    std::fs::write(dir.path().join("uptime"), "124.50 201.00\n").expect("write");
+    let mut stat = String::from("cpu  9 2 3 4 5 6 7 8 0 0\n");
+    for cpu in 0..400 {
+        // Longer than the first read buffer: read whole all the same.
+        stat.push_str(&format!("cpu{cpu} 1 2 3 4 5 6 7 8 0 0\n"));
+    }
+    std::fs::write(dir.path().join("stat"), &stat).expect("write");
+    let second = scanner.scan(&DetailPlan::default());
+    assert_eq!(second.system.load, Some([1.5, 0.25, 0.05]));
+    assert_eq!(second.system.uptime_secs, Some(124.5));
+    assert_eq!(second.system.cpus.len(), 400);
+    assert_eq!(second.system.cpu_total.user, 9);
+}
+
+#[test]
+fn long_command_lines_are_read_whole_up_to_16_kib() {
+    let dir = fake_proc();
+    let cmdline = |snap: &threadtop::collect::Snapshot| {
+        let p = snap.processes.iter().find(|p| p.tgid == 10).expect("10");
+        p.cmdline.clone().expect("readable")
+    };
+    for len in [
+        8 * 1024 - 1,
+        8 * 1024,
+        8 * 1024 + 1,
+        12_345,
+        16 * 1024,
+        40_000,
+    ] {
+        let argv: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+        let mut file = argv.clone();
+        file.push(0);
+        std::fs::write(dir.path().join("10/cmdline"), &file).expect("write");
+        let want = &argv[..len.min(16 * 1024)];
+        // Off screen (read once, then cached), and on screen (kept open, re-read).
+        let off = Scanner::new(dir.path()).scan(&DetailPlan::default());
+        assert_eq!(cmdline(&off), want, "{len} off screen");
+        let mut scanner = Scanner::new(dir.path());
+        let screen = DetailPlan {
+            screen: [10].into(),
+            ..DetailPlan::default()
+        };
+        for _ in 0..2 {
+            assert_eq!(cmdline(&scanner.scan(&screen)), want, "{len} on screen");
+        }
+    }
+}
+
+/// A process whose thread count matches the threads kept from the last scan is not
+/// listed again; a thread that ended and another that started in between keep the count
+/// the same, and the new one must still be seen in that same scan. The real /proc, with
+/// threads of this test process (other tests' threads come and go too: either way).
+#[test]
+fn a_thread_that_replaced_another_is_seen_at_once() {
+    use std::sync::mpsc;
+    fn start() -> (u32, mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+        let (tid_tx, tid_rx) = mpsc::channel();
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let h = std::thread::spawn(move || {
+            let _ = tid_tx.send(rustix::thread::gettid().as_raw_nonzero().get() as u32);
+            let _ = stop_rx.recv();
+        });
+        (tid_rx.recv().expect("tid"), stop_tx, h)
+    }
+    let me = std::process::id();
+    let mut scanner = Scanner::new("/proc");
+    let tids = |scanner: &mut Scanner| -> Vec<u32> {
+        let snap = scanner.scan(&DetailPlan::default());
+        let p = snap.processes.iter().find(|p| p.tgid == me).expect("me");
+        p.tasks.iter().map(|t| t.tid).collect()
+    };
+    for _ in 0..20 {
+        let (a, stop_a, join_a) = start();
+        assert!(tids(&mut scanner).contains(&a));
+        let (b, stop_b, join_b) = start();
+        drop(stop_a);
+        join_a.join().expect("a");
+        let now = tids(&mut scanner);
+        assert!(now.contains(&b) && !now.contains(&a), "{a} -> {b}: {now:?}");
+        drop(stop_b);
+        join_b.join().expect("b");
+    }
+}
+
+#[test]
 fn scanning_the_real_proc_finds_ourselves_and_kthreadd() {
     let mut scanner = Scanner::new("/proc");
     let snap = scanner.scan(&DetailPlan::all());

@@ -22,6 +22,9 @@ pub struct Live {
     pub hwm_kib: u64,
     pub rss_start_kib: u64,
     pub rss_end_kib: u64,
+    /// From a key press (`?` to open help, then Esc to close it, five in all) until the
+    /// screen changed: the median. After the window, with the monitor at its steady state.
+    pub key_ms: Option<f64>,
 }
 
 pub fn measure(
@@ -63,6 +66,7 @@ pub fn measure(
         return Err(format!("{program} exited during the run"));
     }
     let refreshes = secs.round().max(1.0);
+    let key_ms = key_latency(&pty);
     Ok(Live {
         first_frame_ms,
         cpu_ms_per_refresh: cpu1.saturating_sub(cpu0) as f64 / 1e6 / refreshes,
@@ -70,7 +74,29 @@ pub fn measure(
         hwm_kib,
         rss_start_kib,
         rss_end_kib,
+        key_ms,
     })
+}
+
+/// Median time from a key to a changed screen over five presses (help open, closed, ...).
+/// A refresh landing in the interval would end it early; the median keeps one such out.
+fn key_latency(pty: &Pty) -> Option<f64> {
+    let mut times = Vec::new();
+    for i in 0..5 {
+        std::thread::sleep(Duration::from_millis(300));
+        let before = pty.screen_text();
+        let t0 = Instant::now();
+        pty.send_key(if i % 2 == 0 { "?" } else { "Esc" });
+        while t0.elapsed() < Duration::from_secs(10) {
+            if pty.screen_text() != before {
+                times.push(t0.elapsed().as_secs_f64() * 1e3);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    times.get(times.len() / 2).copied()
 }
 
 /// Sum of every thread's exact run time. Threads that exited during the window would be

@@ -1,9 +1,12 @@
 //! The refresh benchmark: `cargo bench --bench refresh` (options after `--`:
 //! `--sizes 1000,10000,50000`, `--rounds N`, `--window SECS`, `--quick` to skip htop and
-//! the idle run).
+//! the idle run, `--raise-pid-max` to lift pid_max for the run when root, `--baseline PATH`
+//! to measure another threadtop binary live in the same run, e.g. the previous version).
 //!
-//! For each size it starts its own `threadtop-workload` of N threads (one busy, the rest
-//! sleeping), then measures in the same run, one after another (never concurrently):
+//! For each size it starts its own workload of N threads (one busy, the rest sleeping),
+//! spread over `threadtop-workload` processes of at most 10,000 threads each (each std
+//! thread takes about four memory maps and vm.max_map_count, 65,530 by default, is per
+//! process), then measures in the same run, one after another (never concurrently):
 //! - in-process, CPU time of this thread per refresh (median of the rounds): the reference
 //!   scanner (open+read+close of every `stat`), threadtop's collector (stat + schedstat of
 //!   every task, status for the rows on screen), and threadtop's whole tick (collect +
@@ -44,6 +47,11 @@ struct Opts {
     window: Duration,
     /// Skip htop and the idle run: for quick iterations on threadtop alone.
     quick: bool,
+    /// When root: raise /proc/sys/kernel/pid_max for the run if a size needs more PIDs,
+    /// and put the old value back at the end (also on an error or ctrl-c).
+    raise_pid_max: bool,
+    /// Another threadtop binary measured live too (same arguments), e.g. the previous one.
+    baseline: Option<String>,
 }
 
 fn opts() -> Opts {
@@ -52,6 +60,8 @@ fn opts() -> Opts {
         rounds: 7,
         window: Duration::from_secs(10),
         quick: false,
+        raise_pid_max: false,
+        baseline: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
@@ -68,6 +78,8 @@ fn opts() -> Opts {
                 o.window = Duration::from_secs(it.next().and_then(|v| v.parse().ok()).unwrap_or(10))
             }
             "--quick" => o.quick = true,
+            "--raise-pid-max" => o.raise_pid_max = true,
+            "--baseline" => o.baseline = it.next().cloned(),
             // `cargo bench` passes `--bench`; anything else unknown is ignored too.
             _ => {}
         }
@@ -85,11 +97,52 @@ fn median(v: &mut [f64]) -> f64 {
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-/// Starts the workload; `Err` carries its own explanation (e.g. which limit stopped it).
-fn start_workload(threads: usize) -> Result<Child, String> {
-    let sleep = threads.saturating_sub(2).to_string();
+/// Threads per workload process: each std thread takes about four memory maps, and
+/// vm.max_map_count (65,530 by default) is per process.
+const THREADS_PER_PROCESS: usize = 10_000;
+
+/// The workload processes of one size. Dropping it ends them (their stdin closes; with
+/// `--exit-on-eof` they exit, as they do if the benchmark dies).
+struct Workload(Vec<Child>);
+
+impl Drop for Workload {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            drop(c.stdin.take());
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Starts `threads` threads in all (one busy, the rest sleeping, counting each process's
+/// main thread) over as many processes as `THREADS_PER_PROCESS` needs. `Err` carries the
+/// workload's own explanation (e.g. which limit stopped it).
+fn start_workload(threads: usize) -> Result<Workload, String> {
+    let procs = threads.div_ceil(THREADS_PER_PROCESS).max(1);
+    let mut w = Workload(Vec::with_capacity(procs));
+    let mut left = threads;
+    for i in 0..procs {
+        let here = left.div_ceil(procs - i);
+        left -= here;
+        // Each process's main thread counts; the first one also runs the busy thread.
+        let busy = usize::from(i == 0);
+        let sleep = here.saturating_sub(1 + busy).to_string();
+        w.0.push(start_workload_process(busy, &sleep)?);
+    }
+    Ok(w)
+}
+
+fn start_workload_process(busy: usize, sleep: &str) -> Result<Child, String> {
     let mut child = Command::new(WORKLOAD)
-        .args(["--name", "ttbench", "--busy", "1", "--sleep", &sleep])
+        .args([
+            "--name",
+            "ttbench",
+            "--busy",
+            &busy.to_string(),
+            "--sleep",
+            sleep,
+        ])
         .args(["--seconds", "900", "--exit-on-eof"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -115,6 +168,105 @@ fn start_workload(threads: usize) -> Result<Child, String> {
     Ok(child)
 }
 
+const PID_MAX: &str = "/proc/sys/kernel/pid_max";
+
+fn read_number(path: &str) -> Option<usize> {
+    std::fs::read_to_string(path).ok()?.trim().parse().ok()
+}
+
+/// pid_max as it was before the benchmark raised it; put back when dropped, and by the
+/// signal handler on ctrl-c (SIGINT, SIGTERM, SIGHUP).
+struct PidMaxGuard {
+    original: usize,
+}
+
+impl PidMaxGuard {
+    /// Raises pid_max to `wanted` if it is lower. `Ok(None)`: nothing to do.
+    fn raise(wanted: usize) -> Result<Option<PidMaxGuard>, String> {
+        let original = read_number(PID_MAX).ok_or_else(|| format!("cannot read {PID_MAX}"))?;
+        if original >= wanted {
+            return Ok(None);
+        }
+        // Restored by the handler if the run is interrupted; registered before the write.
+        restore_pid_max_on_signal(original);
+        std::fs::write(PID_MAX, wanted.to_string())
+            .map_err(|e| format!("writing {wanted} to {PID_MAX}: {e}"))?;
+        println!("note: {PID_MAX} raised from {original} to {wanted} for this run");
+        Ok(Some(PidMaxGuard { original }))
+    }
+}
+
+impl Drop for PidMaxGuard {
+    fn drop(&mut self) {
+        match std::fs::write(PID_MAX, self.original.to_string()) {
+            Ok(()) => println!("note: {PID_MAX} restored to {}", self.original),
+            Err(e) => println!(
+                "WARNING: could not restore {PID_MAX} to {}: {e}",
+                self.original
+            ),
+        }
+    }
+}
+
+fn restore_pid_max_on_signal(original: usize) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            let _ = std::fs::write(PID_MAX, original.to_string());
+            eprintln!("\ninterrupted: {PID_MAX} restored to {original}");
+            // The workloads exit on their own when their stdin closes with us.
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
+/// PIDs a size needs: its threads, what already runs, and room for the monitors' own.
+fn pids_needed(threads: usize) -> usize {
+    let running = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(3)?.split_once('/')?.1.parse().ok())
+        .unwrap_or(0usize);
+    threads + running + 1_000
+}
+
+/// For sizes pid_max cannot hold: raises it when asked to (and allowed), else says which
+/// limit stops the size and which flag lifts it.
+fn check_pid_max(sizes: &[usize], raise: bool) -> Option<PidMaxGuard> {
+    let biggest = sizes.iter().copied().max()?;
+    let pid_max = read_number(PID_MAX)?;
+    // PIDs are handed out in turn up to pid_max, wrapping over the ones still in use:
+    // the threads need that many free at once, with headroom for what the machine runs.
+    let needed = pids_needed(biggest);
+    if needed <= pid_max {
+        return None;
+    }
+    let root = rustix::process::geteuid().is_root();
+    if !raise || !root {
+        println!(
+            "note: {PID_MAX} is {pid_max}: {biggest} threads need about {needed} PIDs, so that size \
+             will probably not start. {}",
+            if root {
+                "Pass --raise-pid-max to raise it for the run (restored afterwards)."
+            } else {
+                "As root, --raise-pid-max raises it for the run (restored afterwards)."
+            }
+        );
+        return None;
+    }
+    // Twice what is needed, rounded up to a power of two (the kernel's own default scale).
+    let wanted = (needed * 2).next_power_of_two().min(4 * 1024 * 1024);
+    match PidMaxGuard::raise(wanted) {
+        Ok(g) => g,
+        Err(e) => {
+            println!("note: could not raise pid_max: {e}");
+            None
+        }
+    }
+}
+
 struct InProcess {
     tasks: usize,
     reference_ms: f64,
@@ -129,6 +281,10 @@ struct InProcess {
     /// The full scan after the quick first pass (opens every schedstat).
     baseline_scan_ms: f64,
     kept_fds: usize,
+    /// The reference and the collector 1 s after their previous scan, as the live
+    /// monitors run (caches cold), median of 3: the rounds above are 200 ms apart.
+    reference_cold_ms: f64,
+    collector_cold_ms: f64,
 }
 
 fn in_process(rounds: usize) -> InProcess {
@@ -187,7 +343,22 @@ fn in_process(rounds: usize) -> InProcess {
         let _ = term.draw(|f| ui::draw(f, &app, Theme::mono()));
         t.push((thread_cpu_ns() - c0) as f64 / 1e6);
     }
+    let (mut rc, mut cc) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_secs(1));
+        let c0 = thread_cpu_ns();
+        reference.scan();
+        rc.push((thread_cpu_ns() - c0) as f64 / 1e6);
+        let plan = app.detail_plan();
+        std::thread::sleep(Duration::from_secs(1));
+        let c0 = thread_cpu_ns();
+        let snap = scanner.scan(&plan);
+        cc.push((thread_cpu_ns() - c0) as f64 / 1e6);
+        app.on_snapshot(Arc::new(snap));
+    }
     InProcess {
+        reference_cold_ms: median(&mut rc),
+        collector_cold_ms: median(&mut cc),
         tasks,
         reference_ms: median(&mut r),
         collector_ms: median(&mut c),
@@ -257,10 +428,11 @@ fn mib(kib: u64) -> f64 {
 fn print_live(name: &str, l: &Result<Live, String>) {
     match l {
         Ok(l) => println!(
-            "  {name:<9} {:>7.2} ms CPU/refresh | first full frame {} | {:>7.0} B/s to the terminal ({:.0} B/refresh) | RSS peak {:.1} MiB, {:.1} -> {:.1} MiB over the window",
+            "  {name:<9} {:>7.2} ms CPU/refresh | first full frame {} | key to screen {} | {:>7.0} B/s to the terminal ({:.0} B/refresh) | RSS peak {:.1} MiB, {:.1} -> {:.1} MiB over the window",
             l.cpu_ms_per_refresh,
             l.first_frame_ms
                 .map_or("never".into(), |ms| format!("{ms:.0} ms")),
+            l.key_ms.map_or("never".into(), |ms| format!("{ms:.0} ms")),
             l.bytes_per_sec,
             l.bytes_per_sec,
             mib(l.hwm_kib),
@@ -282,10 +454,11 @@ fn main() {
     if htop.is_none() && !o.quick {
         println!("note: htop is not installed: its columns are skipped (apt-get install htop)");
     }
+    let pid_max_guard = check_pid_max(&o.sizes, o.raise_pid_max);
     let mut summary = Vec::new();
     for &n in &o.sizes {
         println!("\n== {n} workload threads ==");
-        let mut workload = match start_workload(n) {
+        let workload = match start_workload(n) {
             Ok(w) => w,
             Err(e) => {
                 println!("  could not start {n} threads, size skipped. The workload said:\n  {e}");
@@ -324,6 +497,12 @@ fn main() {
             ip.tick_ms / ip.reference_ms
         );
         println!(
+            "  1 s apart: reference {:.2} ms, collector {:.2} ms, ratio {:.2}",
+            ip.reference_cold_ms,
+            ip.collector_cold_ms,
+            ip.collector_cold_ms / ip.reference_cold_ms
+        );
+        println!(
             "  first pass (stat only) {:.1} ms, first tick (first pass+model+render) {:.1} ms, then the first full scan {:.1} ms",
             ip.first_scan_ms, ip.first_tick_ms, ip.baseline_scan_ms
         );
@@ -332,6 +511,7 @@ fn main() {
         let ht = htop.as_deref().map(|h| live_htop(h, &o));
         match &ht {
             Some(h) => print_live("htop", h),
+            None if o.quick => println!("  htop      skipped (--quick)"),
             None => println!("  htop      skipped: not installed"),
         }
         if let (Ok(t), Some(Ok(h))) = (&tt, &ht) {
@@ -347,11 +527,31 @@ fn main() {
                 t.cpu_ms_per_refresh / ip.reference_ms
             );
         }
+        if let Some(b) = &o.baseline {
+            let bl = live_run::measure(
+                b,
+                &["-d", "1"],
+                &[],
+                threadtop_ready(n),
+                Duration::from_secs(3),
+                o.window,
+            );
+            print_live("baseline", &bl);
+            if let Ok(l) = &bl {
+                println!(
+                    "  baseline whole process / reference scanner: {:.2}{}",
+                    l.cpu_ms_per_refresh / ip.reference_ms,
+                    tt.as_ref().map_or(String::new(), |t| format!(
+                        "; threadtop / baseline {:.2}",
+                        t.cpu_ms_per_refresh / l.cpu_ms_per_refresh
+                    ))
+                );
+            }
+        }
         summary.push((n, ip, tt, ht));
-        drop(workload.stdin.take());
-        let _ = workload.kill();
-        let _ = workload.wait();
+        drop(workload);
     }
+    drop(pid_max_guard);
 
     if !o.quick {
         println!("\n== idle machine (no workload) ==");
@@ -366,20 +566,21 @@ fn main() {
     }
 
     println!(
-        "\n| threads | tasks | µs/task collector | µs/task tick | collector / ref | threadtop process / ref | threadtop / htop CPU | first frame | RSS peak | B/s threadtop / htop |"
+        "\n| threads | tasks | µs/task collector | µs/task tick | collector / ref | threadtop process / ref | threadtop / htop CPU | first frame | key to screen | RSS peak | B/s threadtop / htop |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (n, ip, tt, ht) in &summary {
         let per = |ms: f64| ms * 1e3 / ip.tasks.max(1) as f64;
-        let (proc_ratio, ff, rss, bytes_t) = match tt {
+        let (proc_ratio, ff, key, rss, bytes_t) = match tt {
             Ok(t) => (
                 format!("{:.2}", t.cpu_ms_per_refresh / ip.reference_ms),
                 t.first_frame_ms
                     .map_or("-".into(), |f| format!("{f:.0} ms")),
+                t.key_ms.map_or("-".into(), |f| format!("{f:.0} ms")),
                 format!("{:.1} MiB", mib(t.hwm_kib)),
                 format!("{:.0}", t.bytes_per_sec),
             ),
-            Err(_) => ("-".into(), "-".into(), "-".into(), "-".into()),
+            Err(_) => ("-".into(), "-".into(), "-".into(), "-".into(), "-".into()),
         };
         let (htop_ratio, bytes_h) = match (tt, ht) {
             (Ok(t), Some(Ok(h))) => (
@@ -389,7 +590,7 @@ fn main() {
             _ => ("-".into(), "-".into()),
         };
         println!(
-            "| {n} | {} | {:.2} | {:.2} | {:.2} | {proc_ratio} | {htop_ratio} | {ff} | {rss} | {bytes_t} / {bytes_h} |",
+            "| {n} | {} | {:.2} | {:.2} | {:.2} | {proc_ratio} | {htop_ratio} | {ff} | {key} | {rss} | {bytes_t} / {bytes_h} |",
             ip.tasks,
             per(ip.collector_ms),
             per(ip.tick_ms),

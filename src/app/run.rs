@@ -147,9 +147,9 @@ where
         let wanted = app.detail_plan();
         if wanted != plan {
             collector.send(Control::Detail(wanted.clone()));
-            // A sort that needs every task's detail should not wait a whole tick. Scrolling
-            // does not rescan: at 50k threads that would make every key cost a scan.
-            if wanted.all && !plan.all {
+            // A sort that needs every task's detail, or a pane or columns that need what
+            // the last scan did not read, should not wait a whole tick.
+            if wanted.wants_scan_now(&plan) {
                 collector.send(Control::ScanNow);
             }
             plan = wanted;

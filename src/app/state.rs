@@ -381,13 +381,21 @@ impl App {
         self.rows.get(self.cursor)
     }
 
-    /// Which tasks the collector should read `status` for: the rows on screen (all tasks
-    /// of a process row, since its switches/s is their sum) and the selection, or every
-    /// task when the sort needs it.
+    /// What the collector should read beyond every task's `stat` and `schedstat`.
+    ///
+    /// `status` (the expensive file) only where something on screen shows one of its
+    /// fields: the rows on screen when a shown column needs it (AFFINITY, VOL/s, INV/s),
+    /// the selected process's tasks when the placement pane shows their allowed CPUs, the
+    /// explain card's task; every task when the sort needs it. `sched` (exact migrations)
+    /// only for the selected process's tasks while the placement pane is open. The rows on
+    /// screen are always named (`screen`), so their command lines stay fresh.
     pub fn detail_plan(&self) -> DetailPlan {
         // What the panes need about the selection, whatever else is read.
         let base = DetailPlan {
-            sched_tgid: self.selected.map(|s| s.tgid),
+            sched_tgid: self
+                .show_placement
+                .then(|| self.selected.map(|s| s.tgid))
+                .flatten(),
             share_tgid: (self.show_shares || self.show_explain)
                 .then(|| self.selected.map(|s| s.tgid))
                 .flatten(),
@@ -400,23 +408,41 @@ impl App {
         if self.opts.sort.needs_detail() {
             return DetailPlan { all: true, ..base };
         }
+        let screen_status = self
+            .column_layout
+            .get(self.columns)
+            .iter()
+            .any(|c| c.needs_status());
         let Some(model) = &self.model else {
-            return DetailPlan::default();
+            return DetailPlan {
+                screen_status,
+                ..DetailPlan::default()
+            };
         };
-        // The selected process's threads are shown in the placement pane.
         let mut tids = HashSet::new();
-        if let Some(sel) = self.selected
+        // The placement pane shows the selected process's threads' allowed CPUs.
+        if self.show_placement
+            && let Some(sel) = self.selected
             && let Some(p) = model.current.processes.iter().find(|p| p.tgid == sel.tgid)
         {
             tids.extend(p.tasks.iter().map(|t| t.tid));
         }
+        // The explain card says which CPUs its task may run on.
+        tids.extend(base.explain_tid);
         let end = (self.offset + self.page_height + 1).min(self.rows.len());
+        let on_screen = self.rows.get(self.offset..end).unwrap_or_default();
         // A process row's switches sum its threads' schedstat timeslices, read for every
         // task anyway: asking `status` of all its threads cost 10k reads at 10k threads.
-        for r in self.rows.get(self.offset..end).unwrap_or_default() {
-            tids.insert(r.tid);
+        let screen: HashSet<u32> = on_screen.iter().map(|r| r.tid).collect();
+        if screen_status {
+            tids.extend(screen.iter().copied());
         }
-        DetailPlan { tids, ..base }
+        DetailPlan {
+            tids,
+            screen,
+            screen_status,
+            ..base
+        }
     }
 
     pub fn handle_key(&mut self, e: &KeyEvent) -> Effects {

@@ -63,6 +63,9 @@ pub struct ProcFiles {
     pub spare: Vec<TaskFiles>,
     /// argv, cached for this (leader start time, leader comm): exec changes the comm.
     pub cmdline: Option<CachedCmdline>,
+    /// `/proc/TGID/cmdline`, kept open while the process is on screen (re-read each tick
+    /// there: setproctitle changes argv in place).
+    pub cmdline_fd: Option<OwnedFd>,
 }
 
 /// (leader start ticks, leader comm, argv or why it could not be read).
@@ -71,6 +74,7 @@ pub type CachedCmdline = (u64, super::Comm, Result<Vec<u8>, super::Unreadable>);
 impl ProcFiles {
     pub fn close(self) -> usize {
         usize::from(self.task_dir.is_some())
+            + usize::from(self.cmdline_fd.is_some())
             + self.tasks.into_iter().map(TaskFiles::close).sum::<usize>()
     }
 }

@@ -9,7 +9,6 @@
 //! as a marked row. Nothing here panics on what /proc returns.
 
 use std::collections::HashSet;
-use std::io::Read;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
@@ -23,17 +22,25 @@ use super::kept_files::{
 };
 use super::parse::{parse_sched_migrations, parse_schedstat, parse_stat, parse_status};
 use super::snapshot::*;
-use super::system::read_system;
+use super::system::{SystemFiles, read_system};
 use super::topology::TopologyCache;
 use super::users::UserNames;
 
-/// Which tasks get the expensive `status` read this tick.
+/// Which tasks get the expensive `status` read this tick, and which processes' command
+/// lines are re-read rather than taken from the cache.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DetailPlan {
     /// Every task (a sort or filter on a detail column, or `--json`).
     pub all: bool,
-    /// Otherwise only these TIDs (the rows on screen and the selection).
+    /// Otherwise only these TIDs: the rows on screen when a shown column needs a `status`
+    /// field (affinity, voluntary and involuntary switches), the selected process's tasks
+    /// when the placement pane shows their affinity, the explain card's task.
     pub tids: HashSet<u32>,
+    /// The rows on screen (their TIDs): a process among them has its command line re-read
+    /// every tick (setproctitle changes it in place). Nothing else is read for them.
+    pub screen: HashSet<u32>,
+    /// A shown column needs `status` of the rows on screen (they are in `tids`).
+    pub screen_status: bool,
     /// The thread group whose tasks also get `sched` (exact migration counts) read:
     /// the selected process, for the placement pane. `all` reads it for every task.
     pub sched_tgid: Option<u32>,
@@ -51,8 +58,24 @@ impl DetailPlan {
             ..DetailPlan::default()
         }
     }
-    fn wants(&self, tid: u32) -> bool {
+    /// `status` is read for this task.
+    pub fn wants(&self, tid: u32) -> bool {
         self.all || self.tids.contains(&tid)
+    }
+    /// Whether going from `before` to this plan should scan at once rather than at the next
+    /// tick: a sort on detail, a pane opened or a column set shown that needs fields the
+    /// last scan did not read. Not for scrolling or moving the selection: at 50,000 threads
+    /// every key would cost a scan.
+    pub fn wants_scan_now(&self, before: &DetailPlan) -> bool {
+        (self.all && !before.all)
+            || (self.sched_tgid.is_some() && before.sched_tgid.is_none())
+            || (self.explain_tid.is_some() && before.explain_tid.is_none())
+            || (self.screen_status && !before.screen_status)
+    }
+
+    /// This process's command line is read fresh, not taken from the cache.
+    fn shows(&self, tgid: u32) -> bool {
+        self.wants(tgid) || self.screen.contains(&tgid)
     }
 }
 
@@ -86,6 +109,20 @@ pub struct Scanner {
     topology: TopologyCache,
     /// Set for the duration of `scan_first_pass`.
     skip_schedstat: bool,
+    /// A leader's `stat` read before its process's tasks were (to see whether they need
+    /// listing): (TID, length in `leader_buf`), used by `scan_task` instead of a re-read.
+    pre_read: Option<(u32, usize)>,
+    leader_buf: Vec<u8>,
+    /// Scratch list for a process listed after all (see `scan_process`).
+    more_tids: Vec<u32>,
+    system_files: SystemFiles,
+    /// /proc shows our own PID namespace (its `self` is us): then `loadavg`'s last PID
+    /// says whether any task was created since the last listing.
+    same_pid_ns: bool,
+    /// `loadavg`'s (tasks on the machine, last PID handed out) at the last scan.
+    last_pids: Option<(u64, u32)>,
+    /// Tasks in the last snapshot.
+    known_tasks: u64,
 }
 
 /// `None`: the task or process is gone (normal churn). ESRCH shows up when a task dies
@@ -111,6 +148,10 @@ impl Scanner {
 
     fn with_budget(root: PathBuf, budget: FdBudget) -> Self {
         let hidepid = detect_hidepid(&root);
+        let same_pid_ns = std::fs::read_link(root.join("self"))
+            .ok()
+            .and_then(|l| l.to_str()?.parse::<u32>().ok())
+            == Some(std::process::id());
         let root_fd = rustix::fs::open(
             &root,
             rustix::fs::OFlags::RDONLY
@@ -137,6 +178,13 @@ impl Scanner {
             sys_root: PathBuf::from("/sys"),
             topology: TopologyCache::default(),
             skip_schedstat: false,
+            pre_read: None,
+            leader_buf: vec![0; READ_BUF],
+            more_tids: Vec::new(),
+            system_files: SystemFiles::default(),
+            same_pid_ns,
+            last_pids: None,
+            known_tasks: 0,
         }
     }
 
@@ -174,7 +222,12 @@ impl Scanner {
             self.scan_processes(root_fd.as_fd(), plan, &mut notes, &mut processes);
             self.root_fd = Some(root_fd);
         }
-        let mut system = read_system(&self.root);
+        trim_task_lists(processes.iter().map(|p| p.tasks.len()).max().unwrap_or(0));
+        self.known_tasks = processes.iter().map(|p| p.tasks.len() as u64).sum();
+        let mut system = match &self.root_fd {
+            Some(root) => self.system_files.read(root.as_fd()),
+            None => read_system(&self.root),
+        };
         system.topology = self.topology.refresh(&self.sys_root).to_vec();
         Snapshot {
             boot_ns: started,
@@ -203,9 +256,23 @@ impl Scanner {
             }
         }
         let mut tgids = std::mem::take(&mut self.tgids);
-        if list_numeric(root, &mut self.dirbuf, &mut tgids).is_err() {
+        let pids = self.system_files.pids(root);
+        let nothing_new = self.same_pid_ns
+            && !self.procs.is_empty()
+            && pids.is_some()
+            && pids == self.last_pids
+            && pids.map(|(tasks, _)| tasks) == Some(self.known_tasks);
+        if nothing_new {
+            // No PID handed out since the last listing and as many tasks as we know:
+            // no process can be missing from what is kept, so /proc is not listed (a
+            // getdents over every process costs a dentry lookup each). The ones that
+            // ended are found out by their kept files.
+            tgids.clear();
+            tgids.extend(self.procs.iter().map(|p| p.tgid));
+        } else if list_numeric(root, &mut self.dirbuf, &mut tgids).is_err() {
             tgids.clear();
         }
+        self.last_pids = pids;
         let mut old = std::mem::take(&mut self.procs);
         let mut kept = std::mem::take(&mut self.spare_procs);
         let mut old_it = old.drain(..).peekable();
@@ -221,6 +288,7 @@ impl Scanner {
                 tasks: Vec::new(),
                 spare: Vec::new(),
                 cmdline: None,
+                cmdline_fd: None,
             });
             match self.scan_process(root, &mut pf, plan, notes) {
                 Some(p) => {
@@ -273,7 +341,26 @@ impl Scanner {
     ) -> Option<ProcessInfo> {
         let tgid = pf.tgid;
         let mut tids = std::mem::take(&mut self.tids);
-        let listed = self.list_tasks(root, pf, &mut tids);
+        let unchanged = self.threads_unchanged(pf);
+        let listed = if unchanged {
+            tids.clear();
+            tids.extend(pf.tasks.iter().map(|t| t.tid));
+            match pf.task_dir.take() {
+                Some(dir) => {
+                    // Counted again when kept at the end of the tick, as in `list_tasks`.
+                    self.budget.released(1);
+                    Ok(dir)
+                }
+                // Not kept (out of descriptors): opened, not listed, for per-task opens.
+                None => {
+                    self.path.clear().num(tgid).bytes(b"/task");
+                    open_rel(root, self.path.as_bytes(), true).map_err(classify)
+                }
+            }
+        } else {
+            // A leader's `stat` read by `threads_unchanged` is still used below.
+            self.list_tasks(root, pf, &mut tids)
+        };
         let (dir, tasks_error) = match listed {
             Ok(dir) => (Some(dir), None),
             Err(None) => {
@@ -305,12 +392,13 @@ impl Scanner {
         };
         // Leader first, then by TID: the order the kernel created them in, mostly.
         let leader_at = tids.iter().position(|&t| t == tgid);
-        let mut tasks = Vec::with_capacity(tids.len());
+        let mut tasks = task_list(tids.len());
         let mut old = std::mem::take(&mut pf.tasks);
         let mut merged = std::mem::take(&mut pf.spare);
         merged.reserve(tids.len());
         let mut old_it = old.drain(..).peekable();
         let mut leader_task: Option<TaskInfo> = None;
+        let vanished_before = notes.vanished;
         for (i, &tid) in tids.iter().enumerate() {
             while let Some(gone) = old_it.next_if(|o| o.tid < tid) {
                 let n = gone.close();
@@ -332,6 +420,15 @@ impl Scanner {
         for gone in old_it {
             let n = gone.close();
             self.budget.released(n);
+        }
+        self.pre_read = None;
+        if unchanged && notes.vanished != vanished_before {
+            // Not listed because the thread count matched, but a thread we knew is gone:
+            // another one may have taken its place in the count. List after all, now, so
+            // a new thread is not a tick late.
+            if let Some(d) = &dir {
+                self.scan_new_tasks(d.as_fd(), tgid, &mut merged, &mut tasks, plan, notes);
+            }
         }
         // Dropped entries of vanished tasks stay in `merged` only until the next listing.
         pf.tasks = merged;
@@ -360,6 +457,12 @@ impl Scanner {
         let ppid = first.ppid;
         let rss_bytes = first.rss_pages * self.page_size;
         let kernel = first.is_kernel_thread();
+        let keep_cmdline = !plan.all && plan.shows(tgid);
+        if pf.cmdline_fd.is_some() && (!keep_cmdline || kernel || first.state == b'Z') {
+            // Off screen now: the descriptor goes.
+            pf.cmdline_fd = None;
+            self.budget.released(1);
+        }
         let cmdline = if kernel || first.state == b'Z' {
             Ok(Vec::new())
         } else {
@@ -367,12 +470,16 @@ impl Scanner {
             // and start time, and setproctitle (sshd, postgres) changes only argv.
             match &pf.cmdline {
                 Some((start, comm, c))
-                    if *start == first.start_ticks && *comm == first.comm && !plan.wants(tgid) =>
+                    if *start == first.start_ticks && *comm == first.comm && !plan.shows(tgid) =>
                 {
                     c.clone()
                 }
                 _ => {
-                    let c = self.read_cmdline(root, tgid);
+                    let c = if keep_cmdline {
+                        self.read_cmdline_kept(root, pf)
+                    } else {
+                        self.read_cmdline(root, tgid)
+                    };
                     pf.cmdline = Some((first.start_ticks, first.comm.clone(), c.clone()));
                     c
                 }
@@ -391,19 +498,135 @@ impl Scanner {
         })
     }
 
+    /// Whether a process's threads are the ones kept from the last tick, so its task
+    /// directory needs no listing (getdents over /proc/TGID/task costs a dentry lookup per
+    /// thread: about a tenth of a tick's CPU). True when its leader's `stat`, read here
+    /// through the kept descriptor, counts as many threads as are kept: the count
+    /// (`signal->nr_threads`) and the thread list change together under the kernel's
+    /// tasklist lock. A kept thread that turns out to be gone means one may have replaced
+    /// it; `scan_process` then lists after all. The leader's `stat` is kept in
+    /// `leader_buf` for `scan_task`, so it is read once.
+    fn threads_unchanged(&mut self, pf: &ProcFiles) -> bool {
+        self.pre_read = None;
+        if pf.tasks.is_empty() {
+            return false;
+        }
+        let Ok(i) = pf.tasks.binary_search_by_key(&pf.tgid, |t| t.tid) else {
+            return false;
+        };
+        let Some(fd) = &pf.tasks[i].stat else {
+            return false;
+        };
+        let Ok(n) = pread_whole(fd.as_fd(), &mut self.leader_buf) else {
+            return false;
+        };
+        self.pre_read = Some((pf.tgid, n));
+        parse_stat(&self.leader_buf[..n])
+            .is_some_and(|s| usize::try_from(s.num_threads).ok() == Some(pf.tasks.len()))
+    }
+
+    /// Lists a process's task directory and scans the tasks `merged` does not have yet;
+    /// kept files of tasks no longer listed are closed. Keeps `merged` sorted by TID and
+    /// `tasks` (the leader first) in TID order.
+    fn scan_new_tasks(
+        &mut self,
+        dir: BorrowedFd<'_>,
+        tgid: u32,
+        merged: &mut Vec<TaskFiles>,
+        tasks: &mut Vec<TaskInfo>,
+        plan: &DetailPlan,
+        notes: &mut ScanNotes,
+    ) {
+        let mut listed = std::mem::take(&mut self.more_tids);
+        if list_numeric(dir, &mut self.dirbuf, &mut listed).is_ok() {
+            let before = merged.len();
+            merged.retain_mut(|tf| {
+                let keep = listed.binary_search(&tf.tid).is_ok();
+                if !keep {
+                    let tf = std::mem::replace(tf, TaskFiles::new(tf.tid));
+                    self.budget.released(tf.close());
+                }
+                keep
+            });
+            let mut added = false;
+            for &tid in &listed {
+                if merged[..].binary_search_by_key(&tid, |t| t.tid).is_ok() {
+                    continue;
+                }
+                let mut tf = TaskFiles::new(tid);
+                if let Some(t) = self.scan_task(dir, None, &mut tf, tgid, plan, notes) {
+                    tasks.push(t);
+                }
+                merged.push(tf);
+                added = true;
+            }
+            if added || merged.len() != before {
+                merged.sort_unstable_by_key(|t| t.tid);
+                // The leader is not among them: it goes first afterwards.
+                tasks.sort_unstable_by_key(|t| t.tid);
+            }
+        }
+        self.more_tids = listed;
+    }
+
+    /// The command line of a process on screen, through a descriptor kept while it stays
+    /// there: one `pread` a tick instead of open, reads and close.
+    fn read_cmdline_kept(
+        &mut self,
+        root: BorrowedFd<'_>,
+        pf: &mut ProcFiles,
+    ) -> Result<Vec<u8>, Unreadable> {
+        self.path.clear().num(pf.tgid).bytes(b"/cmdline");
+        let path = self.path.as_bytes();
+        let n = read_kept(
+            &mut pf.cmdline_fd,
+            root,
+            path,
+            &mut self.buf,
+            &mut self.budget,
+        )
+        .map_err(|e| classify(e).unwrap_or(Unreadable::Absent))?;
+        match &pf.cmdline_fd {
+            Some(fd) => Ok(self.cmdline_rest(fd.as_fd(), n)),
+            // Not kept (out of descriptors): the rest, if any, the slow way.
+            None if n >= self.buf.len() => self.read_cmdline(root, pf.tgid),
+            // Shorter than the buffer: all of it is there, nothing more is read.
+            None => Ok(self.cmdline_rest(root, n)),
+        }
+    }
+
+    /// Each read of `cmdline` copies from the process's memory, so it is read with one
+    /// `pread` into the scan buffer (argv is rarely longer), not in growing chunks.
     fn read_cmdline(&mut self, root: BorrowedFd<'_>, tgid: u32) -> Result<Vec<u8>, Unreadable> {
         self.path.clear().num(tgid).bytes(b"/cmdline");
         let fd = open_rel(root, self.path.as_bytes(), false)
             .map_err(|e| classify(e).unwrap_or(Unreadable::Absent))?;
-        let mut v = Vec::new();
-        std::fs::File::from(fd)
-            .take(CMDLINE_MAX as u64)
-            .read_to_end(&mut v)
-            .map_err(|_| Unreadable::Absent)?;
+        let n = pread_whole(fd.as_fd(), &mut self.buf).map_err(|_| Unreadable::Absent)?;
+        Ok(self.cmdline_rest(fd.as_fd(), n))
+    }
+
+    /// argv from the first `n` bytes in the scan buffer, and when they filled it, the
+    /// rest from `fd` up to `CMDLINE_MAX`; trailing NULs dropped.
+    fn cmdline_rest(&mut self, fd: BorrowedFd<'_>, n: usize) -> Vec<u8> {
+        let mut v = self.buf[..n].to_vec();
+        if n >= self.buf.len() {
+            v.resize(CMDLINE_MAX, 0);
+            let mut got = n;
+            while got < v.len() {
+                match rustix::io::pread(fd, &mut v[got..], got as u64) {
+                    Ok(0) => break,
+                    Ok(k) => got += k,
+                    Err(Errno::INTR) => continue,
+                    Err(_) => break,
+                }
+            }
+            v.truncate(got);
+            v.shrink_to_fit();
+        }
         while v.last() == Some(&0) {
             v.pop();
         }
-        Ok(v)
+        v
     }
 
     /// Sets `self.path` to `[TGID/task/]TID/name`.
@@ -426,13 +649,21 @@ impl Scanner {
     ) -> Option<TaskInfo> {
         let tid = tf.tid;
         self.task_path(prefix_tgid, tid, b"stat");
-        let n = match read_kept(
-            &mut tf.stat,
-            base,
-            self.path.as_bytes(),
-            &mut self.buf,
-            &mut self.budget,
-        ) {
+        let read = match self.pre_read.take_if(|(t, _)| *t == tid) {
+            Some((_, n)) => {
+                // Read just before, through the same descriptor (`threads_unchanged`).
+                self.buf[..n].copy_from_slice(&self.leader_buf[..n]);
+                Ok(n)
+            }
+            None => read_kept(
+                &mut tf.stat,
+                base,
+                self.path.as_bytes(),
+                &mut self.buf,
+                &mut self.budget,
+            ),
+        };
+        let n = match read {
             Ok(n) => n,
             Err(e) => {
                 return match classify(e) {

@@ -1,11 +1,115 @@
 //! System-wide figures: per-CPU time counters, memory, load and uptime.
 
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::Path;
 
 use procfs::FromRead;
 
+use super::kept_files::{open_rel, pread_whole};
 use super::parse::parse_uint;
 use super::snapshot::{CpuSample, CpuTimes, MemInfo, SystemInfo};
+
+/// The system-wide files, kept open and re-read with one `pread` each per tick (open,
+/// statx, two reads and close each before).
+#[derive(Default)]
+pub struct SystemFiles {
+    stat: Option<OwnedFd>,
+    meminfo: Option<OwnedFd>,
+    loadavg: Option<OwnedFd>,
+    uptime: Option<OwnedFd>,
+    buf: Vec<u8>,
+}
+
+/// /proc/stat of a machine with thousands of CPUs is long; past this it is cut (its CPU
+/// lines come first).
+const SYSTEM_READ_MAX: usize = 4 << 20;
+
+impl SystemFiles {
+    /// Reads what `read_system` reads, through descriptors opened relative to `root`.
+    pub fn read(&mut self, root: BorrowedFd<'_>) -> SystemInfo {
+        let (cpu_total, cpus) = self
+            .read_file(root, b"stat")
+            .map(parse_proc_stat)
+            .unwrap_or_default();
+        let mem = self
+            .read_file(root, b"meminfo")
+            .and_then(|b| procfs::Meminfo::from_read(b).ok())
+            .map(mem_info);
+        let load = self
+            .read_file(root, b"loadavg")
+            .and_then(|b| parse_load(std::str::from_utf8(b).ok()?));
+        let uptime_secs = self
+            .read_file(root, b"uptime")
+            .and_then(|b| parse_uptime(std::str::from_utf8(b).ok()?));
+        SystemInfo {
+            cpus,
+            cpu_total,
+            mem,
+            load,
+            uptime_secs,
+            topology: Vec::new(),
+        }
+    }
+
+    /// From `loadavg`: (tasks on the machine, the last PID handed out in our namespace).
+    pub fn pids(&mut self, root: BorrowedFd<'_>) -> Option<(u64, u32)> {
+        let text = std::str::from_utf8(self.read_file(root, b"loadavg")?).ok()?;
+        let mut f = text.split_ascii_whitespace().skip(3);
+        let tasks = f.next()?.split_once('/')?.1.parse().ok()?;
+        let last = f.next()?.parse().ok()?;
+        Some((tasks, last))
+    }
+
+    /// The whole file (the buffer grows until a read is short), or `None`.
+    fn read_file(&mut self, root: BorrowedFd<'_>, name: &[u8]) -> Option<&[u8]> {
+        let slot = match name {
+            b"stat" => &mut self.stat,
+            b"meminfo" => &mut self.meminfo,
+            b"loadavg" => &mut self.loadavg,
+            _ => &mut self.uptime,
+        };
+        if slot.is_none() {
+            *slot = Some(open_rel(root, name, false).ok()?);
+        }
+        let fd = slot.as_ref()?;
+        if self.buf.is_empty() {
+            self.buf.resize(8 * 1024, 0);
+        }
+        loop {
+            let n = match pread_whole(fd.as_fd(), &mut self.buf) {
+                Ok(n) => n,
+                Err(_) => {
+                    *slot = None;
+                    return None;
+                }
+            };
+            if n < self.buf.len() || self.buf.len() >= SYSTEM_READ_MAX {
+                return Some(&self.buf[..n]);
+            }
+            let more = self.buf.len() * 2;
+            self.buf.resize(more, 0);
+        }
+    }
+}
+
+fn mem_info(m: procfs::Meminfo) -> MemInfo {
+    MemInfo {
+        total_bytes: m.mem_total,
+        available_bytes: m.mem_available.unwrap_or(m.mem_free),
+        swap_total_bytes: m.swap_total,
+        swap_free_bytes: m.swap_free,
+    }
+}
+
+/// Parsed here rather than with procfs, whose f32 fields turn 0.10 into 0.10000000149.
+fn parse_load(s: &str) -> Option<[f64; 3]> {
+    let mut it = s.split_whitespace().map(|f| f.parse::<f64>().ok());
+    Some([it.next()??, it.next()??, it.next()??])
+}
+
+fn parse_uptime(s: &str) -> Option<f64> {
+    s.split_whitespace().next()?.parse().ok()
+}
 
 pub fn read_system(root: &Path) -> SystemInfo {
     let (cpu_total, cpus) = std::fs::read(root.join("stat"))
@@ -13,22 +117,13 @@ pub fn read_system(root: &Path) -> SystemInfo {
         .unwrap_or_default();
     let mem = procfs::Meminfo::from_file(root.join("meminfo"))
         .ok()
-        .map(|m| MemInfo {
-            total_bytes: m.mem_total,
-            available_bytes: m.mem_available.unwrap_or(m.mem_free),
-            swap_total_bytes: m.swap_total,
-            swap_free_bytes: m.swap_free,
-        });
-    // Parsed here rather than with procfs, whose f32 fields turn 0.10 into 0.10000000149.
+        .map(mem_info);
     let load = std::fs::read_to_string(root.join("loadavg"))
         .ok()
-        .and_then(|s| {
-            let mut it = s.split_whitespace().map(|f| f.parse::<f64>().ok());
-            Some([it.next()??, it.next()??, it.next()??])
-        });
+        .and_then(|s| parse_load(&s));
     let uptime_secs = std::fs::read_to_string(root.join("uptime"))
         .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok());
+        .and_then(|s| parse_uptime(&s));
     SystemInfo {
         cpus,
         cpu_total,

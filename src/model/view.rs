@@ -191,10 +191,10 @@ pub fn pool_key(process: TaskKey, pattern: &str) -> TaskKey {
     }
 }
 
-fn pool_row(process: &Row, pattern: &str, members: &[Row]) -> Row {
+fn pool_row(process: &Row, pattern: &str, members: &[&Row]) -> Row {
     let sum = |f: fn(&Row) -> Option<f64>| -> Option<f64> {
-        let v: Vec<f64> = members.iter().filter_map(f).collect();
-        (!v.is_empty()).then(|| v.iter().sum())
+        let mut v = members.iter().filter_map(|m| f(m)).peekable();
+        v.peek().is_some().then(|| v.sum())
     };
     let busiest = members
         .iter()
@@ -216,7 +216,9 @@ fn pool_row(process: &Row, pattern: &str, members: &[Row]) -> Row {
         threads: members.len() as u32,
         affinity: None,
         foldable: true,
-        ..members.first().cloned().unwrap_or_else(|| process.clone())
+        ..members
+            .first()
+            .map_or_else(|| process.clone(), |m| (*m).clone())
     }
 }
 
@@ -276,6 +278,18 @@ struct Ctx<'a> {
 
 pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row> {
     let n = snap.processes.len();
+    // The scratch thread rows give their memory back once the biggest process is gone.
+    let biggest = snap
+        .processes
+        .iter()
+        .map(|p| p.tasks.len())
+        .max()
+        .unwrap_or(0);
+    let mut scratch = THREAD_ROWS.take();
+    if scratch.capacity() > 4 * biggest + 64 {
+        scratch.shrink_to(2 * biggest);
+    }
+    THREAD_ROWS.set(scratch);
     let mut ctx = Ctx {
         snap,
         rates,
@@ -551,6 +565,17 @@ fn guide_prefix(guides: &[bool], last: bool) -> String {
     s
 }
 
+thread_local! {
+    /// The thread rows of the process being emitted, kept for the next one and tick.
+    static THREAD_ROWS: std::cell::Cell<Vec<Row>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// Returns the scratch rows to [`THREAD_ROWS`], emptied (their strings freed now).
+fn give_back(mut threads: Vec<Row>) {
+    threads.clear();
+    THREAD_ROWS.set(threads);
+}
+
 fn emit_process(
     ctx: &mut Ctx,
     i: usize,
@@ -571,18 +596,21 @@ fn emit_process(
         row.prefix = guide_prefix(guides, last);
         row.depth = guides.len() as u16 + 1;
     }
-    let mut threads: Vec<Row> = Vec::new();
+    // Reused from tick to tick: at 10,000 threads a fresh one was a 2.7 MiB mapping,
+    // page-faulted in every tick. Given back below, before the children are emitted.
+    let mut threads: Vec<Row> = THREAD_ROWS.take();
+    threads.clear();
     if !ctx.opts.processes_only && p.tasks.len() > 1 {
         let only = match &ctx.matches[i] {
             Some(Match::Threads(set)) => Some(set),
             _ => None,
         };
-        threads = p
-            .tasks
-            .iter()
-            .filter(|t| only.is_none_or(|s| s.contains(&t.tid)))
-            .map(|t| thread_row(p, t, ctx.rates))
-            .collect();
+        threads.extend(
+            p.tasks
+                .iter()
+                .filter(|t| only.is_none_or(|s| s.contains(&t.tid)))
+                .map(|t| thread_row(p, t, ctx.rates)),
+        );
         threads.sort_by(|a, b| compare(a, b, ctx.opts.sort, ctx.opts.reverse));
     }
     let kids = ctx.children[i].clone();
@@ -592,6 +620,7 @@ fn emit_process(
     let depth = row.depth;
     ctx.rows.push(row);
     if folded {
+        give_back(threads);
         return;
     }
     if !root {
@@ -601,24 +630,33 @@ fn emit_process(
     // a filter that picked threads by name shows exactly those.
     let mut items: Vec<(Row, Vec<Row>)> = Vec::new();
     if p.tasks.len() >= POOL_MIN_THREADS && !matches!(ctx.matches[i], Some(Match::Threads(_))) {
-        let mut by_pattern: HashMap<String, Vec<Row>> = HashMap::new();
-        for t in threads {
-            by_pattern.entry(pool_pattern(&t.name)).or_default().push(t);
+        // Grouped by index: the rows stay where they are, and only those shown (a pool
+        // the user opened, a thread alone in its pattern) are copied out.
+        let mut by_pattern: HashMap<String, Vec<usize>> = HashMap::new();
+        for (k, t) in threads.iter().enumerate() {
+            by_pattern.entry(pool_pattern(&t.name)).or_default().push(k);
         }
         let proc_row = &ctx.rows[ctx.rows.len() - 1];
-        for (pattern, members) in by_pattern {
+        for (pattern, at) in by_pattern {
+            let members: Vec<&Row> = at.iter().map(|&k| &threads[k]).collect();
             if members.len() >= 2 {
                 let mut pool = pool_row(proc_row, &pattern, &members);
                 pool.folded = !ctx.opts.open_pools.contains(&pool.key);
-                items.push((pool, members));
+                let shown = if pool.folded {
+                    Vec::new()
+                } else {
+                    members.into_iter().cloned().collect()
+                };
+                items.push((pool, shown));
             } else {
-                items.extend(members.into_iter().map(|m| (m, Vec::new())));
+                items.extend(members.into_iter().map(|m| (m.clone(), Vec::new())));
             }
         }
         items.sort_by(|a, b| compare(&a.0, &b.0, ctx.opts.sort, ctx.opts.reverse));
     } else {
-        items = threads.into_iter().map(|t| (t, Vec::new())).collect();
+        items = threads.drain(..).map(|t| (t, Vec::new())).collect();
     }
+    give_back(threads);
     let total = items.len() + kids.len();
     for (k, (mut t, members)) in items.into_iter().enumerate() {
         let last_item = k + 1 == total;

@@ -188,6 +188,16 @@ impl Column {
         self.spec().name
     }
 
+    /// Shows a field only `status` has (the allowed CPUs, the voluntary and involuntary
+    /// switch counts), so the rows on screen need it read. SW/s does not: schedstat's
+    /// timeslice count, read for every task every tick, gives it within one switch.
+    pub fn needs_status(self) -> bool {
+        matches!(
+            self,
+            Column::Affinity | Column::Voluntary | Column::Involuntary
+        )
+    }
+
     pub fn from_name(name: &str) -> Option<Column> {
         Column::ALL.into_iter().find(|c| c.name() == name)
     }
