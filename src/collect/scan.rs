@@ -725,6 +725,23 @@ impl Scanner {
         Some(self.scan_task_detail(base, prefix_tgid, tf, tgid, plan, task))
     }
 
+    /// Reads the file at `self.path` into the buffer: through the descriptor in `kept`
+    /// (opened on first use, kept while the caller keeps the slot), or with `None` opened,
+    /// read and closed.
+    fn read_detail(
+        &mut self,
+        base: BorrowedFd<'_>,
+        kept: Option<&mut Option<OwnedFd>>,
+    ) -> Result<usize, Errno> {
+        let path = self.path.as_bytes();
+        match kept {
+            Some(slot) => read_kept(slot, base, path, &mut self.buf, &mut self.budget),
+            None => {
+                open_rel(base, path, false).and_then(|fd| pread_whole(fd.as_fd(), &mut self.buf))
+            }
+        }
+    }
+
     /// The files read only for some tasks: `status`, `sched`, wchan and syscall.
     fn scan_task_detail(
         &mut self,
@@ -738,15 +755,9 @@ impl Scanner {
         let tid = tf.tid;
         if plan.wants(tid) {
             self.task_path(prefix_tgid, tid, b"status");
-            let read = if plan.all {
-                // Every task: open, read, close (three descriptors a task would not fit).
-                open_rel(base, self.path.as_bytes(), false)
-                    .and_then(|fd| pread_whole(fd.as_fd(), &mut self.buf))
-            } else {
-                // The few rows on screen: kept open while they stay there.
-                let path = self.path.as_bytes();
-                read_kept(&mut tf.status, base, path, &mut self.buf, &mut self.budget)
-            };
+            // Every task: open, read, close (three descriptors a task would not fit). The
+            // few rows on screen: kept open while they stay there.
+            let read = self.read_detail(base, (!plan.all).then_some(&mut tf.status));
             task.detail = Some(match read {
                 Ok(n) => parse_status(&self.buf[..n])
                     .map(Box::new)
@@ -771,14 +782,8 @@ impl Scanner {
             // Never written (opened read-only): a write to `sched` resets the task's
             // statistics.
             self.task_path(prefix_tgid, tid, b"sched");
-            let read = if plan.all {
-                open_rel(base, self.path.as_bytes(), false)
-                    .and_then(|fd| pread_whole(fd.as_fd(), &mut self.buf))
-            } else {
-                // The selected process's tasks: kept open while it stays selected.
-                let path = self.path.as_bytes();
-                read_kept(&mut tf.sched, base, path, &mut self.buf, &mut self.budget)
-            };
+            // The selected process's tasks: kept open while it stays selected.
+            let read = self.read_detail(base, (!plan.all).then_some(&mut tf.sched));
             task.migrations = Some(match read {
                 Ok(n) => parse_sched_migrations(&self.buf[..n]).ok_or(Unreadable::Absent),
                 Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
