@@ -22,7 +22,7 @@ use super::kept_files::{
 };
 use super::parse::{parse_sched_migrations, parse_schedstat, parse_stat, parse_status};
 use super::snapshot::*;
-use super::system::{SystemFiles, read_system};
+use super::system::SystemFiles;
 use super::topology::TopologyCache;
 use super::users::UserNames;
 
@@ -224,10 +224,8 @@ impl Scanner {
         }
         trim_task_lists(processes.iter().map(|p| p.tasks.len()).max().unwrap_or(0));
         self.known_tasks = processes.iter().map(|p| p.tasks.len() as u64).sum();
-        let mut system = match &self.root_fd {
-            Some(root) => self.system_files.read(root.as_fd()),
-            None => read_system(&self.root),
-        };
+        let root_fd = self.root_fd.as_ref().map(|fd| fd.as_fd());
+        let mut system = self.system_files.read(root_fd, &self.root);
         system.topology = self.topology.refresh(&self.sys_root).to_vec();
         Snapshot {
             boot_ns: started,

@@ -25,21 +25,22 @@ pub struct SystemFiles {
 const SYSTEM_READ_MAX: usize = 4 << 20;
 
 impl SystemFiles {
-    /// Reads what `read_system` reads, through descriptors opened relative to `root`.
-    pub fn read(&mut self, root: BorrowedFd<'_>) -> SystemInfo {
+    /// The system-wide figures, through descriptors opened relative to `root`, or by path
+    /// under `root_path` when there is no descriptor of the /proc directory.
+    pub fn read(&mut self, root: Option<BorrowedFd<'_>>, root_path: &Path) -> SystemInfo {
         let (cpu_total, cpus) = self
-            .read_file(root, b"stat")
+            .read_file(root, root_path, b"stat")
             .map(parse_proc_stat)
             .unwrap_or_default();
         let mem = self
-            .read_file(root, b"meminfo")
+            .read_file(root, root_path, b"meminfo")
             .and_then(|b| procfs::Meminfo::from_read(b).ok())
             .map(mem_info);
         let load = self
-            .read_file(root, b"loadavg")
+            .read_file(root, root_path, b"loadavg")
             .and_then(|b| parse_load(std::str::from_utf8(b).ok()?));
         let uptime_secs = self
-            .read_file(root, b"uptime")
+            .read_file(root, root_path, b"uptime")
             .and_then(|b| parse_uptime(std::str::from_utf8(b).ok()?));
         SystemInfo {
             cpus,
@@ -53,7 +54,8 @@ impl SystemFiles {
 
     /// From `loadavg`: (tasks on the machine, the last PID handed out in our namespace).
     pub fn pids(&mut self, root: BorrowedFd<'_>) -> Option<(u64, u32)> {
-        let text = std::str::from_utf8(self.read_file(root, b"loadavg")?).ok()?;
+        let text =
+            std::str::from_utf8(self.read_file(Some(root), Path::new(""), b"loadavg")?).ok()?;
         let mut f = text.split_ascii_whitespace().skip(3);
         let tasks = f.next()?.split_once('/')?.1.parse().ok()?;
         let last = f.next()?.parse().ok()?;
@@ -61,7 +63,18 @@ impl SystemFiles {
     }
 
     /// The whole file (the buffer grows until a read is short), or `None`.
-    fn read_file(&mut self, root: BorrowedFd<'_>, name: &[u8]) -> Option<&[u8]> {
+    fn read_file(
+        &mut self,
+        root: Option<BorrowedFd<'_>>,
+        root_path: &Path,
+        name: &[u8],
+    ) -> Option<&[u8]> {
+        let Some(root) = root else {
+            // /proc could not be opened as a directory: by path, each time.
+            let path = root_path.join(std::str::from_utf8(name).ok()?);
+            self.buf = std::fs::read(path).ok()?;
+            return Some(&self.buf);
+        };
         let slot = match name {
             b"stat" => &mut self.stat,
             b"meminfo" => &mut self.meminfo,
@@ -109,29 +122,6 @@ fn parse_load(s: &str) -> Option<[f64; 3]> {
 
 fn parse_uptime(s: &str) -> Option<f64> {
     s.split_whitespace().next()?.parse().ok()
-}
-
-pub fn read_system(root: &Path) -> SystemInfo {
-    let (cpu_total, cpus) = std::fs::read(root.join("stat"))
-        .map(|b| parse_proc_stat(&b))
-        .unwrap_or_default();
-    let mem = procfs::Meminfo::from_file(root.join("meminfo"))
-        .ok()
-        .map(mem_info);
-    let load = std::fs::read_to_string(root.join("loadavg"))
-        .ok()
-        .and_then(|s| parse_load(&s));
-    let uptime_secs = std::fs::read_to_string(root.join("uptime"))
-        .ok()
-        .and_then(|s| parse_uptime(&s));
-    SystemInfo {
-        cpus,
-        cpu_total,
-        mem,
-        load,
-        uptime_secs,
-        topology: Vec::new(),
-    }
 }
 
 /// The `cpu` and `cpuN` lines of /proc/stat. CPUs are keyed by N: offline CPUs are absent,
@@ -184,5 +174,38 @@ mod tests {
         assert_eq!(total.user, 10);
         assert_eq!(cpus.iter().map(|c| c.id).collect::<Vec<_>>(), vec![0, 3]);
         assert_eq!(cpus[1].times.iowait, 1);
+    }
+
+    #[test]
+    fn the_same_figures_through_kept_descriptors_and_by_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files: [(&str, &str); 3] = [
+            (
+                "stat",
+                "cpu  10 0 5 100 0 0 0 0 0 0\ncpu0 10 0 5 100 0 0 0 0 0 0\n",
+            ),
+            ("loadavg", "0.10 0.20 0.30 2/345 6789\n"),
+            ("uptime", "123.45 200.00\n"),
+        ];
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("write");
+        }
+        // procfs wants every field of a real one.
+        std::fs::copy("/proc/meminfo", dir.path().join("meminfo")).expect("copy meminfo");
+        let fd = rustix::fs::open(
+            dir.path(),
+            rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY,
+            rustix::fs::Mode::empty(),
+        )
+        .expect("open dir");
+        let kept = SystemFiles::default().read(Some(fd.as_fd()), Path::new("/nonexistent"));
+        let by_path = SystemFiles::default().read(None, dir.path());
+        for s in [&kept, &by_path] {
+            assert_eq!(s.load, Some([0.10, 0.20, 0.30]));
+            assert_eq!(s.uptime_secs, Some(123.45));
+            assert_eq!(s.cpus.len(), 1);
+            assert!(s.mem.as_ref().is_some_and(|m| m.total_bytes > 0));
+        }
+        assert_eq!(SystemFiles::default().pids(fd.as_fd()), Some((345, 6789)));
     }
 }
