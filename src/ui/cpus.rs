@@ -185,12 +185,15 @@ impl Widget for CpusPane<'_> {
         let inner = self.theme.block().inner(area);
         let lines = self.lines(inner);
         let total = lines.len() as u16;
-        let scroll = self.scroll.min(total.saturating_sub(inner.height));
-        let block = super::pane_block(
+        let (block, scroll) = super::pane_block(
             self.theme,
             Line::raw(TITLE),
             self.focused,
-            Some((scroll, inner.height, total)),
+            Some(super::Scroll {
+                want: self.scroll,
+                room: inner.height,
+                total,
+            }),
         );
         let inner = block.inner(area);
         block.render(area, buf);

@@ -69,16 +69,20 @@ impl Widget for ExplainPane<'_> {
         let (title, body) = self.body();
         let inner = t.block().inner(area);
         let total = super::wrapped_height(&body, inner.width, true);
-        let scroll = self.scroll.min(total.saturating_sub(inner.height));
+        let (block, scroll) = super::pane_block(
+            t,
+            Line::styled(format!(" {title} "), t.header_label()),
+            self.focused,
+            Some(super::Scroll {
+                want: self.scroll,
+                room: inner.height,
+                total,
+            }),
+        );
         Paragraph::new(body)
             .wrap(Wrap { trim: true })
             .scroll((scroll, 0))
-            .block(super::pane_block(
-                t,
-                Line::styled(format!(" {title} "), t.header_label()),
-                self.focused,
-                Some((scroll, inner.height, total)),
-            ))
+            .block(block)
             .render(area, buf);
     }
 }

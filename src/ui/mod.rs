@@ -139,13 +139,14 @@ impl ScreenLayout {
 
 /// The border and title of a pane; the focused one (Tab, or a click) has a heavier,
 /// highlighted border and says "focused" in its title, so it shows without colour too.
-/// `scroll` is (first line shown, lines shown, lines in all) when the content is cut.
+/// With `scroll`, the block says which lines it shows when the content is cut, and the
+/// first line to show is returned: what was asked, clamped so the last page stays full.
 pub fn pane_block<'a>(
     theme: Theme,
     title: ratatui::text::Line<'a>,
     focused: bool,
-    scroll: Option<(u16, u16, u16)>,
-) -> ratatui::widgets::Block<'a> {
+    scroll: Option<Scroll>,
+) -> (ratatui::widgets::Block<'a>, u16) {
     use ratatui::text::Line;
     let mut block = theme.block().title(title);
     if focused {
@@ -163,15 +164,26 @@ pub fn pane_block<'a>(
             .border_style(theme.header_label())
             .title_top(Line::styled(" [focused] ", theme.header_label()).right_aligned());
     }
-    if let Some((first, shown, total)) = scroll
-        && total > shown
-    {
-        let last = (first + shown).min(total);
+    let Some(Scroll { want, room, total }) = scroll else {
+        return (block, 0);
+    };
+    let first = want.min(total.saturating_sub(room));
+    if total > room {
+        let last = (first + room).min(total);
         block = block.title_bottom(
             Line::raw(format!(" lines {}-{last} of {total} ", first + 1)).right_aligned(),
         );
     }
-    block
+    (block, first)
+}
+
+/// A pane's scrolling: the first line asked for, the lines there is room for, the lines
+/// there are.
+#[derive(Debug, Clone, Copy)]
+pub struct Scroll {
+    pub want: u16,
+    pub room: u16,
+    pub total: u16,
 }
 
 /// Lines `text` takes when wrapped to `width` the way it is drawn (rendered into a scratch

@@ -76,12 +76,7 @@ impl Widget for PlacementPane<'_> {
         let t = self.theme;
         let Some(p) = self.process() else {
             Paragraph::new("select a process or thread to see where its threads run")
-                .block(super::pane_block(
-                    t,
-                    Line::raw(" Placement "),
-                    self.focused,
-                    None,
-                ))
+                .block(super::pane_block(t, Line::raw(" Placement "), self.focused, None).0)
                 .render(area, buf);
             return;
         };
@@ -89,15 +84,18 @@ impl Widget for PlacementPane<'_> {
         let inner = t.block().inner(area);
         let rows_room = inner.height.saturating_sub(HEAD_LINES);
         let total = self.body_lines();
-        let scroll = self.scroll.min(total.saturating_sub(rows_room));
-        let block = super::pane_block(
+        let (block, scroll) = super::pane_block(
             t,
             Line::raw(format!(
                 " Placement of {name} ({}): CPU per tick, newest right ",
                 p.tgid
             )),
             self.focused,
-            Some((scroll, rows_room, total)),
+            Some(super::Scroll {
+                want: self.scroll,
+                room: rows_room,
+                total,
+            }),
         );
         block.render(area, buf);
         let online = self.online();

@@ -132,12 +132,15 @@ impl Widget for SharesPane<'_> {
         let inner = self.theme.block().inner(area);
         let lines = self.lines(inner);
         let total = super::wrapped_height(&lines, inner.width, false);
-        let scroll = self.scroll.min(total.saturating_sub(inner.height));
-        let block = super::pane_block(
+        let (block, scroll) = super::pane_block(
             self.theme,
             Line::raw(TITLE),
             self.focused,
-            Some((scroll, inner.height, total)),
+            Some(super::Scroll {
+                want: self.scroll,
+                room: inner.height,
+                total,
+            }),
         );
         block.render(area, buf);
         Paragraph::new(lines)
