@@ -119,15 +119,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// Where the column editor saves: the config file read, else the default place
-/// ($XDG_CONFIG_HOME/threadtop/config.toml, else ~/.config/threadtop/config.toml).
-fn save_path(loaded: &Loaded) -> Option<std::path::PathBuf> {
-    loaded
-        .file
-        .clone()
-        .or_else(|| ConfigEnv::read().dir().map(|d| d.join("config.toml")))
-}
-
 fn run_tui(cli: &Cli, loaded: &Loaded) -> Result<Exit> {
     // First, while this is the only thread: later, growing the table waits for the kernel.
     threadtop::collect::prepare_descriptor_table(&cli.proc_root);
@@ -138,7 +129,7 @@ fn run_tui(cli: &Cli, loaded: &Loaded) -> Result<Exit> {
     if let Some(f) = &cli.filter {
         app = app.with_filter_text(f);
     }
-    app.config_path = save_path(loaded);
+    app.config_path.clone_from(&loaded.save_to);
     app.status.clone_from(&loaded.note);
     let theme = theme(cli, loaded);
     let mut term =
@@ -306,7 +297,7 @@ fn run_replay(cli: &Cli, loaded: &Loaded, player: Player, start: usize) -> Resul
     if let Some(f) = &cli.filter {
         app = app.with_filter_text(f);
     }
-    app.config_path = save_path(loaded);
+    app.config_path.clone_from(&loaded.save_to);
     app.status.clone_from(&loaded.note);
     let theme = theme(cli, loaded);
     let mut term =

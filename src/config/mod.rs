@@ -21,38 +21,6 @@ use toml_file::{Doc, Entry, FileError};
 /// The documented default config, as `--print-config` prints it.
 pub const DEFAULT_CONFIG: &str = include_str!("../../assets/config.toml");
 
-/// Every setting the file can hold, at its built-in default.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
-    pub delay: Duration,
-    pub sort: SortKey,
-    pub reverse: bool,
-    pub flat: bool,
-    pub hide_kernel: bool,
-    pub color: ColorChoice,
-    pub ascii: bool,
-    pub theme: String,
-    pub mouse: bool,
-    pub columns: ColumnLayout,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            delay: Duration::from_secs(1),
-            sort: SortKey::Cpu,
-            reverse: false,
-            flat: false,
-            hide_kernel: false,
-            color: ColorChoice::Auto,
-            ascii: false,
-            theme: "dark".into(),
-            mouse: true,
-            columns: ColumnLayout::default(),
-        }
-    }
-}
-
 /// What one file sets: only the keys it has.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FileSettings {
@@ -68,25 +36,6 @@ pub struct FileSettings {
     pub mouse: Option<bool>,
     pub basic: Option<Vec<Column>>,
     pub scheduling: Option<Vec<Column>>,
-}
-
-impl FileSettings {
-    /// These settings over `s`.
-    pub fn apply(&self, s: &mut Settings) {
-        macro_rules! set {
-            ($($f:ident),*) => {$( if let Some(v) = &self.$f { s.$f = v.clone(); } )*};
-        }
-        set!(delay, sort, reverse, flat, hide_kernel, color, ascii, mouse);
-        if let Some((name, _)) = &self.theme {
-            s.theme = name.clone();
-        }
-        if let Some(c) = &self.basic {
-            s.columns.basic = c.clone();
-        }
-        if let Some(c) = &self.scheduling {
-            s.columns.scheduling = c.clone();
-        }
-    }
 }
 
 const KEYS: [&str; 10] = [
@@ -242,6 +191,8 @@ fn columns(doc: &Doc<'_>, e: &Entry<'_, '_>, out: &mut FileSettings) -> Result<(
 pub struct Loaded {
     /// The config file read, if any.
     pub file: Option<PathBuf>,
+    /// Where the column editor saves: the file read, else the default place.
+    pub save_to: Option<PathBuf>,
     /// Why the file at the default place was passed over (it exists but cannot be read, as
     /// when `sudo -u` keeps another user's HOME): shown once, threadtop runs on defaults.
     pub note: Option<String>,
@@ -290,7 +241,11 @@ pub fn load(cli: &mut Cli, matches: &ArgMatches, env: &ConfigEnv) -> Result<Load
     let palette = cli_theme
         .or(settings.theme.map(|(_, p)| p))
         .unwrap_or_else(Palette::dark);
+    let save_to = path
+        .clone()
+        .or_else(|| env.dir().map(|d| d.join("config.toml")));
     Ok(Loaded {
+        save_to,
         file: path,
         note,
         columns,

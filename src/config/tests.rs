@@ -34,6 +34,17 @@ fn temp_dir(name: &str) -> PathBuf {
     d
 }
 
+/// The values the rest of the program reads, after `load`.
+fn effective(args: &[&str], env: &ConfigEnv) -> (String, Loaded) {
+    let (mut c, m) = cli(args);
+    let l = load(&mut c, &m, env).expect("valid");
+    let v = format!(
+        "delay={:?} sort={:?} reverse={} flat={} hide_kernel={} color={:?} ascii={} no_mouse={}",
+        c.delay, c.sort, c.reverse, c.flat, c.hide_kernel, c.color, c.ascii, c.no_mouse
+    );
+    (v, l)
+}
+
 #[test]
 fn the_printed_default_is_exactly_the_built_in_default() {
     let file = parse_text(DEFAULT_CONFIG).expect("the default config parses");
@@ -42,15 +53,26 @@ fn the_printed_default_is_exactly_the_built_in_default() {
     assert!(file.flat.is_some() && file.hide_kernel.is_some() && file.color.is_some());
     assert!(file.ascii.is_some() && file.theme.is_some() && file.mouse.is_some());
     assert!(file.basic.is_some() && file.scheduling.is_some());
-    // ...and applying it changes nothing.
-    let mut s = Settings::default();
-    file.apply(&mut s);
-    assert_eq!(s, Settings::default());
+    // ...and reading it gives what no file at all gives: the command line's defaults.
+    let dir = temp_dir("default");
+    let path = dir.join("config.toml");
+    std::fs::write(&path, DEFAULT_CONFIG).expect("write");
+    let p = path.to_string_lossy().into_owned();
+    let (with, l_with) = effective(&["--config", &p], &no_env());
+    let (without, l_without) = effective(&["--no-config"], &no_env());
+    assert_eq!(with, without);
+    assert_eq!(l_with.columns, l_without.columns);
+    assert_eq!(l_with.columns, ColumnLayout::default());
+    assert_eq!(l_with.palette, l_without.palette);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_file_sets_each_value() {
-    let f = parse_text(
+    let dir = temp_dir("each");
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
         r#"
 delay = 2.5
 sort = "switches"
@@ -66,16 +88,19 @@ basic = ["tid", "cpu"]
 scheduling = ["wait", "tid"]
 "#,
     )
-    .expect("valid");
-    let mut s = Settings::default();
-    f.apply(&mut s);
-    assert_eq!(s.delay, Duration::from_millis(2500));
-    assert_eq!(s.sort, SortKey::Switches);
-    assert!(s.reverse && s.flat && s.hide_kernel && s.ascii && !s.mouse);
-    assert_eq!(s.color, ColorChoice::Never);
-    assert_eq!(s.theme, "light");
-    assert_eq!(s.columns.basic, vec![Column::Tid, Column::Cpu]);
-    assert_eq!(s.columns.scheduling, vec![Column::Wait, Column::Tid]);
+    .expect("write");
+    let p = path.to_string_lossy().into_owned();
+    let (mut c, m) = cli(&["--config", &p]);
+    let l = load(&mut c, &m, &no_env()).expect("valid");
+    assert_eq!(c.delay, Duration::from_millis(2500));
+    assert_eq!(c.sort, SortKey::Switches);
+    assert!(c.reverse && c.flat && c.hide_kernel && c.ascii && c.no_mouse);
+    assert_eq!(c.color, ColorChoice::Never);
+    assert_eq!(Some(l.palette), Palette::builtin("light"));
+    assert_eq!(l.columns.basic, vec![Column::Tid, Column::Cpu]);
+    assert_eq!(l.columns.scheduling, vec![Column::Wait, Column::Tid]);
+    assert_eq!(l.save_to.as_deref(), Some(path.as_path()));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -206,6 +231,8 @@ fn the_default_place_is_the_xdg_config_dir_and_may_be_absent() {
     let (mut c, m) = cli(&[]);
     let l = load(&mut c, &m, &env).expect("no file is fine");
     assert!(l.file.is_none() && l.note.is_none());
+    // The column editor would create it there.
+    assert_eq!(l.save_to, Some(dir.join("threadtop/config.toml")));
     assert_eq!(c.delay, Duration::from_secs(1));
 
     std::fs::create_dir_all(dir.join("threadtop")).expect("mkdir");
