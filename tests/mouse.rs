@@ -391,3 +391,22 @@ fn clicks_follow_the_time_bar_and_the_panes_as_drawn() {
     mouse(&mut app, CLICK, 30, y + 1);
     assert_eq!(app.focus, Some(Pane::Cpus));
 }
+
+#[test]
+fn the_wheel_walks_the_column_editor_list() {
+    let mut app = started();
+    key(&mut app, KeyCode::Char('o'));
+    assert_eq!(app.mode, Mode::Columns);
+    draw(&mut app, 100, 30, Theme::mono());
+    let cursor = |app: &App| app.column_editor.as_ref().map(|e| e.cursor);
+    assert_eq!(cursor(&app), Some(0));
+    mouse(&mut app, MouseEventKind::ScrollDown, 50, 10);
+    mouse(&mut app, MouseEventKind::ScrollDown, 50, 10);
+    assert_eq!(cursor(&app), Some(2));
+    mouse(&mut app, MouseEventKind::ScrollUp, 50, 10);
+    assert_eq!(cursor(&app), Some(1));
+    // A click changes nothing: the editor answers keys.
+    mouse(&mut app, CLICK, 50, 10);
+    assert_eq!(cursor(&app), Some(1));
+    assert_eq!(app.mode, Mode::Columns);
+}

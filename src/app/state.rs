@@ -1134,16 +1134,15 @@ impl App {
                 self.help_scroll = self.help_scroll.saturating_add(wheel as u16).min(200);
             }
             Mode::Help => self.help_scroll = self.help_scroll.saturating_sub((-wheel) as u16),
-            // The wheel walks the column editor's list; clicks there do nothing yet.
-            Mode::Columns => {
-                if let Some(ed) = &mut self.column_editor {
-                    match wheel.signum() {
-                        1 => ed.down(),
-                        -1 => ed.up(),
-                        _ => {}
-                    }
-                }
+            // The wheel walks the column editor's list, as ↑ ↓ do; clicks there do nothing.
+            Mode::Columns if wheel != 0 => {
+                return self.update(if wheel > 0 {
+                    Action::ColumnsDown
+                } else {
+                    Action::ColumnsUp
+                });
             }
+            Mode::Columns => {}
             Mode::Signal | Mode::Affinity => return self.mouse_in_picker(wheel, at, now),
             // Questions and the time prompt answer keys only.
             Mode::Confirm | Mode::Jump => {}
