@@ -10,8 +10,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fixture::*;
 use threadtop::app::App;
 use threadtop::keymap::Mode;
+use threadtop::model::columns::{Column, ColumnSet};
 use threadtop::model::{RowKind, SortKey, ViewOptions};
-use threadtop::ui::columns::{Column, ColumnSet};
 
 fn key(app: &mut App, code: KeyCode) -> threadtop::app::Effects {
     app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE))
@@ -459,7 +459,7 @@ fn following_keeps_the_task_on_the_same_screen_line_while_rows_appear_above() {
 
 #[test]
 fn the_column_editor_hides_orders_and_saves_columns() {
-    use threadtop::ui::columns::{Column, ColumnSet};
+    use threadtop::model::columns::{Column, ColumnSet};
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("threadtop").join("config.toml");
     let mut app = started();

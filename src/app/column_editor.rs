@@ -1,7 +1,7 @@
 //! The column editor (`o` / F2): pick, order and hide the table's columns. Changes apply to
 //! the table at once; `w` writes them to the config file.
 
-use crate::ui::columns::{Column, ColumnLayout, ColumnSet};
+use crate::model::columns::{Column, ColumnLayout, ColumnSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnEditor {

@@ -14,9 +14,10 @@ use super::run::{Event, Exit, spawn_input};
 use super::state::{App, ReplayCmd, ReplayInfo};
 use crate::collect::Snapshot;
 use crate::model::Model;
+use crate::model::format;
 use crate::record::Recording;
 use crate::record::time::{format_time_of_day, parse_duration, parse_time_of_day};
-use crate::ui::{format, theme::Theme};
+use crate::ui::theme::Theme;
 
 /// Ticks of history rebuilt after a jump, so CPU strips and rates are there at once.
 const HISTORY_AFTER_JUMP: usize = 30;

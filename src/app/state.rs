@@ -13,8 +13,8 @@ use crate::act::signal::{self, SIGNALS, SignalInfo};
 use crate::action::Action;
 use crate::collect::{DetailPlan, Snapshot, TaskKey};
 use crate::keymap::{self, Key, Mode};
+use crate::model::columns::{Column, ColumnLayout, ColumnSet};
 use crate::model::{Filter, Model, Row, RowKind, SortKey, ViewOptions};
-use crate::ui::columns::{Column, ColumnLayout, ColumnSet};
 use crate::ui::{Pane, ScreenLayout};
 
 /// Rows (or lines) one notch of the mouse wheel scrolls.
@@ -612,7 +612,7 @@ impl App {
                 self.refresh_interval = INTERVAL_STEPS[j];
                 self.status = Some(format!(
                     "refresh every {}",
-                    crate::ui::format::duration(self.refresh_interval)
+                    crate::model::format::duration(self.refresh_interval)
                 ));
                 fx.interval = Some(self.refresh_interval);
             }

@@ -13,7 +13,7 @@ use clap::parser::ValueSource;
 
 use crate::cli::Cli;
 use crate::model::SortKey;
-use crate::ui::columns::{Column, ColumnLayout};
+use crate::model::columns::{Column, ColumnLayout};
 use crate::ui::palette::{self, Palette, ThemeError};
 use crate::ui::theme::ColorChoice;
 use toml_file::{Doc, Entry, FileError};
@@ -112,7 +112,7 @@ pub fn parse(
             "sort" => {
                 let name = doc.str(&e)?;
                 let key = SortKey::parse(name).ok_or_else(|| {
-                    let names: Vec<&str> = SortKey::ALL.iter().map(|k| k.name()).collect();
+                    let names: Vec<&str> = SortKey::SORTABLE.iter().map(|k| k.name()).collect();
                     doc.error(
                         e.value.span(),
                         &e.key,

@@ -6,9 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::columns::ColumnLayout;
 use super::theme::Theme;
 use crate::app::column_editor::{ColumnEditor, rows};
+use crate::model::columns::ColumnLayout;
 
 pub struct ColumnEditorPane<'a> {
     pub editor: &'a ColumnEditor,

@@ -11,9 +11,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::format;
 use super::theme::Theme;
 use crate::collect::{CpuTopology, TaskKey};
+use crate::model::format;
 use crate::model::{Model, runnable_by_cpu};
 use crate::text::escape;
 

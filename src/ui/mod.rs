@@ -25,11 +25,9 @@
 
 pub mod affinity;
 pub mod column_editor;
-pub mod columns;
 pub mod cpus;
 pub mod explain;
 pub mod footer;
-pub mod format;
 pub mod header;
 pub mod help;
 pub mod palette;
