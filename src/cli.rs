@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::model::columns::{Column, ColumnLayout};
 use crate::model::{Filter, SortKey, ViewOptions};
-use crate::ui::theme::ColorChoice;
+use crate::palette::ColorChoice;
 
 #[derive(Debug, Parser)]
 #[command(

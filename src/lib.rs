@@ -12,6 +12,7 @@ pub mod config;
 pub mod json;
 pub mod keymap;
 pub mod model;
+pub mod palette;
 pub mod record;
 pub mod terminal;
 pub mod terminal_backend;

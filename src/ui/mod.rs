@@ -30,7 +30,6 @@ pub mod explain;
 pub mod footer;
 pub mod header;
 pub mod help;
-pub mod palette;
 pub mod placement;
 pub mod shares;
 pub mod signal;
