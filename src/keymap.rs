@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::action::Action;
+use crate::action::{Action, Pane};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
@@ -143,15 +143,15 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[c('t')], Action::ToggleTree, false),
     b(N, &[c('c')], Action::CycleColumns, true),
     b(N, &[c('o'), k(K::F(2))], Action::EditColumns, false),
-    b(N, &[c('C')], Action::ToggleCpuPane, true),
-    b(N, &[c('p')], Action::TogglePlacement, true),
+    b(N, &[c('C')], Action::TogglePane(Pane::Cpus), true),
+    b(N, &[c('p')], Action::TogglePane(Pane::Placement), true),
     b(N, &[c('a')], Action::SetAffinity, true),
     // `k` as in htop (kill); Up is the arrow only, so `j` is not half of a vi pair either.
     b(N, &[c('k'), c('S'), k(K::F(9))], Action::SendSignal, true),
     b(N, &[c('+')], Action::NicePlus, false),
     b(N, &[c('-')], Action::NiceMinus, false),
-    b(N, &[c('s')], Action::ToggleShares, true),
-    b(N, &[c('e')], Action::ToggleExplain, true),
+    b(N, &[c('s')], Action::TogglePane(Pane::Shares), true),
+    b(N, &[c('e')], Action::TogglePane(Pane::Explain), true),
     b(N, &[k(K::Tab)], Action::FocusNext, false),
     b(N, &[k(K::BackTab)], Action::FocusPrev, false),
     b(N, &[c('[')], Action::Faster, false),

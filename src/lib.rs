@@ -17,4 +17,5 @@ pub mod record;
 pub mod terminal;
 pub mod terminal_backend;
 pub mod text;
+pub mod toml_file;
 pub mod ui;

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::config::toml_file::{Doc, FileError};
+use crate::toml_file::{Doc, FileError};
 
 /// Every style the panes ask the theme for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

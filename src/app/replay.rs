@@ -10,14 +10,17 @@ use color_eyre::eyre::Result;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
+use super::effects::ReplayCmd;
 use super::run::{Event, Exit, spawn_input};
-use super::state::{App, ReplayCmd, ReplayInfo};
+use super::runner;
+use super::state::App;
 use crate::collect::Snapshot;
 use crate::model::Model;
 use crate::model::format;
 use crate::record::Recording;
 use crate::record::time::{format_time_of_day, parse_duration, parse_time_of_day};
 use crate::ui::theme::Theme;
+use crate::ui::timebar::ReplayInfo;
 
 /// Ticks of history rebuilt after a jump, so CPU strips and rates are there at once.
 const HISTORY_AFTER_JUMP: usize = 30;
@@ -191,6 +194,8 @@ where
         match rx.recv_timeout(wait) {
             Ok(Event::Key(k)) => {
                 let fx = app.handle_key(&k);
+                // Refused there: nothing changes the system during a replay.
+                runner::apply(&mut app, &fx);
                 if let Some(cmd) = fx.replay {
                     match cmd {
                         ReplayCmd::PlayPause => {
@@ -226,7 +231,8 @@ where
                 }
             }
             Ok(Event::Mouse(m)) => {
-                app.handle_mouse(&m);
+                let fx = app.handle_mouse(&m);
+                runner::apply(&mut app, &fx);
             }
             Ok(Event::Resize) | Ok(Event::Snapshot(_)) => {}
             Ok(Event::Signal(sig)) => return Ok(Exit::Signal(sig)),

@@ -13,9 +13,10 @@ use crossterm::event::{self, Event as TermEvent, KeyEvent, MouseEvent, MouseEven
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
+use super::runner;
 use super::state::App;
 use crate::collect::{Collector, Control, Snapshot};
-use crate::ui::{self, theme::Theme};
+use crate::ui::theme::Theme;
 
 pub enum Event {
     Key(KeyEvent),
@@ -76,17 +77,13 @@ pub fn spawn_input(tx: Sender<Event>) {
         });
 }
 
-/// One frame: the layout follows the terminal's size (the app keeps it, for the page
-/// height and the mouse), then the screen is drawn with that same layout.
+/// One frame: one layout pass at the terminal's size, drawn, and kept by the app (for the
+/// page height and the mouse).
 pub fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App, theme: Theme) -> Result<()>
 where
     B::Error: Send + Sync + 'static,
 {
-    let size = terminal.size().wrap_err("reading the terminal size")?;
-    app.set_frame(ui::layout(app, size.into(), theme));
-    terminal
-        .draw(|f| ui::draw(f, app, theme))
-        .wrap_err("drawing")?;
+    terminal.draw(|f| app.draw(f, theme)).wrap_err("drawing")?;
     Ok(())
 }
 
@@ -124,6 +121,7 @@ where
             match ev {
                 Event::Key(k) => {
                     let fx = app.handle_key(&k);
+                    runner::apply(&mut app, &fx);
                     if let Some(d) = fx.interval {
                         collector.send(Control::Interval(d));
                     }
@@ -133,7 +131,8 @@ where
                     }
                 }
                 Event::Mouse(m) => {
-                    app.handle_mouse(&m);
+                    let fx = app.handle_mouse(&m);
+                    runner::apply(&mut app, &fx);
                 }
                 Event::Resize => {}
                 Event::Snapshot(s) => app.on_snapshot(Arc::from(s)),

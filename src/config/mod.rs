@@ -4,7 +4,7 @@
 //! and the key, and threadtop exits 2 rather than run with half a config.
 
 pub mod themes;
-pub mod toml_file;
+pub use crate::toml_file;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -523,6 +523,20 @@ impl ColumnLayout {
         Ok(out)
     }
 
+    /// The column editor's list for `set`: the shown columns in their order, then the
+    /// hidden ones in the canonical order.
+    pub fn editor_rows(&self, set: ColumnSet) -> Vec<(Column, bool)> {
+        let shown = self.get(set);
+        let mut out: Vec<(Column, bool)> = shown.iter().map(|c| (*c, true)).collect();
+        out.extend(
+            Column::ALL
+                .into_iter()
+                .filter(|c| !shown.contains(c))
+                .map(|c| (c, false)),
+        );
+        out
+    }
+
     pub fn names(cols: &[Column]) -> Vec<&'static str> {
         cols.iter().map(|c| c.name()).collect()
     }

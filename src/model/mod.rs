@@ -1,12 +1,14 @@
 //! Pure and deterministic: snapshots in, the view out. No I/O, no terminal types.
 
 pub mod columns;
+pub mod derived;
 pub mod explain;
 pub mod filter;
 pub mod format;
 pub mod placement;
 pub mod rates;
 pub mod shares;
+pub mod signals;
 pub mod summary;
 pub mod syscalls;
 pub mod view;

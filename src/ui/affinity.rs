@@ -6,11 +6,24 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::theme::Theme;
-use crate::app::AffinityPicker;
+use std::collections::BTreeSet;
+
 use crate::collect::format_cpu_list;
 
+/// The CPU picker: what it is drawn from (the app keeps the picker's state).
+#[derive(Debug, Clone, Copy)]
+pub struct AffinityPicker<'a> {
+    /// What the user picked, in words: "thread 1236 (busy-0)".
+    pub target: &'a str,
+    /// Online CPUs, in id order.
+    pub cpus: &'a [u32],
+    pub chosen: &'a BTreeSet<u32>,
+    pub cursor: usize,
+}
+
+#[derive(Clone)]
 pub struct AffinityPane<'a> {
-    pub picker: &'a AffinityPicker,
+    pub picker: AffinityPicker<'a>,
     pub confirming: bool,
     pub theme: Theme,
 }

@@ -200,3 +200,15 @@ impl Widget for CpusPane<'_> {
         Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
     }
 }
+
+impl super::panes::PaneView for CpusPane<'_> {
+    fn height(&self, width: u16) -> u16 {
+        CpusPane::height(self, width)
+    }
+    fn max_scroll(&self, area: Rect) -> u16 {
+        CpusPane::max_scroll(self, area)
+    }
+    fn render(self: Box<Self>, area: Rect, buf: &mut Buffer) {
+        Widget::render(*self, area, buf)
+    }
+}
