@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr};
@@ -13,9 +13,10 @@ use crossterm::event::{self, Event as TermEvent, KeyEvent, MouseEvent, MouseEven
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
+use super::effects::Effects;
 use super::runner;
 use super::state::App;
-use crate::collect::{Collector, Control, Snapshot};
+use crate::collect::{Collector, Control, DetailPlan, Snapshot};
 use crate::ui::theme::Theme;
 
 pub enum Event {
@@ -87,9 +88,114 @@ where
     Ok(())
 }
 
-pub fn run<B: Backend>(
+/// Where the data comes from: the collector (live) or a recording (replay). The loop
+/// around it is the same: draw, wait for events, handle every one waiting, draw again.
+pub trait Source {
+    /// A frame is out.
+    fn drawn(&mut self, _app: &mut App) {}
+    /// How long to wait for an event before [`Source::tick`]; `None`: until one comes.
+    fn wait(&self) -> Option<Duration> {
+        None
+    }
+    /// No event came within [`Source::wait`].
+    fn tick(&mut self, _app: &mut App) {}
+    /// What a key or click asked of the loop (its act request has already been run).
+    fn effects(&mut self, app: &mut App, fx: Effects);
+    /// Every waiting event was handled; the next frame comes.
+    fn settled(&mut self, _app: &mut App) {}
+}
+
+/// The loop, live or replayed.
+pub fn run_loop<B: Backend, S: Source>(
     terminal: &mut Terminal<B>,
     mut app: App,
+    theme: Theme,
+    rx: Receiver<Event>,
+    source: &mut S,
+) -> Result<Exit>
+where
+    B::Error: Send + Sync + 'static,
+{
+    loop {
+        draw(terminal, &mut app, theme)?;
+        source.drawn(&mut app);
+        let first = match source.wait() {
+            None => rx.recv().wrap_err("all event sources stopped")?,
+            Some(d) => match rx.recv_timeout(d) {
+                Ok(ev) => ev,
+                Err(RecvTimeoutError::Timeout) => {
+                    source.tick(&mut app);
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return Ok(Exit::Quit),
+            },
+        };
+        // Handle everything already waiting before drawing again.
+        for ev in std::iter::once(first).chain(rx.try_iter()) {
+            let fx = match ev {
+                Event::Key(k) => app.handle_key(&k),
+                Event::Mouse(m) => app.handle_mouse(&m),
+                Event::Resize => Effects::default(),
+                Event::Snapshot(s) => {
+                    app.on_snapshot(Arc::from(s));
+                    Effects::default()
+                }
+                Event::Signal(sig) => return Ok(Exit::Signal(sig)),
+                Event::TerminalLost(why) => return Ok(Exit::TerminalLost(why)),
+            };
+            runner::apply(&mut app, &fx);
+            source.effects(&mut app, fx);
+            if app.quit {
+                return Ok(Exit::Quit);
+            }
+        }
+        source.settled(&mut app);
+    }
+}
+
+/// The live source: the collector thread, told what to read as the screen changes.
+struct Live {
+    collector: Collector,
+    plan: DetailPlan,
+    first_frame_drawn: bool,
+}
+
+impl Source for Live {
+    fn drawn(&mut self, app: &mut App) {
+        if !self.first_frame_drawn && app.model.is_some() {
+            // The collector holds its first full scan back until the first frame is out.
+            self.first_frame_drawn = true;
+            self.collector.send(Control::ScanNow);
+        }
+    }
+
+    fn effects(&mut self, app: &mut App, fx: Effects) {
+        if let Some(d) = fx.interval {
+            self.collector.send(Control::Interval(d));
+        }
+        if fx.scan_now {
+            self.collector.send(Control::Detail(app.detail_plan()));
+            self.collector.send(Control::ScanNow);
+        }
+    }
+
+    fn settled(&mut self, app: &mut App) {
+        let wanted = app.detail_plan();
+        if wanted != self.plan {
+            self.collector.send(Control::Detail(wanted.clone()));
+            // A sort that needs every task's detail, or a pane or columns that need what
+            // the last scan did not read, should not wait a whole tick.
+            if wanted.wants_scan_now(&self.plan) {
+                self.collector.send(Control::ScanNow);
+            }
+            self.plan = wanted;
+        }
+    }
+}
+
+pub fn run<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: App,
     proc_root: PathBuf,
     theme: Theme,
     tx: Sender<Event>,
@@ -106,52 +212,10 @@ where
         move |s| snap_tx.send(Event::Snapshot(s)).is_ok(),
     );
     spawn_input(tx);
-    let mut plan = app.detail_plan();
-    let mut first_frame_drawn = false;
-    loop {
-        draw(terminal, &mut app, theme)?;
-        if !first_frame_drawn && app.model.is_some() {
-            // The collector holds its first full scan back until the first frame is out.
-            first_frame_drawn = true;
-            collector.send(Control::ScanNow);
-        }
-        let first = rx.recv().wrap_err("all event sources stopped")?;
-        // Handle everything already waiting before drawing again.
-        for ev in std::iter::once(first).chain(rx.try_iter()) {
-            match ev {
-                Event::Key(k) => {
-                    let fx = app.handle_key(&k);
-                    runner::apply(&mut app, &fx);
-                    if let Some(d) = fx.interval {
-                        collector.send(Control::Interval(d));
-                    }
-                    if fx.scan_now {
-                        collector.send(Control::Detail(app.detail_plan()));
-                        collector.send(Control::ScanNow);
-                    }
-                }
-                Event::Mouse(m) => {
-                    let fx = app.handle_mouse(&m);
-                    runner::apply(&mut app, &fx);
-                }
-                Event::Resize => {}
-                Event::Snapshot(s) => app.on_snapshot(Arc::from(s)),
-                Event::Signal(sig) => return Ok(Exit::Signal(sig)),
-                Event::TerminalLost(why) => return Ok(Exit::TerminalLost(why)),
-            }
-            if app.quit {
-                return Ok(Exit::Quit);
-            }
-        }
-        let wanted = app.detail_plan();
-        if wanted != plan {
-            collector.send(Control::Detail(wanted.clone()));
-            // A sort that needs every task's detail, or a pane or columns that need what
-            // the last scan did not read, should not wait a whole tick.
-            if wanted.wants_scan_now(&plan) {
-                collector.send(Control::ScanNow);
-            }
-            plan = wanted;
-        }
-    }
+    let mut live = Live {
+        collector,
+        plan: app.detail_plan(),
+        first_frame_drawn: false,
+    };
+    run_loop(terminal, app, theme, rx, &mut live)
 }
