@@ -322,6 +322,9 @@ fn in_the_affinity_picker_a_click_toggles_a_cpu() {
     let mut app = started();
     key(&mut app, KeyCode::Char('a'));
     assert_eq!(app.mode(), Mode::Affinity);
+    // The fixture's tasks are not on this machine: what the runner reads of a real one.
+    let tasks = app.affinity_picker().expect("picker").tasks.clone();
+    app.affinity_read(&tasks, Ok((vec![0, 1], 0)));
     let all = app.affinity_picker().map(|p| p.chosen.len());
     let screen = draw(&mut app, 80, 24, Theme::mono());
     let (x, y) = find(&screen, "CPU 1");

@@ -365,6 +365,10 @@ fn affinity_picker_and_confirmation() {
     a.panes.set_open(Pane::Placement, false);
     key(&mut a, KeyCode::Down); // worker-0
     key(&mut a, KeyCode::Char('a'));
+    // The fixture's tasks are not on this machine: give the picker what the runner reads
+    // of a real task allowed on both CPUs.
+    let tasks = a.affinity_picker().expect("picker").tasks.clone();
+    a.affinity_read(&tasks, Ok((vec![0, 1], 0)));
     let picker = text(&render(&mut a, 80, 24, Theme::mono()));
     assert!(picker.contains("Set CPU affinity"), "{picker}");
     assert!(

@@ -1,15 +1,21 @@
 //! The CPU picker's keys (`a`): choose the CPUs, Enter asks, the question's yes applies.
 
-use super::effects::Effects;
+use super::effects::{ActRequest, Effects};
 use super::overlay::{AffinityPicker, Confirm, Overlay};
 use super::state::App;
 use crate::action::Action;
+use crate::collect::TaskKey;
 
 impl App {
     pub(super) fn affinity_key(&mut self, action: Action) -> Effects {
         if action == Action::SetAffinity {
-            self.open_affinity_picker();
-            return Effects::default();
+            let mut fx = Effects::default();
+            if let Some(tasks) = self.open_affinity_picker() {
+                // The picker starts from what the tasks allow now: read fresh by the runner
+                // (the last scan may not have read it, or it changed since).
+                fx.act = Some(ActRequest::ReadAffinity { tasks });
+            }
+            return fx;
         }
         let Overlay::Affinity(p) = &mut self.overlay else {
             return Effects::default();
@@ -43,33 +49,47 @@ impl App {
         Effects::default()
     }
 
-    fn open_affinity_picker(&mut self) {
-        let (Some(c), Some(model)) = (self.chosen(), &self.model) else {
-            return;
-        };
-        let Some(row) = self.rows.get(self.cursor) else {
-            return;
-        };
+    /// Opens the picker on the selected row's tasks, nothing ticked until their CPUs are
+    /// read; the tasks to read.
+    fn open_affinity_picker(&mut self) -> Option<Vec<TaskKey>> {
+        let (c, model) = (self.chosen()?, self.model.as_ref()?);
         let (target, tasks) = (c.threads_words(), c.tasks);
         let mut cpus: Vec<u32> = model.current.system.topology.iter().map(|c| c.id).collect();
         if cpus.is_empty() {
             cpus = model.cpus.iter().map(|c| c.0).collect();
         }
-        // Start from what the task allows now, when we know it.
-        let chosen = row
-            .affinity
-            .as_deref()
-            .and_then(crate::collect::parse_cpu_list)
-            .unwrap_or_else(|| cpus.clone())
-            .into_iter()
-            .filter(|c| cpus.contains(c))
-            .collect();
         self.overlay = Overlay::Affinity(AffinityPicker {
             target,
-            tasks,
+            tasks: tasks.clone(),
             cpus,
-            chosen,
+            chosen: Default::default(),
             cursor: 0,
+            now: None,
         });
+        Some(tasks)
+    }
+
+    /// The CPUs the picker's tasks may run on now, as read: ticked, or why not.
+    pub fn affinity_read(&mut self, tasks: &[TaskKey], read: Result<(Vec<u32>, usize), String>) {
+        let Overlay::Affinity(p) = &mut self.overlay else {
+            return;
+        };
+        if p.tasks != tasks {
+            return;
+        }
+        match read {
+            Ok((now, differ)) => {
+                p.chosen = now.iter().copied().filter(|c| p.cpus.contains(c)).collect();
+                p.now = Some(Ok(if differ > 0 {
+                    format!("{differ} of them differ: all their CPUs are ticked")
+                } else {
+                    String::new()
+                }));
+            }
+            Err(why) => {
+                p.chosen.clear();
+                p.now = Some(Err(format!("current CPUs unreadable: {why}")));
+            }
+        }
     }
 }

@@ -51,6 +51,8 @@ pub enum ActRequest {
         tasks: Vec<TaskKey>,
         delta: i32,
     },
+    /// Read the CPUs these tasks may run on now, for the CPU picker that just opened.
+    ReadAffinity { tasks: Vec<TaskKey> },
     /// Write both column sets to the config file (`None`: there is nowhere to write).
     SaveColumns {
         path: Option<PathBuf>,
@@ -61,6 +63,9 @@ pub enum ActRequest {
 impl ActRequest {
     /// Changes the system (refused in a replay); saving columns does not.
     pub fn changes_system(&self) -> bool {
-        !matches!(self, ActRequest::SaveColumns { .. })
+        !matches!(
+            self,
+            ActRequest::SaveColumns { .. } | ActRequest::ReadAffinity { .. }
+        )
     }
 }

@@ -62,6 +62,9 @@ pub struct AffinityPicker {
     pub cpus: Vec<u32>,
     pub chosen: BTreeSet<u32>,
     pub cursor: usize,
+    /// What the picker says of the tasks' CPUs now: `None` until read fresh when it opens
+    /// (then nothing is ticked), the reason when that failed, or that the threads differ.
+    pub now: Option<Result<String, String>>,
 }
 
 /// The signal picker of a `S` press, and the question that follows it.

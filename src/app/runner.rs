@@ -7,10 +7,16 @@ use super::effects::{ActRequest, Effects};
 use super::state::App;
 use crate::act::{self, nice, signal};
 
-/// Runs the act request of `fx`, if any, and puts what happened in the footer.
+/// Runs the act request of `fx`, if any, and hands back what happened: a read to the
+/// state that asked for it, anything else as a line in the footer.
 pub fn apply(app: &mut App, fx: &Effects) {
-    if let Some(req) = &fx.act {
-        app.status = Some(execute(req, &app.proc_root, app.replay.is_some()));
+    match &fx.act {
+        None => {}
+        Some(ActRequest::ReadAffinity { tasks }) => {
+            let read = act::affinity::get(&app.proc_root, tasks);
+            app.affinity_read(tasks, read);
+        }
+        Some(req) => app.status = Some(execute(req, &app.proc_root, app.replay.is_some())),
     }
 }
 
@@ -72,6 +78,10 @@ pub fn execute(req: &ActRequest, proc_root: &Path, replay: bool) -> String {
                 msg
             }
             Err(why) => format!("could not change nice: {why}"),
+        },
+        ActRequest::ReadAffinity { tasks } => match act::affinity::get(proc_root, tasks) {
+            Ok((cpus, _)) => format!("may run on CPUs {}", act::affinity::describe(&cpus)),
+            Err(why) => format!("could not read the affinity: {why}"),
         },
         ActRequest::SaveColumns { path, layout } => {
             let Some(path) = path else {

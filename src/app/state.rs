@@ -396,6 +396,10 @@ impl App {
                         cpus: &p.cpus,
                         chosen: &p.chosen,
                         cursor: p.cursor,
+                        now: p
+                            .now
+                            .as_ref()
+                            .map(|r| r.as_ref().map(String::as_str).map_err(String::as_str)),
                     },
                     confirming: mode == Mode::Confirm,
                     theme,

@@ -19,6 +19,9 @@ pub struct AffinityPicker<'a> {
     pub cpus: &'a [u32],
     pub chosen: &'a BTreeSet<u32>,
     pub cursor: usize,
+    /// What was read of the tasks' CPUs when the picker opened: `None` not yet, `Ok` with a
+    /// note (empty for none), or `Err` with why it could not be read.
+    pub now: Option<Result<&'a str, &'a str>>,
 }
 
 #[derive(Clone)]
@@ -49,11 +52,13 @@ impl Widget for AffinityPane<'_> {
                 t.header_label(),
             ));
         } else {
-            lines.push(Line::raw(format!(
-                "CPUs {} may run: {}",
-                p.target,
-                format_cpu_list(&chosen)
-            )));
+            let list = match p.now {
+                None => format!("reading{}", t.glyphs.ellipsis),
+                Some(Err(why)) => format!("{why}; none ticked"),
+                Some(Ok("")) => format_cpu_list(&chosen),
+                Some(Ok(note)) => format!("{} ({note})", format_cpu_list(&chosen)),
+            };
+            lines.push(Line::raw(format!("CPUs {} may run: {list}", p.target)));
             lines.push(Line::styled(
                 "Space toggles, a all, n none, Enter applies, Esc cancels",
                 t.dim(),

@@ -1,0 +1,70 @@
+//! End-to-end tests of the app's handling through the real binary in a pseudo-terminal:
+//! what the affinity picker starts from, bursts of input, suspending, sorting keys.
+
+mod support;
+
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use rustix::process::Pid;
+use rustix::thread::{CpuSet, sched_getaffinity, sched_setaffinity};
+use support::spawn;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A `sleep 300`, killed when dropped.
+struct Sleeper(Child);
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn cpus_of(pid: u32) -> Vec<usize> {
+    let p = Pid::from_raw(pid as i32).expect("a pid");
+    let set = sched_getaffinity(Some(p)).expect("affinity readable");
+    (0..CpuSet::MAX_CPU).filter(|&c| set.is_set(c)).collect()
+}
+
+#[test]
+fn the_affinity_picker_starts_from_the_tasks_current_cpus() {
+    // `taskset -c 1 sleep 300 & threadtop -p $!`, then `a`: the picker used to tick every
+    // CPU (the last scan had not read the allowed CPUs) and Enter, y unpinned the task.
+    let online = cpus_of(std::process::id());
+    if !online.contains(&0) || !online.contains(&1) {
+        eprintln!("skipped: needs CPUs 0 and 1 allowed here, has {online:?}");
+        return;
+    }
+    let sleeper = Sleeper(Command::new("sleep").arg("300").spawn().expect("sleep"));
+    let pid = sleeper.0.id();
+    let mut one = CpuSet::new();
+    one.set(1);
+    sched_setaffinity(Pid::from_raw(pid as i32), &one).expect("pin to CPU 1");
+    assert_eq!(cpus_of(pid), vec![1]);
+    let mut pty = spawn(&["--delay", "0.3", "--pid", &pid.to_string()], &[], 120, 30);
+    pty.wait_for_text("sleep", WAIT).expect("listed");
+    pty.send_key("Home");
+    pty.send(b"a");
+    let picker = pty
+        .wait_for("the picker with the current CPUs", WAIT, |s| {
+            s.contains("[x] CPU 1")
+        })
+        .expect("CPU 1 ticked");
+    assert!(
+        picker.contains("[ ] CPU 0"),
+        "CPU 0 is not allowed now: {picker}"
+    );
+    assert!(picker.contains("may run: 1"), "{picker}");
+    // Applying what it shows changes nothing: the task stays on CPU 1.
+    pty.send_key("Enter");
+    pty.wait_for_text("run only on CPUs 1?", WAIT)
+        .expect("the question names CPU 1 only");
+    pty.send(b"y");
+    pty.wait_for_text("may now run on CPUs 1", WAIT)
+        .expect("applied");
+    assert_eq!(cpus_of(pid), vec![1], "still pinned to CPU 1");
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}

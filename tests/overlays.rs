@@ -1,0 +1,75 @@
+//! The overlays from fixture snapshots, keys in, state out, through `update` and the
+//! runner as the loop runs them.
+
+mod fixture;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use fixture::*;
+use threadtop::app::{ActRequest, App, Overlay};
+use threadtop::keymap::Mode;
+use threadtop::model::{RowKind, ViewOptions};
+
+fn key(app: &mut App, code: KeyCode) -> threadtop::app::Effects {
+    let fx = app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
+    threadtop::app::runner::apply(app, &fx);
+    fx
+}
+
+fn started() -> App {
+    let mut app = App::new(ViewOptions::default(), Duration::from_secs(1));
+    app.on_snapshot(Arc::new(machine(10, 0)));
+    app.on_snapshot(Arc::new(machine(11, SEC / 2)));
+    app
+}
+
+fn select(app: &mut App, tid: u32, kind: RowKind) {
+    key(app, KeyCode::Home);
+    while app
+        .selected_row()
+        .is_some_and(|r| !(r.tid == tid && r.kind == kind))
+    {
+        let before = app.cursor;
+        key(app, KeyCode::Down);
+        assert_ne!(before, app.cursor, "row {tid} not found");
+    }
+}
+
+#[test]
+fn the_affinity_picker_asks_for_a_fresh_read_and_says_when_it_cannot() {
+    let mut app = started();
+    select(&mut app, 201, RowKind::Thread);
+    // `update` asks; it reads nothing itself.
+    let fx = app.handle_key(&KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE));
+    let Some(ActRequest::ReadAffinity { tasks }) = &fx.act else {
+        panic!("a read of the current CPUs is asked for: {fx:?}");
+    };
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].tid, 201);
+    let p = app.affinity_picker().expect("open");
+    assert!(
+        p.chosen.is_empty() && p.now.is_none(),
+        "nothing ticked before the read"
+    );
+    // The runner reads: the fixture's task 201 is not this machine's, so it cannot.
+    threadtop::app::runner::apply(&mut app, &fx);
+    let p = app.affinity_picker().expect("open");
+    assert!(p.chosen.is_empty());
+    let why = p.now.clone().expect("read").expect_err("unreadable");
+    assert!(why.contains("current CPUs unreadable"), "{why}");
+    // Enter with nothing ticked does not ask to apply nothing.
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode(), Mode::Affinity);
+    assert_eq!(app.status.as_deref(), Some("choose at least one CPU"));
+    // A read that comes back for other tasks (the picker was reopened) is not taken.
+    let other = vec![threadtop::collect::TaskKey {
+        tid: 1,
+        start_ticks: 1,
+    }];
+    app.affinity_read(&other, Ok((vec![0], 0)));
+    assert!(app.affinity_picker().is_some_and(|p| p.chosen.is_empty()));
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.overlay, Overlay::None);
+}
