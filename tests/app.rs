@@ -17,6 +17,7 @@ use threadtop::model::{RowKind, SortKey, ViewOptions};
 fn key(app: &mut App, code: KeyCode) -> threadtop::app::Effects {
     let fx = app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
     threadtop::app::runner::apply(app, &fx);
+    app.settle();
     fx
 }
 

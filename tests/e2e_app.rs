@@ -68,3 +68,42 @@ fn the_affinity_picker_starts_from_the_tasks_current_cpus() {
     pty.send(b"q");
     assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
 }
+
+#[test]
+fn a_pasted_burst_is_all_handled_before_the_next_draw() {
+    // `/`, 3,000 characters at once, Enter: the filter takes all of them and the filter
+    // line closes, without waiting for another key to push the backlog through.
+    let mut pty = spawn(&["--delay", "0.3"], &[], 120, 30);
+    pty.wait_for_text("sort cpu", WAIT).expect("started");
+    pty.send(b"/");
+    pty.wait_for_text("Filter: ", WAIT).expect("filter line");
+    let mut burst = "zq".repeat(1500).into_bytes();
+    burst.push(b'\r');
+    pty.send(&burst);
+    let screen = pty
+        .wait_for("the filter line closed", WAIT, |s| {
+            s.contains("filter \"zqzq") && !s.contains("Filter: ")
+        })
+        .expect("every key handled");
+    let lines: Vec<&str> = screen.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.contains("NAME"))
+        .expect("table header");
+    assert!(
+        lines[header + 1].trim().is_empty(),
+        "nothing matches the whole filter: {screen}"
+    );
+    // 1,000 arrow keys then `?`: the help screen opens.
+    pty.send(b"\x1b"); // clears the filter
+    pty.wait_for_text("sort cpu", WAIT).expect("back");
+    let down = b"\x1b[B".repeat(1000);
+    let mut burst = down;
+    burst.push(b'?');
+    pty.send(&burst);
+    pty.wait_for_text("threadtop help", WAIT)
+        .expect("the help screen after the arrows");
+    pty.send(b"q");
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}

@@ -60,6 +60,7 @@ const CLICK: MouseEventKind = MouseEventKind::Down(MouseButton::Left);
 fn key(app: &mut App, code: KeyCode) {
     let fx = app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
     threadtop::app::runner::apply(app, &fx);
+    app.settle();
 }
 
 /// (x, y) of the first cell of `needle` on the screen.

@@ -51,6 +51,7 @@ fn text(buf: &Buffer) -> String {
 fn key(app: &mut App, code: KeyCode) {
     let fx = app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
     threadtop::app::runner::apply(app, &fx);
+    app.settle();
 }
 
 #[test]

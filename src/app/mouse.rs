@@ -22,6 +22,7 @@ impl App {
 
     /// As [`App::handle_mouse`], at time `now` (for double clicks).
     pub fn handle_mouse_at(&mut self, e: &MouseEvent, now: Instant) -> Effects {
+        self.settle();
         let fx = Effects::default();
         let Some(frame) = &self.frame else { return fx };
         if frame.layout.too_small {

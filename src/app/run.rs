@@ -149,6 +149,7 @@ where
                 return Ok(Exit::Quit);
             }
         }
+        app.settle();
         source.settled(&mut app);
     }
 }

@@ -74,6 +74,8 @@ pub struct App {
     /// A one-line message for the footer (errors, "followed task exited", …).
     pub status: Option<String>,
     pub quit: bool,
+    /// The rows do not reflect the view options yet (typed filter keys): see [`App::settle`].
+    pub(super) rows_stale: bool,
     /// Table rows that fit on screen, set by the last draw.
     pub page_height: usize,
     pub columns: ColumnSet,
@@ -115,6 +117,7 @@ impl App {
             refresh_interval,
             status: None,
             quit: false,
+            rows_stale: false,
             page_height: 20,
             columns: ColumnSet::default(),
             column_layout: ColumnLayout::default(),
@@ -172,8 +175,17 @@ impl App {
         self.rebuild();
     }
 
+    /// Brings the rows up to date with what was typed: the loop calls it once after the
+    /// events waiting were handled, and every action and frame starts with it.
+    pub fn settle(&mut self) {
+        if self.rows_stale {
+            self.rebuild();
+        }
+    }
+
     /// Recomputes the rows and puts the selection back on the same task.
     pub fn rebuild(&mut self) {
+        self.rows_stale = false;
         let screen_line = self.cursor.saturating_sub(self.offset);
         let Some(model) = &self.model else { return };
         self.rows = model.rows(&self.opts);
@@ -452,6 +464,7 @@ impl App {
     /// Draws a frame and keeps its layout (for the page height and the mouse): the one
     /// draw path of the program, its tests and its benchmarks.
     pub fn draw(&mut self, frame: &mut Frame, theme: Theme) {
+        self.settle();
         let layout = ui::draw(frame, &self.view(theme));
         self.set_frame(layout);
     }

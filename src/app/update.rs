@@ -70,6 +70,7 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Effects {
+        self.settle();
         let mut fx = Effects::default();
         let page = self.page_height.max(1);
         if let (Some(pane), Mode::Normal) = (self.focus, self.mode()) {
