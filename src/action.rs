@@ -114,6 +114,8 @@ pub enum Action {
     HelpScrollUp,
     HelpScrollDown,
     Quit,
+    /// Ctrl-Z: give the terminal back and stop, as any program does; `fg` resumes.
+    Suspend,
     // Filter line editing.
     FilterAccept,
     FilterCancel,
@@ -202,6 +204,7 @@ impl Action {
             Action::HelpScrollUp => "scroll the help up",
             Action::HelpScrollDown => "scroll the help down",
             Action::Quit => "quit",
+            Action::Suspend => "suspend to the shell (fg brings threadtop back)",
             Action::FilterAccept => "keep the filter and go back to the list",
             Action::FilterCancel => "clear the filter and go back to the list",
             Action::FilterBackspace => "delete the last character",

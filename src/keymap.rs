@@ -158,6 +158,7 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[c(']')], Action::Slower, false),
     b(N, &[c('?'), k(K::F(1))], Action::Help, true),
     b(N, &[c('q'), k(K::F(10)), ctrl('c')], Action::Quit, true),
+    b(N, &[ctrl('z')], Action::Suspend, false),
     b(F, &[k(K::Enter)], Action::FilterAccept, true),
     b(F, &[k(K::Esc)], Action::FilterCancel, true),
     b(F, &[k(K::Backspace)], Action::FilterBackspace, true),
@@ -167,6 +168,7 @@ pub static BINDINGS: &[Binding] = &[
     b(F, &[k(K::PageUp)], Action::PageUp, false),
     b(F, &[k(K::PageDown)], Action::PageDown, false),
     b(F, &[ctrl('c')], Action::Quit, false),
+    b(F, &[ctrl('z')], Action::Suspend, false),
     b(
         H,
         &[k(K::Esc), c('?'), c('q'), k(K::F(1))],
@@ -186,6 +188,7 @@ pub static BINDINGS: &[Binding] = &[
         false,
     ),
     b(H, &[ctrl('c')], Action::Quit, false),
+    b(H, &[ctrl('z')], Action::Suspend, false),
     b(A, &[k(K::Up), c('k')], Action::PickerUp, false),
     b(A, &[k(K::Down), c('j')], Action::PickerDown, false),
     b(A, &[c(' '), c('x')], Action::PickerToggle, true),
@@ -194,11 +197,13 @@ pub static BINDINGS: &[Binding] = &[
     b(A, &[k(K::Enter)], Action::PickerAccept, true),
     b(A, &[k(K::Esc), c('q')], Action::PickerCancel, true),
     b(A, &[ctrl('c')], Action::Quit, false),
+    b(A, &[ctrl('z')], Action::Suspend, false),
     b(S, &[k(K::Up), c('k')], Action::SignalUp, false),
     b(S, &[k(K::Down), c('j')], Action::SignalDown, false),
     b(S, &[k(K::Enter)], Action::SignalAccept, true),
     b(S, &[k(K::Esc), c('q')], Action::SignalCancel, true),
     b(S, &[ctrl('c')], Action::Quit, false),
+    b(S, &[ctrl('z')], Action::Suspend, false),
     b(E, &[k(K::Up), c('k')], Action::ColumnsUp, false),
     b(E, &[k(K::Down), c('j')], Action::ColumnsDown, false),
     b(E, &[c(' '), k(K::Enter)], Action::ColumnsToggle, true),
@@ -215,9 +220,11 @@ pub static BINDINGS: &[Binding] = &[
         true,
     ),
     b(E, &[ctrl('c')], Action::Quit, false),
+    b(E, &[ctrl('z')], Action::Suspend, false),
     b(Y, &[c('y'), k(K::Enter)], Action::ConfirmYes, true),
     b(Y, &[c('n'), k(K::Esc), c('q')], Action::ConfirmNo, true),
     b(Y, &[ctrl('c')], Action::Quit, false),
+    b(Y, &[ctrl('z')], Action::Suspend, false),
     r(&[c('v')], Action::ReplayPlayPause, true),
     r(&[c('b')], Action::ReplayBack, true),
     r(&[c('n')], Action::ReplayForward, true),
@@ -229,6 +236,7 @@ pub static BINDINGS: &[Binding] = &[
     b(J, &[k(K::Esc)], Action::JumpCancel, true),
     b(J, &[k(K::Backspace)], Action::JumpBackspace, false),
     b(J, &[ctrl('c')], Action::Quit, false),
+    b(J, &[ctrl('z')], Action::Suspend, false),
 ];
 
 /// The action bound to `key` in `mode`, if any. In filter mode unbound printable keys
@@ -307,6 +315,7 @@ mod tests {
             Mode::Columns,
         ] {
             assert_eq!(lookup(m, ctrl('c')), Some(Action::Quit));
+            assert_eq!(lookup(m, ctrl('z')), Some(Action::Suspend));
         }
     }
 }

@@ -60,6 +60,24 @@ pub fn enter(color: bool, mouse: bool) -> io::Result<Tui> {
     .inspect_err(|_| restore())
 }
 
+/// Ctrl-Z: gives the terminal back (as [`restore`]), stops this process with SIGTSTP as
+/// the shell expects, and once continued (`fg`) sets the terminal up again as [`enter`]
+/// did. The caller redraws the whole screen. In an orphaned process group (no shell to
+/// continue it) the kernel discards SIGTSTP and this returns at once, set up again.
+pub fn suspend() -> io::Result<()> {
+    let mouse = MOUSE_ON.load(Ordering::SeqCst);
+    restore();
+    let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TSTP);
+    // Continued.
+    terminal::enable_raw_mode()?;
+    execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+    if mouse {
+        MOUSE_ON.store(true, Ordering::SeqCst);
+        execute!(io::stdout(), EnableMouse)?;
+    }
+    Ok(())
+}
+
 /// Turns mouse reporting off (every mode: 1000, 1002, 1003, 1006, 1015), resets the
 /// style (frames leave theirs set), leaves the alternate screen, shows the cursor and
 /// returns to cooked mode.

@@ -107,3 +107,72 @@ fn a_pasted_burst_is_all_handled_before_the_next_draw() {
     pty.send(b"q");
     assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
 }
+
+/// The stat state letter of `pid`.
+fn state_of(pid: u32) -> Option<u8> {
+    let stat = std::fs::read(format!("/proc/{pid}/stat")).ok()?;
+    threadtop::collect::parse::parse_stat(&stat).map(|s| s.state)
+}
+
+/// The PIDs whose parent is `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            std::fs::read(format!("/proc/{p}/stat")).is_ok_and(|b| {
+                threadtop::collect::parse::parse_stat(&b).is_some_and(|s| s.ppid == pid)
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn ctrl_z_stops_with_the_terminal_restored_and_fg_brings_it_back() {
+    let bash = std::path::Path::new("/bin/bash");
+    if !bash.exists() {
+        eprintln!("skipped: needs /bin/bash for job control");
+        return;
+    }
+    // A shell with job control, as a user has: Ctrl-Z must stop threadtop (in raw mode the
+    // key reaches threadtop, not the terminal driver) and give the terminal back.
+    let mut pty = support::Pty::spawn(
+        bash,
+        &["--norc", "--noprofile", "-i"],
+        &[
+            ("PS1", "tt-prompt$ "),
+            ("XDG_CONFIG_HOME", support::NO_CONFIG_DIR),
+        ],
+        120,
+        30,
+    )
+    .expect("bash");
+    pty.wait_for_text("tt-prompt$", WAIT).expect("prompt");
+    let cmd = format!("{} --delay 0.3\r", support::threadtop().display());
+    pty.send(cmd.as_bytes());
+    pty.wait_for_text("sort cpu", WAIT)
+        .expect("threadtop started");
+    let tt = *children_of(pty.pid())
+        .first()
+        .expect("threadtop under bash");
+    pty.send(b"\x1a");
+    pty.wait_for("threadtop stopped, the shell back", WAIT, |s| {
+        state_of(tt) == Some(b'T') && s.contains("Stopped")
+    })
+    .expect("stopped");
+    assert!(!pty.alternate_screen(), "the main screen is back");
+    // Keys typed now go to the shell, not to threadtop.
+    pty.send(b"fg\r");
+    pty.wait_for("threadtop drawn again", WAIT, |s| {
+        s.contains("sort cpu") && state_of(tt).is_some_and(|st| st != b'T')
+    })
+    .expect("resumed and redrawn");
+    assert!(pty.alternate_screen(), "back on the alternate screen");
+    pty.send(b"q");
+    pty.wait_for_text("tt-prompt$", WAIT)
+        .expect("quit to the shell");
+    pty.send(b"exit\r");
+    let _ = pty.wait_exit(WAIT);
+}

@@ -74,3 +74,52 @@ fn the_affinity_picker_asks_for_a_fresh_read_and_says_when_it_cannot() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.overlay, Overlay::None);
 }
+
+#[test]
+fn nice_on_every_thread_of_a_process_asks_first() {
+    let mut app = started();
+    select(&mut app, 200, RowKind::Process);
+    let fx = key(&mut app, KeyCode::Char('+'));
+    assert!(
+        fx.act.is_none() && !fx.scan_now,
+        "nothing done before the answer"
+    );
+    assert_eq!(app.mode(), Mode::Confirm);
+    let Overlay::Confirm(q) = &app.overlay else {
+        panic!("a question: {:?}", app.overlay);
+    };
+    assert_eq!(
+        q.question(),
+        "Nice +1 (less CPU) for all 4 threads of pool (200)?"
+    );
+    key(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.overlay, Overlay::None);
+    assert_eq!(app.status.as_deref(), Some("nice unchanged"));
+    // Yes: the request goes to the runner (here the fixture's tasks are not this
+    // machine's, so it is refused, and says so).
+    key(&mut app, KeyCode::Char('-'));
+    let fx = app.handle_key(&KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE));
+    assert!(
+        matches!(&fx.act, Some(ActRequest::Nice { tasks, delta: -1, .. }) if tasks.len() == 4),
+        "{fx:?}"
+    );
+    assert!(fx.scan_now);
+    // One thread: no question, as before.
+    select(&mut app, 201, RowKind::Thread);
+    let fx = app.handle_key(&KeyEvent::new(KeyCode::Char('+'), KeyModifiers::NONE));
+    assert!(matches!(&fx.act, Some(ActRequest::Nice { tasks, .. }) if tasks.len() == 1));
+    assert_eq!(app.mode(), Mode::Normal);
+}
+
+#[test]
+fn ctrl_z_asks_the_loop_to_suspend_in_every_mode() {
+    let mut app = started();
+    for open in [None, Some('/'), Some('?'), Some('k')] {
+        if let Some(c) = open {
+            key(&mut app, KeyCode::Char(c));
+        }
+        let fx = app.handle_key(&KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL));
+        assert!(fx.suspend, "{:?}", app.mode());
+        key(&mut app, KeyCode::Esc);
+    }
+}

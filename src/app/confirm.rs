@@ -29,7 +29,23 @@ impl App {
                 });
                 fx.scan_now = true;
             }
+            (
+                Action::ConfirmYes,
+                Confirm::Nice {
+                    words,
+                    tasks,
+                    delta,
+                },
+            ) => {
+                fx.act = Some(ActRequest::Nice {
+                    words,
+                    tasks,
+                    delta,
+                });
+                fx.scan_now = true;
+            }
             (_, Confirm::Signal(_)) => self.status = Some("no signal sent".into()),
+            (_, Confirm::Nice { .. }) => self.status = Some("nice unchanged".into()),
             (_, Confirm::Affinity(_)) => self.status = Some("affinity unchanged".into()),
         }
         fx

@@ -20,6 +20,8 @@ pub struct Effects {
     pub replay: Option<ReplayCmd>,
     /// Something to do outside the app's state.
     pub act: Option<ActRequest>,
+    /// Ctrl-Z: hand the terminal back and stop until continued.
+    pub suspend: bool,
 }
 
 /// What the replay loop must do after a key.

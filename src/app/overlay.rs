@@ -34,6 +34,27 @@ pub enum Overlay {
 pub enum Confirm {
     Affinity(AffinityPicker),
     Signal(SignalPicker),
+    /// Nice +1 or -1 for several threads at once (a process or pool row).
+    Nice {
+        words: String,
+        tasks: Vec<TaskKey>,
+        delta: i32,
+    },
+}
+
+impl Confirm {
+    /// The question, for a confirmation without a picker.
+    pub fn question(&self) -> String {
+        match self {
+            Confirm::Nice { words, delta, .. } => format!(
+                "Nice {} ({} CPU) for {words}?",
+                if *delta > 0 { "+1" } else { "-1" },
+                if *delta > 0 { "less" } else { "more" }
+            ),
+            Confirm::Signal(p) => p.question(),
+            Confirm::Affinity(p) => format!("Set the CPUs of {}?", p.target),
+        }
+    }
 }
 
 impl Overlay {

@@ -144,6 +144,11 @@ where
                 Event::TerminalLost(why) => return Ok(Exit::TerminalLost(why)),
             };
             runner::apply(&mut app, &fx);
+            if fx.suspend {
+                crate::terminal::suspend().wrap_err("resuming after Ctrl-Z")?;
+                // The shell drew on the screen meanwhile: everything is drawn again.
+                terminal.clear().wrap_err("clearing after Ctrl-Z")?;
+            }
             source.effects(&mut app, fx);
             if app.quit {
                 return Ok(Exit::Quit);

@@ -435,6 +435,13 @@ impl App {
                 layout: &self.column_layout,
                 theme,
             }),
+            Overlay::Confirm(q @ Confirm::Nice { .. }) => {
+                ui::Overlay::Question(ui::question::QuestionPane {
+                    title: " Confirm nice ",
+                    question: q.question(),
+                    theme,
+                })
+            }
             Overlay::None | Overlay::Filter | Overlay::Jump(_) => ui::Overlay::None,
         };
         ui::View {

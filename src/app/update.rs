@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use super::effects::{ActRequest, Effects, ReplayCmd};
-use super::overlay::Overlay;
+use super::overlay::{Confirm, Overlay};
 use super::state::{App, INTERVAL_STEPS};
 use crate::action::Action;
 use crate::collect::TaskKey;
@@ -186,12 +186,22 @@ impl App {
             Action::NicePlus | Action::NiceMinus => {
                 let delta = if action == Action::NicePlus { 1 } else { -1 };
                 if let Some(c) = self.chosen() {
-                    fx.act = Some(ActRequest::Nice {
-                        words: c.threads_words(),
-                        tasks: c.tasks,
-                        delta,
-                    });
-                    fx.scan_now = true;
+                    let (words, tasks) = (c.threads_words(), c.tasks);
+                    if tasks.len() > 1 {
+                        // Every thread of a process or pool: asked first, as a signal is.
+                        self.overlay = Overlay::Confirm(Confirm::Nice {
+                            words,
+                            tasks,
+                            delta,
+                        });
+                    } else {
+                        fx.act = Some(ActRequest::Nice {
+                            words,
+                            tasks,
+                            delta,
+                        });
+                        fx.scan_now = true;
+                    }
                 }
             }
             Action::SendSignal
@@ -234,6 +244,7 @@ impl App {
                 return self.help_key(action);
             }
             Action::Quit => self.quit = true,
+            Action::Suspend => fx.suspend = true,
         }
         fx
     }

@@ -32,6 +32,7 @@ pub mod header;
 pub mod help;
 pub mod panes;
 pub mod placement;
+pub mod question;
 pub mod shares;
 pub mod signal;
 pub mod theme;
@@ -223,10 +224,14 @@ pub struct View<'a> {
 /// What covers the table (help) or is drawn over it (pickers, the column editor).
 pub enum Overlay<'a> {
     None,
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     Affinity(AffinityPane<'a>),
     Signal(SignalPane<'a>),
     Columns(ColumnEditorPane<'a>),
+    /// A question with no picker behind it.
+    Question(question::QuestionPane),
 }
 
 /// The first row to draw so the cursor is on a page of `page` rows and no page ends short
@@ -380,6 +385,7 @@ pub fn draw(frame: &mut Frame, v: &View) -> ScreenLayout {
         Overlay::Affinity(p) => frame.render_widget(p.clone(), a.table),
         Overlay::Signal(p) => frame.render_widget(p.clone(), a.table),
         Overlay::Columns(e) => frame.render_widget(e.clone(), a.table),
+        Overlay::Question(q) => frame.render_widget(q.clone(), a.table),
         Overlay::None | Overlay::Help { .. } => {}
     }
     frame.render_widget(
