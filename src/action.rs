@@ -113,6 +113,8 @@ pub enum Action {
     CloseHelp,
     HelpScrollUp,
     HelpScrollDown,
+    HelpTop,
+    HelpBottom,
     Quit,
     /// Ctrl-Z: give the terminal back and stop, as any program does; `fg` resumes.
     Suspend,
@@ -203,6 +205,8 @@ impl Action {
             Action::CloseHelp => "close the help",
             Action::HelpScrollUp => "scroll the help up",
             Action::HelpScrollDown => "scroll the help down",
+            Action::HelpTop => "to the top of the help",
+            Action::HelpBottom => "to the end of the help",
             Action::Quit => "quit",
             Action::Suspend => "suspend to the shell (fg brings threadtop back)",
             Action::FilterAccept => "keep the filter and go back to the list",

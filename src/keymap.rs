@@ -187,6 +187,8 @@ pub static BINDINGS: &[Binding] = &[
         Action::HelpScrollUp,
         false,
     ),
+    b(H, &[k(K::Home), c('g')], Action::HelpTop, false),
+    b(H, &[k(K::End), c('G')], Action::HelpBottom, false),
     b(H, &[ctrl('c')], Action::Quit, false),
     b(H, &[ctrl('z')], Action::Suspend, false),
     b(A, &[k(K::Up), c('k')], Action::PickerUp, false),

@@ -176,3 +176,65 @@ fn ctrl_z_stops_with_the_terminal_restored_and_fg_brings_it_back() {
     pty.send(b"exit\r");
     let _ = pty.wait_exit(WAIT);
 }
+
+#[test]
+fn p_sorts_busiest_first_whatever_the_sort_was() {
+    let mut pty = spawn(&["--delay", "0.3", "--sort", "tid", "-r"], &[], 120, 30);
+    pty.wait_for_text("sort tid▼", WAIT).expect("tid, reversed");
+    pty.send(b"P");
+    let screen = pty
+        .wait_for_text("sort cpu▼", WAIT)
+        .expect("CPU %, busiest first");
+    assert!(screen.contains("CPU%▼"), "{screen}");
+    // The rows follow: flat, processes only, CPU% never goes up down the list (once the
+    // rates are there: the first frame has none).
+    pty.send(b"t");
+    pty.wait_for_text("· flat", WAIT).expect("flat");
+    pty.send(b"H");
+    let cpus = |screen: &str| -> Vec<f64> {
+        let Some(header) = screen.lines().position(|l| l.contains("CPU%▼")) else {
+            return Vec::new();
+        };
+        let Some(col) = screen.lines().nth(header).and_then(|h| h.find("CPU%")) else {
+            return Vec::new();
+        };
+        screen
+            .lines()
+            .skip(header + 1)
+            .filter_map(|l| l.get(..col + 4)?.split_whitespace().last()?.parse().ok())
+            .collect()
+    };
+    let screen = pty
+        .wait_for("rows with CPU % figures", WAIT, |s| {
+            s.contains("processes only") && cpus(s).len() > 3
+        })
+        .expect("rates");
+    let figures = cpus(&screen);
+    assert!(
+        figures.windows(2).all(|w| w[0] >= w[1]),
+        "{figures:?}\n{screen}"
+    );
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}
+
+#[test]
+fn end_goes_to_the_end_of_the_help_screen() {
+    let last = "could not be read (permission denied)";
+    let mut pty = spawn(&["--delay", "0.3"], &[], 100, 24);
+    pty.wait_for_text("sort cpu", WAIT).expect("started");
+    pty.send(b"?");
+    let screen = pty.wait_for_text("threadtop help", WAIT).expect("help");
+    assert!(
+        !screen.contains(last),
+        "the help is longer than the screen: {screen}"
+    );
+    pty.send_key("End");
+    pty.wait_for_text(last, WAIT).expect("its last line shown");
+    pty.send_key("Home");
+    pty.wait_for_text("Every row is a task", WAIT)
+        .expect("back at the top");
+    pty.send(b"q");
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}

@@ -117,7 +117,7 @@ impl App {
             | Action::FilterClearLine => return self.filter_key(action),
             Action::SortNext => self.set_sort(self.opts.sort.next()),
             Action::SortPrev => self.set_sort(self.opts.sort.prev()),
-            Action::SortByCpu => self.set_sort(SortKey::Cpu),
+            Action::SortByCpu => self.sort_by_cpu(),
             Action::ReverseSort => {
                 self.opts.reverse = !self.opts.reverse;
                 self.rebuild();
@@ -240,7 +240,12 @@ impl App {
             | Action::JumpAccept
             | Action::JumpCancel
             | Action::JumpBackspace => return self.jump_key(action),
-            Action::Help | Action::HelpScrollDown | Action::HelpScrollUp | Action::CloseHelp => {
+            Action::Help
+            | Action::HelpScrollDown
+            | Action::HelpScrollUp
+            | Action::HelpTop
+            | Action::HelpBottom
+            | Action::CloseHelp => {
                 return self.help_key(action);
             }
             Action::Quit => self.quit = true,
@@ -321,11 +326,15 @@ impl App {
     }
 
     fn set_sort(&mut self, key: SortKey) {
-        if self.opts.sort == key && key == SortKey::Cpu {
-            // "sort by CPU" again puts the busiest first again.
-            self.opts.reverse = false;
-        }
         self.opts.sort = key;
+        self.rebuild();
+    }
+
+    /// `P`: busiest first, whatever the sort and its direction were (after `--sort tid -r`
+    /// it used to keep the reverse and put the idle first).
+    fn sort_by_cpu(&mut self) {
+        self.opts.sort = SortKey::Cpu;
+        self.opts.reverse = false;
         self.rebuild();
     }
 }
