@@ -238,3 +238,55 @@ fn end_goes_to_the_end_of_the_help_screen() {
     pty.send(b"q");
     assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
 }
+
+#[test]
+fn under_hidepid_an_unreadable_process_is_said_so_and_not_signalled() {
+    use std::path::Path;
+    let (unshare, setpriv) = (Path::new("/usr/bin/unshare"), Path::new("/usr/bin/setpriv"));
+    if !rustix::process::geteuid().is_root() || !unshare.exists() || !setpriv.exists() {
+        eprintln!(
+            "skipped: needs root, /usr/bin/unshare and /usr/bin/setpriv (hidepid in a mount namespace)"
+        );
+        return;
+    }
+    // /proc mounted with hidepid=1 in a mount namespace of its own (the machine's /proc is
+    // untouched), threadtop as nobody: PID 1 is listed, its files refused.
+    let script = format!(
+        "mount -t proc -o hidepid=1 proc /proc || exit 97; \
+         exec {} --reuid=65534 --regid=65534 --clear-groups -- {} --delay 0.3 --pid 1",
+        setpriv.display(),
+        support::threadtop().display()
+    );
+    let mut pty = support::Pty::spawn(
+        unshare,
+        &["-m", "/bin/sh", "-c", &script],
+        &[("XDG_CONFIG_HOME", support::NO_CONFIG_DIR)],
+        120,
+        30,
+    )
+    .expect("unshare");
+    if pty.wait_for_text("sort cpu", WAIT).is_err() {
+        eprintln!(
+            "skipped: threadtop could not run as nobody under hidepid here: {:?} {}",
+            pty.exit_status(),
+            pty.screen_text()
+        );
+        return;
+    }
+    let screen = pty
+        .wait_for_text("(not readable: permission denied)", WAIT)
+        .expect("PID 1 listed as not readable");
+    assert!(
+        !screen.contains("[]"),
+        "not drawn as a nameless kernel thread: {screen}"
+    );
+    pty.send_key("Home");
+    pty.send(b"k");
+    let screen = pty
+        .wait_for_text("process 1 is not readable (permission denied)", WAIT)
+        .expect("refused, with why");
+    assert!(!screen.contains("Send a signal"), "no picker: {screen}");
+    assert!(!screen.contains("process 1 ()"), "{screen}");
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}

@@ -123,3 +123,38 @@ fn ctrl_z_asks_the_loop_to_suspend_in_every_mode() {
         key(&mut app, KeyCode::Esc);
     }
 }
+
+/// `machine` with PID 1 unreadable, as under hidepid: its directory is listed, its stat
+/// and command line are refused.
+fn hidden_init() -> threadtop::collect::Snapshot {
+    use threadtop::collect::{TaskInfo, Unreadable};
+    let mut s = machine(11, SEC / 2);
+    let init = s.processes.iter_mut().find(|p| p.tgid == 1).expect("init");
+    init.tasks[0] = TaskInfo::unreadable(1, 1, Unreadable::Denied);
+    init.cmdline = Err(Unreadable::Denied);
+    s
+}
+
+#[test]
+fn an_unreadable_process_is_said_so_and_not_acted_on() {
+    let mut app = App::new(ViewOptions::default(), Duration::from_secs(1));
+    app.on_snapshot(Arc::new(machine(10, 0)));
+    app.on_snapshot(Arc::new(hidden_init()));
+    select(&mut app, 1, RowKind::Process);
+    let row = app.selected_row().expect("init's row").clone();
+    // Not a kernel thread's `[]`: no name, and why.
+    assert!(!row.kernel);
+    assert_eq!(row.name, "?");
+    assert_eq!(row.command, "(not readable: permission denied)");
+    for k in ['k', 'a', '+', '-'] {
+        let fx = key(&mut app, KeyCode::Char(k));
+        assert!(fx.act.is_none() && !fx.scan_now, "{k}: nothing done");
+        assert_eq!(app.mode(), Mode::Normal, "{k}: no picker, no question");
+        let status = app.status.clone().unwrap_or_default();
+        assert!(
+            status.starts_with("process 1 is not readable (permission denied)"),
+            "{k}: {status}"
+        );
+        assert!(status.contains("does not act on it"), "{status}");
+    }
+}

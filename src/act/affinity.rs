@@ -45,7 +45,7 @@ pub fn set(proc_root: &Path, targets: &[TaskKey], cpus: &[u32]) -> Result<usize,
                 .and_then(|old| sched_setaffinity(Some(p), &set).map(|()| old))
                 .map_err(|e| explain(e, key.tid))
         } else {
-            Err(not_the_same(key.tid))
+            Err(not_the_same(proc_root, key.tid))
         };
         match result {
             Ok(old) => done.push((p, old)),
@@ -68,7 +68,7 @@ pub fn get(proc_root: &Path, targets: &[TaskKey]) -> Result<(Vec<u32>, usize), S
     for key in targets {
         let p = pid(key.tid)?;
         if !still_same_task(proc_root, *key) {
-            return Err(not_the_same(key.tid));
+            return Err(not_the_same(proc_root, key.tid));
         }
         let set = sched_getaffinity(Some(p)).map_err(|e| explain(e, key.tid))?;
         sets.push(

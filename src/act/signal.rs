@@ -67,7 +67,10 @@ pub fn send(proc_root: &Path, target: &Target, sig: &SignalInfo) -> Result<Sent,
         Target::Process(key) => {
             let p = pid(key.tid)?;
             if !still_same_task(proc_root, *key) {
-                return Err(format!("{}; nothing was sent", not_the_same(key.tid)));
+                return Err(format!(
+                    "{}; nothing was sent",
+                    not_the_same(proc_root, key.tid)
+                ));
             }
             kill_process(p, sig.signal)
                 .map(|()| Sent {
@@ -104,7 +107,10 @@ pub fn send(proc_root: &Path, target: &Target, sig: &SignalInfo) -> Result<Sent,
                 }
             }
             match (sent.signalled, first_gone) {
-                (0, Some(tid)) => Err(format!("{}; nothing was sent", not_the_same(tid))),
+                (0, Some(tid)) => Err(format!(
+                    "{}; nothing was sent",
+                    not_the_same(proc_root, tid)
+                )),
                 (0, None) => Err("no thread to signal".into()),
                 _ => Ok(sent),
             }

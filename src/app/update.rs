@@ -183,6 +183,23 @@ impl App {
             {
                 self.status = Some(crate::act::REPLAY_REFUSAL.into());
             }
+            Action::SetAffinity | Action::SendSignal | Action::NicePlus | Action::NiceMinus
+                if let Some(why) = self.selected_row().and_then(|r| r.unreadable_why) =>
+            {
+                // Nothing to re-check it by (its start time is unknown): refuse, and say so,
+                // rather than ask about "process 1 ()" and fail after the yes.
+                let r = &self.rows[self.cursor];
+                let what = if r.kind == RowKind::Thread {
+                    "thread"
+                } else {
+                    "process"
+                };
+                self.status = Some(format!(
+                    "{what} {} is not readable ({why}): threadtop cannot check it is the task \
+                     shown, so it does not act on it",
+                    r.tid
+                ));
+            }
             Action::NicePlus | Action::NiceMinus => {
                 let delta = if action == Action::NicePlus { 1 } else { -1 };
                 if let Some(c) = self.chosen() {

@@ -9,7 +9,7 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
-use crate::collect::{ProcessInfo, Snapshot, TaskInfo, TaskKey};
+use crate::collect::{ProcessInfo, Snapshot, TaskInfo, TaskKey, Unreadable};
 use crate::text::{escape, escape_cmdline};
 
 use super::columns::SortKey;
@@ -180,6 +180,8 @@ pub struct Row {
     pub folded: bool,
     /// stat was unreadable: only the ids are real.
     pub unreadable: bool,
+    /// Why, in words ("permission denied"), when it was.
+    pub unreadable_why: Option<&'static str>,
 }
 
 enum Match {
@@ -326,9 +328,15 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
             .collect();
         (!vals.is_empty()).then(|| vals.iter().sum())
     };
-    let name = lead.map(|t| escape(&t.comm)).unwrap_or_default();
+    let why = unreadable_why(lead);
+    // An unreadable process has no name to show: it is not a kernel thread's `[]`.
+    let name = match why {
+        Some(_) => UNREADABLE_NAME.to_string(),
+        None => lead.map(|t| escape(&t.comm)).unwrap_or_default(),
+    };
     let kernel = p.is_kernel();
     let command = match &p.cmdline {
+        _ if why.is_some() => format!("(not readable: {})", why.unwrap_or_default()),
         _ if kernel => format!("[{name}]"),
         Ok(c) if c.is_empty() && lead.is_some_and(|t| t.state == b'Z') => {
             format!("[{name}] <defunct>")
@@ -368,7 +376,8 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
         kernel,
         foldable: false,
         folded: false,
-        unreadable: lead.is_none_or(|t| t.stat_error.is_some()),
+        unreadable: why.is_some(),
+        unreadable_why: why,
     }
 }
 
@@ -381,7 +390,10 @@ fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64) -> Row
         key: t.key(),
         tid: t.tid,
         tgid: t.tgid,
-        name: escape(&t.comm),
+        name: match t.stat_error {
+            Some(_) => UNREADABLE_NAME.to_string(),
+            None => escape(&t.comm),
+        },
         command: String::new(),
         user: p.user.clone().unwrap_or_else(|| "?".into()),
         state: t.state,
@@ -402,6 +414,7 @@ fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64) -> Row
         foldable: false,
         folded: false,
         unreadable: t.stat_error.is_some(),
+        unreadable_why: unreadable_why(Some(t)),
     }
 }
 
@@ -416,6 +429,22 @@ pub fn policy_name(policy: u32) -> &'static str {
         6 => "DEADLINE",
         _ => "?",
     }
+}
+
+/// The name shown for a task whose `stat` could not be read: it has none we know.
+pub const UNREADABLE_NAME: &str = "?";
+
+/// Why a task's `stat` could not be read, in words; `None` when it was read. No task at
+/// all (a process without one) is unreadable too.
+fn unreadable_why(t: Option<&TaskInfo>) -> Option<&'static str> {
+    let Some(t) = t else {
+        return Some("no task readable");
+    };
+    Some(match t.stat_error? {
+        Unreadable::Denied => "permission denied",
+        Unreadable::Malformed => "malformed",
+        Unreadable::Absent => "absent",
+    })
 }
 
 /// utime + stime in hundredths of a second; unknown when stat was not read or USER_HZ is.
