@@ -37,13 +37,50 @@ pub enum Exit {
     TerminalLost(String),
 }
 
-/// How often the input thread checks that the terminal is still there.
+/// How often the input thread checks that the terminal is still there (and its size).
 const INPUT_POLL: Duration = Duration::from_millis(250);
+
+/// How long crossterm is given to hand over what it has parsed once input has come.
+/// crossterm's poll(2) reader (Cargo.toml: the mio one stalls on bursts) spins through the
+/// last millisecond of any timeout it is given: asked every 250 ms while idle, that was
+/// 1.75 ms of CPU a second, so it is asked only when stdin has input (once per burst).
+const PARSE_WAIT: Duration = Duration::from_millis(1);
+
+/// What stdin says within `timeout`: input, nothing, or that the terminal is gone.
+enum Stdin {
+    Input,
+    Idle,
+    HungUp,
+}
+
+/// Waits for stdin with poll(2), level-triggered: what is left unread is seen again.
+fn wait_stdin(timeout: Duration) -> Stdin {
+    let mut fds = [libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+    // SAFETY: one valid, initialised pollfd, borrowed for the length of the call.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, ms) };
+    let revents = fds[0].revents;
+    if n <= 0 {
+        // Nothing yet, or a signal interrupted the wait (EINTR): look again.
+        Stdin::Idle
+    } else if revents & libc::POLLIN != 0 {
+        Stdin::Input
+    } else if revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        Stdin::HungUp
+    } else {
+        Stdin::Idle
+    }
+}
 
 pub fn spawn_input(tx: Sender<Event>) {
     let _ = std::thread::Builder::new()
         .name("tt-input".into())
         .spawn(move || {
+            let mut size = crossterm::terminal::size().ok();
             loop {
                 // After an SSH drop with SIGHUP ignored, crossterm keeps polling a dead tty;
                 // checking the tty itself is what notices.
@@ -51,28 +88,57 @@ pub fn spawn_input(tx: Sender<Event>) {
                     let _ = tx.send(Event::TerminalLost("stdin is no longer a terminal".into()));
                     return;
                 }
-                let ev = match event::poll(INPUT_POLL) {
-                    Ok(false) => continue,
-                    Ok(true) => event::read(),
-                    Err(e) => Err(e),
-                };
-                let sent = match ev {
-                    Ok(TermEvent::Key(k)) => tx.send(Event::Key(k)),
-                    Ok(TermEvent::Resize(..)) => tx.send(Event::Resize),
-                    // Motion would only cost redraws: clicks and the wheel are what count.
-                    Ok(TermEvent::Mouse(m))
-                        if !matches!(m.kind, MouseEventKind::Moved | MouseEventKind::Drag(_)) =>
-                    {
-                        tx.send(Event::Mouse(m))
+                match wait_stdin(INPUT_POLL) {
+                    Stdin::Idle => {
+                        // crossterm sees SIGWINCH only when asked: look at the size here.
+                        let now = crossterm::terminal::size().ok();
+                        if now != size {
+                            size = now;
+                            if tx.send(Event::Resize).is_err() {
+                                return;
+                            }
+                        }
+                        continue;
                     }
-                    Ok(_) => Ok(()),
-                    Err(e) => {
-                        let _ = tx.send(Event::TerminalLost(format!("reading the terminal: {e}")));
+                    Stdin::HungUp => {
+                        let _ = tx.send(Event::TerminalLost("the terminal hung up".into()));
                         return;
                     }
-                };
-                if sent.is_err() {
-                    return;
+                    Stdin::Input => {}
+                }
+                // Everything that came, including what crossterm parsed from one read and
+                // keeps: a burst is handed over whole, however long.
+                loop {
+                    let ev = match event::poll(PARSE_WAIT) {
+                        Ok(false) => break,
+                        Ok(true) => event::read(),
+                        Err(e) => Err(e),
+                    };
+                    let sent = match ev {
+                        Ok(TermEvent::Key(k)) => tx.send(Event::Key(k)),
+                        Ok(TermEvent::Resize(..)) => {
+                            size = crossterm::terminal::size().ok();
+                            tx.send(Event::Resize)
+                        }
+                        // Motion would only cost redraws: clicks and the wheel are what count.
+                        Ok(TermEvent::Mouse(m))
+                            if !matches!(
+                                m.kind,
+                                MouseEventKind::Moved | MouseEventKind::Drag(_)
+                            ) =>
+                        {
+                            tx.send(Event::Mouse(m))
+                        }
+                        Ok(_) => Ok(()),
+                        Err(e) => {
+                            let _ =
+                                tx.send(Event::TerminalLost(format!("reading the terminal: {e}")));
+                            return;
+                        }
+                    };
+                    if sent.is_err() {
+                        return;
+                    }
                 }
             }
         });
