@@ -387,6 +387,8 @@ pub struct Snapshot {
     /// sooner: every task's `schedstat` is then `Absent`, and no rate may be computed
     /// against this snapshot (they are unknown, never zero).
     pub schedstat_read: bool,
+    /// Which cgroup each task is in, and those cgroups' limits and counters.
+    pub cgroups: super::cgroup::Cgroups,
 }
 
 impl Snapshot {
@@ -478,6 +480,7 @@ mod tests {
             notes: ScanNotes::default(),
             shares: None,
             schedstat_read: true,
+            cgroups: Default::default(),
         };
         drop(snap);
         let again = task_list(n - 10);

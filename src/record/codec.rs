@@ -417,6 +417,7 @@ pub fn decode(prev: Option<&Snapshot>, boot_ns: u64, data: &[u8]) -> Result<Snap
         },
         notes,
         shares: None,
+        cgroups: Default::default(),
     })
 }
 
