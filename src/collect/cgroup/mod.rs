@@ -17,6 +17,8 @@ mod facts;
 pub mod mounts;
 pub mod name;
 pub mod parse;
+#[cfg(test)]
+mod tests;
 pub mod tracker;
 
 use serde::Serialize;

@@ -86,6 +86,8 @@ pub struct CgroupTracker {
     leader_cursor: usize,
     thread_cursor: usize,
     buf: Vec<u8>,
+    /// The cgroup files' buffer (lent to the `Reader` for a tick).
+    facts_buf: Vec<u8>,
     path: ProcPath,
     /// Task cgroup files read so far (for tests and the benchmark).
     pub task_reads: u64,
@@ -105,6 +107,7 @@ impl CgroupTracker {
             leader_cursor: 0,
             thread_cursor: 0,
             buf: vec![0; 64 * 1024],
+            facts_buf: vec![0; 16 * 1024],
             path: ProcPath::new(),
             task_reads: 0,
         }
@@ -128,7 +131,7 @@ impl CgroupTracker {
         let Some((mounts, fds)) = self.mounts.take() else {
             return Cgroups::unavailable(Why::NotMounted);
         };
-        let mut buf = std::mem::take(&mut self.buf);
+        let mut buf = std::mem::take(&mut self.facts_buf);
         let mut reader = Reader {
             mounts: &mounts,
             fds: &fds,
@@ -149,7 +152,7 @@ impl CgroupTracker {
         }
         self.follow(root, processes, exact);
         let out = self.output(processes, &mut reader, facts);
-        self.buf = buf;
+        self.facts_buf = buf;
         self.mounts = Some((mounts, fds));
         if self.tick.is_multiple_of(COMPACT_EVERY) {
             self.compact();
@@ -233,7 +236,8 @@ impl CgroupTracker {
     /// again whole.
     fn rotate_threads(&mut self, root: BorrowedFd<'_>, processes: &[ProcessInfo]) {
         let total: usize = processes.iter().map(|p| p.tasks.len()).sum();
-        if total == 0 {
+        // On the first tick everything was just read.
+        if total == 0 || self.tick == 1 {
             return;
         }
         let count = (4 + total / 512).min(total);
