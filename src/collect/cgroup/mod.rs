@@ -58,6 +58,9 @@ pub enum Why {
     NotRead,
     /// The recording was made before cgroups were recorded.
     NotRecorded,
+    /// A rate needs two readings of the same cgroup: this is its first (or its counter
+    /// went backwards).
+    NoRate,
 }
 
 impl Why {
@@ -76,11 +79,12 @@ impl Why {
             Why::OtherCgroup => "counted in another cgroup",
             Why::NotRead => "not read yet",
             Why::NotRecorded => "not in this recording",
+            Why::NoRate => "one reading so far",
         }
     }
 
     /// Every reason, in a fixed order (the recording's codes are positions in it).
-    pub const ALL: [Why; 12] = [
+    pub const ALL: [Why; 13] = [
         Why::NotMounted,
         Why::HierarchyNotMounted,
         Why::OutsideNamespace,
@@ -93,6 +97,7 @@ impl Why {
         Why::OtherCgroup,
         Why::NotRead,
         Why::NotRecorded,
+        Why::NoRate,
     ];
 
     pub fn code(self) -> u8 {

@@ -95,7 +95,12 @@ fn refresh(t: &mut CgroupTracker, tree: &Tree, procs: &[ProcessInfo]) -> Cgroups
 fn v2_tree() -> Tree {
     let tree = Tree::new();
     tree.mountinfo(&[("cg2", "v2")]);
-    tree.file("cg2", "/", "cgroup.controllers", "cpuset cpu io memory pids\n");
+    tree.file(
+        "cg2",
+        "/",
+        "cgroup.controllers",
+        "cpuset cpu io memory pids\n",
+    );
     tree.file("cg2", "/", "cpuset.cpus.effective", "0-3\n");
     tree.file("cg2", "/system.slice", "cpu.max", "max 100000\n");
     let svc = "/system.slice/nginx.service";
@@ -163,7 +168,8 @@ fn a_steady_machine_reads_few_task_files_and_a_tighter_parent_wins() {
     let procs = [process(10, &tids)];
     let c = refresh(&mut t, &tree, &procs);
     assert_eq!(
-        c.of(10, 10).and_then(|g| g.limit.map_err(|_| Why::Malformed)),
+        c.of(10, 10)
+            .and_then(|g| g.limit.map_err(|_| Why::Malformed)),
         Ok(Some(CpuLimit {
             quota_us: 25000,
             period_us: 100000
@@ -231,13 +237,22 @@ fn threads_in_different_cgroups_are_each_known() {
     let mut t = CgroupTracker::new(tree.proc());
     let procs = [process(10, &[10, 11, 12])];
     let c = refresh(&mut t, &tree, &procs);
-    assert_eq!(c.of(10, 11).map(|g| g.path.clone()), Ok(b"/system.slice/nginx.service".to_vec()));
-    assert_eq!(c.of(10, 12).map(|g| g.path.clone()), Ok(b"/app/workers".to_vec()));
+    assert_eq!(
+        c.of(10, 11).map(|g| g.path.clone()),
+        Ok(b"/system.slice/nginx.service".to_vec())
+    );
+    assert_eq!(
+        c.of(10, 12).map(|g| g.path.clone()),
+        Ok(b"/app/workers".to_vec())
+    );
     assert_eq!(c.groups.len(), 2);
     // A new thread of such a process is read, not assumed.
     tree.task(10, 13, "0::/app/workers\n");
     let c = refresh(&mut t, &tree, &[process(10, &[10, 11, 12, 13])]);
-    assert_eq!(c.of(10, 13).map(|g| g.path.clone()), Ok(b"/app/workers".to_vec()));
+    assert_eq!(
+        c.of(10, 13).map(|g| g.path.clone()),
+        Ok(b"/app/workers".to_vec())
+    );
 }
 
 #[test]
@@ -250,7 +265,11 @@ fn v1_hybrid_limits_cpuacct_cpuset_and_the_v2_mirror() {
         ("systemd", "name=systemd"),
         ("unified", "v2"),
     ]);
-    for (path, quota) in [("/", "-1"), ("/kubepods", "50000"), ("/kubepods/pod1", "200000")] {
+    for (path, quota) in [
+        ("/", "-1"),
+        ("/kubepods", "50000"),
+        ("/kubepods/pod1", "200000"),
+    ] {
         tree.file("cpu", path, "cpu.cfs_quota_us", &format!("{quota}\n"));
         tree.file("cpu", path, "cpu.cfs_period_us", "100000\n");
     }
@@ -353,7 +372,11 @@ fn bad_input_is_unknown_with_a_reason_never_an_error() {
     // A v1 host without a cpu hierarchy.
     let tree = Tree::new();
     tree.mountinfo(&[("systemd", "name=systemd"), ("memory", "memory")]);
-    tree.task(40, 40, "2:memory:/m\n1:name=systemd:/system.slice/foo.service\n");
+    tree.task(
+        40,
+        40,
+        "2:memory:/m\n1:name=systemd:/system.slice/foo.service\n",
+    );
     let mut t = CgroupTracker::new(tree.proc());
     let c = refresh(&mut t, &tree, &[process(40, &[40])]);
     let g = c.of(40, 40).expect("known");

@@ -1,0 +1,327 @@
+//! Cgroup rates from two snapshots, and the words the screen says about them: the explain
+//! card's sentence, the header's hint when a shown cgroup was throttled, which cgroups'
+//! cpusets cover each CPU. Pure: snapshots and task rates in, numbers and text out.
+//!
+//! A cgroup is matched across snapshots by version, path, cpuset path and directory inode
+//! (`CgroupInfo::same_cgroup`): one removed and made again under the same path between two
+//! ticks has a new inode, so its counters are never subtracted from the old one's.
+
+use crate::collect::cgroup::{CgroupInfo, Why};
+use crate::collect::{Snapshot, TaskInfo, parse_cpu_list};
+use crate::model::Rates;
+
+/// Rates of one cgroup of the current snapshot over the interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CgroupRate {
+    /// CPU time used, % of one CPU (100 = one CPU busy the whole interval).
+    pub usage_percent: Result<f64, Why>,
+    /// Time its run queues spent throttled, % of one CPU's interval (summed over CPUs, as
+    /// the kernel counts it: two CPUs throttled the whole interval is 200).
+    pub throttled_percent: Result<f64, Why>,
+    /// Enforcement periods that ran out of quota, per second.
+    pub nr_throttled_per_sec: Result<f64, Why>,
+    /// Of the enforcement periods in the interval, % that ran out of quota.
+    pub throttled_periods_percent: Result<f64, Why>,
+    /// Time at least one of its tasks waited for a CPU (PSI `some`), % of the interval.
+    pub pressure_some_percent: Result<f64, Why>,
+    /// Time all its tasks waited for a CPU at once (PSI `full`), % of the interval.
+    pub pressure_full_percent: Result<f64, Why>,
+}
+
+impl CgroupRate {
+    fn unknown(why: Why) -> Self {
+        CgroupRate {
+            usage_percent: Err(why),
+            throttled_percent: Err(why),
+            nr_throttled_per_sec: Err(why),
+            throttled_periods_percent: Err(why),
+            pressure_some_percent: Err(why),
+            pressure_full_percent: Err(why),
+        }
+    }
+
+    /// Throttled at all in the interval.
+    pub fn throttled(&self) -> bool {
+        self.nr_throttled_per_sec.is_ok_and(|r| r > 0.0)
+            || self.throttled_percent.is_ok_and(|p| p > 0.0)
+    }
+}
+
+/// `new - old` of a counter, or `NoRate` when it went backwards.
+fn delta(old: Result<u64, Why>, new: Result<u64, Why>) -> Result<u64, Why> {
+    let (o, n) = (old?, new?);
+    n.checked_sub(o).ok_or(Why::NoRate)
+}
+
+/// The rates of every cgroup of `cur` (same order as `cur.cgroups.groups`).
+pub fn cgroup_rates(prev: Option<&Snapshot>, cur: &Snapshot) -> Vec<CgroupRate> {
+    let interval_ns = prev
+        .map(|p| cur.boot_ns.saturating_sub(p.boot_ns))
+        .filter(|&ns| ns > 0);
+    cur.cgroups
+        .groups
+        .iter()
+        .map(|g| {
+            let (Some(prev), Some(ns)) = (prev, interval_ns) else {
+                return CgroupRate::unknown(Why::NoRate);
+            };
+            let Some(old) = prev.cgroups.groups.iter().find(|o| o.same_cgroup(g)) else {
+                return CgroupRate::unknown(Why::NoRate);
+            };
+            rate(old, g, ns as f64)
+        })
+        .collect()
+}
+
+fn rate(old: &CgroupInfo, g: &CgroupInfo, ns: f64) -> CgroupRate {
+    let pct = |d: Result<u64, Why>, unit_ns: f64| d.map(|d| d as f64 * unit_ns / ns * 100.0);
+    let th = |f: fn(&crate::collect::cgroup::Throttle) -> u64| {
+        delta(old.throttle.map(|t| f(&t)), g.throttle.map(|t| f(&t)))
+    };
+    let periods = th(|t| t.periods);
+    let throttled = th(|t| t.throttled);
+    CgroupRate {
+        usage_percent: pct(delta(old.usage_ns, g.usage_ns), 1.0),
+        throttled_percent: pct(th(|t| t.throttled_ns), 1.0),
+        nr_throttled_per_sec: throttled.map(|n| n as f64 / (ns / 1e9)),
+        throttled_periods_percent: match (throttled, periods) {
+            (Ok(_), Ok(0)) => Ok(0.0),
+            (Ok(t), Ok(p)) => Ok((t as f64 / p as f64 * 100.0).min(100.0)),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        },
+        pressure_some_percent: pct(
+            delta(
+                old.pressure.map(|p| p.some_us),
+                g.pressure.map(|p| p.some_us),
+            ),
+            1000.0,
+        )
+        .map(|p| p.min(100.0)),
+        pressure_full_percent: pct(
+            delta(
+                old.pressure.and_then(|p| p.full_us.ok_or(Why::NoPsi)),
+                g.pressure.and_then(|p| p.full_us.ok_or(Why::NoPsi)),
+            ),
+            1000.0,
+        )
+        .map(|p| p.min(100.0)),
+    }
+}
+
+/// A number of CPUs as people write it: `0.5`, `2`, `1.25`.
+pub fn cpus_text(cpus: f64) -> String {
+    let s = format!("{cpus:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A task counts as wanting a CPU when it is runnable now or used at least this much of
+/// one over the interval (a thread throttled to a quarter of a CPU still wants a whole one).
+const BUSY_PERCENT: f64 = 10.0;
+
+fn is_busy(t: &TaskInfo, rates: &Rates) -> bool {
+    t.state == b'R'
+        || rates
+            .get(&t.key())
+            .and_then(|r| r.cpu_percent)
+            .is_some_and(|c| c >= BUSY_PERCENT)
+}
+
+/// The explain card's lines about the cgroup(s) of the tasks `tids` of process `tgid` (one
+/// task, or a pool's members). `rates` are the cgroups' (`cgroup_rates`), `task_rates`
+/// the tasks', `interval_secs` the interval both cover.
+pub fn explain_lines(
+    snap: &Snapshot,
+    rates: &[CgroupRate],
+    task_rates: &Rates,
+    interval_secs: Option<f64>,
+    tgid: u32,
+    tids: &[u32],
+) -> Vec<String> {
+    let cg = &snap.cgroups;
+    let mut groups: Vec<u32> = Vec::new();
+    let mut unknown: Option<Why> = None;
+    for &tid in tids {
+        match cg.index_of(tgid, tid) {
+            Ok(i) if !groups.contains(&i) => groups.push(i),
+            Ok(_) => {}
+            Err(w) => unknown = unknown.or(Some(w)),
+        }
+    }
+    let mut out = Vec::new();
+    if groups.is_empty() {
+        if let Some(w) = unknown {
+            out.push(format!("Cgroup: unknown ({}).", w.words()));
+        }
+        return out;
+    }
+    for i in groups {
+        let Some(g) = cg.groups.get(i as usize) else {
+            continue;
+        };
+        let name = g.name().text;
+        let path = crate::text::escape(&g.path);
+        let limit = match g.limit {
+            Ok(Some(l)) => format!("may use {} CPU", cpus_text(l.cpus())),
+            Ok(None) => "has no CPU limit".to_string(),
+            Err(w) => format!("CPU limit unknown ({})", w.words()),
+        };
+        let cpuset = match &g.cpuset {
+            Ok(c) => format!(", on CPUs {c}"),
+            Err(_) => String::new(),
+        };
+        out.push(format!(
+            "Cgroup: {name} (v{} {path}): it {limit}{cpuset}.",
+            g.version
+        ));
+        let Some(r) = rates.get(i as usize) else {
+            continue;
+        };
+        if !r.throttled() {
+            continue;
+        }
+        // Every task of the snapshot in this cgroup, not only this process's.
+        let mut busy = 0usize;
+        for p in &snap.processes {
+            for t in &p.tasks {
+                if cg.index_of(p.tgid, t.tid) == Ok(i) && is_busy(t, task_rates) {
+                    busy += 1;
+                }
+            }
+        }
+        let want = match g.cpuset.as_deref().ok().and_then(parse_cpu_list) {
+            Some(c) if !c.is_empty() => busy.min(c.len()),
+            _ => busy,
+        };
+        let span = match interval_secs {
+            Some(s) if (s - 1.0).abs() < 0.05 => "the last second".to_string(),
+            Some(s) => format!("the last {s:.1} s"),
+            None => "the last interval".to_string(),
+        };
+        let mut s = match r.throttled_periods_percent {
+            Ok(p) => format!("Throttled in {p:.0} % of {span}'s CPU periods"),
+            Err(_) => format!("Throttled during {span}"),
+        };
+        if let Ok(l) = g.limit.as_ref().map(|l| l.map(|l| l.cpus()))
+            && let Some(l) = l
+        {
+            s.push_str(&format!(
+                ": its cgroup may use {} CPU and its {} want {}",
+                cpus_text(l),
+                plural(busy, "busy thread", "busy threads"),
+                want
+            ));
+        }
+        s.push('.');
+        out.push(s);
+    }
+    out
+}
+
+/// The cgroups (indexes in `snap.cgroups.groups`) that hold any of the given tasks.
+pub fn groups_of<'a>(
+    snap: &Snapshot,
+    tasks: impl IntoIterator<Item = (u32, u32)> + 'a,
+) -> Vec<u32> {
+    let mut v: Vec<u32> = tasks
+        .into_iter()
+        .filter_map(|(tgid, tid)| snap.cgroups.index_of(tgid, tid).ok())
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The header's hint when a shown cgroup (`shown`: indexes) was throttled in the interval:
+/// `throttled: nginx.service 31 % (0.5 CPU), docker:0123456789ab 100 % (+1 more)`, the
+/// most throttled first. `None` when none was.
+pub fn throttle_hint(snap: &Snapshot, rates: &[CgroupRate], shown: &[u32]) -> Option<String> {
+    let mut hit: Vec<(f64, String)> = shown
+        .iter()
+        .filter_map(|&i| {
+            let r = rates.get(i as usize)?;
+            let g = snap.cgroups.groups.get(i as usize)?;
+            r.throttled().then(|| {
+                let pct = r.throttled_periods_percent.unwrap_or(0.0);
+                let limit = match g.limit {
+                    Ok(Some(l)) => format!(" ({} CPU)", cpus_text(l.cpus())),
+                    _ => String::new(),
+                };
+                (pct, format!("{} {:.0} %{limit}", g.name().text, pct))
+            })
+        })
+        .collect();
+    if hit.is_empty() {
+        return None;
+    }
+    hit.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let more = hit.len().saturating_sub(2);
+    let mut s = format!(
+        "throttled: {}",
+        hit.iter()
+            .take(2)
+            .map(|h| h.1.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if more > 0 {
+        s.push_str(&format!(" (+{more} more)"));
+    }
+    Some(s)
+}
+
+/// Which shown cgroups' cpusets include each online CPU, when at least one shown cgroup's
+/// cpuset is not every online CPU; `None` when they all cover every CPU (or none is
+/// known). Each entry: the CPU id and the names of the cgroups that may run there.
+pub fn cpuset_cover(snap: &Snapshot, shown: &[u32]) -> Option<Vec<(u32, Vec<String>)>> {
+    let online: Vec<u32> = snap.system.cpus.iter().map(|c| c.id).collect();
+    let sets: Vec<(String, Vec<u32>)> = shown
+        .iter()
+        .filter_map(|&i| {
+            let g = snap.cgroups.groups.get(i as usize)?;
+            let cpus = parse_cpu_list(g.cpuset.as_deref().ok()?)?;
+            Some((g.name().text, cpus))
+        })
+        .collect();
+    if sets.is_empty()
+        || sets
+            .iter()
+            .all(|(_, c)| online.iter().all(|o| c.contains(o)))
+    {
+        return None;
+    }
+    Some(
+        online
+            .iter()
+            .map(|&cpu| {
+                let mut names: Vec<String> = sets
+                    .iter()
+                    .filter(|(_, c)| c.contains(&cpu))
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                names.sort();
+                names.dedup();
+                (cpu, names)
+            })
+            .collect(),
+    )
+}
+
+/// `cpuset_cover` as lines for the CPU pane: `cpu1: nginx.service, docker:0123456789ab`.
+pub fn cpuset_lines(snap: &Snapshot, shown: &[u32]) -> Vec<String> {
+    cpuset_cover(snap, shown)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(cpu, names)| {
+            if names.is_empty() {
+                format!("cpu{cpu}: no shown cgroup")
+            } else {
+                format!("cpu{cpu}: {}", names.join(", "))
+            }
+        })
+        .collect()
+}
