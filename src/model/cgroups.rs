@@ -325,3 +325,204 @@ pub fn cpuset_lines(snap: &Snapshot, shown: &[u32]) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::cgroup::{Cgroups, CpuLimit, Pressure, ProcCgroup, Throttle};
+    use crate::collect::{CpuSample, ProcessInfo, SystemInfo};
+
+    const SEC: u64 = 1_000_000_000;
+
+    fn group(path: &str, ino: u64, cpuset: &str, t: Throttle, usage_ns: u64) -> CgroupInfo {
+        CgroupInfo {
+            version: 2,
+            path: path.as_bytes().to_vec(),
+            cpuset_path: None,
+            ino,
+            limit: Ok(Some(CpuLimit {
+                quota_us: 50_000,
+                period_us: 100_000,
+            })),
+            cpuset: Ok(cpuset.into()),
+            usage_ns: Ok(usage_ns),
+            throttle: Ok(t),
+            pressure: Ok(Pressure {
+                some_us: usage_ns / 2000,
+                full_us: Some(0),
+            }),
+        }
+    }
+
+    /// Process 10 (threads 10, 11, 12: 11 and 12 runnable) in `svc`, process 20 in `other`.
+    fn snap(at: u64, svc: CgroupInfo, other: CgroupInfo) -> Snapshot {
+        let task = |tid: u32, tgid: u32, state: u8| TaskInfo {
+            tid,
+            tgid,
+            state,
+            start_ticks: 5,
+            ..TaskInfo::EMPTY
+        };
+        let proc_ = |tgid: u32, tasks: Vec<TaskInfo>| ProcessInfo {
+            tgid,
+            ppid: 1,
+            uid: None,
+            user: None,
+            cmdline: Ok(Vec::new()),
+            rss_bytes: 0,
+            tasks,
+            tasks_error: None,
+        };
+        Snapshot {
+            boot_ns: at * SEC,
+            scan_ns: 0,
+            clk_tck: 100,
+            page_size: 4096,
+            processes: vec![
+                proc_(10, vec![task(10, 10, b'S'), task(11, 10, b'R'), task(12, 10, b'R')]),
+                proc_(20, vec![task(20, 20, b'S')]),
+            ],
+            system: SystemInfo {
+                cpus: (0..4)
+                    .map(|id| CpuSample {
+                        id,
+                        times: Default::default(),
+                    })
+                    .collect(),
+                ..SystemInfo::default()
+            },
+            notes: Default::default(),
+            shares: None,
+            schedstat_read: true,
+            cgroups: Cgroups {
+                unavailable: None,
+                groups: vec![svc, other],
+                procs: vec![
+                    ProcCgroup {
+                        tgid: 10,
+                        group: Ok(0),
+                        threads: Vec::new(),
+                    },
+                    ProcCgroup {
+                        tgid: 20,
+                        group: Ok(1),
+                        threads: Vec::new(),
+                    },
+                ],
+            },
+        }
+    }
+
+    fn th(periods: u64, throttled: u64, ns: u64) -> Throttle {
+        Throttle {
+            periods,
+            throttled,
+            throttled_ns: ns,
+        }
+    }
+
+    #[test]
+    fn rates_over_the_interval_and_a_cgroup_made_again_has_none() {
+        let a = snap(
+            10,
+            group("/svc", 7, "0-1", th(100, 10, SEC), 3 * SEC),
+            group("/other", 8, "0-3", th(0, 0, 0), 0),
+        );
+        let b = snap(
+            12,
+            group("/svc", 7, "0-1", th(120, 25, 3 * SEC / 2), 4 * SEC),
+            // Same path, new inode: removed and made again between the ticks.
+            group("/other", 9, "0-3", th(0, 0, 0), 5 * SEC),
+        );
+        let r = cgroup_rates(Some(&a), &b);
+        assert_eq!(r[0].usage_percent, Ok(50.0));
+        assert_eq!(r[0].throttled_percent, Ok(25.0));
+        assert_eq!(r[0].nr_throttled_per_sec, Ok(7.5));
+        assert_eq!(r[0].throttled_periods_percent, Ok(75.0));
+        assert_eq!(r[0].pressure_some_percent, Ok(25.0));
+        assert_eq!(r[0].pressure_full_percent, Ok(0.0));
+        assert!(r[0].throttled());
+        assert_eq!(r[1], CgroupRate::unknown(Why::NoRate));
+        // No previous snapshot: unknown, not zero.
+        assert_eq!(cgroup_rates(None, &b)[0].usage_percent, Err(Why::NoRate));
+        // A counter that went backwards is no rate either.
+        let back = snap(
+            14,
+            group("/svc", 7, "0-1", th(1, 0, 0), 0),
+            group("/other", 9, "0-3", th(0, 0, 0), 0),
+        );
+        assert_eq!(
+            cgroup_rates(Some(&b), &back)[0].usage_percent,
+            Err(Why::NoRate)
+        );
+    }
+
+    #[test]
+    fn the_card_says_how_throttled_with_the_limit_and_the_busy_threads() {
+        let a = snap(
+            10,
+            group("/system.slice/app.service", 7, "0-3", th(100, 10, SEC), 0),
+            group("/other", 8, "0-3", th(0, 0, 0), 0),
+        );
+        let b = snap(
+            11,
+            group("/system.slice/app.service", 7, "0-3", th(110, 13, SEC), 0),
+            group("/other", 8, "0-3", th(0, 0, 0), 0),
+        );
+        let rates = cgroup_rates(Some(&a), &b);
+        let lines = explain_lines(&b, &rates, &Rates::default(), Some(1.0), 10, &[11]);
+        assert_eq!(
+            lines,
+            vec![
+                "Cgroup: app.service (v2 /system.slice/app.service): it may use 0.5 CPU, on CPUs 0-3."
+                    .to_string(),
+                "Throttled in 30 % of the last second's CPU periods: its cgroup may use 0.5 CPU and its 2 busy threads want 2."
+                    .to_string(),
+            ]
+        );
+        // Not throttled: the cgroup line only.
+        let calm = explain_lines(&b, &rates, &Rates::default(), Some(1.0), 20, &[20]);
+        assert_eq!(
+            calm,
+            vec!["Cgroup: other (v2 /other): it may use 0.5 CPU, on CPUs 0-3.".to_string()]
+        );
+        // Unknown: says why.
+        let mut none = b.clone();
+        none.cgroups = Cgroups::unavailable(Why::NotRecorded);
+        assert_eq!(
+            explain_lines(&none, &[], &Rates::default(), Some(1.0), 10, &[10]),
+            vec!["Cgroup: unknown (not in this recording).".to_string()]
+        );
+        // The header hint names the throttled cgroup among the shown ones only.
+        assert_eq!(
+            throttle_hint(&b, &rates, &[0, 1]).as_deref(),
+            Some("throttled: app.service 30 % (0.5 CPU)")
+        );
+        assert_eq!(throttle_hint(&b, &rates, &[1]), None);
+        assert_eq!(groups_of(&b, [(10, 12), (20, 20), (10, 10)]), vec![0, 1]);
+    }
+
+    #[test]
+    fn cpusets_covering_each_cpu_only_when_not_all() {
+        let b = snap(
+            11,
+            group("/docker/0123456789abcdef0123456789abcdef", 7, "0-1", th(0, 0, 0), 0),
+            group("/other", 8, "0-3", th(0, 0, 0), 0),
+        );
+        assert_eq!(
+            cpuset_lines(&b, &[0, 1]),
+            vec![
+                "cpu0: docker:0123456789ab, other",
+                "cpu1: docker:0123456789ab, other",
+                "cpu2: other",
+                "cpu3: other",
+            ]
+        );
+        // Every shown cgroup may use every CPU: nothing to say.
+        assert_eq!(cpuset_cover(&b, &[1]), None);
+        assert!(cpuset_lines(&b, &[1]).is_empty());
+        assert_eq!(cpus_text(0.5), "0.5");
+        assert_eq!(cpus_text(2.0), "2");
+        assert_eq!(cpus_text(1.25), "1.25");
+    }
+}
