@@ -379,7 +379,10 @@ mod tests {
             clk_tck: 100,
             page_size: 4096,
             processes: vec![
-                proc_(10, vec![task(10, 10, b'S'), task(11, 10, b'R'), task(12, 10, b'R')]),
+                proc_(
+                    10,
+                    vec![task(10, 10, b'S'), task(11, 10, b'R'), task(12, 10, b'R')],
+                ),
                 proc_(20, vec![task(20, 20, b'S')]),
             ],
             system: SystemInfo {
@@ -506,7 +509,13 @@ mod tests {
     fn cpusets_covering_each_cpu_only_when_not_all() {
         let b = snap(
             11,
-            group("/docker/0123456789abcdef0123456789abcdef", 7, "0-1", th(0, 0, 0), 0),
+            group(
+                "/docker/0123456789abcdef0123456789abcdef",
+                7,
+                "0-1",
+                th(0, 0, 0),
+                0,
+            ),
             group("/other", 8, "0-3", th(0, 0, 0), 0),
         );
         assert_eq!(
