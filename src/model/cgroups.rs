@@ -534,4 +534,58 @@ mod tests {
         assert_eq!(cpus_text(2.0), "2");
         assert_eq!(cpus_text(1.25), "1.25");
     }
+
+    #[test]
+    fn the_filter_and_cgroup_option_match_cgroup_names_and_paths() {
+        use crate::model::filter::{Filter, Pattern};
+        use crate::model::{ViewOptions, build_rows};
+        let mut b = snap(
+            11,
+            group("/system.slice/app.service", 7, "0-3", th(0, 0, 0), 0),
+            group(
+                "/docker/0123456789abcdef0123456789abcdef",
+                8,
+                "0-3",
+                th(0, 0, 0),
+                0,
+            ),
+        );
+        // Thread 12 of process 10 sits in the container's cgroup (threaded mode).
+        b.cgroups.procs[0].threads = vec![(12, Ok(1))];
+        let rows = |b: &Snapshot, opts: &ViewOptions| -> Vec<u32> {
+            let mut v: Vec<u32> = build_rows(b, &Rates::default(), opts)
+                .iter()
+                .filter(|r| r.kind == crate::model::RowKind::Thread || r.threads <= 1)
+                .map(|r| r.tid)
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        };
+        let cg = |name: &str| ViewOptions {
+            cgroup: Some(Pattern::new(name)),
+            tree: false,
+            ..ViewOptions::default()
+        };
+        let slash = |text: &str| ViewOptions {
+            filter: Filter::parse(text),
+            tree: false,
+            ..ViewOptions::default()
+        };
+        let tids = |opts: &ViewOptions| rows(&b, opts);
+        // --cgroup by unit name, by container name, by a part of the path.
+        assert_eq!(tids(&cg("app.service")), vec![10, 11]);
+        assert_eq!(tids(&cg("docker:0123")), vec![12, 20]);
+        assert_eq!(tids(&cg("0123456789abcdef0123")), vec![12, 20]);
+        assert!(tids(&cg("nothing-like-it")).is_empty());
+        // The / filter finds tasks by their cgroup too (the leader's: the whole process).
+        assert_eq!(tids(&slash("APP.service")), Vec::<u32>::new());
+        assert!(tids(&slash("app.service")).contains(&11));
+        assert_eq!(tids(&slash("docker:")), vec![12, 20]);
+        // Unknown cgroups: not shown under --cgroup (not known to match), never an error.
+        let mut b = b.clone();
+        b.cgroups = Cgroups::unavailable(Why::NotRecorded);
+        assert!(rows(&b, &cg("app")).is_empty());
+        assert_eq!(rows(&b, &slash("app.service")), Vec::<u32>::new());
+    }
 }

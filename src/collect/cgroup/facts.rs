@@ -125,6 +125,9 @@ fn errno_why(e: Errno, absent: Why) -> Why {
     }
 }
 
+/// One level's own limit: `Ok(None)` = no limit file there; `Ok(Some(None))` = unlimited.
+pub type LevelLimit = Result<Option<Option<CpuLimit>>, Why>;
+
 /// Per-tick reader: the scratch buffer and what was read this tick for parents shared by
 /// several cgroups (their limits).
 pub struct Reader<'a> {
@@ -132,7 +135,7 @@ pub struct Reader<'a> {
     pub fds: &'a MountFds,
     pub buf: &'a mut Vec<u8>,
     /// (hierarchy, directory) -> that level's own limit: `None` = no limit file there.
-    pub levels: HashMap<(u8, Vec<u8>), Result<Option<Option<CpuLimit>>, Why>>,
+    pub levels: HashMap<(u8, Vec<u8>), LevelLimit>,
 }
 
 impl Reader<'_> {
@@ -333,7 +336,7 @@ impl Reader<'_> {
 
     /// One level's own limit: `Ok(None)` when the level has no limit file (v2: the cpu
     /// controller is not enabled there, or it is the root).
-    fn level_limit(&mut self, h: Hier<'_>, level: &[u8]) -> Result<Option<Option<CpuLimit>>, Why> {
+    fn level_limit(&mut self, h: Hier<'_>, level: &[u8]) -> LevelLimit {
         if h.id == 0 {
             return match self.read(h.fd, level, b"cpu.max") {
                 Ok(b) => parse_cpu_max(b).map(Some).ok_or(Why::Malformed),

@@ -149,18 +149,27 @@ mod tests {
     fn hybrid_v2_and_no_cgroups() {
         let m = Mounts::parse(HYBRID);
         assert!(m.any);
-        assert_eq!(m.cpu.unwrap().point, PathBuf::from("/sys/fs/cgroup/cpu"));
         assert_eq!(
-            m.cpuacct.unwrap().point,
+            m.cpu.expect("parsed").point,
+            PathBuf::from("/sys/fs/cgroup/cpu")
+        );
+        assert_eq!(
+            m.cpuacct.expect("parsed").point,
             PathBuf::from("/sys/fs/cgroup/cpuacct")
         );
         assert_eq!(
-            m.cpuset.unwrap().point,
+            m.cpuset.expect("parsed").point,
             PathBuf::from("/sys/fs/cgroup/cpuset")
         );
-        assert_eq!(m.v2.unwrap().point, PathBuf::from("/sys/fs/cgroup/unified"));
+        assert_eq!(
+            m.v2.expect("parsed").point,
+            PathBuf::from("/sys/fs/cgroup/unified")
+        );
         let v2 = Mounts::parse(b"30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n");
-        assert_eq!(v2.v2.unwrap().point, PathBuf::from("/sys/fs/cgroup"));
+        assert_eq!(
+            v2.v2.expect("parsed").point,
+            PathBuf::from("/sys/fs/cgroup")
+        );
         assert!(v2.cpu.is_none());
         let comounted =
             Mounts::parse(b"32 31 0:29 / /cg/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n");
@@ -169,7 +178,7 @@ mod tests {
         assert_eq!(none, Mounts::default());
         // A mount point with a space is escaped in mountinfo.
         let sp = Mounts::parse(b"30 1 0:26 / /my\\040cg rw - cgroup2 cgroup2 rw\n");
-        assert_eq!(sp.v2.unwrap().point, PathBuf::from("/my cg"));
+        assert_eq!(sp.v2.expect("parsed").point, PathBuf::from("/my cg"));
         assert_eq!(Mounts::parse(b"garbage\n- - -\n"), Mounts::default());
     }
 
@@ -179,16 +188,16 @@ mod tests {
             root: b"/".to_vec(),
             point: "/sys/fs/cgroup".into(),
         };
-        assert_eq!(whole.relative(b"/").unwrap(), b".");
-        assert_eq!(whole.relative(b"/a b/c").unwrap(), b"a b/c");
+        assert_eq!(whole.relative(b"/").expect("parsed"), b".");
+        assert_eq!(whole.relative(b"/a b/c").expect("parsed"), b"a b/c");
         assert_eq!(whole.relative(b"/../x"), Err(Why::OutsideNamespace));
         assert_eq!(whole.relative(b"x"), Err(Why::OutsideNamespace));
         let sub = Mount {
             root: b"/docker/abc".to_vec(),
             point: "/sys/fs/cgroup".into(),
         };
-        assert_eq!(sub.relative(b"/docker/abc").unwrap(), b".");
-        assert_eq!(sub.relative(b"/docker/abc/x").unwrap(), b"x");
+        assert_eq!(sub.relative(b"/docker/abc").expect("parsed"), b".");
+        assert_eq!(sub.relative(b"/docker/abc/x").expect("parsed"), b"x");
         assert_eq!(sub.relative(b"/docker/abcd"), Err(Why::OutsideNamespace));
         assert_eq!(sub.relative(b"/"), Err(Why::OutsideNamespace));
     }

@@ -135,11 +135,11 @@ mod tests {
 
     #[test]
     fn task_cgroup_files_of_v2_v1_and_hybrid_hosts() {
-        let v2 = parse_task_cgroup(b"0::/system.slice/nginx.service\n").unwrap();
+        let v2 = parse_task_cgroup(b"0::/system.slice/nginx.service\n").expect("parsed");
         assert_eq!(v2.v2.as_deref(), Some(&b"/system.slice/nginx.service"[..]));
         assert_eq!(v2.cpu, None);
         let hybrid = b"12:cpuset:/\n11:cpu,cpuacct:/user.slice\n1:name=systemd:/user.slice/session-3.scope\n0::/user.slice/session-3.scope\n";
-        let h = parse_task_cgroup(hybrid).unwrap();
+        let h = parse_task_cgroup(hybrid).expect("parsed");
         assert_eq!(h.cpu.as_deref(), Some(&b"/user.slice"[..]));
         assert_eq!(h.cpuacct.as_deref(), Some(&b"/user.slice"[..]));
         assert_eq!(h.cpuset.as_deref(), Some(&b"/"[..]));
@@ -149,10 +149,10 @@ mod tests {
         );
         assert_eq!(h.v2.as_deref(), Some(&b"/user.slice/session-3.scope"[..]));
         // A path with `:`, spaces and an escape sequence is kept whole.
-        let odd = parse_task_cgroup(b"0::/a b:c\x1b[31m\n").unwrap();
+        let odd = parse_task_cgroup(b"0::/a b:c\x1b[31m\n").expect("parsed");
         assert_eq!(odd.v2.as_deref(), Some(&b"/a b:c\x1b[31m"[..]));
         // In a cgroup namespace, a task outside it shows as /.. paths; kept as they are.
-        let ns = parse_task_cgroup(b"0::/../../other.slice\n").unwrap();
+        let ns = parse_task_cgroup(b"0::/../../other.slice\n").expect("parsed");
         assert_eq!(ns.v2.as_deref(), Some(&b"/../../other.slice"[..]));
         for bad in [&b""[..], b"garbage", b"x::/a", b"0::relative", b"\n\n"] {
             assert_eq!(parse_task_cgroup(bad), None, "{bad:?}");

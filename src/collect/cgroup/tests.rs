@@ -56,7 +56,7 @@ impl Tree {
     }
     fn root_fd(&self) -> OwnedFd {
         rustix::fs::open(
-            &self.proc(),
+            self.proc(),
             rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY,
             rustix::fs::Mode::empty(),
         )

@@ -469,10 +469,11 @@ impl CgroupTracker {
     fn compact(&mut self) {
         let mut slot_used = vec![false; self.slots.len()];
         for e in &self.procs {
-            for s in std::iter::once(&e.slot).chain(e.threads.iter().map(|t| &t.1)) {
-                if let Ok(s) = s {
-                    slot_used[*s as usize] = true;
-                }
+            for s in std::iter::once(&e.slot)
+                .chain(e.threads.iter().map(|t| &t.1))
+                .flatten()
+            {
+                slot_used[*s as usize] = true;
             }
         }
         if slot_used.iter().all(|u| *u) {
