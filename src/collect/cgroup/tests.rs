@@ -181,9 +181,9 @@ fn a_steady_machine_reads_few_task_files_and_a_tighter_parent_wins() {
     for _ in 0..10 {
         refresh(&mut t, &tree, &procs);
     }
-    // Then a leader and 4 threads in turn per tick.
+    // Then a few leaders and threads in turn per tick (4 + 2 here).
     assert!(
-        t.task_reads - before <= 10 * 5,
+        t.task_reads - before <= 10 * 6,
         "{} reads in 10 ticks",
         t.task_reads - before
     );
