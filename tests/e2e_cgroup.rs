@@ -253,3 +253,65 @@ fn a_cpuset_of_one_cpu_shows_in_json() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+#[test]
+fn another_users_unreadable_cgroup_is_unknown_with_the_reason() {
+    let setpriv = Path::new("/usr/bin/setpriv");
+    if !setpriv.exists() {
+        eprintln!("skipped: needs /usr/bin/setpriv to run as nobody");
+        return;
+    }
+    let at = match place("cpu") {
+        Ok(a) => a,
+        Err(why) => {
+            eprintln!("skipped: {why}");
+            return;
+        }
+    };
+    let name = format!("threadtop-test-{}-denied", std::process::id());
+    let mut made = Made(Vec::new());
+    let dir = match make(&at, "cpu", &name, &mut made) {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("skipped: cannot make a cgroup: {why}");
+            return;
+        }
+    };
+    let w = workload(&["--name", "tt-cg-denied", "--sleep", "1", "--seconds", "300"]);
+    write(&dir.join("cgroup.procs"), &w.pid.to_string()).expect("move the workload");
+    // Only root may look inside it now.
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+        .expect("chmod");
+    let out = std::process::Command::new(setpriv)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(support::THREADTOP)
+        .args([
+            "--json",
+            "--no-config",
+            "--delay",
+            "0.2",
+            "-p",
+            &w.pid.to_string(),
+        ])
+        .output()
+        .expect("run threadtop as nobody");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let (path, entry) = its_cgroup(&v, w.pid).expect("its cgroup is listed");
+    // The path is known (from /proc), the facts are not, and the reason says why.
+    assert_eq!(path, format!("/{name}"));
+    assert!(entry["cpu_limit"].is_null(), "{entry}");
+    assert_eq!(entry["unknown"]["cpu_limit"], "denied", "{entry}");
+    assert_eq!(entry["unknown"]["throttled_percent"], "denied", "{entry}");
+    // Everything else is still there.
+    assert!(v["tasks"].as_array().is_some_and(|t| t.len() == 2), "{v}");
+}
