@@ -411,3 +411,31 @@ fn unused_cgroups_leave_the_cache() {
 }
 
 const COMPACT_TICKS: u64 = 256;
+
+#[test]
+fn an_exec_is_read_at_once_and_a_move_by_hand_within_a_turn() {
+    let tree = v2_tree();
+    let mut t = CgroupTracker::new(tree.proc());
+    let n = 40u32;
+    for i in 0..n {
+        tree.task(100 + i, 100 + i, "0::/system.slice/nginx.service\n");
+    }
+    let mut procs: Vec<ProcessInfo> = (0..n).map(|i| process(100 + i, &[100 + i])).collect();
+    refresh(&mut t, &tree, &procs);
+    // Process 130 moved into a container's cgroup and exec'd (runc's order): its new name
+    // sends it to be read on the very next tick, whoever's turn it is.
+    tree.file("cg2", "/ctr", "cpu.max", "max 100000\n");
+    tree.task(130, 130, "0::/ctr\n");
+    procs[30].tasks[0].comm = b"nginx".into();
+    let c = refresh(&mut t, &tree, &procs);
+    assert_eq!(c.of(130, 130).map(|g| g.path.clone()), Ok(b"/ctr".to_vec()));
+    // Process 120 moved by hand (same name): found when its turn comes, within
+    // n / (4 + n / 32) ticks.
+    tree.task(120, 120, "0::/ctr\n");
+    let turns = n.div_ceil(4 + n / 32) + 1;
+    let found = (0..turns).any(|_| {
+        let c = refresh(&mut t, &tree, &procs);
+        c.of(120, 120).map(|g| g.path.clone()) == Ok(b"/ctr".to_vec())
+    });
+    assert!(found, "not found within {turns} ticks");
+}

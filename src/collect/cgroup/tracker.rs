@@ -196,10 +196,12 @@ impl CgroupTracker {
             };
             if e.comm != lead.comm || gone(&e.slot, self) || in_turn {
                 let now = self.read_task(root, p.tgid, lead.tid);
-                if now != e.slot || e.comm != lead.comm {
+                if now != e.slot {
                     procs.push(self.first_read(root, p, exact));
                     continue;
                 }
+                // Renamed (or exec'd) in place: nothing moved.
+                e.comm = lead.comm.clone();
             }
             if !e.known.is_empty() {
                 // Threads in different cgroups: the new ones and those in a removed cgroup
