@@ -236,6 +236,39 @@ pub fn groups_of<'a>(
     v
 }
 
+/// The cgroups of what `rows` show: a process row stands for all its tasks, a pool row for
+/// its members, a thread row for itself.
+pub fn groups_of_rows(snap: &Snapshot, rows: &[crate::model::Row]) -> Vec<u32> {
+    use crate::model::RowKind;
+    let mut tasks: Vec<(u32, u32)> = Vec::new();
+    for r in rows {
+        let process = || snap.processes.iter().find(|p| p.tgid == r.tgid);
+        match r.kind {
+            RowKind::Thread => tasks.push((r.tgid, r.tid)),
+            RowKind::Process => {
+                if let Some(p) = process() {
+                    tasks.extend(p.tasks.iter().map(|t| (p.tgid, t.tid)));
+                }
+            }
+            RowKind::Pool => {
+                if let Some(p) = process() {
+                    tasks.extend(
+                        crate::model::view::pool_members(p, &r.name).map(|t| (p.tgid, t.tid)),
+                    );
+                }
+            }
+        }
+    }
+    groups_of(snap, tasks)
+}
+
+/// A task's cgroup for a table cell: its readable name, or `-` when unknown.
+pub fn cell(snap: &Snapshot, tgid: u32, tid: u32) -> String {
+    snap.cgroups
+        .of(tgid, tid)
+        .map_or_else(|_| "-".to_string(), |g| g.name().text)
+}
+
 /// The header's hint when a shown cgroup (`shown`: indexes) was throttled in the interval:
 /// `throttled: nginx.service 31 % (0.5 CPU), docker:0123456789ab 100 % (+1 more)`, the
 /// most throttled first. `None` when none was.
@@ -503,6 +536,12 @@ mod tests {
         );
         assert_eq!(throttle_hint(&b, &rates, &[1]), None);
         assert_eq!(groups_of(&b, [(10, 12), (20, 20), (10, 10)]), vec![0, 1]);
+        let rows = crate::model::build_rows(&b, &Rates::default(), &Default::default());
+        assert_eq!(groups_of_rows(&b, &rows), vec![0, 1]);
+        let only_20: Vec<_> = rows.into_iter().filter(|r| r.tgid == 20).collect();
+        assert_eq!(groups_of_rows(&b, &only_20), vec![1]);
+        assert_eq!(cell(&b, 10, 11), "app.service");
+        assert_eq!(cell(&b, 99, 99), "-");
     }
 
     #[test]
