@@ -1,0 +1,75 @@
+//! The kernel-side map values, byte for byte as assets/bpf/sched.bpf.c declares them.
+//! Both sides assert the same sizes (`_Static_assert` there, `const` asserts here), and
+//! aya refuses a map whose value size differs, so a one-sided change cannot load.
+
+/// Histogram buckets: 0 is under 1 µs; then four per power of two of microseconds
+/// (bucket `1 + 4 * log2(us) + quarter`), the last one open-ended (2^24 µs, 16.8 s, up).
+pub const NBUCKETS: usize = 100;
+/// CPUs whose time is kept apart per task per tick; time on others is summed.
+pub const NSLOTS: usize = 4;
+
+/// flags: on a CPU since `oncpu_ts` (0: since before the source loaded).
+pub const RUNNING: u32 = 1;
+/// flags: the task exited (its entry is dropped once read).
+pub const EXITED: u32 = 2;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuSlot {
+    pub cpu: u32,
+    pub pad: u32,
+    pub ns: u64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Half {
+    pub generation: u64,
+    pub count: u32,
+    pub migrations: u32,
+    pub voluntary: u32,
+    pub involuntary: u32,
+    pub max_ns: u64,
+    /// CLOCK_MONOTONIC ns of the switch-in that ended the longest wait.
+    pub max_at: u64,
+    pub other_ns: u64,
+    pub slots: [CpuSlot; NSLOTS],
+    pub wakings: u32,
+    pub waker_tid: u32,
+    pub waker_votes: u32,
+    pub waker_hits: u32,
+    pub waker_comm: [u8; 16],
+    pub cpu_unknown: u32,
+    pub pad: u32,
+    pub hist: [u32; NBUCKETS],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct TaskVal {
+    /// `task_struct.start_boottime`, ns: /proc's starttime is this in clock ticks.
+    pub start_boottime: u64,
+    pub enq_ts: u64,
+    pub oncpu_ts: u64,
+    pub oncpu_cpu: u32,
+    pub flags: u32,
+    pub h: [Half; 2],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GenVal {
+    pub generation: u64,
+    /// CLOCK_MONOTONIC ns at which user space started this generation.
+    pub start_ns: u64,
+}
+
+const _: () = assert!(std::mem::size_of::<Half>() == 552);
+const _: () = assert!(std::mem::size_of::<TaskVal>() == 1136);
+const _: () = assert!(std::mem::size_of::<GenVal>() == 16);
+
+// SAFETY: plain `repr(C)` integers and arrays of them, no padding the C side does not
+// also declare: every bit pattern is a valid value.
+unsafe impl aya::Pod for TaskVal {}
+// SAFETY: as above.
+unsafe impl aya::Pod for GenVal {}
