@@ -24,7 +24,7 @@ pub struct Output {
     pub events: Option<&'static str>,
     pub events_unavailable: Option<String>,
     /// Tasks the event source's kernel map had no room for since it loaded (null without
-    /// events): such tasks' event figures are `null`.
+    /// events); in an interval with any refused, tasks without figures get `null` ones.
     pub events_maps_full: Option<u64>,
     /// Online CPUs, by id, with their place in the machine and busy % over the interval.
     pub cpus: Vec<Cpu>,

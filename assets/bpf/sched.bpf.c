@@ -22,8 +22,7 @@
 #define NSLOTS 4     /* CPUs a task's time is kept for per tick; more go to other_ns */
 #define MAX_TASKS 32768
 
-#define RUNNING 1 /* flags: on a CPU since oncpu_ts (oncpu_ts 0: since before we loaded) */
-#define EXITED 2  /* flags: sched_process_exit seen or switched out dead */
+#define EXITED 2 /* flags: sched_process_exit seen or switched out dead */
 
 #define TASK_DEAD 0x80
 
@@ -48,18 +47,28 @@ struct half {
 	u32 waker_votes;  /* its vote counter */
 	u32 waker_hits;   /* wakings by the candidate since it became candidate */
 	char waker_comm[16];
-	u32 cpu_unknown;  /* switched out after running since before the source loaded */
-	u32 pad;
+	u32 pad[2];
 	u32 hist[NBUCKETS];
 };
 
 struct task_val {
 	u64 start_boottime;
-	u64 enq_ts;   /* when it became runnable and started waiting; 0: not waiting */
-	u64 oncpu_ts; /* when it got its CPU; 0: not running, or since before we loaded */
-	u32 oncpu_cpu;
+	u64 enq_ts; /* when it became runnable and started waiting; 0: not waiting */
 	u32 flags;
+	u32 pad;
 	struct half h[2];
+};
+
+/*
+ * Who runs on this CPU since when. CPU time is charged per CPU, from one switch to the
+ * next, so the time charged on a CPU can never add up to more than the time that passed;
+ * user space adds the still-open segment of each CPU's current task at the tick's end.
+ */
+struct cpu_state {
+	u64 since;          /* ktime of the last switch seen here; 0: none since attach */
+	u64 start_boottime; /* of the task switched in then */
+	u32 tid;
+	u32 pad;
 };
 
 struct gen_val {
@@ -83,6 +92,13 @@ struct {
 	__type(value, struct task_val);
 } tasks SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct cpu_state);
+} cpus SEC(".maps");
+
 /* A zeroed value to insert from: struct task_val is larger than the BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -91,10 +107,11 @@ struct {
 	__type(value, struct task_val);
 } zero SEC(".maps");
 
-/* 0: inserts refused (map full); 1: events seen. */
+/* Per CPU (no shared cache line on the hot path): 0: inserts refused, map full;
+ * 1: sched_switch events; 2: inserts that failed otherwise. */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 3);
 	__type(key, u32);
 	__type(value, u64);
 } stats SEC(".maps");
@@ -140,7 +157,7 @@ static __always_inline void stat_add(u32 k)
 {
 	u64 *v = bpf_map_lookup_elem(&stats, &k);
 	if (v)
-		__sync_fetch_and_add(v, 1);
+		*v += 1; /* this CPU's counter; tracepoints run with preemption off */
 }
 
 /* The task's value, created when missing; reset when the TID now belongs to another task. */
@@ -158,7 +175,8 @@ static __always_inline struct task_val *task_of(struct task_struct *t)
 			return 0;
 		long err = bpf_map_update_elem(&tasks, &tid, z, BPF_NOEXIST);
 		if (err && err != -EEXIST) {
-			stat_add(0);
+			/* -E2BIG: full. Others (-ENOMEM, -EBUSY when nested on this CPU) are rare. */
+			stat_add(err == -E2BIG ? 0 : 2);
 			return 0;
 		}
 		v = bpf_map_lookup_elem(&tasks, &tid);
@@ -209,11 +227,16 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	struct gen_val *g = current_gen();
-	if (!g || g->gen == 0)
+	if (!g)
 		return 0;
 	u64 now = bpf_ktime_get_ns();
 	u32 cpu = bpf_get_smp_processor_id();
 	stat_add(1);
+
+	u32 k = 0;
+	struct cpu_state *cs = bpf_map_lookup_elem(&cpus, &k);
+	if (!cs)
+		return 0;
 
 	struct task_val *v = task_of(prev);
 	if (v) {
@@ -227,25 +250,22 @@ int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_
 			h->involuntary++;
 		else
 			h->voluntary++;
-		if (v->flags & RUNNING) {
-			if (v->oncpu_ts) {
-				/* Earlier generations' part was credited by user space from oncpu_ts. */
-				u64 from = v->oncpu_ts > g->start_ns ? v->oncpu_ts : g->start_ns;
-				if (now > from)
-					add_cpu_time(h, v->oncpu_cpu, now - from);
-			} else {
-				h->cpu_unknown = 1;
-			}
-		} else {
-			/* Running since before we loaded: how long is not known. */
-			h->cpu_unknown = 1;
-		}
-		v->flags &= ~RUNNING;
-		v->oncpu_ts = 0;
+		/*
+		 * prev ran here since the last switch on this CPU; with none seen since the
+		 * attach, since before it, so since before this generation began (generation
+		 * 1 starts after the attach; generation 0 is never read). Earlier generations'
+		 * part was credited by user space from `cpus`.
+		 */
+		u64 from = cs->since > g->start_ns ? cs->since : g->start_ns;
+		if (now > from)
+			add_cpu_time(h, cpu, now - from);
 		v->enq_ts = runnable ? now : 0;
 		if (state & TASK_DEAD)
 			v->flags |= EXITED;
 	}
+	cs->since = now;
+	cs->tid = BPF_CORE_READ(next, pid);
+	cs->start_boottime = BPF_CORE_READ(next, start_boottime);
 
 	v = task_of(next);
 	if (v) {
@@ -266,9 +286,6 @@ int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_
 			}
 		}
 		v->enq_ts = 0;
-		v->flags |= RUNNING;
-		v->oncpu_ts = now;
-		v->oncpu_cpu = cpu;
 	}
 	return 0;
 }
@@ -276,16 +293,15 @@ int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_
 static __always_inline void on_wakeup(struct task_struct *p)
 {
 	struct gen_val *g = current_gen();
-	if (!g || g->gen == 0)
+	if (!g)
 		return;
 	struct task_val *v = task_of(p);
 	if (!v)
 		return;
 	if (!half_of(v, g))
 		return;
-	/* A wakeup of a task still on its CPU (it had not slept yet) starts no wait. */
-	if (!(v->flags & RUNNING))
-		v->enq_ts = bpf_ktime_get_ns();
+	/* A task woken while still on its CPU sets this too: its switch-out overwrites it. */
+	v->enq_ts = bpf_ktime_get_ns();
 }
 
 SEC("tp_btf/sched_wakeup")
@@ -312,7 +328,7 @@ SEC("tp_btf/sched_waking")
 int BPF_PROG(handle_waking, struct task_struct *p)
 {
 	struct gen_val *g = current_gen();
-	if (!g || g->gen == 0)
+	if (!g)
 		return 0;
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 waker = (u32)pid_tgid;
@@ -343,7 +359,7 @@ SEC("tp_btf/sched_migrate_task")
 int BPF_PROG(handle_migrate, struct task_struct *p, int dest_cpu)
 {
 	struct gen_val *g = current_gen();
-	if (!g || g->gen == 0)
+	if (!g)
 		return 0;
 	struct task_val *v = task_of(p);
 	if (!v)
@@ -359,7 +375,7 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *p)
 {
 	struct gen_val *g = current_gen();
-	if (!g || g->gen == 0)
+	if (!g)
 		return 0;
 	struct task_val *v = task_of(p);
 	if (!v)
@@ -374,5 +390,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Mirrored in src/collect/events/layout.rs, which asserts the same sizes. */
 _Static_assert(sizeof(struct half) == 552, "struct half changed: update layout.rs");
-_Static_assert(sizeof(struct task_val) == 1136, "struct task_val changed: update layout.rs");
+_Static_assert(sizeof(struct cpu_state) == 24, "struct cpu_state changed: update layout.rs");
+_Static_assert(sizeof(struct task_val) == 1128, "struct task_val changed: update layout.rs");
 _Static_assert(sizeof(struct gen_val) == 16, "struct gen_val changed: update layout.rs");

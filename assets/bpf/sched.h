@@ -40,6 +40,7 @@ enum {
 	BPF_F_NO_PREALLOC = 1,
 };
 
+#define E2BIG 7
 #define EEXIST 17
 
 struct task_struct {

@@ -17,18 +17,19 @@ pub fn source_label(ev: &Events) -> String {
 }
 
 /// One task's event figures for the tick, or `None` when they are not known: events off,
-/// the first tick, or the kernel map was full (a task missing from it may have had events).
+/// the first tick, or the kernel map refused a task this tick (a task missing from it may
+/// have had events).
 ///
 /// A task missing from a tick's events had none: no waits, no switches, no CPU time,
-/// except that one runnable (`R`) may have held its CPU since before the source loaded,
-/// so its CPU time is unknown rather than zero.
+/// except that one runnable (`R`) may have held its CPU since before the source loaded
+/// (no switch seen yet, so no entry), so its CPU time is unknown rather than zero.
 pub fn task_events<'a>(ev: &'a Events, key: TaskKey, state: u8) -> Option<Cow<'a, TaskEvents>> {
     let tick = ev.tick()?;
     tick.interval_ns?;
     if let Some(e) = tick.tasks.get(&key) {
         return Some(Cow::Borrowed(e));
     }
-    if tick.maps_full > 0 {
+    if tick.refused_in_tick > 0 {
         return None;
     }
     Some(Cow::Owned(TaskEvents {
@@ -192,6 +193,7 @@ mod tests {
         // A full map, the first tick, or no events: nothing is known.
         let full = Events::Bpf(Arc::new(EventTick {
             maps_full: 3,
+            refused_in_tick: 1,
             ..tick
         }));
         assert!(task_events(&full, key, b'S').is_none());

@@ -8,8 +8,6 @@ pub const NBUCKETS: usize = 100;
 /// CPUs whose time is kept apart per task per tick; time on others is summed.
 pub const NSLOTS: usize = 4;
 
-/// flags: on a CPU since `oncpu_ts` (0: since before the source loaded).
-pub const RUNNING: u32 = 1;
 /// flags: the task exited (its entry is dropped once read).
 pub const EXITED: u32 = 2;
 
@@ -39,8 +37,7 @@ pub struct Half {
     pub waker_votes: u32,
     pub waker_hits: u32,
     pub waker_comm: [u8; 16],
-    pub cpu_unknown: u32,
-    pub pad: u32,
+    pub pad: [u32; 2],
     pub hist: [u32; NBUCKETS],
 }
 
@@ -50,10 +47,20 @@ pub struct TaskVal {
     /// `task_struct.start_boottime`, ns: /proc's starttime is this in clock ticks.
     pub start_boottime: u64,
     pub enq_ts: u64,
-    pub oncpu_ts: u64,
-    pub oncpu_cpu: u32,
     pub flags: u32,
+    pub pad: u32,
     pub h: [Half; 2],
+}
+
+/// Per CPU: the task switched in at the last switch seen there, and when.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuState {
+    /// CLOCK_MONOTONIC ns of the last switch on this CPU; 0: none since the attach.
+    pub since: u64,
+    pub start_boottime: u64,
+    pub tid: u32,
+    pub pad: u32,
 }
 
 #[repr(C)]
@@ -65,7 +72,8 @@ pub struct GenVal {
 }
 
 const _: () = assert!(std::mem::size_of::<Half>() == 552);
-const _: () = assert!(std::mem::size_of::<TaskVal>() == 1136);
+const _: () = assert!(std::mem::size_of::<TaskVal>() == 1128);
+const _: () = assert!(std::mem::size_of::<CpuState>() == 24);
 const _: () = assert!(std::mem::size_of::<GenVal>() == 16);
 
 // SAFETY: plain `repr(C)` integers and arrays of them, no padding the C side does not
@@ -73,3 +81,5 @@ const _: () = assert!(std::mem::size_of::<GenVal>() == 16);
 unsafe impl aya::Pod for TaskVal {}
 // SAFETY: as above.
 unsafe impl aya::Pod for GenVal {}
+// SAFETY: as above.
+unsafe impl aya::Pod for CpuState {}

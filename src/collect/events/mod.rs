@@ -65,9 +65,14 @@ pub struct EventTick {
     /// Length of the tick the figures cover, ns; `None` on the first tick (no figures yet).
     pub interval_ns: Option<u64>,
     pub tasks: HashMap<TaskKey, TaskEvents>,
-    /// Tasks the kernel map had no room for since the source loaded ("maps full"): they
-    /// have no figures, which is different from having had no events.
+    /// Tasks the kernel map had no room for ("maps full"), since the source loaded.
     pub maps_full: u64,
+    /// Inserts into the map that failed for another reason (no memory, or nested on a
+    /// CPU mid-update), since the source loaded.
+    pub insert_failures: u64,
+    /// Inserts refused in this tick (either reason): then a task missing from `tasks` may
+    /// have had events, so its figures are unknown rather than zero.
+    pub refused_in_tick: u64,
 }
 
 /// One task's scheduling over one tick, from the events.
@@ -81,8 +86,7 @@ pub struct TaskEvents {
     /// The longest wait, exact, and when it ended (ns since the Unix epoch).
     pub max_ns: Option<u64>,
     pub max_at_unix_ns: Option<u64>,
-    /// Time on each CPU within the tick, by CPU id; `None` when not known (the task ran
-    /// since before the source loaded, so where its segment began is not known).
+    /// Time on each CPU within the tick, by CPU id; `None` when not known.
     pub cpu_ns: Option<Vec<(u32, u64)>>,
     /// Time on CPUs beyond the few kept apart (counted, not placed).
     pub other_cpu_ns: u64,

@@ -7,23 +7,24 @@
 //! Entries are deleted only for tasks that are gone and read for the last time: no
 //! per-tick deletes.
 //!
-//! CPU time of a task that stays on its CPU across the bump: the kernel credits a segment
-//! when the task switches out, counting only the part since the current generation began;
-//! user space credits the part of a still-open segment that fell in the ended generation
-//! (from the per-task `oncpu_ts`). A busy thread alone on a CPU may not switch out for
-//! seconds, and without this its CPU time would land all in one later tick.
-//! The segment of a task that switches out between the bump and the read is credited to the
-//! new generation only: the read follows the bump by about a millisecond.
+//! CPU time is charged per CPU, from one switch to the next (a per-CPU map says who runs
+//! there since when), so what one CPU is charged can never exceed the time that passed. At
+//! a switch the kernel charges the outgoing task only the part since the current
+//! generation began; user space charges each CPU's current task the part of its open
+//! segment that fell in the generation that ended. A busy thread alone on a CPU may not
+//! switch out for seconds: without this its time would land all in one later tick.
+//! The open segments are read right after the bump: a task that switches out between the
+//! bump and that read (microseconds) has that generation's part of its segment lost.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use aya::maps::{Array, HashMap as BpfHashMap, MapData};
+use aya::maps::{Array, HashMap as BpfHashMap, MapData, PerCpuArray};
 use aya::programs::BtfTracePoint;
 use aya::{Btf, Ebpf, EbpfLoader};
 
 use super::hist::quantile_ns;
-use super::layout::{EXITED, GenVal, Half, RUNNING, TaskVal};
+use super::layout::{CpuState, EXITED, GenVal, Half, TaskVal};
 use super::why;
 use super::{EventTick, Events, Mode, TaskEvents, Waker};
 use crate::collect::snapshot::{Comm, Snapshot, TaskKey};
@@ -51,7 +52,10 @@ pub struct EventSource {
     _ebpf: Ebpf,
     tasks: BpfHashMap<MapData, u32, TaskVal>,
     generation_map: Array<MapData, GenVal>,
-    stats: Array<MapData, u64>,
+    cpus: PerCpuArray<MapData, CpuState>,
+    stats: PerCpuArray<MapData, u64>,
+    /// `stats` 0 and 2 at the end of the last tick, for the refusals of this one.
+    refused_before: u64,
     generation: u64,
     generation_start_ns: u64,
 }
@@ -170,13 +174,17 @@ impl EventSource {
             .map_err(|e| fail(format!("tasks map: {e}")))?;
         let generation_map =
             Array::try_from(take(&mut ebpf, "gen")?).map_err(|e| fail(format!("gen map: {e}")))?;
-        let stats = Array::try_from(take(&mut ebpf, "stats")?)
+        let cpus = PerCpuArray::try_from(take(&mut ebpf, "cpus")?)
+            .map_err(|e| fail(format!("cpus map: {e}")))?;
+        let stats = PerCpuArray::try_from(take(&mut ebpf, "stats")?)
             .map_err(|e| fail(format!("stats map: {e}")))?;
         Ok(EventSource {
             _ebpf: ebpf,
             tasks,
             generation_map,
+            cpus,
             stats,
+            refused_before: 0,
             generation: 0,
             generation_start_ns: 0,
         })
@@ -201,12 +209,29 @@ impl EventSource {
             .map_err(|e| e.to_string())?;
         self.generation = ended + 1;
         self.generation_start_ns = now;
-        let maps_full = self.stats.get(&0, 0).unwrap_or(0);
+        // First, while the open segments are still the ones the bump cut.
+        let open: Vec<CpuState> = self
+            .cpus
+            .get(&0, 0)
+            .map(|per_cpu| per_cpu.iter().copied().collect())
+            .unwrap_or_default();
+        let stat = |i: u32| -> u64 {
+            self.stats
+                .get(&i, 0)
+                .map(|per_cpu| per_cpu.iter().sum())
+                .unwrap_or(0)
+        };
+        let (maps_full, insert_failures) = (stat(0), stat(2));
+        let refused = maps_full + insert_failures;
+        let refused_in_tick = refused.saturating_sub(self.refused_before);
+        self.refused_before = refused;
         if ended == 0 {
             return Ok(EventTick {
                 interval_ns: None,
                 tasks: HashMap::new(),
                 maps_full,
+                insert_failures,
+                refused_in_tick,
             });
         }
         let tick_per_ns = 1_000_000_000 / snap.clk_tck.max(1);
@@ -226,8 +251,32 @@ impl EventSource {
                 gone.push(tid);
                 continue;
             }
-            if let Some(e) = task_events(&v, ended, ended_start, now, wall) {
+            if let Some(e) = task_events(&v, ended, now, wall) {
                 tasks.insert(key, e);
+            }
+        }
+        // Each CPU's current task ran there from its switch-in (or the generation's start)
+        // to the bump. The idle tasks (TID 0) are not tasks /proc lists.
+        for (cpu, st) in open.iter().enumerate() {
+            let from = st.since.max(ended_start);
+            if st.tid == 0 || now <= from {
+                continue;
+            }
+            let key = TaskKey {
+                tid: st.tid,
+                start_ticks: st.start_boottime / tick_per_ns,
+            };
+            let e = tasks.entry(key).or_insert_with(|| TaskEvents {
+                cpu_ns: Some(Vec::new()),
+                ..TaskEvents::default()
+            });
+            let cpus = e.cpu_ns.get_or_insert_with(Vec::new);
+            match cpus.iter_mut().find(|(c, _)| *c == cpu as u32) {
+                Some((_, ns)) => *ns += now - from,
+                None => {
+                    cpus.push((cpu as u32, now - from));
+                    cpus.sort_unstable();
+                }
             }
         }
         for tid in gone {
@@ -238,59 +287,50 @@ impl EventSource {
             interval_ns: Some(now.saturating_sub(ended_start)),
             tasks,
             maps_full,
+            insert_failures,
+            refused_in_tick,
         })
     }
 }
 
-/// The figures of generation `ended` (which ran from `start` to `end`, monotonic ns) in
-/// one task's value; `None` when the task did nothing in it.
-fn task_events(v: &TaskVal, ended: u64, start: u64, end: u64, wall: u64) -> Option<TaskEvents> {
+/// The figures of generation `ended` (which ended at `end`, monotonic ns, `wall` in
+/// Unix ns) in one task's value; `None` when the task had no events in it.
+fn task_events(v: &TaskVal, ended: u64, end: u64, wall: u64) -> Option<TaskEvents> {
     let h: &Half = &v.h[(ended & 1) as usize];
-    let fresh = h.generation == ended;
-    let running = v.flags & RUNNING != 0 && v.oncpu_ts != 0;
-    if !fresh && !running {
+    if h.generation != ended {
         return None;
     }
-    let mut out = TaskEvents::default();
-    let mut cpu: Vec<(u32, u64)> = Vec::new();
-    let mut unknown = false;
-    if fresh {
-        out.waits = h.count;
-        out.p50_ns = quantile_ns(&h.hist, 0.50, h.max_ns);
-        out.p99_ns = quantile_ns(&h.hist, 0.99, h.max_ns);
-        if h.count > 0 {
-            out.max_ns = Some(h.max_ns);
-            out.max_at_unix_ns = Some(wall.saturating_sub(end.saturating_sub(h.max_at)));
-        }
-        cpu.extend(h.slots.iter().filter(|s| s.ns > 0).map(|s| (s.cpu, s.ns)));
-        out.other_cpu_ns = h.other_ns;
-        out.migrations = h.migrations;
-        out.voluntary = h.voluntary;
-        out.involuntary = h.involuntary;
-        out.wakings = h.wakings;
-        // Boyer-Moore leaves a candidate even without a majority; `waker_hits` counts only
-        // its own wakeups (since it became candidate), so more than half proves one.
-        if h.waker_tid != 0 && u64::from(h.waker_hits) * 2 > u64::from(h.wakings) {
+    let mut cpu: Vec<(u32, u64)> = h
+        .slots
+        .iter()
+        .filter(|s| s.ns > 0)
+        .map(|s| (s.cpu, s.ns))
+        .collect();
+    cpu.sort_unstable();
+    // Boyer-Moore leaves a candidate even without a majority; `waker_hits` counts only
+    // its own wakeups (since it became candidate), so more than half proves one.
+    let woken_by =
+        (h.waker_tid != 0 && u64::from(h.waker_hits) * 2 > u64::from(h.wakings)).then(|| {
             let len = h.waker_comm.iter().position(|&b| b == 0).unwrap_or(16);
-            out.woken_by = Some(Waker {
+            Waker {
                 tid: h.waker_tid,
                 comm: Comm::new(&h.waker_comm[..len]),
-            });
-        }
-        unknown = h.cpu_unknown != 0;
-    }
-    if running {
-        let from = v.oncpu_ts.max(start);
-        if end > from {
-            match cpu.iter_mut().find(|(c, _)| *c == v.oncpu_cpu) {
-                Some((_, ns)) => *ns += end - from,
-                None => cpu.push((v.oncpu_cpu, end - from)),
             }
-        }
-    }
-    cpu.sort_unstable();
-    out.cpu_ns = (!unknown).then_some(cpu);
-    Some(out)
+        });
+    Some(TaskEvents {
+        waits: h.count,
+        p50_ns: quantile_ns(&h.hist, 0.50, h.max_ns),
+        p99_ns: quantile_ns(&h.hist, 0.99, h.max_ns),
+        max_ns: (h.count > 0).then_some(h.max_ns),
+        max_at_unix_ns: (h.count > 0).then(|| wall.saturating_sub(end.saturating_sub(h.max_at))),
+        cpu_ns: Some(cpu),
+        other_cpu_ns: h.other_ns,
+        migrations: h.migrations,
+        voluntary: h.voluntary,
+        involuntary: h.involuntary,
+        wakings: h.wakings,
+        woken_by,
+    })
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
