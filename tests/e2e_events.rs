@@ -78,7 +78,7 @@ fn snapshot(pid: u32, events: &str) -> Value {
     json(&out)
 }
 
-fn task<'a>(v: &'a Value, tid: u32) -> &'a Value {
+fn task(v: &Value, tid: u32) -> &Value {
     v["tasks"]
         .as_array()
         .and_then(|ts| ts.iter().find(|t| t["tid"] == tid))
