@@ -41,6 +41,31 @@ pub struct Half {
     pub hist: [u32; NBUCKETS],
 }
 
+impl Half {
+    pub const ZERO: Half = Half {
+        generation: 0,
+        count: 0,
+        migrations: 0,
+        voluntary: 0,
+        involuntary: 0,
+        max_ns: 0,
+        max_at: 0,
+        other_ns: 0,
+        slots: [CpuSlot {
+            cpu: 0,
+            pad: 0,
+            ns: 0,
+        }; NSLOTS],
+        wakings: 0,
+        waker_tid: 0,
+        waker_votes: 0,
+        waker_hits: 0,
+        waker_comm: [0; 16],
+        pad: [0; 2],
+        hist: [0; NBUCKETS],
+    };
+}
+
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct TaskVal {
@@ -50,6 +75,16 @@ pub struct TaskVal {
     pub flags: u32,
     pub pad: u32,
     pub h: [Half; 2],
+}
+
+impl TaskVal {
+    pub const ZERO: TaskVal = TaskVal {
+        start_boottime: 0,
+        enq_ts: 0,
+        flags: 0,
+        pad: 0,
+        h: [Half::ZERO; 2],
+    };
 }
 
 /// Per CPU: the task switched in at the last switch seen there, and when.

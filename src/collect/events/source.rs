@@ -342,3 +342,85 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
     parts.join(": ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::events::hist::bucket_of;
+    use crate::collect::events::layout::CpuSlot;
+
+    fn half(generation: u64) -> Half {
+        Half {
+            generation,
+            ..Half::ZERO
+        }
+    }
+
+    #[test]
+    fn a_half_of_another_generation_is_no_figures() {
+        let mut v = TaskVal::ZERO;
+        v.h[1] = half(3);
+        assert!(
+            task_events(&v, 5, 0, 0).is_none(),
+            "stale half 1 for generation 5"
+        );
+        v.h[1] = half(5);
+        let e = task_events(&v, 5, 0, 0).expect("figures");
+        assert_eq!((e.waits, e.max_ns, e.p99_ns), (0, None, None));
+        assert_eq!(e.cpu_ns, Some(Vec::new()));
+    }
+
+    #[test]
+    fn figures_come_out_with_wall_clock_times_and_cpus_in_order() {
+        let mut v = TaskVal::ZERO;
+        let mut h = half(4);
+        h.count = 3;
+        h.hist[bucket_of(10_000)] = 2;
+        h.hist[bucket_of(38_000_000)] = 1;
+        h.max_ns = 38_000_000;
+        // Ended 2 s before the tick's end (monotonic 10 s; wall 1,000 s).
+        h.max_at = 8_000_000_000;
+        h.slots[0] = CpuSlot {
+            cpu: 3,
+            pad: 0,
+            ns: 7,
+        };
+        h.slots[1] = CpuSlot {
+            cpu: 1,
+            pad: 0,
+            ns: 5,
+        };
+        h.migrations = 2;
+        v.h[0] = h;
+        let e = task_events(&v, 4, 10_000_000_000, 1_000_000_000_000).expect("figures");
+        assert_eq!(e.waits, 3);
+        assert_eq!(e.max_ns, Some(38_000_000));
+        assert_eq!(e.p99_ns, Some(38_000_000));
+        assert_eq!(e.max_at_unix_ns, Some(998_000_000_000));
+        assert_eq!(e.cpu_ns, Some(vec![(1, 5), (3, 7)]));
+        assert_eq!(e.migrations, 2);
+    }
+
+    #[test]
+    fn a_waker_is_named_only_with_a_proven_majority() {
+        let mut v = TaskVal::ZERO;
+        let mut h = half(2);
+        h.wakings = 10;
+        h.waker_tid = 4411;
+        h.waker_votes = 1;
+        h.waker_comm[..8].copy_from_slice(b"acceptor");
+        // The candidate did 5 of 10: not more than half, so not named.
+        h.waker_hits = 5;
+        v.h[0] = h;
+        assert_eq!(task_events(&v, 2, 0, 0).and_then(|e| e.woken_by), None);
+        v.h[0].waker_hits = 6;
+        let w = task_events(&v, 2, 0, 0).and_then(|e| e.woken_by);
+        assert_eq!(
+            w,
+            Some(Waker {
+                tid: 4411,
+                comm: Comm::new(b"acceptor")
+            })
+        );
+    }
+}
