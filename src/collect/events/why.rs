@@ -24,6 +24,15 @@ pub fn precheck(status: &str, release: &str, btf_present: bool) -> Option<String
             return Some("needs root or CAP_BPF and CAP_PERFMON".into());
         }
     }
+    // The programs see TIDs as the initial PID namespace numbers them; /proc here would
+    // number them otherwise, and no task's figures would match.
+    if status
+        .lines()
+        .find_map(|l| l.strip_prefix("NSpid:"))
+        .is_some_and(|ids| ids.split_whitespace().count() > 1)
+    {
+        return Some("threadtop runs in a PID namespace of its own (the kernel's TIDs differ from its /proc's)".into());
+    }
     if let Some(v) = kernel_version(release)
         && v < MIN_KERNEL
     {
@@ -107,6 +116,11 @@ mod tests {
         assert_eq!(precheck(root, "6.18.0", true), None);
         assert_eq!(precheck(&bpf_perfmon, "6.18.0", true), None);
         assert!(precheck(&bpf_only, "6.18.0", true).is_some());
+        let nested = "NSpid:\t4242\t7\nCapEff:\t000001fffeffffff\n";
+        let why = precheck(nested, "6.18.0", true).unwrap_or_default();
+        assert!(why.contains("PID namespace"), "{why}");
+        let host = "NSpid:\t4242\nCapEff:\t000001fffeffffff\n";
+        assert_eq!(precheck(host, "6.18.0", true), None);
     }
 
     #[test]
