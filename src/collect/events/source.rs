@@ -245,9 +245,7 @@ impl EventSource {
                 tid,
                 start_ticks: v.start_boottime / tick_per_ns,
             };
-            let last = v.h[0].generation.max(v.h[1].generation);
-            if last < ended && (v.flags & EXITED != 0 || !live.contains(&tid)) {
-                // Read for the last time a tick ago.
+            if read_for_the_last_time(&v, ended, live.contains(&tid)) {
                 gone.push(tid);
                 continue;
             }
@@ -291,6 +289,14 @@ impl EventSource {
             refused_in_tick,
         })
     }
+}
+
+/// Whether a task's entry can go: the task exited (or is not in /proc any more) and had no
+/// events in generation `ended`, so its last figures were read a tick ago or earlier. An
+/// exited task is kept for the read of the generation it exited in.
+fn read_for_the_last_time(v: &TaskVal, ended: u64, in_proc: bool) -> bool {
+    let last = v.h[0].generation.max(v.h[1].generation);
+    last < ended && (v.flags & EXITED != 0 || !in_proc)
 }
 
 /// The figures of generation `ended` (which ended at `end`, monotonic ns, `wall` in
@@ -399,6 +405,22 @@ mod tests {
         assert_eq!(e.max_at_unix_ns, Some(998_000_000_000));
         assert_eq!(e.cpu_ns, Some(vec![(1, 5), (3, 7)]));
         assert_eq!(e.migrations, 2);
+    }
+
+    #[test]
+    fn an_exited_task_is_read_once_more_then_dropped() {
+        let mut v = TaskVal::ZERO;
+        v.h[1] = half(7);
+        v.h[0] = half(6);
+        v.flags = EXITED;
+        // It exited in generation 7: read when 7 ends, dropped when 8 ends.
+        assert!(!read_for_the_last_time(&v, 7, false));
+        assert!(read_for_the_last_time(&v, 8, false));
+        // A live task with no events stays (its state is needed at its next event).
+        v.flags = 0;
+        assert!(!read_for_the_last_time(&v, 9, true));
+        // One /proc no longer lists goes once its last generation was read.
+        assert!(read_for_the_last_time(&v, 9, false));
     }
 
     #[test]
