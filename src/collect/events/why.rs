@@ -9,7 +9,9 @@ const CAP_BPF: u32 = 39;
 
 /// The oldest kernel the object loads on: its task map is not preallocated (memory follows
 /// the tasks seen, ~1.1 KB each, instead of 37 MB up front for 32,768), and tracing
-/// programs may use such maps since Linux 6.1.
+/// programs may use such maps since Linux 6.1. It also settles locked memory: since 5.11
+/// BPF memory is charged to the memory cgroup, not to RLIMIT_MEMLOCK, so that limit
+/// cannot be what stops a load here.
 pub const MIN_KERNEL: (u32, u32) = (6, 1);
 
 /// Where the kernel's own type information lives; CO-RE and tp_btf need it.
