@@ -134,6 +134,9 @@ pub struct Task {
     pub interval_migrations: Option<u32>,
     pub interval_voluntary_switches: Option<u32>,
     pub interval_involuntary_switches: Option<u32>,
+    /// Wakeups over the interval by a task, and from interrupt context (timers, devices).
+    pub interval_task_wakeups: Option<u32>,
+    pub interval_interrupt_wakeups: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -162,10 +165,10 @@ fn events_json(
     Option<Latency>,
     Option<JsonMap>,
     Option<WokenBy>,
-    [Option<u32>; 3],
+    [Option<u32>; 5],
 ) {
     let Some(e) = crate::model::events::of_task(&m.current.events, t) else {
-        return (None, None, None, [None; 3]);
+        return (None, None, None, [None; 5]);
     };
     let us = |ns: u64| ns as f64 / 1000.0;
     let latency = Latency {
@@ -193,7 +196,13 @@ fn events_json(
         Some(latency),
         cpu,
         woken_by,
-        [Some(e.migrations), Some(e.voluntary), Some(e.involuntary)],
+        [
+            Some(e.migrations),
+            Some(e.voluntary),
+            Some(e.involuntary),
+            Some(e.wakings),
+            Some(e.irq_wakings),
+        ],
     )
 }
 
@@ -235,7 +244,7 @@ fn task(t: &TaskInfo, m: &Model, shares: &HashMap<TaskKey, Shares>) -> Task {
     let rate = m.rates.get(&t.key()).copied().unwrap_or_default();
     let sched = t.schedstat.ok();
     let detail = t.detail.as_ref().and_then(|d| d.as_ref().ok());
-    let (latency_us, cpu_time_ms, woken_by, [mig, vol, invol]) = events_json(t, m);
+    let (latency_us, cpu_time_ms, woken_by, [mig, vol, invol, by_task, by_irq]) = events_json(t, m);
     Task {
         tid: t.tid,
         tgid: t.tgid,
@@ -271,6 +280,8 @@ fn task(t: &TaskInfo, m: &Model, shares: &HashMap<TaskKey, Shares>) -> Task {
         interval_migrations: mig,
         interval_voluntary_switches: vol,
         interval_involuntary_switches: invol,
+        interval_task_wakeups: by_task,
+        interval_interrupt_wakeups: by_irq,
     }
 }
 

@@ -47,7 +47,8 @@ struct half {
 	u32 waker_votes;  /* its vote counter */
 	u32 waker_hits;   /* wakings by the candidate since it became candidate */
 	char waker_comm[16];
-	u32 pad[2];
+	u32 irq_wakings;  /* wakeups from interrupt context: a timer or a device, no task */
+	u32 pad;
 	u32 hist[NBUCKETS];
 };
 
@@ -68,7 +69,7 @@ struct cpu_state {
 	u64 since;          /* ktime of the last switch seen here; 0: none since attach */
 	u64 start_boottime; /* of the task switched in then */
 	u32 tid;
-	u32 pad;
+	u32 irq_depth; /* > 0: in a hard or soft interrupt handler or an hrtimer callback */
 };
 
 struct gen_val {
@@ -319,10 +320,74 @@ int BPF_PROG(handle_wakeup_new, struct task_struct *p)
 }
 
 /*
+ * Interrupt context, per CPU: a wakeup from a timer or a device handler runs with
+ * whichever task it interrupted as `current`, which is not its waker. The exits are
+ * attached before the entries (an exit without its entry is ignored), so the depth can
+ * only be too low for the first interrupt after the attach, never stuck above zero.
+ */
+static __always_inline void irq_enter(void)
+{
+	u32 k = 0;
+	struct cpu_state *cs = bpf_map_lookup_elem(&cpus, &k);
+	if (cs)
+		cs->irq_depth++;
+}
+
+static __always_inline void irq_leave(void)
+{
+	u32 k = 0;
+	struct cpu_state *cs = bpf_map_lookup_elem(&cpus, &k);
+	if (cs && cs->irq_depth > 0)
+		cs->irq_depth--;
+}
+
+SEC("tp_btf/irq_handler_entry")
+int BPF_PROG(handle_irq_entry)
+{
+	irq_enter();
+	return 0;
+}
+
+SEC("tp_btf/irq_handler_exit")
+int BPF_PROG(handle_irq_exit)
+{
+	irq_leave();
+	return 0;
+}
+
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(handle_softirq_entry)
+{
+	irq_enter();
+	return 0;
+}
+
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(handle_softirq_exit)
+{
+	irq_leave();
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_expire_entry")
+int BPF_PROG(handle_hrtimer_entry)
+{
+	irq_enter();
+	return 0;
+}
+
+SEC("tp_btf/hrtimer_expire_exit")
+int BPF_PROG(handle_hrtimer_exit)
+{
+	irq_leave();
+	return 0;
+}
+
+/*
  * The waker: sched_waking runs in try_to_wake_up() in the waker's context, where
  * sched_wakeup may run later on the wakee's CPU (an IPI, with the idle task current).
- * A wakeup from an interrupt (a timer) is credited to whichever task it interrupted, so
- * only a majority is reported (waker_hits: user space checks hits * 2 > wakings).
+ * Wakeups from interrupt context are counted apart. Boyer-Moore leaves a candidate even
+ * without a majority, so only a proven one is reported (user space: hits * 2 > wakings).
  */
 SEC("tp_btf/sched_waking")
 int BPF_PROG(handle_waking, struct task_struct *p)
@@ -330,9 +395,14 @@ int BPF_PROG(handle_waking, struct task_struct *p)
 	struct gen_val *g = current_gen();
 	if (!g)
 		return 0;
+	u32 k = 0;
+	struct cpu_state *cs = bpf_map_lookup_elem(&cpus, &k);
+	if (!cs)
+		return 0;
 	u64 pid_tgid = bpf_get_current_pid_tgid();
 	u32 waker = (u32)pid_tgid;
-	if (waker == 0)
+	bool irq = cs->irq_depth > 0;
+	if (waker == 0 && !irq)
 		return 0;
 	struct task_val *v = task_of(p);
 	if (!v)
@@ -340,6 +410,10 @@ int BPF_PROG(handle_waking, struct task_struct *p)
 	struct half *h = half_of(v, g);
 	if (!h)
 		return 0;
+	if (irq) {
+		h->irq_wakings++;
+		return 0;
+	}
 	h->wakings++;
 	if (h->waker_votes == 0) {
 		h->waker_tid = waker;

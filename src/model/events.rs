@@ -105,6 +105,8 @@ pub fn explain(e: &TaskEvents, utc_offset_secs: i64) -> Option<String> {
             escape(&w.comm),
             w.tid
         ));
+    } else if e.irq_wakings > e.wakings {
+        parts.push("usually woken by a timer or an interrupt".into());
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
@@ -158,6 +160,15 @@ mod tests {
         assert!(s.starts_with("usually woken by `evil"), "{s}");
         assert!(!s.contains('\x1b'), "{s:?}");
         assert_eq!(explain(&TaskEvents::default(), 0), None);
+        let timer = TaskEvents {
+            irq_wakings: 200,
+            wakings: 3,
+            ..TaskEvents::default()
+        };
+        assert_eq!(
+            explain(&timer, 0).as_deref(),
+            Some("usually woken by a timer or an interrupt")
+        );
         assert_eq!(wait_text(850_000), "850 µs");
         assert_eq!(wait_text(1_200_000_000), "1.2 s");
         assert_eq!(thousands(1_234_567), "1,234,567");

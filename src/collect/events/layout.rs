@@ -37,7 +37,9 @@ pub struct Half {
     pub waker_votes: u32,
     pub waker_hits: u32,
     pub waker_comm: [u8; 16],
-    pub pad: [u32; 2],
+    /// Wakeups from interrupt context (a timer or a device handler): no task woke it.
+    pub irq_wakings: u32,
+    pub pad: u32,
     pub hist: [u32; NBUCKETS],
 }
 
@@ -61,7 +63,8 @@ impl Half {
         waker_votes: 0,
         waker_hits: 0,
         waker_comm: [0; 16],
-        pad: [0; 2],
+        irq_wakings: 0,
+        pad: 0,
         hist: [0; NBUCKETS],
     };
 }
@@ -95,7 +98,8 @@ pub struct CpuState {
     pub since: u64,
     pub start_boottime: u64,
     pub tid: u32,
-    pub pad: u32,
+    /// Interrupt handlers this CPU is in (only the kernel side uses it).
+    pub irq_depth: u32,
 }
 
 #[repr(C)]

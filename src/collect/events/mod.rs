@@ -94,8 +94,10 @@ pub struct TaskEvents {
     pub migrations: u32,
     pub voluntary: u32,
     pub involuntary: u32,
-    /// Wakeups of this task seen in the tick (with a task as the waker).
+    /// Wakeups of this task seen in the tick with a task as the waker.
     pub wakings: u32,
+    /// Wakeups from interrupt context (a timer, a device): no task woke it.
+    pub irq_wakings: u32,
     /// The waker of more than half of those wakeups, if one did.
     pub woken_by: Option<Waker>,
 }

@@ -32,8 +32,15 @@ use crate::collect::snapshot::{Comm, Snapshot, TaskKey};
 /// The compiled programs (assets/bpf/sched.bpf.c, rebuilt by assets/bpf/build.sh).
 static OBJECT: &[u8] = aya::include_bytes_aligned!("../../../assets/bpf/sched.bpf.o");
 
-/// (program, tracepoint) pairs the object holds.
-const PROGRAMS: [(&str, &str); 6] = [
+/// (program, tracepoint) pairs the object holds, in the order they are attached: the
+/// interrupt exits before their entries (see `irq_leave` in the C source).
+const PROGRAMS: [(&str, &str); 12] = [
+    ("handle_irq_exit", "irq_handler_exit"),
+    ("handle_softirq_exit", "softirq_exit"),
+    ("handle_hrtimer_exit", "hrtimer_expire_exit"),
+    ("handle_irq_entry", "irq_handler_entry"),
+    ("handle_softirq_entry", "softirq_entry"),
+    ("handle_hrtimer_entry", "hrtimer_expire_entry"),
     ("handle_switch", "sched_switch"),
     ("handle_wakeup", "sched_wakeup"),
     ("handle_wakeup_new", "sched_wakeup_new"),
@@ -335,6 +342,7 @@ fn task_events(v: &TaskVal, ended: u64, end: u64, wall: u64) -> Option<TaskEvent
         voluntary: h.voluntary,
         involuntary: h.involuntary,
         wakings: h.wakings,
+        irq_wakings: h.irq_wakings,
         woken_by,
     })
 }
