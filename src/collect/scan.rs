@@ -248,6 +248,7 @@ impl Scanner {
             shares: None,
             schedstat_read: !self.skip_schedstat,
             cgroups,
+            events: Default::default(),
         }
     }
 

@@ -389,6 +389,8 @@ pub struct Snapshot {
     pub schedstat_read: bool,
     /// Which cgroup each task is in, and those cgroups' limits and counters.
     pub cgroups: super::cgroup::Cgroups,
+    /// Scheduling figures from the kernel's tracepoints, or why there are none.
+    pub events: super::events::Events,
 }
 
 impl Snapshot {
@@ -481,6 +483,7 @@ mod tests {
             shares: None,
             schedstat_read: true,
             cgroups: Default::default(),
+            events: Default::default(),
         };
         drop(snap);
         let again = task_list(n - 10);

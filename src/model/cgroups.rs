@@ -430,6 +430,7 @@ mod tests {
             notes: Default::default(),
             shares: None,
             schedstat_read: true,
+            events: Default::default(),
             cgroups: Cgroups {
                 unavailable: None,
                 groups: vec![svc, other],

@@ -1,6 +1,7 @@
 //! Pure and deterministic: snapshots in, the view out. No I/O, no terminal types.
 
 pub mod cgroups;
+pub mod events;
 pub mod explain;
 pub mod filter;
 pub mod placement;
