@@ -290,3 +290,37 @@ fn under_hidepid_an_unreadable_process_is_said_so_and_not_signalled() {
     pty.send(b"q");
     assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
 }
+
+#[test]
+fn the_time_column_through_the_binary() {
+    // TIME+ chosen on the command line and sorted on: the header and htop's format.
+    let mut pty = spawn(
+        &["--delay", "0.3", "--columns", "tid,time", "--sort", "time"],
+        &[],
+        120,
+        30,
+    );
+    let is_time = |w: &str| {
+        let Some((m, rest)) = w.split_once(':') else {
+            return false;
+        };
+        let Some((s, cs)) = rest.split_once('.') else {
+            return false;
+        };
+        !m.is_empty()
+            && m.chars().all(|c| c.is_ascii_digit())
+            && s.len() == 2
+            && cs.len() == 2
+            && s.chars().chain(cs.chars()).all(|c| c.is_ascii_digit())
+    };
+    let screen = pty
+        .wait_for("TIME+ sorted, with figures", WAIT, |s| {
+            s.contains("TIME+▼")
+                && s.lines()
+                    .any(|l| l.split_whitespace().nth(1).is_some_and(is_time))
+        })
+        .expect("the column");
+    assert!(screen.contains("sort time▼"), "{screen}");
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}
