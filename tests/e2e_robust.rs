@@ -509,3 +509,45 @@ fn long_soak_with_thread_churn_keeps_memory_flat() {
         .unwrap_or(600);
     soak(secs);
 }
+
+/// `--json` under thread churn that wraps TIDs: never a TID twice, and a process's
+/// `threads` and `cpu_percent` are those of the tasks listed under it (a TID counted twice
+/// made a process of 13 threads show 201 %, issue 19).
+#[test]
+fn json_lists_each_task_once_while_tids_wrap() {
+    let w = workload(&["--name", "ttjsonwrap", "--cycle", "8", "--busy", "1"]);
+    let _wrap = support::TidWrapper::start();
+    for _ in 0..25 {
+        let out = support::command()
+            .args(["--json", "--delay", "0.2", "-p", &w.pid.to_string()])
+            .output()
+            .expect("run --json");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+        let tasks = v["tasks"].as_array().expect("tasks");
+        let mut tids: Vec<u64> = tasks.iter().filter_map(|t| t["tid"].as_u64()).collect();
+        assert_eq!(tids.len(), tasks.len(), "every task has a TID");
+        tids.sort_unstable();
+        let before = tids.len();
+        tids.dedup();
+        assert_eq!(tids.len(), before, "a TID listed twice: {tasks:?}");
+        let p = v["processes"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["tgid"] == w.pid))
+            .expect("the workload is listed");
+        let mine: Vec<&serde_json::Value> = tasks.iter().filter(|t| t["tgid"] == w.pid).collect();
+        assert_eq!(p["threads"].as_u64(), Some(mine.len() as u64), "{p}");
+        let sum: f64 = mine.iter().filter_map(|t| t["cpu_percent"].as_f64()).sum();
+        let shown = p["cpu_percent"].as_f64().expect("cpu_percent");
+        assert!(
+            (shown - sum).abs() < 0.01,
+            "process {shown} %, its tasks {sum} %"
+        );
+        let cpus = v["cpus"].as_array().map_or(1, Vec::len).max(1) as f64;
+        assert!(shown <= 100.0 * cpus + 0.01, "{shown} % on {cpus} CPUs");
+    }
+}
