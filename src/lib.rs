@@ -17,3 +17,4 @@ pub mod terminal;
 pub mod terminal_backend;
 pub mod text;
 pub mod ui;
+pub mod user_file;

@@ -227,3 +227,87 @@ fn an_unreadable_config_in_the_default_place_is_passed_over_with_a_note() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
+
+/// What a user can name as a config, theme or recording but is no such file: a device that
+/// never ends, a FIFO no one writes, a directory, a huge sparse file. Each is one line naming
+/// it, a failure status, at once (`/dev/zero` as a theme grew to 4.6 GB; a FIFO blocked forever).
+#[test]
+fn junk_files_named_as_config_theme_or_recording_are_refused_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("fifo");
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .expect("mkfifo");
+    let fifo = fifo.to_str().expect("utf-8").to_string();
+    let sparse = dir.path().join("sparse");
+    std::fs::File::create(&sparse)
+        .and_then(|f| f.set_len(3 << 30))
+        .expect("sparse file");
+    let sparse = sparse.to_str().expect("utf-8").to_string();
+    let zero_theme = write(dir.path(), "zero.toml", "theme = \"/dev/zero\"\n");
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            vec!["--theme", "/dev/zero"],
+            "/dev/zero",
+            "character device",
+        ),
+        (vec!["--theme", &fifo], &fifo, "FIFO"),
+        (vec!["--theme", &sparse], &sparse, "limit"),
+        (vec!["--config", &fifo], &fifo, "FIFO"),
+        (
+            vec!["--config", "/dev/zero"],
+            "/dev/zero",
+            "character device",
+        ),
+        (vec!["--config", &sparse], &sparse, "limit"),
+        (
+            vec!["--config", &zero_theme],
+            "/dev/zero",
+            "character device",
+        ),
+        (vec!["replay", "/dev/zero"], "/dev/zero", "character device"),
+        (
+            vec!["replay", "/dev/urandom"],
+            "/dev/urandom",
+            "character device",
+        ),
+        (vec!["replay", &fifo], &fifo, "FIFO"),
+        (
+            vec!["replay", &sparse],
+            &sparse,
+            "not a threadtop recording",
+        ),
+    ];
+    for (args, names, says) in cases {
+        let mut cmd = command();
+        cmd.args(&args).args(["--json", "--delay", "0.1"]);
+        // A hang is the failure this test is about: give up after a minute, loudly.
+        let mut child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run");
+        let give_up = std::time::Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("wait") {
+                break s;
+            }
+            if std::time::Instant::now() > give_up {
+                let _ = child.kill();
+                panic!("{args:?} still running after 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
+            .expect("stderr");
+        // A bad config or theme is a usage error (2); a replay that cannot be read, 1.
+        let code = if args[0] == "replay" { 1 } else { 2 };
+        assert_eq!(status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.contains(names) && err.contains(says), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+}

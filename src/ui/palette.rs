@@ -196,7 +196,7 @@ pub fn find(
 
 /// Reads and checks a theme file; it lives as long as the program.
 fn load(path: &Path) -> Result<&'static Palette, ThemeError> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::user_file::read_text(path)
         .map_err(|e| ThemeError::Unknown(format!("theme {}: {e}", path.display())))?;
     let p = parse(&path.display().to_string(), &text).map_err(ThemeError::File)?;
     Ok(Box::leak(Box::new(p)))
