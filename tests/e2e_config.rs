@@ -45,11 +45,13 @@ fn delay_sort_columns_and_theme_from_the_file_take_effect() {
         120,
         30,
     );
-    let screen = pty.wait_for_text("Every", WAIT).expect("table");
-    assert!(screen.contains("Every 0.5s"), "{screen}");
-    let h = header(&screen).split_whitespace().collect::<Vec<_>>();
-    assert_eq!(h, ["TID", "S", "CPU%", "NAME▲"], "{screen}");
-    assert!(screen.contains("sort name▲"), "{screen}");
+    // Waits for each thing asserted: a frame can be read half drawn.
+    pty.wait_for("the file's delay, sort and columns", WAIT, |s| {
+        s.contains("Every 0.5s")
+            && s.contains("sort name▲")
+            && header(s).split_whitespace().collect::<Vec<_>>() == ["TID", "S", "CPU%", "NAME▲"]
+    })
+    .expect("table");
     let raw = pty.raw_output();
     assert!(
         raw.windows(HEADER_BG.len()).any(|w| w == HEADER_BG),
@@ -82,8 +84,8 @@ fn flags_win_over_the_file_and_no_colour_means_no_colour_whatever_the_theme() {
         120,
         30,
     );
-    let screen = pty.wait_for_text("Every", WAIT).expect("table");
-    assert!(screen.contains("sort tid"), "{screen}");
+    pty.wait_for_all(&["Every", "sort tid"], WAIT)
+        .expect("table");
     pty.send(b"q");
     assert!(pty.wait_exit(WAIT).is_some_and(|s| s.success()));
     assert!(
@@ -171,11 +173,14 @@ fn the_printed_default_is_the_documented_file_and_is_accepted_unchanged() {
 
     // And in the TUI: the same screen as with no config at all.
     let mut pty = spawn(&["--config", config.as_str(), "--pid", "1"], &[], 120, 30);
-    let with = pty.wait_for_text("Every", WAIT).expect("table");
+    // The footer is drawn after the header: both are whole once it is there.
+    let whole =
+        |s: &str| s.contains("Every 1s") && s.contains("sort ") && header(s).contains("TID");
+    let with = pty.wait_for("a whole frame", WAIT, whole).expect("table");
     pty.send(b"q");
     assert!(pty.wait_exit(WAIT).is_some_and(|s| s.success()));
     let mut pty = spawn(&["--no-config", "--pid", "1"], &[], 120, 30);
-    let without = pty.wait_for_text("Every", WAIT).expect("table");
+    let without = pty.wait_for("a whole frame", WAIT, whole).expect("table");
     pty.send(b"q");
     assert!(pty.wait_exit(WAIT).is_some_and(|s| s.success()));
     assert_eq!(header(&with), header(&without));
@@ -189,7 +194,7 @@ fn the_printed_default_is_the_documented_file_and_is_accepted_unchanged() {
 fn an_unreadable_config_in_the_default_place_is_passed_over_with_a_note() {
     let setpriv = Path::new("/usr/bin/setpriv");
     if !rustix::process::geteuid().is_root() || !setpriv.exists() {
-        println!("skipped: needs root and /usr/bin/setpriv");
+        eprintln!("skipped: needs root and /usr/bin/setpriv");
         return;
     }
     // As when `sudo -u nobody` keeps root's HOME: the file is there but not ours to read.

@@ -33,7 +33,7 @@ fn threads_share_everything_a_fork_child_only_namespaces_kernel_vm_is_none() {
     let kid = shares[&sleeper.key];
     for r in Resource::ALL {
         if matches!(lead.get(r), Group::Unknown(_)) {
-            println!("skipped {}: {:?}", r.name(), lead.get(r));
+            eprintln!("skipped {}: {:?}", r.name(), lead.get(r));
             continue;
         }
         for t in &mine[1..] {

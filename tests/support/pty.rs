@@ -331,6 +331,14 @@ impl Pty {
         })
     }
 
+    /// Waits until the screen contains every one of `needles` (the text a test asserts,
+    /// not only a first sign of the frame: a frame can be read half drawn).
+    pub fn wait_for_all(&self, needles: &[&str], timeout: Duration) -> Result<String, String> {
+        self.wait_for(&format!("{needles:?} on screen"), timeout, |s| {
+            needles.iter().all(|n| s.contains(n))
+        })
+    }
+
     /// Resizes the terminal; the kernel sends SIGWINCH to the foreground process group.
     pub fn resize(&self, cols: u16, rows: u16) {
         let mut term = lock(&self.shared.term);
