@@ -295,3 +295,69 @@ fn junk_of_every_kind_is_refused_at_once() {
         assert!(e.contains(says), "{}: {e}", path.display());
     }
 }
+
+/// A TID reused by a new task between ticks, and one TID held by two tasks of different
+/// processes in one tick (reused during the scan): each comes back as the task it was,
+/// with its own start time and counters. Matching a delta by TID alone gave the new task
+/// the old one's identity, and no test recorded a reused TID.
+#[test]
+fn reused_tids_come_back_as_the_tasks_they_were() {
+    let base = small(Scanner::new("/proc").scan(&DetailPlan::default()));
+    let me = std::process::id();
+    let mut t0 = base.clone();
+    t0.processes.retain(|p| p.tgid == me);
+    let p = t0.processes.first_mut().expect("this process is scanned");
+    let mut thread = p.tasks[0].clone();
+    thread.tid = 4_000_000;
+    thread.tgid = me;
+    thread.start_ticks = 100;
+    thread.utime_ticks = 500;
+    thread.comm = b"old-thread".into();
+    p.tasks.push(thread.clone());
+    // Tick 1: the TID is another task's now (started later, fewer ticks used).
+    let mut t1 = t0.clone();
+    t1.boot_ns += 1_000_000_000;
+    let p1 = &mut t1.processes[0];
+    let reused = p1.tasks.last_mut().expect("the thread");
+    reused.start_ticks = 250;
+    reused.utime_ticks = 3;
+    reused.comm = b"new-thread".into();
+    // Tick 2: the same TID also under another process (the old task's, read before it
+    // exited): one TID twice in one tick, with two start times.
+    let mut t2 = t1.clone();
+    t2.boot_ns += 1_000_000_000;
+    let mut other = t2.processes[0].clone();
+    other.tgid = 4_000_001;
+    for t in &mut other.tasks {
+        t.tgid = other.tgid;
+        t.tid += 1_000_000;
+    }
+    other.tasks[0].tid = other.tgid;
+    let mut dup = thread.clone();
+    dup.tgid = other.tgid;
+    other.tasks.push(dup);
+    t2.processes.push(other);
+    let mut t3 = t2.clone();
+    t3.boot_ns += 1_000_000_000;
+    for p in &mut t3.processes {
+        for t in &mut p.tasks {
+            t.utime_ticks += 7;
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("rec.tt");
+    let mut rec = Recorder::create(&path, &header()).expect("create");
+    let snaps = vec![t0, t1, t2, t3];
+    for s in &snaps {
+        rec.write(s.clone()).expect("write");
+    }
+    let rec = Recording::open(&path).expect("open");
+    assert_eq!(rec.ticks.len(), snaps.len());
+    ticks_match(&rec, &snaps);
+    let t1 = rec.decode(1, None).expect("tick 1");
+    let back = t1
+        .tasks()
+        .find(|t| t.tid == 4_000_000)
+        .expect("the reused TID");
+    assert_eq!((back.start_ticks, back.utime_ticks), (250, 3));
+}
