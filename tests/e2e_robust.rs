@@ -23,9 +23,14 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 /// `VmRSS` of a process in KiB.
 fn rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+/// A `kB` line of /proc/PID/status, e.g. `VmHWM:` or `RssAnon:`.
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     s.lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
@@ -343,18 +348,30 @@ fn as_nobody_without_hidepid_everything_is_listed_without_errors() {
     }
 }
 
-/// Starts `threads` sleeping threads (plus one busy) and checks the UI stays usable: the
-/// count shows up, keys answer (filter, fold, help), memory stays under `max_rss_mib`.
-fn many_threads(threads: usize, max_rss_mib: u64) {
+/// README's goal: at most 20 MiB peak RSS at 10,000 tasks (release build). Checked on the
+/// heap and other anonymous memory, which is what grows with the tasks (the test runs the
+/// debug build, whose larger binary adds about 9 MiB of file-backed pages), and scaled
+/// with the tasks the machine runs beyond 10,000 (other tests' threads count too).
+/// Measured: 16 MiB anonymous (25 MiB RSS, debug) at 10,200 tasks.
+const GOAL_KIB_PER_10K_TASKS: u64 = 20 * 1024;
+
+/// Starts `threads` sleeping threads (plus one busy) in `procs` processes and checks the UI
+/// stays usable: the count shows up, keys answer (filter, fold, help), memory stays within
+/// README's goal.
+fn many_threads(threads: usize, procs: usize) {
     let _one = heavy();
-    let n = threads.to_string();
-    let w = match try_workload(&["--name", "ttmany", "--busy", "1", "--sleep", &n]) {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("skipped: this machine cannot start {threads} threads:\n{e}");
-            return;
+    let each = (threads / procs).to_string();
+    let mut workloads = Vec::new();
+    for _ in 0..procs {
+        match try_workload(&["--name", "ttmany", "--busy", "1", "--sleep", &each]) {
+            Ok(w) => workloads.push(w),
+            Err(e) => {
+                eprintln!("skipped: this machine cannot start {threads} threads:\n{e}");
+                return;
+            }
         }
-    };
+    }
+    let w = &workloads[0];
     let pid = w.pid.to_string();
     let mut pty = spawn(&["--delay", "0.5"], &[], 160, 40);
     pty.wait_for("every thread counted", Duration::from_secs(120), |s| {
@@ -364,6 +381,7 @@ fn many_threads(threads: usize, max_rss_mib: u64) {
             .is_some_and(|t| t > threads)
     })
     .expect("task count covers the workload");
+    let mut tasks = machine_tasks();
     // Keys are handled while scans of this size go on.
     pty.send(b"/");
     pty.send(pid.as_bytes());
@@ -386,9 +404,24 @@ fn many_threads(threads: usize, max_rss_mib: u64) {
     pty.send_key("Esc");
     pty.wait_for("help closed", WAIT, |s| !s.contains("threadtop help"))
         .expect("help closes");
-    let rss = rss_kib(pty.pid()).expect("VmRSS") / 1024;
-    eprintln!("{threads} threads: threadtop VmRSS {rss} MiB");
-    assert!(rss < max_rss_mib, "{rss} MiB at {threads} threads");
+    tasks = tasks.max(machine_tasks());
+    let kib = |field| status_kib(pty.pid(), field).unwrap_or_else(|| panic!("{field}"));
+    let (rss, peak, anon, file) = (
+        kib("VmRSS:"),
+        kib("VmHWM:"),
+        kib("RssAnon:"),
+        kib("RssFile:"),
+    );
+    let limit = GOAL_KIB_PER_10K_TASKS * tasks.max(10_000) / 10_000;
+    eprintln!(
+        "{threads} threads, {tasks} tasks on the machine: threadtop VmRSS {rss} KiB, peak \
+         {peak} KiB, anonymous {anon} KiB (limit {limit} KiB), file-backed {file} KiB"
+    );
+    assert!(anon <= limit, "{anon} KiB anonymous at {tasks} tasks");
+    assert!(
+        peak.saturating_sub(file) <= limit,
+        "peak {peak} KiB, {file} KiB of it file-backed, at {tasks} tasks"
+    );
     pty.send(b"q");
     assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
     assert_restored(&pty);
@@ -396,15 +429,27 @@ fn many_threads(threads: usize, max_rss_mib: u64) {
 
 #[test]
 fn ten_thousand_threads_keep_the_ui_responsive_and_memory_bounded() {
-    many_threads(10_000, 200);
+    many_threads(10_000, 1);
 }
 
-/// 50,000 threads: pid_max and vm.max_map_count often forbid it (they do on our 2-CPU
-/// test machine, which stops at about 16,000); then it says why and skips.
+/// 50,000 threads in 5 processes (about 4 memory maps a thread: 10,000 in one process fit
+/// vm.max_map_count's default of 65,530, 50,000 do not). pid_max can still forbid it (32,768
+/// on our 2-CPU test machine): then it says why and skips.
 #[test]
 #[ignore = "long: 50,000 threads; cargo test --release --test e2e_robust -- --ignored"]
 fn fifty_thousand_threads_keep_the_ui_responsive_and_memory_bounded() {
-    many_threads(50_000, 600);
+    let pid_max: usize = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    if pid_max < 60_000 {
+        eprintln!(
+            "skipped: kernel.pid_max is {pid_max}, too few TIDs for 50,000 threads \
+             (sysctl kernel.pid_max=4194304 allows it)"
+        );
+        return;
+    }
+    many_threads(50_000, 5);
 }
 
 /// Runs threadtop at a 100 ms tick against constant thread churn for `secs`, sampling its
