@@ -108,12 +108,19 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
         Ok(Exit::Signal(sig)) => ExitCode::from((128 + sig).clamp(0, 255) as u8),
+        // Not eprintln!: stderr is usually the terminal that just went away, and a failed
+        // eprintln! panics (the panic report then failed too: SIGABRT instead of 129).
         Ok(Exit::TerminalLost(why)) => {
-            eprintln!("threadtop: terminal lost: {why}");
+            let _ = writeln!(std::io::stderr(), "threadtop: terminal lost: {why}");
+            ExitCode::from(129)
+        }
+        // A draw that failed because the terminal went away is that, not a failure.
+        Err(e) if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() => {
+            let _ = writeln!(std::io::stderr(), "threadtop: terminal lost: {e}");
             ExitCode::from(129)
         }
         Err(e) => {
-            eprintln!("threadtop: {e:?}");
+            let _ = writeln!(std::io::stderr(), "threadtop: {e:?}");
             ExitCode::FAILURE
         }
     }

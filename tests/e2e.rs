@@ -154,7 +154,12 @@ fn follow_says_when_the_followed_task_exits() {
 
 #[test]
 fn sigterm_and_sighup_restore_the_terminal() {
-    for (sig, code) in [(Signal::TERM, 143), (Signal::HUP, 129), (Signal::INT, 130)] {
+    for (sig, code) in [
+        (Signal::TERM, 143),
+        (Signal::HUP, 129),
+        (Signal::INT, 130),
+        (Signal::QUIT, 131),
+    ] {
         let mut pty = spawn(&[] as &[&str], &[], 80, 24);
         pty.wait_for_text("TGID", WAIT).expect("table drawn");
         assert!(pty.alternate_screen() && pty.cursor_hidden());
@@ -163,6 +168,18 @@ fn sigterm_and_sighup_restore_the_terminal() {
         assert_eq!(status.code(), Some(code), "{sig:?}");
         assert_restored(&pty);
     }
+}
+
+/// README: "129 if the terminal disappears under it". The terminal emulator goes away
+/// (its side of the pty is closed): threadtop exits 129 at once instead of spinning on a
+/// dead terminal.
+#[test]
+fn a_vanished_terminal_exits_129() {
+    let mut pty = spawn(&["--delay", "0.2"], &[], 80, 24);
+    pty.wait_for_text("TGID", WAIT).expect("table drawn");
+    pty.hang_up();
+    let status = pty.wait_exit(WAIT).expect("exits when the terminal goes");
+    assert_eq!(status.code(), Some(129), "{status}");
 }
 
 #[test]
