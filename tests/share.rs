@@ -8,7 +8,9 @@ mod support;
 use std::path::Path;
 use std::process::Command;
 
-use threadtop::collect::share::{Group, Resource, Shares, TaskRef, Why, compute};
+use threadtop::collect::share::{
+    Group, Resource, Shares, TaskRef, Why, compute, compute_sorting_all,
+};
 use threadtop::collect::{DetailPlan, Scanner};
 
 /// The second test gives one of this process's threads its own fd table, which the first
@@ -172,6 +174,13 @@ fn sharing_crosses_thread_groups_and_a_thread_can_have_its_own_fd_table() {
         assert!(!same(lead, fork, r), "fork child: own {}", r.name());
         assert!(!same(lead, mine, r), "another process: own {}", r.name());
     }
+    // Comparing each thread with its process's first task, and sorting only the rest,
+    // gives exactly the groups (and ids) that sorting every task gave.
+    let all = refs(&[me, w.pid, vm_child, files_child, fork_child, 1, 2]);
+    assert_eq!(
+        compute(Path::new("/proc"), &all),
+        compute_sorting_all(Path::new("/proc"), &all)
+    );
     let _ = done_tx.send(());
     let _ = loner_thread.join();
 }
