@@ -90,6 +90,17 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    // The terminal, its input reader, the signal pipe and the scanner need about a dozen
+    // descriptors: at 9-11 the input reader failed to start, reported as "terminal lost".
+    const MIN_DESCRIPTORS: u64 = 16;
+    if let Some(n) = rustix::process::getrlimit(rustix::process::Resource::Nofile).maximum
+        && n < MIN_DESCRIPTORS
+    {
+        eprintln!(
+            "threadtop: out of file descriptors: RLIMIT_NOFILE allows {n}, the display needs at least {MIN_DESCRIPTORS} (raise it with `ulimit -n`, or use `threadtop --json`)"
+        );
+        return ExitCode::from(2);
+    }
     if let Some(term) = unusable_term() {
         eprintln!(
             "threadtop: TERM={term} cannot show a full-screen display; set TERM to your terminal's type (e.g. xterm-256color, linux, vt100) or use `threadtop --json`"

@@ -594,3 +594,61 @@ fn json_lists_each_task_once_while_tids_wrap() {
         assert!(shown <= 100.0 * cpus + 0.01, "{shown} % on {cpus} CPUs");
     }
 }
+
+/// `cmd` run with RLIMIT_NOFILE at `n` (soft and hard).
+fn with_nofile(cmd: &mut Command, n: u64) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is a single async-signal-safe system call; nothing is shared.
+    unsafe {
+        cmd.pre_exec(move || {
+            rustix::process::setrlimit(
+                rustix::process::Resource::Nofile,
+                rustix::process::Rlimit {
+                    current: Some(n),
+                    maximum: Some(n),
+                },
+            )
+            .map_err(std::io::Error::from)
+        })
+    }
+}
+
+/// Out of file descriptors is said as such: in `--json` a task threadtop could not open is
+/// `"no_descriptors"` (it was `"malformed"` for every task at 9), and the display refuses
+/// to start with that reason (it said "terminal lost" at 9-11).
+#[test]
+fn running_out_of_descriptors_is_named() {
+    let out = with_nofile(&mut support::command(), 9)
+        .args(["--json", "--delay", "0.1"])
+        .output()
+        .expect("run --json");
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let tasks = v["tasks"].as_array().expect("tasks");
+    let reasons: std::collections::BTreeSet<String> =
+        tasks.iter().map(|t| t["unreadable"].to_string()).collect();
+    assert!(
+        reasons.contains("\"no_descriptors\""),
+        "at 9 descriptors some task cannot be opened: {reasons:?}"
+    );
+    assert!(
+        !reasons.contains("\"malformed\"") && !reasons.contains("\"denied\""),
+        "{reasons:?}"
+    );
+    // The display: one line naming the limit, status 2, before the terminal is touched.
+    let prlimit = Path::new("/usr/bin/prlimit");
+    if !prlimit.exists() {
+        eprintln!("skipped the display part: needs /usr/bin/prlimit (util-linux)");
+        return;
+    }
+    let mut pty =
+        Pty::spawn(prlimit, &["--nofile=9:9", THREADTOP], &[], 80, 24).expect("start in a pty");
+    let status = pty.wait_exit(WAIT).expect("exits");
+    assert_eq!(status.code(), Some(2), "{}", pty.screen_text());
+    let screen = pty.screen_text();
+    assert!(
+        screen.contains("out of file descriptors") && screen.contains("RLIMIT_NOFILE allows 9"),
+        "{screen}"
+    );
+    assert!(!screen.contains("terminal lost"), "{screen}");
+}

@@ -134,6 +134,7 @@ fn classify(e: Errno) -> Option<Unreadable> {
     match e {
         Errno::NOENT | Errno::SRCH => None,
         Errno::ACCESS | Errno::PERM => Some(Unreadable::Denied),
+        Errno::MFILE | Errno::NFILE => Some(Unreadable::NoDescriptors),
         _ => Some(Unreadable::Malformed),
     }
 }

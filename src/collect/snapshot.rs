@@ -46,6 +46,9 @@ pub enum Unreadable {
     Malformed,
     /// The kernel does not provide it (e.g. schedstat without CONFIG_SCHED_INFO).
     Absent,
+    /// threadtop ran out of file descriptors (RLIMIT_NOFILE) before it could open the file:
+    /// with `prlimit --nofile=9` every task was "malformed".
+    NoDescriptors,
 }
 
 /// A task's comm, raw bytes, stored inline: `stat`'s comm is at most 15 bytes, except a

@@ -20,6 +20,7 @@ fn unreadable_code(u: Unreadable) -> u64 {
         Unreadable::Denied => 0,
         Unreadable::Malformed => 1,
         Unreadable::Absent => 2,
+        Unreadable::NoDescriptors => 3,
     }
 }
 
@@ -28,6 +29,7 @@ fn unreadable_from(c: u64) -> Result<Unreadable, WireError> {
         0 => Unreadable::Denied,
         1 => Unreadable::Malformed,
         2 => Unreadable::Absent,
+        3 => Unreadable::NoDescriptors,
         _ => return Err(WireError("bad unreadable code")),
     })
 }
