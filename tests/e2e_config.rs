@@ -316,3 +316,31 @@ fn junk_files_named_as_config_theme_or_recording_are_refused_at_once() {
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
     }
 }
+
+/// A huge theme name is not echoed (twice, in full: 5 MB of error); a huge integer delay
+/// is out of range, not "not a finite number".
+#[test]
+fn huge_values_get_short_true_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = "x".repeat(100_000);
+    let out = command()
+        .args(["--theme", &name, "--json", "--delay", "0.1"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.len() < 1000, "{} bytes of error", err.len());
+    assert!(
+        err.contains("no theme \"xxxx") && err.contains('…'),
+        "{err}"
+    );
+    let config = write(dir.path(), "big.toml", "delay = 99999999999999999999999\n");
+    let out = command()
+        .args(["--config", &config, "--json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("out of range"), "{err}");
+    assert!(!err.contains("finite"), "{err}");
+}

@@ -178,12 +178,15 @@ pub fn find(
             return load(path);
         }
         let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        // The name once, and not all of it: a 5 MB name was echoed twice in full.
+        let shown: String = name.chars().take(64).collect();
+        let more = if shown.len() < name.len() { "…" } else { "" };
         let mut m = format!(
-            "no theme {name:?}: the built-in ones are {}",
+            "no theme {shown:?}{more}: the built-in ones are {}",
             names.join(", ")
         );
-        if let Some(u) = user {
-            m.push_str(&format!(", and there is no {}", u.display()));
+        if let Some(dir) = user_themes {
+            m.push_str(&format!(", and {} has no such .toml", dir.display()));
         }
         return Err(ThemeError::Unknown(m));
     }

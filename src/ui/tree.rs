@@ -68,7 +68,7 @@ impl TreePane<'_> {
             Column::Prio => right(r.priority.to_string()),
             Column::Switches => right(format::rate(r.switches_per_sec)),
             Column::Threads => right(if r.kind != RowKind::Thread {
-                r.threads.to_string()
+                format::count(r.threads as u64)
             } else {
                 String::new()
             }),
