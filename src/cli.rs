@@ -126,6 +126,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_config: bool,
 
+    /// Scheduling events from the kernel (BPF): auto (when permitted: root or CAP_BPF and
+    /// CAP_PERFMON), on (fail, saying what is missing, when they cannot load), off (/proc only)
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = crate::collect::events::Mode::Auto, global = true)]
+    pub events: crate::collect::events::Mode,
+
     /// Print the default config file, every key documented, and exit
     #[arg(long)]
     pub print_config: bool,

@@ -19,6 +19,13 @@ pub struct Output {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<RecordingTick>,
     pub interval_secs: Option<f64>,
+    /// `"bpf"` when scheduling figures come from the kernel's tracepoints; `null` when
+    /// not (then `events_unavailable` says why).
+    pub events: Option<&'static str>,
+    pub events_unavailable: Option<String>,
+    /// Tasks the event source's kernel map had no room for since it loaded (null without
+    /// events); in an interval with any refused, tasks without figures get `null` ones.
+    pub events_maps_full: Option<u64>,
     /// Online CPUs, by id, with their place in the machine and busy % over the interval.
     pub cpus: Vec<Cpu>,
     pub system: System,
@@ -116,6 +123,87 @@ pub struct Task {
     pub shares: Option<JsonMap>,
     /// Why a `shares` entry is `null`, by resource.
     pub shares_unknown: Option<JsonMap>,
+    /// Run-queue waits over the interval, from the events (null without them).
+    pub latency_us: Option<Latency>,
+    /// Time on each CPU over the interval, ms, by CPU id (`"other"`: CPUs beyond the four
+    /// kept apart); null without events or when unknown (running since before they began).
+    pub cpu_time_ms: Option<JsonMap>,
+    /// The task that did more than half of this task's wakeups in the interval.
+    pub woken_by: Option<WokenBy>,
+    /// Exact migrations and switches over the interval, counted from the events.
+    pub interval_migrations: Option<u32>,
+    pub interval_voluntary_switches: Option<u32>,
+    pub interval_involuntary_switches: Option<u32>,
+    /// Wakeups over the interval by a task, and from interrupt context (timers, devices).
+    pub interval_task_wakeups: Option<u32>,
+    pub interval_interrupt_wakeups: Option<u32>,
+}
+
+#[derive(Serialize)]
+pub struct Latency {
+    /// Waits that ended in the interval (a wakeup or preemption, then back on a CPU).
+    pub count: u32,
+    /// Upper bounds of the log-linear buckets (four per power of two) holding them.
+    pub p50: Option<f64>,
+    pub p99: Option<f64>,
+    /// The longest wait, exact, and when it ended (ns since the Unix epoch).
+    pub max: Option<f64>,
+    pub max_at: Option<u64>,
+}
+
+#[derive(Serialize)]
+pub struct WokenBy {
+    pub tid: u32,
+    pub name: String,
+}
+
+/// The event fields of one task.
+fn events_json(
+    t: &TaskInfo,
+    m: &Model,
+) -> (
+    Option<Latency>,
+    Option<JsonMap>,
+    Option<WokenBy>,
+    [Option<u32>; 5],
+) {
+    let Some(e) = crate::model::events::of_task(&m.current.events, t) else {
+        return (None, None, None, [None; 5]);
+    };
+    let us = |ns: u64| ns as f64 / 1000.0;
+    let latency = Latency {
+        count: e.waits,
+        p50: e.p50_ns.map(us),
+        p99: e.p99_ns.map(us),
+        max: e.max_ns.map(us),
+        max_at: e.max_at_unix_ns,
+    };
+    let cpu = e.cpu_ns.as_ref().map(|cpus| {
+        let mut map: JsonMap = cpus
+            .iter()
+            .map(|(c, ns)| (c.to_string(), (*ns as f64 / 1e6).into()))
+            .collect();
+        if e.other_cpu_ns > 0 {
+            map.insert("other".into(), (e.other_cpu_ns as f64 / 1e6).into());
+        }
+        map
+    });
+    let woken_by = e.woken_by.as_ref().map(|w| WokenBy {
+        tid: w.tid,
+        name: escape(&w.comm),
+    });
+    (
+        Some(latency),
+        cpu,
+        woken_by,
+        [
+            Some(e.migrations),
+            Some(e.voluntary),
+            Some(e.involuntary),
+            Some(e.wakings),
+            Some(e.irq_wakings),
+        ],
+    )
 }
 
 #[derive(Serialize)]
@@ -156,6 +244,7 @@ fn task(t: &TaskInfo, m: &Model, shares: &HashMap<TaskKey, Shares>) -> Task {
     let rate = m.rates.get(&t.key()).copied().unwrap_or_default();
     let sched = t.schedstat.ok();
     let detail = t.detail.as_ref().and_then(|d| d.as_ref().ok());
+    let (latency_us, cpu_time_ms, woken_by, [mig, vol, invol, by_task, by_irq]) = events_json(t, m);
     Task {
         tid: t.tid,
         tgid: t.tgid,
@@ -185,6 +274,14 @@ fn task(t: &TaskInfo, m: &Model, shares: &HashMap<TaskKey, Shares>) -> Task {
         unreadable: t.stat_error,
         shares,
         shares_unknown,
+        latency_us,
+        cpu_time_ms,
+        woken_by,
+        interval_migrations: mig,
+        interval_voluntary_switches: vol,
+        interval_involuntary_switches: invol,
+        interval_task_wakeups: by_task,
+        interval_interrupt_wakeups: by_irq,
     }
 }
 
@@ -304,6 +401,9 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
         schema_version: SCHEMA_VERSION,
         recording: None,
         interval_secs: m.interval_secs(),
+        events: snap.events.tick().map(|_| "bpf"),
+        events_unavailable: snap.events.unavailable().map(str::to_owned),
+        events_maps_full: snap.events.tick().map(|t| t.maps_full),
         cpus: m
             .cpus
             .iter()

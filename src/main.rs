@@ -11,7 +11,7 @@ use threadtop::app::App;
 use threadtop::app::replay::Player;
 use threadtop::app::run::{self, Exit};
 use threadtop::cli::{Cli, Command};
-use threadtop::collect::{DetailPlan, Scanner};
+use threadtop::collect::{DetailPlan, Scanner, events};
 use threadtop::config::{self, ConfigEnv, Loaded};
 use threadtop::model::Model;
 use threadtop::record::Recording;
@@ -106,6 +106,15 @@ fn main() -> ExitCode {
             "threadtop: TERM={term} cannot show a full-screen display; set TERM to your terminal's type (e.g. xterm-256color, linux, vt100) or use `threadtop --json`"
         );
         return ExitCode::from(2);
+    }
+    if replay.is_none()
+        && cli.events == events::Mode::On
+        && let Err(why) = events::source::start(events::Mode::On)
+    {
+        // Before the screen is taken. (The screen does not show event figures yet; the
+        // collector takes a source through `Collector::spawn_with_events`.)
+        eprintln!("threadtop: --events on: scheduling events cannot run: {why}");
+        return ExitCode::FAILURE;
     }
     if let Err(e) = color_eyre::install() {
         eprintln!("threadtop: {e}");
@@ -202,11 +211,22 @@ fn test_panic(term: &mut terminal::Tui) {
 const BROKEN_PIPE: u8 = 141;
 
 fn print_json(cli: &Cli) -> Result<(), JsonError> {
+    // Loaded before the first scan: that scan starts the interval the events count over.
+    let mut events =
+        events::source::Feed::new(events::source::start(cli.events).map_err(|why| {
+            JsonError::Other(color_eyre::eyre::eyre!(
+                "--events on: scheduling events cannot run: {why}"
+            ))
+        })?);
     let mut scanner = Scanner::new(&cli.proc_root);
     let plan = DetailPlan::all();
-    let first = Arc::new(scanner.scan(&plan));
+    let mut first = scanner.scan(&plan);
+    events.fill(&mut first);
     std::thread::sleep(cli.delay);
-    let second = Arc::new(scanner.scan(&plan));
+    let mut second = scanner.scan(&plan);
+    events.fill(&mut second);
+    drop(events);
+    let (first, second) = (Arc::new(first), Arc::new(second));
     let model = Model::new(Some(first), second);
     let opts = cli.view_options();
     // What every listed task shares (kcmp and namespaces): one comparison pass, sorted.

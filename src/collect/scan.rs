@@ -250,6 +250,7 @@ impl Scanner {
             notes,
             shares: None,
             schedstat_read: !self.skip_schedstat,
+            events: Default::default(),
         }
     }
 

@@ -458,6 +458,8 @@ pub struct Snapshot {
     /// sooner: every task's `schedstat` is then `Absent`, and no rate may be computed
     /// against this snapshot (they are unknown, never zero).
     pub schedstat_read: bool,
+    /// Scheduling figures from the kernel's tracepoints, or why there are none.
+    pub events: super::events::Events,
 }
 
 impl Snapshot {
@@ -549,6 +551,7 @@ mod tests {
             notes: ScanNotes::default(),
             shares: None,
             schedstat_read: true,
+            events: Default::default(),
         };
         drop(snap);
         let again = task_list(n - 10);

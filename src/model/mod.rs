@@ -1,5 +1,6 @@
 //! Pure and deterministic: snapshots in, the view out. No I/O, no terminal types.
 
+pub mod events;
 pub mod explain;
 pub mod filter;
 pub mod placement;

@@ -411,6 +411,7 @@ pub fn decode(prev: Option<&Snapshot>, boot_ns: u64, data: &[u8]) -> Result<Snap
     }
     Ok(Snapshot {
         schedstat_read: true,
+        events: Default::default(),
         boot_ns,
         scan_ns,
         clk_tck,
