@@ -178,7 +178,7 @@ pub fn find(
             return load(path);
         }
         let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
-        // The name once, and not all of it: a 5 MB name was echoed twice in full.
+        // Not all of the name: a 5 MB name was echoed twice in full.
         let shown: String = name.chars().take(64).collect();
         let more = if shown.len() < name.len() { "…" } else { "" };
         let mut m = format!(
@@ -186,7 +186,10 @@ pub fn find(
             names.join(", ")
         );
         if let Some(dir) = user_themes {
-            m.push_str(&format!(", and {} has no such .toml", dir.display()));
+            m.push_str(&format!(
+                ", and there is no {}/{shown}{more}.toml",
+                dir.display()
+            ));
         }
         return Err(ThemeError::Unknown(m));
     }
