@@ -19,3 +19,4 @@ pub mod terminal_backend;
 pub mod text;
 pub mod toml_file;
 pub mod ui;
+pub mod user_file;

@@ -90,6 +90,17 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    // The terminal, its input reader, the signal pipe and the scanner need about a dozen
+    // descriptors: at 9-11 the input reader failed to start, reported as "terminal lost".
+    const MIN_DESCRIPTORS: u64 = 16;
+    if let Some(n) = rustix::process::getrlimit(rustix::process::Resource::Nofile).maximum
+        && n < MIN_DESCRIPTORS
+    {
+        eprintln!(
+            "threadtop: out of file descriptors: RLIMIT_NOFILE allows {n}, the display needs at least {MIN_DESCRIPTORS} (raise it with `ulimit -n`, or use `threadtop --json`)"
+        );
+        return ExitCode::from(2);
+    }
     if let Some(term) = unusable_term() {
         eprintln!(
             "threadtop: TERM={term} cannot show a full-screen display; set TERM to your terminal's type (e.g. xterm-256color, linux, vt100) or use `threadtop --json`"
@@ -117,12 +128,19 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
         Ok(Exit::Signal(sig)) => ExitCode::from((128 + sig).clamp(0, 255) as u8),
+        // Not eprintln!: stderr is usually the terminal that just went away, and a failed
+        // eprintln! panics (the panic report then failed too: SIGABRT instead of 129).
         Ok(Exit::TerminalLost(why)) => {
-            eprintln!("threadtop: terminal lost: {why}");
+            let _ = writeln!(std::io::stderr(), "threadtop: terminal lost: {why}");
+            ExitCode::from(129)
+        }
+        // A draw that failed because the terminal went away is that, not a failure.
+        Err(e) if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() => {
+            let _ = writeln!(std::io::stderr(), "threadtop: terminal lost: {e}");
             ExitCode::from(129)
         }
         Err(e) => {
-            eprintln!("threadtop: {e:?}");
+            let _ = writeln!(std::io::stderr(), "threadtop: {e:?}");
             ExitCode::FAILURE
         }
     }

@@ -473,6 +473,7 @@ fn unreadable_why(t: Option<&TaskInfo>) -> Option<&'static str> {
         Unreadable::Denied => "permission denied",
         Unreadable::Malformed => "malformed",
         Unreadable::Absent => "absent",
+        Unreadable::NoDescriptors => "out of file descriptors",
     })
 }
 
