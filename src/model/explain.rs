@@ -71,10 +71,18 @@ pub fn explain_pool(snap: &Snapshot, tgid: u32, pattern: &str) -> Option<Vec<Str
         "{pattern} ×{}: a pool of threads in process {pname} ({tgid})",
         members.len()
     )];
-    out.push(format!(
-        "{} threads whose names differ only by numbers (# stands for them), shown as one row with their CPU summed; Enter unfolds it.",
-        members.len()
-    ));
+    let same = members.iter().all(|m| escape(&m.comm) == pattern);
+    out.push(if same {
+        format!(
+            "{} threads with the same name, shown as one row with their CPU summed; Enter unfolds it.",
+            members.len()
+        )
+    } else {
+        format!(
+            "{} threads whose names differ only by a number (# stands for it), shown as one row with their CPU summed; Enter unfolds it.",
+            members.len()
+        )
+    });
     let mut states: Vec<(u8, usize)> = Vec::new();
     for m in &members {
         match states.iter_mut().find(|(s, _)| *s == m.state) {

@@ -3,6 +3,7 @@
 pub mod explain;
 pub mod filter;
 pub mod placement;
+pub mod pools;
 pub mod rates;
 pub mod shares;
 pub mod summary;
