@@ -57,7 +57,12 @@ fn jvm_threads() -> Vec<String> {
         .map(String::from),
     );
     v.extend(many("pool-1-thread-", 1..=8, ""));
-    v.extend(many("pool-2-thread-", 1..=12, ""));
+    // pool-2-thread-10..12, cut to 15 bytes, all read pool-2-thread-1.
+    v.extend(
+        many("pool-2-thread-", 1..=12, "")
+            .into_iter()
+            .map(|n| n[..n.len().min(15)].to_string()),
+    );
     v.extend(same("ForkJoinPool-1-", 4));
     v
 }

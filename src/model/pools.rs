@@ -10,7 +10,9 @@
 //!    gives every thread its own value once the other numbers are held fixed: in
 //!    `pool-N-thread-M` that is M (N names the executor), in `ThreadPoolExecutor-0_3` the 3.
 //!    A number that repeats (`ForkJoinPool-1-` four times, where the kernel cut
-//!    `ForkJoinPool-1-worker-N` to 15 bytes) numbers nothing.
+//!    `ForkJoinPool-1-worker-N` to 15 bytes) numbers nothing, except where the name fills
+//!    the 15 bytes and ends in it: `pool-2-thread-10..12` all read `pool-2-thread-1`, and
+//!    are still members of `pool-2-thread-#`.
 //! 3. A number glued to a letter (`C1`, `C2`, `G1`, `python3`) names what the thread is,
 //!    not which member it is: it is a member number only when at least three different
 //!    values occur (`worker1`, `worker2`, `worker3`). So `C1 CompilerThre` and
@@ -38,6 +40,9 @@ use crate::text::escape;
 /// threads), so an executor of any size in a JVM is folded.
 pub const POOL_MIN_THREADS: usize = 16;
 
+/// Bytes the kernel keeps of a thread's name (TASK_COMM_LEN less the NUL).
+const COMM_MAX: usize = 15;
+
 /// Stands for a run of digits in a name's skeleton: a NUL cannot occur in an escaped name.
 const DIGITS: char = '\0';
 
@@ -54,6 +59,9 @@ pub struct Group {
 struct Split<'a> {
     skeleton: String,
     numbers: Vec<&'a str>,
+    /// The name fills the kernel's 15 bytes and ends in a number, which may have been cut:
+    /// `pool-2-thread-10`, `-11` and `-12` all read `pool-2-thread-1`.
+    cut: bool,
 }
 
 fn split(name: &str) -> Split<'_> {
@@ -76,7 +84,12 @@ fn split(name: &str) -> Split<'_> {
     if let Some(s) = start {
         numbers.push(&name[s..]);
     }
-    Split { skeleton, numbers }
+    let cut = name.len() == COMM_MAX && name.ends_with(|c: char| c.is_ascii_digit());
+    Split {
+        skeleton,
+        numbers,
+        cut,
+    }
 }
 
 /// Whether the `j`th run of digits in `skeleton` follows a letter (`C1`, `python3`).
@@ -177,7 +190,8 @@ fn member_number(splits: &[Split], at: &[usize], skeleton: &str, n: usize) -> Op
             let mut rest = s.numbers.clone();
             let own = rest.remove(j);
             let values = seen.entry(rest).or_default();
-            if values.contains(&own) {
+            // A cut member number may repeat: it was a longer, different one.
+            if values.contains(&own) && !(s.cut && j + 1 == n) {
                 return false;
             }
             values.push(own);
