@@ -57,7 +57,7 @@ fn screen(w: u16, theme: Theme) -> Vec<String> {
         &app,
         ratatui::layout::Rect::new(0, 0, w, 24),
     ));
-    term.draw(|f| ui::draw(f, &mut app, theme)).expect("draw");
+    term.draw(|f| ui::draw(f, &app, theme)).expect("draw");
     let buf = term.backend().buffer().clone();
     (0..buf.area.height)
         .map(|y| {
