@@ -109,11 +109,16 @@ fn main() -> ExitCode {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
         Ok(Exit::Signal(sig)) => ExitCode::from((128 + sig).clamp(0, 255) as u8),
         Ok(Exit::TerminalLost(why)) => {
-            eprintln!("threadtop: terminal lost: {why}");
+            terminal::note(&format!("threadtop: terminal lost: {why}"));
+            ExitCode::from(129)
+        }
+        // A write to the terminal failed because it is gone: the same end as noticing it.
+        Err(e) if e.chain().any(terminal::is_lost) => {
+            terminal::note(&format!("threadtop: terminal lost: {e}"));
             ExitCode::from(129)
         }
         Err(e) => {
-            eprintln!("threadtop: {e:?}");
+            terminal::note(&format!("threadtop: {e:?}"));
             ExitCode::FAILURE
         }
     }

@@ -92,7 +92,21 @@ const LABELS: [&str; 15] = [
 ];
 
 fn info(screen: &str, tids: &[u32]) -> Info {
-    let screen = Glyphs::ASCII.text(screen);
+    // A name cut with "..." (ASCII) keeps two cells less of itself than one cut with "…".
+    let screen: String = screen
+        .lines()
+        .map(|l| match l.strip_suffix('…') {
+            Some(cut) => {
+                let mut cut = cut.to_string();
+                cut.pop();
+                cut.pop();
+                cut + "..."
+            }
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let screen = Glyphs::ASCII.text(&screen);
     let lines: Vec<&str> = screen.lines().collect();
     let head = lines
         .iter()
