@@ -15,5 +15,6 @@ pub mod model;
 pub mod record;
 pub mod terminal;
 pub mod terminal_backend;
+pub mod terminfo;
 pub mod text;
 pub mod ui;

@@ -286,3 +286,29 @@ fn term_linux_and_ascii_send_no_unicode_glyphs() {
         );
     }
 }
+
+#[test]
+fn a_terminal_without_colours_in_terminfo_gets_none() {
+    if threadtop::terminfo::max_colors("vt100") != Some(-1) {
+        eprintln!("skipped: no terminfo entry for vt100 without colours on this machine");
+        return;
+    }
+    let w = start_workload();
+    let check = |env: &[(&str, &str)]| {
+        let (pty, _) = show(&w, &[], env);
+        pty.send(b"C");
+        pty.wait_for_text("CPUs:", WAIT).expect("CPU pane");
+        quit(pty)
+    };
+    // Sent where terminfo says there are colours, so the silence below means something.
+    assert!(sets_colour(&check(&[("TERM", "xterm-256color")])));
+    let raw = check(&[("TERM", "vt100")]);
+    assert!(
+        !sets_colour(&raw),
+        "TERM=vt100 (tput colors: -1): colour sent:\n{}",
+        String::from_utf8_lossy(&raw)
+    );
+    // `--color always` still colours it.
+    let (pty, _) = show(&w, &["--color", "always"], &[("TERM", "vt100")]);
+    assert!(sets_colour(&quit(pty)), "--color always");
+}

@@ -10,7 +10,7 @@ use super::palette::{Palette, Role};
 /// `--color`: whether to colour the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ColorChoice {
-    /// Colour unless NO_COLOR is set (non-empty) or TERM=dumb
+    /// Colour unless NO_COLOR is set (non-empty), TERM=dumb, or terminfo says TERM has no colours (vt100)
     #[default]
     Auto,
     /// Always colour, even with NO_COLOR
@@ -176,6 +176,8 @@ pub struct Env {
     pub term: Option<String>,
     pub colorterm: Option<String>,
     pub no_color: Option<String>,
+    /// `max_colors` of TERM's terminfo entry (`tput colors`; -1: none), if one was found.
+    pub colors: Option<i32>,
 }
 
 impl Env {
@@ -205,7 +207,9 @@ impl Theme {
             ColorChoice::Never => false,
             ColorChoice::Auto => {
                 let no_color = env.no_color.as_deref().is_some_and(|v| !v.is_empty());
-                !no_color && term != Some("dumb")
+                // vt100, vt220: terminfo says no colour (`tput colors` is -1).
+                let colourless = env.colors.is_some_and(|n| n < 8);
+                !no_color && term != Some("dumb") && !colourless
             }
         };
         let ascii = ascii || matches!(term, Some("linux" | "vt100"));
@@ -340,6 +344,7 @@ mod tests {
             term: some(term),
             colorterm: some(colorterm),
             no_color: some(no_color),
+            colors: None,
         }
     }
 
@@ -353,6 +358,17 @@ mod tests {
         assert!(auto(&Env {
             no_color: Some(String::new()),
             ..env("xterm", "", "")
+        }));
+        // terminfo without max_colors (vt100): no colour, unless asked for.
+        let vt100 = Env {
+            colors: Some(-1),
+            ..env("vt100", "", "")
+        };
+        assert!(!auto(&vt100));
+        assert!(Theme::detect(ColorChoice::Always, false, &vt100).color);
+        assert!(auto(&Env {
+            colors: Some(8),
+            ..env("linux", "", "")
         }));
         let e = env("xterm", "", "1");
         assert!(Theme::detect(ColorChoice::Always, false, &e).color);
