@@ -187,13 +187,15 @@ impl Env {
             term: var("TERM"),
             colorterm: var("COLORTERM"),
             no_color: var("NO_COLOR"),
+            colors: var("TERM").as_deref().and_then(crate::terminfo::max_colors),
         }
     }
 }
 
 impl Theme {
     /// As `--color auto` without `--ascii`: colour unless NO_COLOR is set
-    /// (https://no-color.org: any non-empty value) or TERM=dumb.
+    /// (https://no-color.org: any non-empty value), TERM=dumb, or TERM's terminfo entry
+    /// has no colours.
     pub fn from_env() -> Self {
         Theme::detect(ColorChoice::Auto, false, &Env::read())
     }
