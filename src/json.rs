@@ -30,7 +30,7 @@ pub struct Output {
 
 #[derive(Serialize)]
 pub struct RecordingTick {
-    /// 0 for the first tick.
+    /// 1 for the first tick, as the replay's time bar counts (`tick 15/40`).
     pub tick: usize,
     pub ticks: usize,
     /// Seconds from the first tick.

@@ -86,6 +86,21 @@ fn at_80_columns_the_pool_keeps_its_count_and_the_command_line_ends_in_an_ellips
     let process = line_with(&lines, "java  /usr/lib");
     assert!(process.ends_with('…'), "{process:?}");
     assert_eq!(unicode_width::UnicodeWidthStr::width(process), 80);
+    // One process is one, not "1 procs".
+    assert!(
+        line_with(&lines, "Tasks").contains("Tasks 21, 1 proc: "),
+        "{lines:?}"
+    );
+    assert!(line_with(&lines, "tree ·").contains(" 3 rows"));
+}
+
+#[test]
+fn the_long_header_says_1_process() {
+    let lines = screen(160, Theme::mono());
+    assert!(
+        line_with(&lines, "Tasks").contains("Tasks 21 (1 process): "),
+        "{lines:?}"
+    );
 }
 
 #[test]

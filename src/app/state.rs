@@ -403,6 +403,7 @@ impl App {
                 .show_explain
                 .then(|| self.selected.map(|s| s.key.tid))
                 .flatten(),
+            pids: self.opts.pids.clone(),
             ..DetailPlan::default()
         };
         if self.opts.sort.needs_detail() {
@@ -416,7 +417,7 @@ impl App {
         let Some(model) = &self.model else {
             return DetailPlan {
                 screen_status,
-                ..DetailPlan::default()
+                ..base
             };
         };
         let mut tids = HashSet::new();

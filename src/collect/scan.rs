@@ -49,6 +49,9 @@ pub struct DetailPlan {
     pub share_tgid: Option<u32>,
     /// The task the explain card describes: its wchan and current system call are read.
     pub explain_tid: Option<u32>,
+    /// `-p`: only these thread groups are read (empty: every process), as
+    /// [`Scanner::only`] does.
+    pub pids: Vec<u32>,
 }
 
 impl DetailPlan {
@@ -123,6 +126,9 @@ pub struct Scanner {
     last_pids: Option<(u64, u32)>,
     /// Tasks in the last snapshot.
     known_tasks: u64,
+    /// `-p`: only these thread groups are read (sorted; empty: every process). /proc is
+    /// then not listed, so a tick costs what their tasks cost, not what the machine's do.
+    only: Vec<u32>,
 }
 
 /// `None`: the task or process is gone (normal churn). ESRCH shows up when a task dies
@@ -185,7 +191,18 @@ impl Scanner {
             same_pid_ns,
             last_pids: None,
             known_tasks: 0,
+            only: Vec::new(),
         }
+    }
+
+    /// Reads only the processes `pids` (thread group IDs; empty: every process) and the
+    /// system-wide figures (CPU times, memory, load, uptime). A PID that is not a process's
+    /// (gone, or a thread's) is simply not in the snapshot.
+    pub fn only(mut self, pids: &[u32]) -> Self {
+        self.only = pids.to_vec();
+        self.only.sort_unstable();
+        self.only.dedup();
+        self
     }
 
     /// Where sysfs is mounted (for tests: a fabricated tree).
@@ -247,7 +264,7 @@ impl Scanner {
         notes: &mut ScanNotes,
         out: &mut Vec<ProcessInfo>,
     ) {
-        if self.procs.is_empty() {
+        if self.procs.is_empty() && self.only.is_empty() && plan.pids.is_empty() {
             // First scan (or everything vanished): grow the descriptor table once.
             if let Some(tasks) = tasks_on_machine(root, &mut self.buf) {
                 self.budget.presize_table(root, tasks);
@@ -260,7 +277,16 @@ impl Scanner {
             && pids.is_some()
             && pids == self.last_pids
             && pids.map(|(tasks, _)| tasks) == Some(self.known_tasks);
-        if nothing_new {
+        if !self.only.is_empty() || !plan.pids.is_empty() {
+            tgids.clear();
+            tgids.extend_from_slice(if self.only.is_empty() {
+                &plan.pids
+            } else {
+                &self.only
+            });
+            tgids.sort_unstable();
+            tgids.dedup();
+        } else if nothing_new {
             // No PID handed out since the last listing and as many tasks as we know:
             // no process can be missing from what is kept, so /proc is not listed (a
             // getdents over every process costs a dentry lookup each). The ones that

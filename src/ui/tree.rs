@@ -232,6 +232,49 @@ fn cut(s: &str, width: usize, ellipsis: &str) -> String {
     out
 }
 
+/// The table as text, `width` cells wide, header line first and every row after it: what
+/// `--batch` prints each tick (the same cells as on screen, trailing blanks trimmed).
+pub fn table_text(
+    rows: &[Row],
+    columns: &[Column],
+    sort: SortKey,
+    reverse: bool,
+    width: u16,
+    theme: Theme,
+) -> Vec<String> {
+    // A buffer holds at most u16::MAX lines: a taller table is drawn in slices.
+    const SLICE: usize = 4096;
+    let mut out = Vec::with_capacity(rows.len() + 1);
+    let mut offset = 0;
+    loop {
+        let n = (rows.len() - offset).min(SLICE);
+        let area = Rect::new(0, 0, width, n as u16 + 1);
+        let mut buf = Buffer::empty(area);
+        TreePane {
+            rows,
+            offset,
+            cursor: usize::MAX,
+            sort,
+            reverse,
+            columns,
+            theme,
+        }
+        .render(area, &mut buf);
+        let skip = usize::from(offset > 0);
+        for y in skip..usize::from(area.height) {
+            let mut line = String::new();
+            for x in 0..width {
+                line.push_str(buf[(x, y as u16)].symbol());
+            }
+            out.push(line.trim_end().to_string());
+        }
+        offset += n;
+        if offset >= rows.len() {
+            return out;
+        }
+    }
+}
+
 /// A column's width on screen: its own, or its title and the sort arrow if wider.
 fn column_width(c: Column, sort: SortKey) -> u16 {
     let spec = c.spec();
