@@ -207,7 +207,13 @@ const BROKEN_PIPE: u8 = 141;
 /// compact object per line (NDJSON). Each has rates over one `--delay`.
 fn print_json(cli: &Cli) -> Result<(), JsonError> {
     let opts = cli.view_options();
-    each_tick(cli, |model| {
+    // JSON has every field: storage I/O per task and statm per process too.
+    let plan = DetailPlan {
+        io: true,
+        memory: true,
+        ..DetailPlan::all()
+    };
+    each_tick(cli, &plan, |model| {
         // What every listed task shares (kcmp and namespaces): one comparison pass, sorted.
         let shares =
             threadtop::collect::share::compute(&cli.proc_root, &json::tasks_shown(model, &opts));
@@ -236,7 +242,7 @@ fn print_batch(cli: &Cli, loaded: &Loaded) -> Result<(), JsonError> {
     };
     // Wide enough for long command lines: the NAME column is last and lines are trimmed.
     const WIDTH: u16 = 512;
-    each_tick(cli, |model| {
+    each_tick(cli, &DetailPlan::all(), |model| {
         let rows = model.rows(&opts);
         let s = &model.summary;
         let sys = &model.current.system;
@@ -280,11 +286,11 @@ fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
 /// to the clock: time spent scanning and printing is taken off the next wait.
 fn each_tick(
     cli: &Cli,
+    plan: &DetailPlan,
     mut print: impl FnMut(&Model) -> Result<Vec<u8>, JsonError>,
 ) -> Result<(), JsonError> {
     let mut scanner = Scanner::new(&cli.proc_root).only(&cli.pids);
-    let plan = DetailPlan::all();
-    let mut previous = Arc::new(scanner.scan(&plan));
+    let mut previous = Arc::new(scanner.scan(plan));
     let count = cli.count.unwrap_or(1);
     let start = std::time::Instant::now();
     let mut printed: u64 = 0;
@@ -294,7 +300,7 @@ fn each_tick(
                 .delay
                 .saturating_mul(u32::try_from(printed + 1).unwrap_or(u32::MAX));
         std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
-        let current = Arc::new(scanner.scan(&plan));
+        let current = Arc::new(scanner.scan(plan));
         let model = Model::new(Some(previous), Arc::clone(&current));
         let text = print(&model)?;
         let mut stdout = std::io::stdout().lock();

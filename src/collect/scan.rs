@@ -20,7 +20,9 @@ use super::fd_budget::FdBudget;
 use super::kept_files::{
     ProcFiles, ProcPath, TaskFiles, list_numeric, open_rel, pread_whole, read_kept,
 };
-use super::parse::{parse_sched_migrations, parse_schedstat, parse_stat, parse_status};
+use super::parse::{
+    parse_io, parse_sched_migrations, parse_schedstat, parse_stat, parse_statm, parse_status,
+};
 use super::snapshot::*;
 use super::system::SystemFiles;
 use super::topology::TopologyCache;
@@ -52,6 +54,11 @@ pub struct DetailPlan {
     /// `-p`: only these thread groups are read (empty: every process), as
     /// [`Scanner::only`] does.
     pub pids: Vec<u32>,
+    /// Every task's `io` (storage bytes read and written): `--json`, or a shown I/O column.
+    /// One more open/read/close per task, so only when asked.
+    pub io: bool,
+    /// Every process's `statm` (VIRT, SHR): `--json`, or a shown memory column.
+    pub memory: bool,
 }
 
 impl DetailPlan {
@@ -510,6 +517,13 @@ impl Scanner {
             }
         };
         let user = uid.and_then(|u| self.users.name(u));
+        let statm = plan.memory.then(|| {
+            self.path.clear().num(tgid).bytes(b"/statm");
+            open_rel(root, self.path.as_bytes(), false)
+                .and_then(|fd| pread_whole(fd.as_fd(), &mut self.buf))
+                .map_err(|e| classify(e).unwrap_or(Unreadable::Absent))
+                .and_then(|n| parse_statm(&self.buf[..n]).ok_or(Unreadable::Malformed))
+        });
         Some(ProcessInfo {
             tgid,
             ppid,
@@ -517,6 +531,7 @@ impl Scanner {
             user,
             cmdline,
             rss_bytes,
+            statm,
             tasks,
             tasks_error,
         })
@@ -725,6 +740,7 @@ impl Scanner {
                 stat_error: None,
                 migrations: None,
                 wait: None,
+                io: None,
             },
             None => {
                 notes.malformed += 1;
@@ -793,6 +809,15 @@ impl Scanner {
             // Off screen now: the descriptor goes.
             tf.status = None;
             self.budget.released(1);
+        }
+        if plan.io {
+            // Needs ptrace access: another user's task says EACCES (denied); a kernel
+            // without task I/O accounting has no file (absent).
+            self.task_path(prefix_tgid, tid, b"io");
+            task.io = Some(match self.read_detail(base, None) {
+                Ok(n) => parse_io(&self.buf[..n]).ok_or(Unreadable::Malformed),
+                Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
+            });
         }
         if plan.explain_tid == Some(tid) {
             task.wait = Some(Box::new(self.read_wait(base, prefix_tgid, tid)));

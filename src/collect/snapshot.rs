@@ -25,6 +25,25 @@ pub struct SchedStat {
     pub timeslices: u64,
 }
 
+/// What a task made the kernel read from and write to storage, cumulative bytes
+/// (`/proc/TID/io`: `read_bytes`, `write_bytes`; page cache hits are not reads). Read only
+/// when asked for (`DetailPlan::io`): the file needs ptrace access, another user's task
+/// refuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TaskIo {
+    pub read_bytes: u64,
+    pub write_bytes: u64,
+}
+
+/// A process's memory from `/proc/PID/statm`, in pages: the address space (VIRT), what is
+/// resident, and the resident pages backed by files or shared memory (SHR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Statm {
+    pub size_pages: u64,
+    pub resident_pages: u64,
+    pub shared_pages: u64,
+}
+
 /// Fields from `status` that `stat` lacks. Expensive to read, so only read for the tasks
 /// the screen (or a sort, filter or `--json`) needs: see `DetailPlan`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -196,6 +215,8 @@ pub struct TaskInfo {
     pub migrations: Option<Result<u64, Unreadable>>,
     /// What it waits in: read only for the task the explain card shows (boxed: one task).
     pub wait: Option<Box<WaitInfo>>,
+    /// Storage I/O: `None` when not asked for this tick (`DetailPlan::io`).
+    pub io: Option<Result<TaskIo, Unreadable>>,
 }
 
 /// `/proc/TID/syscall`: what the task is doing in the kernel right now.
@@ -268,6 +289,7 @@ impl TaskInfo {
         stat_error: None,
         migrations: None,
         wait: None,
+        io: None,
     };
 }
 
@@ -281,6 +303,8 @@ pub struct ProcessInfo {
     /// NUL-separated argv as read from `cmdline`; empty for kernel threads and zombies.
     pub cmdline: Result<Vec<u8>, Unreadable>,
     pub rss_bytes: u64,
+    /// VIRT and SHR: `None` when not asked for this tick (`DetailPlan::memory`).
+    pub statm: Option<Result<Statm, Unreadable>>,
     pub tasks: Vec<TaskInfo>,
     /// The task directory could not be listed: only the leader is known.
     pub tasks_error: Option<Unreadable>,
@@ -471,6 +495,7 @@ mod tests {
                 user: None,
                 cmdline: Ok(Vec::new()),
                 rss_bytes: 0,
+                statm: None,
                 tasks,
                 tasks_error: None,
             }],

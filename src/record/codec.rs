@@ -393,6 +393,8 @@ pub fn decode(prev: Option<&Snapshot>, boot_ns: u64, data: &[u8]) -> Result<Snap
             user,
             cmdline,
             rss_bytes,
+            // Not recorded: VIRT/SHR and per-task I/O are read for --json only so far.
+            statm: None,
             tasks,
             tasks_error,
         });
@@ -523,6 +525,7 @@ fn decode_task(
         stat_error,
         migrations,
         wait: None,
+        io: None,
     })
 }
 
