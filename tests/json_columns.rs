@@ -22,7 +22,7 @@ fn json(args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
-fn task<'a>(v: &'a serde_json::Value, tid: u32) -> &'a serde_json::Value {
+fn task(v: &serde_json::Value, tid: u32) -> &serde_json::Value {
     v["tasks"]
         .as_array()
         .and_then(|t| t.iter().find(|t| t["tid"] == tid))
