@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::collect::{Group, Resource, Shares, Snapshot, TaskInfo, TaskKey, TaskRef, Unreadable};
+use crate::collect::{
+    Group, Resource, Shares, Snapshot, TaskInfo, TaskIo, TaskKey, TaskRef, Unreadable,
+};
 use crate::model::{Model, Row, RowKind, ViewOptions};
 use crate::text::{escape, escape_cmdline};
 
@@ -182,13 +184,19 @@ fn unknown_reason<T>(v: Option<&Result<T, Unreadable>>) -> Option<&'static str> 
     }
 }
 
-fn task(t: &TaskInfo, m: &Model, shares: &HashMap<TaskKey, Shares>) -> Task {
+fn task(
+    t: &TaskInfo,
+    io: Option<&Result<TaskIo, Unreadable>>,
+    m: &Model,
+    shares: &HashMap<TaskKey, Shares>,
+) -> Task {
     let (shares, shares_unknown) = shares_json(shares.get(&t.key()));
-    let io = t.io.and_then(|r| r.ok());
+    let io_read = io;
+    let io = io.and_then(|r| r.as_ref().ok());
     let io_rate = m.io_rates.get(&t.key());
     // Read now but not in the scan before (a task born in the interval): no rate yet.
     let io_unreadable =
-        unknown_reason(t.io.as_ref()).or_else(|| io_rate.is_none().then_some("no_history"));
+        unknown_reason(io_read).or_else(|| io_rate.is_none().then_some("no_history"));
     let rate = m.rates.get(&t.key()).copied().unwrap_or_default();
     let sched = t.schedstat.ok();
     let detail = t.detail.as_ref().and_then(|d| d.as_ref().ok());
@@ -342,7 +350,7 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
         });
         for t in &p.tasks {
             if only.as_ref().is_none_or(|s| s.contains(&t.tid)) {
-                tasks.push(task(t, m, shares));
+                tasks.push(task(t, p.io_of(t.tid), m, shares));
             }
         }
     }

@@ -474,6 +474,22 @@ impl Scanner {
         if let Some(l) = leader_task {
             tasks.insert(0, l);
         }
+        let mut task_io = Vec::new();
+        if plan.io {
+            // Needs ptrace access: another user's task says EACCES (denied); a kernel
+            // without task I/O accounting has no file (absent).
+            let base = dir.as_ref().map_or(root, |d| d.as_fd());
+            task_io.reserve(tasks.len());
+            for t in tasks.iter().filter(|t| t.stat_error.is_none()) {
+                self.task_path(prefix_tgid, t.tid, b"io");
+                let io = match self.read_detail(base, None) {
+                    Ok(n) => parse_io(&self.buf[..n]).ok_or(Unreadable::Malformed),
+                    Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
+                };
+                task_io.push((t.tid, io));
+            }
+            task_io.sort_unstable_by_key(|(tid, _)| *tid);
+        }
         match dir {
             // Keep the directory when the budget allows; else it is reopened next tick.
             Some(d) if self.budget.try_keep() => pf.task_dir = Some(d),
@@ -533,6 +549,7 @@ impl Scanner {
             rss_bytes,
             statm,
             tasks,
+            task_io,
             tasks_error,
         })
     }
@@ -740,7 +757,6 @@ impl Scanner {
                 stat_error: None,
                 migrations: None,
                 wait: None,
-                io: None,
             },
             None => {
                 notes.malformed += 1;
@@ -809,15 +825,6 @@ impl Scanner {
             // Off screen now: the descriptor goes.
             tf.status = None;
             self.budget.released(1);
-        }
-        if plan.io {
-            // Needs ptrace access: another user's task says EACCES (denied); a kernel
-            // without task I/O accounting has no file (absent).
-            self.task_path(prefix_tgid, tid, b"io");
-            task.io = Some(match self.read_detail(base, None) {
-                Ok(n) => parse_io(&self.buf[..n]).ok_or(Unreadable::Malformed),
-                Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
-            });
         }
         if plan.explain_tid == Some(tid) {
             task.wait = Some(Box::new(self.read_wait(base, prefix_tgid, tid)));

@@ -133,18 +133,25 @@ pub fn io_rates(prev: Option<&Snapshot>, cur: &Snapshot) -> KeyMap<IoRate> {
     let mut out = KeyMap::default();
     let Some(prev) = prev else { return out };
     let elapsed_ns = cur.boot_ns.saturating_sub(prev.boot_ns);
-    if elapsed_ns == 0 || !cur.tasks().any(|t| matches!(t.io, Some(Ok(_)))) {
+    if elapsed_ns == 0 || cur.processes.iter().all(|p| p.task_io.is_empty()) {
         return out;
     }
-    let before: KeyMap<crate::collect::TaskIo> = prev
-        .tasks()
-        .filter_map(|t| Some((t.key(), t.io?.ok()?)))
-        .collect();
+    let io = |s: &Snapshot| -> KeyMap<crate::collect::TaskIo> {
+        s.processes
+            .iter()
+            .flat_map(|p| {
+                p.tasks
+                    .iter()
+                    .filter_map(move |t| Some((t.key(), *p.io_of(t.tid)?.as_ref().ok()?)))
+            })
+            .collect()
+    };
+    let before = io(prev);
     let per_sec = |d: u64| d as f64 * 1e9 / elapsed_ns as f64;
-    for t in cur.tasks() {
-        if let (Some(Ok(now)), Some(then)) = (t.io, before.get(&t.key())) {
+    for (key, now) in io(cur) {
+        if let Some(then) = before.get(&key) {
             out.insert(
-                t.key(),
+                key,
                 IoRate {
                     read_bytes_per_sec: per_sec(now.read_bytes.saturating_sub(then.read_bytes)),
                     write_bytes_per_sec: per_sec(now.write_bytes.saturating_sub(then.write_bytes)),

@@ -396,6 +396,7 @@ pub fn decode(prev: Option<&Snapshot>, boot_ns: u64, data: &[u8]) -> Result<Snap
             // Not recorded: VIRT/SHR and per-task I/O are read for --json only so far.
             statm: None,
             tasks,
+            task_io: Vec::new(),
             tasks_error,
         });
     }
@@ -525,7 +526,6 @@ fn decode_task(
         stat_error,
         migrations,
         wait: None,
-        io: None,
     })
 }
 
