@@ -107,78 +107,55 @@ pub fn is_lost(err: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// What [`InputWait::wait`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    /// Bytes to read, or a resize (SIGWINCH): crossterm has something to report.
-    Ready,
-    /// Nothing within the timeout.
-    Idle,
-    /// The terminal is gone: hung up (a read would return 0 bytes), or an error.
-    Lost(String),
+/// Calls `lost` from a thread of its own once stdin's terminal hangs up (POLLHUP or
+/// POLLERR). crossterm does not notice: on a hung-up tty its reader gets 0 bytes from
+/// every read and loops on them, so the input thread never returned and only the next
+/// frame's failed write (1.2-2.2 s later at the default delay, a whole `--delay` at most)
+/// ended threadtop. The thread sleeps in poll(2) asking for no event at all, which the
+/// kernel wakes only for a hang-up or an error: no wake-ups while the terminal is fine.
+pub fn on_hangup(lost: impl FnOnce(String) + Send + 'static) {
+    let _ = std::thread::Builder::new()
+        .name("tt-hangup".into())
+        .spawn(move || {
+            loop {
+                let mut fds = [libc::pollfd {
+                    fd: libc::STDIN_FILENO,
+                    events: 0,
+                    revents: 0,
+                }];
+                // SAFETY: `fds` is a valid array of one pollfd for the length given.
+                let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, -1) };
+                if n < 0 {
+                    if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                        continue;
+                    }
+                    return;
+                }
+                if fds[0].revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+                    stop_reading_stdin();
+                    lost("the terminal hung up".into());
+                    return;
+                }
+            }
+        });
 }
 
-/// Waits for input on stdin, or a resize, and notices a hung-up terminal. crossterm does
-/// not: on a hung-up tty its reader gets 0 bytes from every read and loops on them forever,
-/// so the input thread never returned and only the next frame's failed write (a tick
-/// later, 1.2-2.2 s measured with the default delay) ended threadtop. `poll(2)` reports the
-/// hang-up (POLLHUP) at once, so crossterm is only asked to read when there is input.
-pub struct InputWait {
-    /// The read end of a pipe written on each SIGWINCH (crossterm keeps its own handler,
-    /// which produces the resize event once crossterm is asked).
-    winch: std::os::unix::net::UnixStream,
-}
-
-impl InputWait {
-    pub fn new() -> io::Result<InputWait> {
-        let (read, write) = std::os::unix::net::UnixStream::pair()?;
-        read.set_nonblocking(true)?;
-        write.set_nonblocking(true)?;
-        signal_hook::low_level::pipe::register(signal_hook::consts::SIGWINCH, write)?;
-        Ok(InputWait { winch: read })
+/// Puts an empty, never-written pipe in stdin's place. crossterm's reader spins on a
+/// hung-up terminal (every read returns 0 bytes and it reads again at once): it took a
+/// whole CPU while threadtop was ending, which on a loaded machine delayed the end by up to
+/// 14 s. On the pipe its read says EAGAIN, so it goes back to waiting, and its input thread
+/// ends (stdin is no longer a terminal).
+fn stop_reading_stdin() {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } != 0 {
+        return;
     }
-
-    /// Waits up to `timeout` for input, a resize or the terminal's loss.
-    pub fn wait(&mut self, timeout: std::time::Duration) -> Input {
-        use std::io::Read;
-        use std::os::fd::AsRawFd;
-        let mut fds = [
-            libc::pollfd {
-                fd: libc::STDIN_FILENO,
-                events: libc::POLLIN,
-                revents: 0,
-            },
-            libc::pollfd {
-                fd: self.winch.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            },
-        ];
-        let ms = libc::c_int::try_from(timeout.as_millis()).unwrap_or(libc::c_int::MAX);
-        // SAFETY: `fds` is a valid array of two pollfd for the length given.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            return if e.kind() == io::ErrorKind::Interrupted {
-                Input::Idle
-            } else {
-                Input::Lost(format!("waiting for input: {e}"))
-            };
-        }
-        let stdin = fds[0].revents;
-        if stdin & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
-            return Input::Lost("the terminal hung up".into());
-        }
-        if fds[1].revents & libc::POLLIN != 0 {
-            let mut drain = [0u8; 64];
-            while matches!(self.winch.read(&mut drain), Ok(n) if n > 0) {}
-            return Input::Ready;
-        }
-        if stdin & libc::POLLIN != 0 {
-            Input::Ready
-        } else {
-            Input::Idle
-        }
+    // SAFETY: both are open descriptors of ours; dup2 replaces fd 0 atomically. The pipe's
+    // write end stays open (never closed) so reads say EAGAIN, not end of file.
+    unsafe {
+        libc::dup2(fds[0], libc::STDIN_FILENO);
+        libc::close(fds[0]);
     }
 }
 

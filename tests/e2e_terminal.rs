@@ -74,21 +74,8 @@ struct Info {
 }
 
 const LABELS: [&str; 15] = [
-    "Tasks",
-    "processes",
-    "runnable",
-    "sleeping",
-    "idle",
-    "disk",
-    "stopped",
-    "zombie",
-    "Threads",
-    "user",
-    "kernel",
-    "Load",
-    "Mem",
-    "Every",
-    "Up",
+    "Tasks", "process", "runnable", "sleeping", "idle", "disk", "stopped", "zombie", "Threads",
+    "user", "kernel", "Load", "Mem", "Every", "Up",
 ];
 
 fn info(screen: &str, tids: &[u32]) -> Info {

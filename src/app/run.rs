@@ -39,18 +39,14 @@ pub enum Exit {
 const INPUT_POLL: Duration = Duration::from_millis(250);
 
 pub fn spawn_input(tx: Sender<Event>) {
+    // A hang-up (SSH dropped, SIGHUP trapped by the shell) must not wait for crossterm.
+    let lost = tx.clone();
+    crate::terminal::on_hangup(move |why| {
+        let _ = lost.send(Event::TerminalLost(why));
+    });
     let _ = std::thread::Builder::new()
         .name("tt-input".into())
         .spawn(move || {
-            let mut input = match crate::terminal::InputWait::new() {
-                Ok(w) => w,
-                Err(e) => {
-                    let _ = tx.send(Event::TerminalLost(format!("watching the terminal: {e}")));
-                    return;
-                }
-            };
-            // crossterm may hold more events from its last read: ask it before waiting.
-            let mut pending = false;
             loop {
                 // After an SSH drop with SIGHUP ignored, crossterm keeps polling a dead tty;
                 // checking the tty itself is what notices.
@@ -58,22 +54,8 @@ pub fn spawn_input(tx: Sender<Event>) {
                     let _ = tx.send(Event::TerminalLost("stdin is no longer a terminal".into()));
                     return;
                 }
-                let wait = if pending { Duration::ZERO } else { INPUT_POLL };
-                match input.wait(wait) {
-                    crate::terminal::Input::Ready => {}
-                    crate::terminal::Input::Idle if pending => {}
-                    crate::terminal::Input::Idle => continue,
-                    crate::terminal::Input::Lost(why) => {
-                        let _ = tx.send(Event::TerminalLost(why));
-                        return;
-                    }
-                }
-                pending = true;
-                let ev = match event::poll(Duration::ZERO) {
-                    Ok(false) => {
-                        pending = false;
-                        continue;
-                    }
+                let ev = match event::poll(INPUT_POLL) {
+                    Ok(false) => continue,
                     Ok(true) => event::read(),
                     Err(e) => Err(e),
                 };

@@ -30,7 +30,7 @@
 //! thread fits on screen anyway (a Python program with a 4-worker executor lists 5 rows),
 //! while every JVM has 20 or more threads, so its executors fold whatever their size.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::collect::{ProcessInfo, TaskInfo, TaskKey};
 use crate::text::escape;
@@ -125,7 +125,13 @@ pub fn group<S: AsRef<str>>(names: &[S]) -> Vec<Group> {
     }
     let mut out: Vec<Group> = Vec::new();
     for k in order {
-        out.extend(group_same_skeleton(&splits, &by_skeleton[&k], k.0, k.1));
+        out.extend(group_same_skeleton(
+            &splits,
+            &by_skeleton[&k],
+            k.0,
+            k.1,
+            true,
+        ));
     }
     out.sort_by_key(|g| g.members[0]);
     out
@@ -135,7 +141,13 @@ pub fn group<S: AsRef<str>>(names: &[S]) -> Vec<Group> {
 /// are grouped again among themselves: `pool-1-thread-1` … `pool-5-thread-1` (five
 /// single-thread executors) beside `pool-6-thread-1..3` are `pool-#-thread-1 ×5` and
 /// `pool-6-thread-# ×3`.
-fn group_same_skeleton(splits: &[Split], at: &[usize], skeleton: &str, n: usize) -> Vec<Group> {
+fn group_same_skeleton(
+    splits: &[Split],
+    at: &[usize],
+    skeleton: &str,
+    n: usize,
+    again: bool,
+) -> Vec<Group> {
     let index = member_number(splits, at, skeleton, n);
     let mut out: Vec<Group> = Vec::new();
     // Same numbers but the member number: one group.
@@ -165,9 +177,10 @@ fn group_same_skeleton(splits: &[Split], at: &[usize], skeleton: &str, n: usize)
         .filter(|g| g.members.len() == 1)
         .map(|g| g.members[0])
         .collect();
-    if alone.len() >= 2 && alone.len() < at.len() {
+    // Once: each pass costs a pass over the names.
+    if again && alone.len() >= 2 && alone.len() < at.len() {
         out.retain(|g| g.members.len() > 1);
-        out.extend(group_same_skeleton(splits, &alone, skeleton, n));
+        out.extend(group_same_skeleton(splits, &alone, skeleton, n, false));
     }
     out
 }
@@ -183,18 +196,17 @@ fn member_number(splits: &[Split], at: &[usize], skeleton: &str, n: usize) -> Op
         if distinct.len() < needed {
             return false;
         }
-        // Every thread has its own value once the other numbers are held fixed.
-        let mut seen: HashMap<Vec<&str>, Vec<&str>> = HashMap::new();
+        // Every thread has its own value once the other numbers are held fixed. A set, not
+        // a list per group: a 10,000-thread pool made a list scan quadratic (seconds a tick).
+        let mut seen: HashSet<(Vec<&str>, &str)> = HashSet::with_capacity(at.len());
         for &i in at {
             let s = &splits[i];
             let mut rest = s.numbers.clone();
             let own = rest.remove(j);
-            let values = seen.entry(rest).or_default();
             // A cut member number may repeat: it was a longer, different one.
-            if values.contains(&own) && !(s.cut && j + 1 == n) {
+            if !seen.insert((rest, own)) && !(s.cut && j + 1 == n) {
                 return false;
             }
-            values.push(own);
         }
         true
     })
