@@ -204,7 +204,8 @@ fn member_number(splits: &[Split], at: &[usize], skeleton: &str, n: usize) -> Op
             let mut rest = s.numbers.clone();
             let own = rest.remove(j);
             // A cut member number may repeat: it was a longer, different one.
-            if !seen.insert((rest, own)) && !(s.cut && j + 1 == n) {
+            let cut_number = s.cut && j + 1 == n;
+            if !seen.insert((rest, own)) && !cut_number {
                 return false;
             }
         }
