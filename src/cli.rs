@@ -36,6 +36,12 @@ pub struct Cli {
     #[arg(short = 'f', long, value_name = "TEXT", global = true)]
     pub filter: Option<String>,
 
+    /// Show only the tasks whose cgroup's name or path matches NAME: a systemd unit
+    /// (nginx.service), a container (docker:0123456789ab, or any part of its id), a
+    /// Kubernetes pod UID (as the filter: smart case, * and ?)
+    #[arg(long, value_name = "NAME", global = true)]
+    pub cgroup: Option<String>,
+
     /// Sort by this column
     #[arg(short = 's', long, value_name = "KEY", default_value = "cpu", value_parser = sort_keys(), global = true)]
     pub sort: SortKey,
@@ -135,6 +141,11 @@ pub struct Cli {
     /// Read no config file: built-in defaults and the command line only
     #[arg(long, global = true)]
     pub no_config: bool,
+
+    /// Scheduling events from the kernel (BPF): auto (when permitted: root or CAP_BPF and
+    /// CAP_PERFMON), on (fail, saying what is missing, when they cannot load), off (/proc only)
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = crate::collect::events::Mode::Auto, global = true)]
+    pub events: crate::collect::events::Mode,
 
     /// Print the default config file, every key documented, and exit
     #[arg(long)]
@@ -370,6 +381,10 @@ impl Cli {
                 .map(Filter::parse)
                 .unwrap_or_default(),
             pids: self.pids.clone(),
+            cgroup: self
+                .cgroup
+                .as_deref()
+                .map(crate::model::filter::Pattern::new),
             sort: self.sort,
             reverse: self.reverse,
             tree: !self.flat,

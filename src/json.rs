@@ -11,6 +11,8 @@ use crate::collect::{
 use crate::model::{Model, Row, RowKind, ViewOptions};
 use crate::text::{escape, escape_cmdline};
 
+mod cgroups;
+
 /// Bumped when a field changes meaning or disappears (adding fields does not bump it).
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -21,11 +23,22 @@ pub struct Output {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recording: Option<RecordingTick>,
     pub interval_secs: Option<f64>,
+    /// `"bpf"` when scheduling figures come from the kernel's tracepoints; `null` when
+    /// not (then `events_unavailable` says why).
+    pub events: Option<&'static str>,
+    pub events_unavailable: Option<String>,
+    /// Tasks the event source's kernel map had no room for since it loaded (null without
+    /// events); in an interval with any refused, tasks without figures get `null` ones.
+    pub events_maps_full: Option<u64>,
     /// Online CPUs, by id, with their place in the machine and busy % over the interval.
     pub cpus: Vec<Cpu>,
     pub system: System,
     pub processes: Vec<Process>,
     pub tasks: Vec<Task>,
+    /// Every cgroup that holds a listed task (see README, "Containers and cgroups").
+    pub cgroups: Vec<cgroups::Cgroup>,
+    /// Why `cgroups` is empty and every task's `cgroup` null, when nothing was read.
+    pub cgroups_unknown: Option<crate::collect::cgroup::Why>,
     /// The rows as the TUI would list them (tree order, after filter and sort).
     pub tree: Vec<TreeRow>,
 }
@@ -136,6 +149,91 @@ pub struct Task {
     pub shares: Option<JsonMap>,
     /// Why a `shares` entry is `null`, by resource.
     pub shares_unknown: Option<JsonMap>,
+    /// The task's cgroup path as in /proc/TID/cgroup (v1: the cpu controller's).
+    pub cgroup: Option<String>,
+    /// Why `cgroup` is `null`.
+    pub cgroup_unknown: Option<crate::collect::cgroup::Why>,
+    /// Run-queue waits over the interval, from the events (null without them).
+    pub latency_us: Option<Latency>,
+    /// Time on each CPU over the interval, ms, by CPU id (`"other"`: CPUs beyond the four
+    /// kept apart); null without events or when unknown (running since before they began).
+    pub cpu_time_ms: Option<JsonMap>,
+    /// The task that did more than half of this task's wakeups in the interval.
+    pub woken_by: Option<WokenBy>,
+    /// Exact migrations and switches over the interval, counted from the events.
+    pub interval_migrations: Option<u32>,
+    pub interval_voluntary_switches: Option<u32>,
+    pub interval_involuntary_switches: Option<u32>,
+    /// Wakeups over the interval by a task, and from interrupt context (timers, devices).
+    pub interval_task_wakeups: Option<u32>,
+    pub interval_interrupt_wakeups: Option<u32>,
+}
+
+#[derive(Serialize)]
+pub struct Latency {
+    /// Waits that ended in the interval (a wakeup or preemption, then back on a CPU).
+    pub count: u32,
+    /// Upper bounds of the log-linear buckets (four per power of two) holding them.
+    pub p50: Option<f64>,
+    pub p99: Option<f64>,
+    /// The longest wait, exact, and when it ended (ns since the Unix epoch).
+    pub max: Option<f64>,
+    pub max_at: Option<u64>,
+}
+
+#[derive(Serialize)]
+pub struct WokenBy {
+    pub tid: u32,
+    pub name: String,
+}
+
+/// The event fields of one task.
+fn events_json(
+    t: &TaskInfo,
+    m: &Model,
+) -> (
+    Option<Latency>,
+    Option<JsonMap>,
+    Option<WokenBy>,
+    [Option<u32>; 5],
+) {
+    let Some(e) = crate::model::events::of_task(&m.current.events, t) else {
+        return (None, None, None, [None; 5]);
+    };
+    let us = |ns: u64| ns as f64 / 1000.0;
+    let latency = Latency {
+        count: e.waits,
+        p50: e.p50_ns.map(us),
+        p99: e.p99_ns.map(us),
+        max: e.max_ns.map(us),
+        max_at: e.max_at_unix_ns,
+    };
+    let cpu = e.cpu_ns.as_ref().map(|cpus| {
+        let mut map: JsonMap = cpus
+            .iter()
+            .map(|(c, ns)| (c.to_string(), (*ns as f64 / 1e6).into()))
+            .collect();
+        if e.other_cpu_ns > 0 {
+            map.insert("other".into(), (e.other_cpu_ns as f64 / 1e6).into());
+        }
+        map
+    });
+    let woken_by = e.woken_by.as_ref().map(|w| WokenBy {
+        tid: w.tid,
+        name: escape(&w.comm),
+    });
+    (
+        Some(latency),
+        cpu,
+        woken_by,
+        [
+            Some(e.migrations),
+            Some(e.voluntary),
+            Some(e.involuntary),
+            Some(e.wakings),
+            Some(e.irq_wakings),
+        ],
+    )
 }
 
 #[derive(Serialize)]
@@ -200,6 +298,8 @@ fn task(
     let rate = m.rates.get(&t.key()).copied().unwrap_or_default();
     let sched = t.schedstat.ok();
     let detail = t.detail.as_ref().and_then(|d| d.as_ref().ok());
+    let (cgroup, cgroup_unknown) = cgroups::task_cgroup(m, t.tgid, t.tid);
+    let (latency_us, cpu_time_ms, woken_by, [mig, vol, invol, by_task, by_irq]) = events_json(t, m);
     Task {
         tid: t.tid,
         tgid: t.tgid,
@@ -235,6 +335,16 @@ fn task(
         unreadable: t.stat_error,
         shares,
         shares_unknown,
+        cgroup,
+        cgroup_unknown,
+        latency_us,
+        cpu_time_ms,
+        woken_by,
+        interval_migrations: mig,
+        interval_voluntary_switches: vol,
+        interval_involuntary_switches: invol,
+        interval_task_wakeups: by_task,
+        interval_interrupt_wakeups: by_irq,
     }
 }
 
@@ -363,6 +473,9 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
         schema_version: SCHEMA_VERSION,
         recording: None,
         interval_secs: m.interval_secs(),
+        events: snap.events.tick().map(|_| "bpf"),
+        events_unavailable: snap.events.unavailable().map(str::to_owned),
+        events_maps_full: snap.events.tick().map(|t| t.maps_full),
         cpus: m
             .cpus
             .iter()
@@ -390,6 +503,8 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
             hidepid: snap.notes.hidepid,
         },
         processes,
+        cgroups: cgroups::cgroups(m, tasks.iter().map(|t| (t.tgid, t.tid))),
+        cgroups_unknown: snap.cgroups.unavailable,
         tasks,
         tree: rows
             .iter()

@@ -11,7 +11,7 @@ use threadtop::app::App;
 use threadtop::app::replay::Player;
 use threadtop::app::run::{self, Exit};
 use threadtop::cli::{Cli, Command};
-use threadtop::collect::{DetailPlan, Scanner};
+use threadtop::collect::{DetailPlan, Scanner, events};
 use threadtop::config::{self, ConfigEnv, Loaded};
 use threadtop::model::Model;
 use threadtop::record::Recording;
@@ -110,6 +110,15 @@ fn main() -> ExitCode {
             "threadtop: TERM={term} cannot show a full-screen display; set TERM to your terminal's type (e.g. xterm-256color, linux, vt100) or use `threadtop --json`"
         );
         return ExitCode::from(2);
+    }
+    if replay.is_none()
+        && cli.events == events::Mode::On
+        && let Err(why) = events::source::start(events::Mode::On)
+    {
+        // Before the screen is taken. (The screen does not show event figures yet; the
+        // collector takes a source through `Collector::spawn_with_events`.)
+        eprintln!("threadtop: --events on: scheduling events cannot run: {why}");
+        return ExitCode::FAILURE;
     }
     if let Err(e) = color_eyre::install() {
         eprintln!("threadtop: {e}");
@@ -213,7 +222,7 @@ fn print_json(cli: &Cli) -> Result<(), JsonError> {
         memory: true,
         ..DetailPlan::all()
     };
-    each_tick(cli, &plan, |model| {
+    each_tick(cli, &plan, cli.events, |model| {
         // What every listed task shares (kcmp and namespaces): one comparison pass, sorted.
         let shares =
             threadtop::collect::share::compute(&cli.proc_root, &json::tasks_shown(model, &opts));
@@ -242,7 +251,7 @@ fn print_batch(cli: &Cli, loaded: &Loaded) -> Result<(), JsonError> {
     };
     // Wide enough for long command lines: the NAME column is last and lines are trimmed.
     const WIDTH: u16 = 512;
-    each_tick(cli, &DetailPlan::all(), |model| {
+    each_tick(cli, &DetailPlan::all(), events::Mode::Off, |model| {
         let rows = model.rows(&opts);
         let s = &model.summary;
         let sys = &model.current.system;
@@ -287,10 +296,20 @@ fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
 fn each_tick(
     cli: &Cli,
     plan: &DetailPlan,
+    events_mode: events::Mode,
     mut print: impl FnMut(&Model) -> Result<Vec<u8>, JsonError>,
 ) -> Result<(), JsonError> {
+    // Loaded before the first scan: that scan starts the interval the events count over.
+    let mut events =
+        events::source::Feed::new(events::source::start(events_mode).map_err(|why| {
+            JsonError::Other(color_eyre::eyre::eyre!(
+                "--events on: scheduling events cannot run: {why}"
+            ))
+        })?);
     let mut scanner = Scanner::new(&cli.proc_root).only(&cli.pids);
-    let mut previous = Arc::new(scanner.scan(plan));
+    let mut first = scanner.scan(plan);
+    events.fill(&mut first);
+    let mut previous = Arc::new(first);
     let count = cli.count.unwrap_or(1);
     let start = std::time::Instant::now();
     let mut printed: u64 = 0;
@@ -300,7 +319,9 @@ fn each_tick(
                 .delay
                 .saturating_mul(u32::try_from(printed + 1).unwrap_or(u32::MAX));
         std::thread::sleep(due.saturating_duration_since(std::time::Instant::now()));
-        let current = Arc::new(scanner.scan(plan));
+        let mut current = scanner.scan(plan);
+        events.fill(&mut current);
+        let current = Arc::new(current);
         let model = Model::new(Some(previous), Arc::clone(&current));
         let text = print(&model)?;
         let mut stdout = std::io::stdout().lock();

@@ -136,6 +136,8 @@ pub struct Scanner {
     /// `-p`: only these thread groups are read (sorted; empty: every process). /proc is
     /// then not listed, so a tick costs what their tasks cost, not what the machine's do.
     only: Vec<u32>,
+    /// Each task's cgroup, kept between ticks (read again only on a sign of change).
+    cgroups: super::cgroup::CgroupTracker,
 }
 
 /// `None`: the task or process is gone (normal churn). ESRCH shows up when a task dies
@@ -173,6 +175,7 @@ impl Scanner {
             rustix::fs::Mode::empty(),
         )
         .ok();
+        let cgroups = super::cgroup::CgroupTracker::new(&root);
         Scanner {
             root,
             root_fd,
@@ -199,6 +202,7 @@ impl Scanner {
             last_pids: None,
             known_tasks: 0,
             only: Vec::new(),
+            cgroups,
         }
     }
 
@@ -251,6 +255,12 @@ impl Scanner {
         let root_fd = self.root_fd.as_ref().map(|fd| fd.as_fd());
         let mut system = self.system_files.read(root_fd, &self.root);
         system.topology = self.topology.refresh(&self.sys_root).to_vec();
+        let cgroups = match &self.root_fd {
+            Some(fd) if !self.skip_schedstat => {
+                self.cgroups.refresh(fd.as_fd(), &processes, plan.all)
+            }
+            _ => super::cgroup::Cgroups::unavailable(super::cgroup::Why::NotRead),
+        };
         Snapshot {
             boot_ns: started,
             scan_ns: now_boot_ns().saturating_sub(started),
@@ -261,6 +271,8 @@ impl Scanner {
             notes,
             shares: None,
             schedstat_read: !self.skip_schedstat,
+            cgroups,
+            events: Default::default(),
         }
     }
 

@@ -418,6 +418,10 @@ pub struct Snapshot {
     /// sooner: every task's `schedstat` is then `Absent`, and no rate may be computed
     /// against this snapshot (they are unknown, never zero).
     pub schedstat_read: bool,
+    /// Which cgroup each task is in, and those cgroups' limits and counters.
+    pub cgroups: super::cgroup::Cgroups,
+    /// Scheduling figures from the kernel's tracepoints, or why there are none.
+    pub events: super::events::Events,
 }
 
 impl Snapshot {
@@ -511,6 +515,8 @@ mod tests {
             notes: ScanNotes::default(),
             shares: None,
             schedstat_read: true,
+            cgroups: Default::default(),
+            events: Default::default(),
         };
         drop(snap);
         let again = task_list(n - 10);

@@ -10,6 +10,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::events::source::Feed;
 use super::scan::{DetailPlan, Scanner};
 use super::share::{self, ShareReport};
 use super::snapshot::Snapshot;
@@ -40,11 +41,27 @@ impl Collector {
     where
         F: FnMut(Box<Snapshot>) -> bool + Send + 'static,
     {
+        Self::spawn_with_events(root, interval, plan, None, sink)
+    }
+
+    /// As `spawn`, with scheduling events: each snapshot carries the figures of the tick
+    /// that ended as it was taken (`Feed::fill`), or why there are none. `None`: snapshots
+    /// say events were not collected.
+    pub fn spawn_with_events<F>(
+        root: PathBuf,
+        interval: Duration,
+        plan: DetailPlan,
+        events: Option<Feed>,
+        sink: F,
+    ) -> Self
+    where
+        F: FnMut(Box<Snapshot>) -> bool + Send + 'static,
+    {
         return_big_buffers_to_the_kernel();
         let (tx, rx) = mpsc::channel();
         let handle = std::thread::Builder::new()
             .name("tt-collect".into())
-            .spawn(move || run(root, interval, plan, rx, sink))
+            .spawn(move || run(root, interval, plan, events, rx, sink))
             .ok();
         Collector {
             control: tx,
@@ -89,6 +106,7 @@ fn run<F>(
     root: PathBuf,
     mut interval: Duration,
     mut plan: DetailPlan,
+    mut events: Option<Feed>,
     rx: Receiver<Control>,
     mut sink: F,
 ) where
@@ -121,6 +139,9 @@ fn run<F>(
             };
             snap.shares = Some(fresh.clone());
             shares = Some(fresh);
+        }
+        if let Some(feed) = &mut events {
+            feed.fill(&mut snap);
         }
         scans += 1;
         if !sink(Box::new(snap)) {

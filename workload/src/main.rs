@@ -29,10 +29,19 @@
 //! - `--writer PATH`: a thread `writer` writes 64 KiB to PATH and fsyncs it, about 20
 //!   times a second (rewriting the same 1 MiB), for the storage I/O tests.
 //!
+//! Scheduling workloads for the event tests (`--events`):
+//! - `--ticker CPU`: a thread `ticker` pinned to CPU, at nice 19, that sleeps 5 ms in a
+//!   loop: beside busy threads on that CPU (`--busy-on CPU`) it waits long for its CPU.
+//! - `--mover A,B`: a thread `mover` that moves itself between CPUs A and B every 10 ms
+//!   (sched_setaffinity): about 100 migrations a second.
+//! - `--ping-pong`: threads `ping` and `pong` that hand a byte back and forth over two
+//!   pipes as fast as they can: each wakes the other (tens of thousands of switches a second).
+//!
 //! ```text
 //! threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] [--thread-name NAME]...
 //!                    [--churn RATE] [--zombie-leader] [--d-state] [--exec-loop]
-//!                    [--share-demo] [--seconds S] [--exit-on-eof]
+//!                    [--share-demo] [--writer PATH] [--ticker CPU] [--mover A,B] [--ping-pong]
+//!                    [--seconds S] [--exit-on-eof]
 //! ```
 
 use std::ffi::{CString, OsString};
@@ -72,11 +81,14 @@ struct Args {
     d_state: bool,
     exec_loop: bool,
     writer: Option<std::path::PathBuf>,
+    ticker: Option<usize>,
+    mover: Option<(usize, usize)>,
+    ping_pong: bool,
 }
 
 const USAGE: &str = "usage: threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] \
                      [--thread-name NAME]... [--churn RATE] [--zombie-leader] [--d-state] [--exec-loop] \
-                     [--share-demo] [--writer PATH] [--seconds S] [--exit-on-eof]";
+                     [--share-demo] [--writer PATH] [--ticker CPU] [--mover A,B] [--ping-pong] [--seconds S] [--exit-on-eof]";
 
 /// A comm from arbitrary bytes: truncated to 15 bytes, interior NUL rejected.
 fn comm(opt: &str, value: OsString) -> Result<CString, String> {
@@ -107,6 +119,9 @@ fn parse_args() -> Result<Args, String> {
         d_state: false,
         exec_loop: false,
         writer: None,
+        ticker: None,
+        mover: None,
+        ping_pong: false,
     };
     let mut it = std::env::args_os().skip(1);
     while let Some(arg) = it.next() {
@@ -117,6 +132,7 @@ fn parse_args() -> Result<Args, String> {
             "--zombie-leader" => Some(&mut args.zombie_leader),
             "--d-state" => Some(&mut args.d_state),
             "--exec-loop" => Some(&mut args.exec_loop),
+            "--ping-pong" => Some(&mut args.ping_pong),
             _ => None,
         };
         if let Some(flag) = flag {
@@ -138,6 +154,14 @@ fn parse_args() -> Result<Args, String> {
             "--seconds" => args.seconds = number(&opt, value)?,
             "--churn" => args.churn = number(&opt, value)?,
             "--writer" => args.writer = Some(value.into()),
+            "--ticker" => args.ticker = Some(number(&opt, value)?),
+            "--mover" => {
+                let text = value.to_string_lossy().into_owned();
+                let (a, b) = text
+                    .split_once(',')
+                    .ok_or_else(|| format!("{opt}: expected A,B (two CPUs), got {text:?}"))?;
+                args.mover = Some((number(&opt, a.into())?, number(&opt, b.into())?));
+            }
             _ => return Err(format!("unknown option {opt:?}\n{USAGE}")),
         }
     }
@@ -255,7 +279,10 @@ fn run(args: Args) -> Result<(), String> {
         + usize::from(args.exit_on_eof)
         + usize::from(args.churn > 0)
         + usize::from(args.d_state)
-        + usize::from(args.writer.is_some());
+        + usize::from(args.writer.is_some())
+        + usize::from(args.ticker.is_some())
+        + usize::from(args.mover.is_some())
+        + 2 * usize::from(args.ping_pong);
     let main_name = match args.name {
         Some(name) => name,
         None => rustix::thread::name().map_err(|e| format!("reading the comm: {e}"))?,
@@ -272,6 +299,7 @@ fn run(args: Args) -> Result<(), String> {
         let name = CString::new(name).map_err(|e| e.to_string())?;
         spawn(name, &stop, &ready, busy, pin)?;
     }
+    sched_threads((args.ticker, args.mover, args.ping_pong), &stop, &ready)?;
     for name in args.thread_names {
         spawn(name, &stop, &ready, false, None)?;
     }
@@ -579,6 +607,92 @@ fn share_demo() -> Result<Vec<(i32, String)>, String> {
         out.push((pid, name.to_string_lossy().into_owned()));
     }
     Ok(out)
+}
+
+/// Starts the scheduling workloads `--ticker`, `--mover` and `--ping-pong` ask for.
+fn sched_threads(
+    (ticker, mover, ping_pong): (Option<usize>, Option<(usize, usize)>, bool),
+    stop: &Arc<Stop>,
+    ready: &mpsc::Sender<(i32, Vec<u8>)>,
+) -> Result<(), String> {
+    let start = |name: &'static std::ffi::CStr, body: Box<dyn FnOnce(&Stop) + Send>| {
+        let (stop, ready) = (Arc::clone(stop), ready.clone());
+        std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn(move || {
+                name_self(name, &ready);
+                drop(ready);
+                body(&stop);
+            })
+            .map(drop)
+            .map_err(|e| format!("cannot start {name:?}: {e}{LIMITS}"))
+    };
+    if let Some(cpu) = ticker {
+        start(
+            c"ticker",
+            Box::new(move |stop| {
+                pin_self(cpu);
+                // Nice 19 against busy threads at nice 0: a weight of 15 against 1024 each,
+                // so the scheduler makes it wait (tens of ms) instead of preempting for it.
+                // SAFETY: setpriority on our own TID only reads its arguments.
+                unsafe {
+                    libc::setpriority(libc::PRIO_PROCESS, 0, 19);
+                }
+                while !stop.stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }),
+        )?;
+    }
+    if let Some((a, b)) = mover {
+        start(
+            c"mover",
+            Box::new(move |stop| {
+                let mut on_a = true;
+                while !stop.stop.load(Ordering::Relaxed) {
+                    pin_self(if on_a { a } else { b });
+                    on_a = !on_a;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }),
+        )?;
+    }
+    if ping_pong {
+        let (mut to_pong_r, mut to_pong_w) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
+        let (mut to_ping_r, mut to_ping_w) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
+        start(
+            c"ping",
+            Box::new(move |stop| {
+                let mut b = [0u8; 1];
+                while !stop.stop.load(Ordering::Relaxed) {
+                    if to_pong_w.write_all(&b).is_err() || to_ping_r.read_exact(&mut b).is_err() {
+                        return;
+                    }
+                }
+                // Closing our ends ends pong too.
+            }),
+        )?;
+        start(
+            c"pong",
+            Box::new(move |_| {
+                let mut b = [0u8; 1];
+                while to_pong_r.read_exact(&mut b).is_ok() {
+                    if to_ping_w.write_all(&b).is_err() {
+                        return;
+                    }
+                }
+            }),
+        )?;
+    }
+    Ok(())
+}
+
+fn pin_self(cpu: usize) {
+    let mut set = rustix::thread::CpuSet::new();
+    set.set(cpu);
+    if let Err(e) = rustix::thread::sched_setaffinity(None, &set) {
+        eprintln!("threadtop-workload: pinning to CPU {cpu}: {e}");
+    }
 }
 
 fn main() -> ExitCode {

@@ -1,0 +1,109 @@
+//! Scheduling events from the kernel's scheduler tracepoints (BPF), aggregated per task per
+//! tick in kernel maps and read once a tick by the collector: exact run-queue waits, time
+//! on each CPU, migrations, voluntary and involuntary switches, and who woke whom.
+//!
+//! Optional: it needs root (or CAP_BPF and CAP_PERFMON), BTF and Linux 6.1+. Without
+//! them threadtop keeps reading /proc only, and says why (`Events::Unavailable`).
+
+pub mod hist;
+pub mod layout;
+pub mod source;
+pub mod why;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::snapshot::{Comm, TaskKey};
+
+pub use source::EventSource;
+
+/// `--events`: whether to take scheduling figures from the kernel's tracepoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Mode {
+    /// When permitted; otherwise /proc only, with the reason shown.
+    #[default]
+    Auto,
+    /// Always: fail at start, saying what is missing, when they cannot be loaded.
+    On,
+    /// Never: /proc only.
+    Off,
+}
+
+/// Where a snapshot's scheduling figures came from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Events {
+    /// Not asked for (tests, recordings made without them).
+    #[default]
+    NotCollected,
+    /// Off or not possible here: why, for the user.
+    Unavailable(Arc<str>),
+    /// From the BPF event source.
+    Bpf(Arc<EventTick>),
+}
+
+impl Events {
+    pub fn tick(&self) -> Option<&EventTick> {
+        match self {
+            Events::Bpf(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// Why there are no event figures (`None` when there are).
+    pub fn unavailable(&self) -> Option<&str> {
+        match self {
+            Events::NotCollected => Some("not collected"),
+            Events::Unavailable(why) => Some(why),
+            Events::Bpf(_) => None,
+        }
+    }
+}
+
+/// One tick of events: every task that had any, keyed as /proc keys them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct EventTick {
+    /// Length of the tick the figures cover, ns; `None` on the first tick (no figures yet).
+    pub interval_ns: Option<u64>,
+    pub tasks: HashMap<TaskKey, TaskEvents>,
+    /// Tasks the kernel map had no room for ("maps full"), since the source loaded.
+    pub maps_full: u64,
+    /// Inserts into the map that failed for another reason (no memory, or nested on a
+    /// CPU mid-update), since the source loaded.
+    pub insert_failures: u64,
+    /// Inserts refused in this tick (either reason): then a task missing from `tasks` may
+    /// have had events, so its figures are unknown rather than zero.
+    pub refused_in_tick: u64,
+}
+
+/// One task's scheduling over one tick, from the events.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TaskEvents {
+    /// Run-queue waits that ended in the tick (wakeup or preemption, then switch-in).
+    pub waits: u32,
+    /// Upper bound of the bucket holding the median wait (at most `max_ns`).
+    pub p50_ns: Option<u64>,
+    pub p99_ns: Option<u64>,
+    /// The longest wait, exact, and when it ended (ns since the Unix epoch).
+    pub max_ns: Option<u64>,
+    pub max_at_unix_ns: Option<u64>,
+    /// Time on each CPU within the tick, by CPU id; `None` when not known.
+    pub cpu_ns: Option<Vec<(u32, u64)>>,
+    /// Time on CPUs beyond the few kept apart (counted, not placed).
+    pub other_cpu_ns: u64,
+    /// Exact migrations (`sched_migrate_task`) in the tick.
+    pub migrations: u32,
+    pub voluntary: u32,
+    pub involuntary: u32,
+    /// Wakeups of this task seen in the tick with a task as the waker.
+    pub wakings: u32,
+    /// Wakeups from interrupt context (a timer, a device): no task woke it.
+    pub irq_wakings: u32,
+    /// The waker of more than half of those wakeups, if one did.
+    pub woken_by: Option<Waker>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waker {
+    pub tid: u32,
+    pub comm: Comm,
+}

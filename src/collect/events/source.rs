@@ -1,0 +1,456 @@
+//! Loads and attaches the BPF programs (aya: no libbpf, no clang at build time) and reads
+//! their maps once a tick.
+//!
+//! The tick protocol: user space bumps the generation in the `gen` map; events of
+//! generation g fill half g & 1 of each task's value, so right after the bump the half of
+//! the generation that just ended is complete and still, and is read while the other fills.
+//! Entries are deleted only for tasks that are gone and read for the last time: no
+//! per-tick deletes.
+//!
+//! CPU time is charged per CPU, from one switch to the next (a per-CPU map says who runs
+//! there since when), so what one CPU is charged can never exceed the time that passed. At
+//! a switch the kernel charges the outgoing task only the part since the current
+//! generation began; user space charges each CPU's current task the part of its open
+//! segment that fell in the generation that ended. A busy thread alone on a CPU may not
+//! switch out for seconds: without this its time would land all in one later tick.
+//! The open segments are read right after the bump: a task that switches out between the
+//! bump and that read (microseconds) has that generation's part of its segment lost.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use aya::maps::{Array, HashMap as BpfHashMap, MapData, PerCpuArray};
+use aya::programs::BtfTracePoint;
+use aya::{Btf, Ebpf, EbpfLoader};
+
+use super::hist::quantile_ns;
+use super::layout::{CpuState, EXITED, GenVal, Half, TaskVal};
+use super::why;
+use super::{EventTick, Events, Mode, TaskEvents, Waker};
+use crate::collect::snapshot::{Comm, Snapshot, TaskKey};
+
+/// The compiled programs (assets/bpf/sched.bpf.c, rebuilt by assets/bpf/build.sh).
+static OBJECT: &[u8] = aya::include_bytes_aligned!("../../../assets/bpf/sched.bpf.o");
+
+/// (program, tracepoint) pairs the object holds, in the order they are attached: the
+/// interrupt exits before their entries (see `irq_leave` in the C source).
+const PROGRAMS: [(&str, &str); 12] = [
+    ("handle_irq_exit", "irq_handler_exit"),
+    ("handle_softirq_exit", "softirq_exit"),
+    ("handle_hrtimer_exit", "hrtimer_expire_exit"),
+    ("handle_irq_entry", "irq_handler_entry"),
+    ("handle_softirq_entry", "softirq_entry"),
+    ("handle_hrtimer_entry", "hrtimer_expire_entry"),
+    ("handle_switch", "sched_switch"),
+    ("handle_wakeup", "sched_wakeup"),
+    ("handle_wakeup_new", "sched_wakeup_new"),
+    ("handle_waking", "sched_waking"),
+    ("handle_migrate", "sched_migrate_task"),
+    ("handle_exit", "sched_process_exit"),
+];
+
+/// Test-only: `THREADTOP_TEST_EVENT_TASKS=N` makes the task map hold N entries, so the
+/// "maps full" path can be exercised by an end-to-end test.
+const TEST_TASKS_ENV: &str = "THREADTOP_TEST_EVENT_TASKS";
+
+pub struct EventSource {
+    /// Owns the programs and their links: dropping it (or the process dying, SIGKILL too)
+    /// detaches them; nothing is pinned.
+    _ebpf: Ebpf,
+    tasks: BpfHashMap<MapData, u32, TaskVal>,
+    generation_map: Array<MapData, GenVal>,
+    cpus: PerCpuArray<MapData, CpuState>,
+    stats: PerCpuArray<MapData, u64>,
+    /// `stats` 0 and 2 at the end of the last tick, for the refusals of this one.
+    refused_before: u64,
+    generation: u64,
+    generation_start_ns: u64,
+}
+
+/// What `start` gave: the source, or why there is none (for `--events auto`).
+pub enum Start {
+    Running(Box<EventSource>),
+    Unavailable(String),
+}
+
+/// Starts the source as `mode` asks. `Err` only for `Mode::On` when it cannot run.
+pub fn start(mode: Mode) -> Result<Start, String> {
+    if mode == Mode::Off {
+        return Ok(Start::Unavailable("off (--events off)".into()));
+    }
+    match EventSource::load() {
+        Ok(s) => Ok(Start::Running(Box::new(s))),
+        Err(why) if mode == Mode::On => Err(why),
+        Err(why) => Ok(Start::Unavailable(why)),
+    }
+}
+
+/// The collector's handle on the events: a source, or the reason there is none.
+pub enum Feed {
+    On(Box<EventSource>),
+    Off(Arc<str>),
+}
+
+impl Feed {
+    pub fn new(start: Start) -> Self {
+        match start {
+            Start::Running(s) => Feed::On(s),
+            Start::Unavailable(why) => Feed::Off(why.into()),
+        }
+    }
+
+    /// Ends the tick in the kernel and puts its figures into `snap` (taken this tick).
+    pub fn fill(&mut self, snap: &mut Snapshot) {
+        snap.events = match self {
+            Feed::On(src) => match src.tick(snap) {
+                Ok(t) => Events::Bpf(Arc::new(t)),
+                Err(e) => {
+                    let why: Arc<str> = format!("reading the event maps failed: {e}").into();
+                    *self = Feed::Off(why.clone());
+                    Events::Unavailable(why)
+                }
+            },
+            Feed::Off(why) => Events::Unavailable(why.clone()),
+        };
+    }
+}
+
+fn read_to_string(path: &str) -> Option<String> {
+    std::fs::read_to_string(path).ok()
+}
+
+fn monotonic_ns() -> u64 {
+    ns(rustix::time::clock_gettime(
+        rustix::time::ClockId::Monotonic,
+    ))
+}
+
+fn realtime_ns() -> u64 {
+    ns(rustix::time::clock_gettime(rustix::time::ClockId::Realtime))
+}
+
+fn ns(t: rustix::time::Timespec) -> u64 {
+    (t.tv_sec.max(0) as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(t.tv_nsec.max(0) as u64)
+}
+
+impl EventSource {
+    /// Loads, checks and attaches every program, or says what is missing.
+    pub fn load() -> Result<Self, String> {
+        let status = read_to_string("/proc/self/status").unwrap_or_default();
+        let release = rustix::system::uname()
+            .release()
+            .to_string_lossy()
+            .into_owned();
+        let btf_present = std::path::Path::new(why::BTF_PATH).exists();
+        if let Some(why) = why::precheck(&status, &release, btf_present) {
+            return Err(why);
+        }
+        let lockdown = read_to_string("/sys/kernel/security/lockdown");
+        let fail =
+            |what: String| why::explain_failure(&why::short_error(&what), lockdown.as_deref());
+        let btf = Btf::from_sys_fs().map_err(|e| fail(format!("reading BTF: {e}")))?;
+        let mut loader = EbpfLoader::new();
+        loader.btf(Some(&btf));
+        if let Some(n) = std::env::var(TEST_TASKS_ENV)
+            .ok()
+            .and_then(|v| v.parse::<u32>().ok())
+        {
+            loader.map_max_entries("tasks", n.max(1));
+        }
+        let mut ebpf = loader
+            .load(OBJECT)
+            .map_err(|e| fail(format!("{e} ({})", error_chain(&e))))?;
+        for (prog, tp) in PROGRAMS {
+            let p: &mut BtfTracePoint = ebpf
+                .program_mut(prog)
+                .ok_or_else(|| fail(format!("program {prog} missing from the object")))?
+                .try_into()
+                .map_err(|e| fail(format!("{prog}: {e}")))?;
+            p.load(tp, &btf)
+                .map_err(|e| fail(format!("{tp}: {e} ({})", error_chain(&e))))?;
+            p.attach()
+                .map_err(|e| fail(format!("attaching {tp}: {e}")))?;
+        }
+        let take = |ebpf: &mut Ebpf, name: &str| {
+            ebpf.take_map(name)
+                .ok_or_else(|| fail(format!("map {name} missing from the object")))
+        };
+        let tasks = BpfHashMap::try_from(take(&mut ebpf, "tasks")?)
+            .map_err(|e| fail(format!("tasks map: {e}")))?;
+        let generation_map =
+            Array::try_from(take(&mut ebpf, "gen")?).map_err(|e| fail(format!("gen map: {e}")))?;
+        let cpus = PerCpuArray::try_from(take(&mut ebpf, "cpus")?)
+            .map_err(|e| fail(format!("cpus map: {e}")))?;
+        let stats = PerCpuArray::try_from(take(&mut ebpf, "stats")?)
+            .map_err(|e| fail(format!("stats map: {e}")))?;
+        Ok(EventSource {
+            _ebpf: ebpf,
+            tasks,
+            generation_map,
+            cpus,
+            stats,
+            refused_before: 0,
+            generation: 0,
+            generation_start_ns: 0,
+        })
+    }
+
+    /// Ends the current generation and reads it. The first call starts counting and
+    /// returns no figures.
+    pub fn tick(&mut self, snap: &Snapshot) -> Result<EventTick, String> {
+        let ended = self.generation;
+        let ended_start = self.generation_start_ns;
+        let now = monotonic_ns();
+        let wall = realtime_ns();
+        self.generation_map
+            .set(
+                0,
+                GenVal {
+                    generation: ended + 1,
+                    start_ns: now,
+                },
+                0,
+            )
+            .map_err(|e| e.to_string())?;
+        self.generation = ended + 1;
+        self.generation_start_ns = now;
+        // First, while the open segments are still the ones the bump cut.
+        let open: Vec<CpuState> = self
+            .cpus
+            .get(&0, 0)
+            .map(|per_cpu| per_cpu.iter().copied().collect())
+            .unwrap_or_default();
+        let stat = |i: u32| -> u64 {
+            self.stats
+                .get(&i, 0)
+                .map(|per_cpu| per_cpu.iter().sum())
+                .unwrap_or(0)
+        };
+        let (maps_full, insert_failures) = (stat(0), stat(2));
+        let refused = maps_full + insert_failures;
+        let refused_in_tick = refused.saturating_sub(self.refused_before);
+        self.refused_before = refused;
+        if ended == 0 {
+            return Ok(EventTick {
+                interval_ns: None,
+                tasks: HashMap::new(),
+                maps_full,
+                insert_failures,
+                refused_in_tick,
+            });
+        }
+        let tick_per_ns = 1_000_000_000 / snap.clk_tck.max(1);
+        let live: HashSet<u32> = snap.tasks().map(|t| t.tid).collect();
+        let mut tasks = HashMap::new();
+        let mut gone = Vec::new();
+        for entry in self.tasks.iter() {
+            // An entry deleted under the iterator ends it early: the rest come next tick.
+            let Ok((tid, v)) = entry else { break };
+            let key = TaskKey {
+                tid,
+                start_ticks: v.start_boottime / tick_per_ns,
+            };
+            if read_for_the_last_time(&v, ended, live.contains(&tid)) {
+                gone.push(tid);
+                continue;
+            }
+            if let Some(e) = task_events(&v, ended, now, wall) {
+                tasks.insert(key, e);
+            }
+        }
+        // Each CPU's current task ran there from its switch-in (or the generation's start)
+        // to the bump. The idle tasks (TID 0) are not tasks /proc lists.
+        for (cpu, st) in open.iter().enumerate() {
+            let from = st.since.max(ended_start);
+            if st.tid == 0 || now <= from {
+                continue;
+            }
+            let key = TaskKey {
+                tid: st.tid,
+                start_ticks: st.start_boottime / tick_per_ns,
+            };
+            let e = tasks.entry(key).or_insert_with(|| TaskEvents {
+                cpu_ns: Some(Vec::new()),
+                ..TaskEvents::default()
+            });
+            let cpus = e.cpu_ns.get_or_insert_with(Vec::new);
+            match cpus.iter_mut().find(|(c, _)| *c == cpu as u32) {
+                Some((_, ns)) => *ns += now - from,
+                None => {
+                    cpus.push((cpu as u32, now - from));
+                    cpus.sort_unstable();
+                }
+            }
+        }
+        for tid in gone {
+            // Already gone is fine: nothing else deletes, but a failure must not stop a tick.
+            let _ = self.tasks.remove(&tid);
+        }
+        Ok(EventTick {
+            interval_ns: Some(now.saturating_sub(ended_start)),
+            tasks,
+            maps_full,
+            insert_failures,
+            refused_in_tick,
+        })
+    }
+}
+
+/// Whether a task's entry can go: the task exited (or is not in /proc any more) and had no
+/// events in generation `ended`, so its last figures were read a tick ago or earlier. An
+/// exited task is kept for the read of the generation it exited in.
+fn read_for_the_last_time(v: &TaskVal, ended: u64, in_proc: bool) -> bool {
+    let last = v.h[0].generation.max(v.h[1].generation);
+    last < ended && (v.flags & EXITED != 0 || !in_proc)
+}
+
+/// The figures of generation `ended` (which ended at `end`, monotonic ns, `wall` in
+/// Unix ns) in one task's value; `None` when the task had no events in it.
+fn task_events(v: &TaskVal, ended: u64, end: u64, wall: u64) -> Option<TaskEvents> {
+    let h: &Half = &v.h[(ended & 1) as usize];
+    if h.generation != ended {
+        return None;
+    }
+    let mut cpu: Vec<(u32, u64)> = h
+        .slots
+        .iter()
+        .filter(|s| s.ns > 0)
+        .map(|s| (s.cpu, s.ns))
+        .collect();
+    cpu.sort_unstable();
+    // Boyer-Moore leaves a candidate even without a majority; `waker_hits` counts only
+    // its own wakeups (since it became candidate), so more than half proves one.
+    let woken_by =
+        (h.waker_tid != 0 && u64::from(h.waker_hits) * 2 > u64::from(h.wakings)).then(|| {
+            let len = h.waker_comm.iter().position(|&b| b == 0).unwrap_or(16);
+            Waker {
+                tid: h.waker_tid,
+                comm: Comm::new(&h.waker_comm[..len]),
+            }
+        });
+    Some(TaskEvents {
+        waits: h.count,
+        p50_ns: quantile_ns(&h.hist, 0.50, h.max_ns),
+        p99_ns: quantile_ns(&h.hist, 0.99, h.max_ns),
+        max_ns: (h.count > 0).then_some(h.max_ns),
+        max_at_unix_ns: (h.count > 0).then(|| wall.saturating_sub(end.saturating_sub(h.max_at))),
+        cpu_ns: Some(cpu),
+        other_cpu_ns: h.other_ns,
+        migrations: h.migrations,
+        voluntary: h.voluntary,
+        involuntary: h.involuntary,
+        wakings: h.wakings,
+        irq_wakings: h.irq_wakings,
+        woken_by,
+    })
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = Vec::new();
+    let mut src = e.source();
+    while let Some(s) = src {
+        parts.push(s.to_string());
+        src = s.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::events::hist::bucket_of;
+    use crate::collect::events::layout::CpuSlot;
+
+    fn half(generation: u64) -> Half {
+        Half {
+            generation,
+            ..Half::ZERO
+        }
+    }
+
+    #[test]
+    fn a_half_of_another_generation_is_no_figures() {
+        let mut v = TaskVal::ZERO;
+        v.h[1] = half(3);
+        assert!(
+            task_events(&v, 5, 0, 0).is_none(),
+            "stale half 1 for generation 5"
+        );
+        v.h[1] = half(5);
+        let e = task_events(&v, 5, 0, 0).expect("figures");
+        assert_eq!((e.waits, e.max_ns, e.p99_ns), (0, None, None));
+        assert_eq!(e.cpu_ns, Some(Vec::new()));
+    }
+
+    #[test]
+    fn figures_come_out_with_wall_clock_times_and_cpus_in_order() {
+        let mut v = TaskVal::ZERO;
+        let mut h = half(4);
+        h.count = 3;
+        h.hist[bucket_of(10_000)] = 2;
+        h.hist[bucket_of(38_000_000)] = 1;
+        h.max_ns = 38_000_000;
+        // Ended 2 s before the tick's end (monotonic 10 s; wall 1,000 s).
+        h.max_at = 8_000_000_000;
+        h.slots[0] = CpuSlot {
+            cpu: 3,
+            pad: 0,
+            ns: 7,
+        };
+        h.slots[1] = CpuSlot {
+            cpu: 1,
+            pad: 0,
+            ns: 5,
+        };
+        h.migrations = 2;
+        v.h[0] = h;
+        let e = task_events(&v, 4, 10_000_000_000, 1_000_000_000_000).expect("figures");
+        assert_eq!(e.waits, 3);
+        assert_eq!(e.max_ns, Some(38_000_000));
+        assert_eq!(e.p99_ns, Some(38_000_000));
+        assert_eq!(e.max_at_unix_ns, Some(998_000_000_000));
+        assert_eq!(e.cpu_ns, Some(vec![(1, 5), (3, 7)]));
+        assert_eq!(e.migrations, 2);
+    }
+
+    #[test]
+    fn an_exited_task_is_read_once_more_then_dropped() {
+        let mut v = TaskVal::ZERO;
+        v.h[1] = half(7);
+        v.h[0] = half(6);
+        v.flags = EXITED;
+        // It exited in generation 7: read when 7 ends, dropped when 8 ends.
+        assert!(!read_for_the_last_time(&v, 7, false));
+        assert!(read_for_the_last_time(&v, 8, false));
+        // A live task with no events stays (its state is needed at its next event).
+        v.flags = 0;
+        assert!(!read_for_the_last_time(&v, 9, true));
+        // One /proc no longer lists goes once its last generation was read.
+        assert!(read_for_the_last_time(&v, 9, false));
+    }
+
+    #[test]
+    fn a_waker_is_named_only_with_a_proven_majority() {
+        let mut v = TaskVal::ZERO;
+        let mut h = half(2);
+        h.wakings = 10;
+        h.waker_tid = 4411;
+        h.waker_votes = 1;
+        h.waker_comm[..8].copy_from_slice(b"acceptor");
+        // The candidate did 5 of 10: not more than half, so not named.
+        h.waker_hits = 5;
+        v.h[0] = h;
+        assert_eq!(task_events(&v, 2, 0, 0).and_then(|e| e.woken_by), None);
+        v.h[0].waker_hits = 6;
+        let w = task_events(&v, 2, 0, 0).and_then(|e| e.woken_by);
+        assert_eq!(
+            w,
+            Some(Waker {
+                tid: 4411,
+                comm: Comm::new(b"acceptor")
+            })
+        );
+    }
+}

@@ -1,0 +1,215 @@
+//! What the scheduling events say about a task, in the forms the screen and `--json` use:
+//! its figures for the tick (or why there are none), the header's source label and the
+//! explain card's sentence. Pure: the wall-clock offset comes in as an argument.
+
+use std::borrow::Cow;
+
+use crate::collect::events::{Events, TaskEvents};
+use crate::collect::{TaskInfo, TaskKey};
+use crate::text::escape;
+
+/// The header's text for where scheduling figures come from.
+pub fn source_label(ev: &Events) -> String {
+    match ev.unavailable() {
+        None => "events: bpf".into(),
+        Some(why) => format!("events: off ({why})"),
+    }
+}
+
+/// One task's event figures for the tick, or `None` when they are not known: events off,
+/// the first tick, or the kernel map refused a task this tick (a task missing from it may
+/// have had events).
+///
+/// A task missing from a tick's events had none: no waits, no switches, no CPU time,
+/// except that one runnable (`R`) may have held its CPU since before the source loaded
+/// (no switch seen yet, so no entry), so its CPU time is unknown rather than zero.
+pub fn task_events<'a>(ev: &'a Events, key: TaskKey, state: u8) -> Option<Cow<'a, TaskEvents>> {
+    let tick = ev.tick()?;
+    tick.interval_ns?;
+    if let Some(e) = tick.tasks.get(&key) {
+        return Some(Cow::Borrowed(e));
+    }
+    if tick.refused_in_tick > 0 {
+        return None;
+    }
+    Some(Cow::Owned(TaskEvents {
+        cpu_ns: (state != b'R').then(Vec::new),
+        ..TaskEvents::default()
+    }))
+}
+
+/// `task_events` for a scanned task.
+pub fn of_task<'a>(ev: &'a Events, t: &TaskInfo) -> Option<Cow<'a, TaskEvents>> {
+    task_events(ev, t.key(), t.state)
+}
+
+/// A wait for the explain card: `850 µs`, `4.1 ms`, `38 ms`, `1.2 s`.
+pub fn wait_text(ns: u64) -> String {
+    let ms = ns as f64 / 1e6;
+    if ns < 1_000_000 {
+        format!("{} µs", ns / 1000)
+    } else if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.1} s", ms / 1000.0)
+    }
+}
+
+/// `1240` -> `1,240`.
+fn thousands(n: u32) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `HH:MM:SS` of a Unix time in ns, shifted by the local offset from UTC.
+fn clock(unix_ns: u64, utc_offset_secs: i64) -> String {
+    let secs = (unix_ns / 1_000_000_000) as i64 + utc_offset_secs;
+    let day = secs.rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02}", day / 3600, day % 3600 / 60, day % 60)
+}
+
+/// The explain card's sentence: "waited up to 38 ms for a CPU at 12:03:41 (p99 4.1 ms over
+/// 1,240 waits); usually woken by `acceptor` (4411)". `None` when there is nothing to say.
+/// Waits are wakeups and preemptions that ended with the task back on a CPU; the waker is
+/// named only when it did more than half of the wakeups.
+pub fn explain(e: &TaskEvents, utc_offset_secs: i64) -> Option<String> {
+    let mut parts = Vec::new();
+    if let (Some(max), true) = (e.max_ns, e.waits > 0) {
+        let at = e
+            .max_at_unix_ns
+            .map(|t| format!(" at {}", clock(t, utc_offset_secs)))
+            .unwrap_or_default();
+        let p99 = e
+            .p99_ns
+            .map(|p| format!("p99 {} over ", wait_text(p)))
+            .unwrap_or_default();
+        let n = thousands(e.waits);
+        let noun = if e.waits == 1 { "wait" } else { "waits" };
+        parts.push(format!(
+            "waited up to {} for a CPU{at} ({p99}{n} {noun})",
+            wait_text(max)
+        ));
+    }
+    if let Some(w) = &e.woken_by {
+        parts.push(format!(
+            "usually woken by `{}` ({})",
+            escape(&w.comm),
+            w.tid
+        ));
+    } else if e.irq_wakings > e.wakings {
+        parts.push("usually woken by a timer or an interrupt".into());
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::Comm;
+    use crate::collect::events::{EventTick, Waker};
+    use std::sync::Arc;
+
+    fn busy() -> TaskEvents {
+        TaskEvents {
+            waits: 1240,
+            p50_ns: Some(300_000),
+            p99_ns: Some(4_100_000),
+            max_ns: Some(38_000_000),
+            // 2026-11-29 12:03:41 UTC
+            max_at_unix_ns: Some(1_795_953_821_000_000_000),
+            woken_by: Some(Waker {
+                tid: 4411,
+                comm: Comm::new(b"acceptor"),
+            }),
+            ..TaskEvents::default()
+        }
+    }
+
+    #[test]
+    fn the_sentence_names_the_worst_wait_its_time_the_p99_and_the_waker() {
+        assert_eq!(
+            explain(&busy(), 0).as_deref(),
+            Some(
+                "waited up to 38 ms for a CPU at 12:03:41 (p99 4.1 ms over 1,240 waits); usually woken by `acceptor` (4411)"
+            )
+        );
+        // The local offset moves the clock, not the figures.
+        let east = explain(&busy(), 3600).unwrap_or_default();
+        assert!(east.contains("at 13:03:41"), "{east}");
+    }
+
+    #[test]
+    fn parts_without_figures_are_left_out_and_names_are_escaped() {
+        let only_waker = TaskEvents {
+            woken_by: Some(Waker {
+                tid: 7,
+                comm: Comm::new(b"evil\x1b[31m"),
+            }),
+            ..TaskEvents::default()
+        };
+        let s = explain(&only_waker, 0).unwrap_or_default();
+        assert!(s.starts_with("usually woken by `evil"), "{s}");
+        assert!(!s.contains('\x1b'), "{s:?}");
+        assert_eq!(explain(&TaskEvents::default(), 0), None);
+        let timer = TaskEvents {
+            irq_wakings: 200,
+            wakings: 3,
+            ..TaskEvents::default()
+        };
+        assert_eq!(
+            explain(&timer, 0).as_deref(),
+            Some("usually woken by a timer or an interrupt")
+        );
+        assert_eq!(wait_text(850_000), "850 µs");
+        assert_eq!(wait_text(1_200_000_000), "1.2 s");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn the_label_says_the_source_or_why_not() {
+        let on = Events::Bpf(Arc::new(EventTick::default()));
+        assert_eq!(source_label(&on), "events: bpf");
+        let off = Events::Unavailable("needs root or CAP_BPF and CAP_PERFMON".into());
+        assert_eq!(
+            source_label(&off),
+            "events: off (needs root or CAP_BPF and CAP_PERFMON)"
+        );
+    }
+
+    #[test]
+    fn a_task_missing_from_the_tick_had_no_events_unless_that_cannot_be_told() {
+        let key = TaskKey {
+            tid: 5,
+            start_ticks: 9,
+        };
+        let tick = EventTick {
+            interval_ns: Some(1_000_000_000),
+            ..EventTick::default()
+        };
+        let on = Events::Bpf(Arc::new(tick.clone()));
+        let sleeping = task_events(&on, key, b'S').map(Cow::into_owned);
+        assert_eq!(sleeping.and_then(|e| e.cpu_ns), Some(Vec::new()));
+        // Runnable since before the source loaded: its CPU time is unknown, not zero.
+        let running = task_events(&on, key, b'R').map(Cow::into_owned);
+        assert_eq!(running.map(|e| e.cpu_ns), Some(None));
+        // A full map, the first tick, or no events: nothing is known.
+        let full = Events::Bpf(Arc::new(EventTick {
+            maps_full: 3,
+            refused_in_tick: 1,
+            ..tick
+        }));
+        assert!(task_events(&full, key, b'S').is_none());
+        let first = Events::Bpf(Arc::new(EventTick::default()));
+        assert!(task_events(&first, key, b'S').is_none());
+        assert!(task_events(&Events::NotCollected, key, b'S').is_none());
+    }
+}
