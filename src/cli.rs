@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::model::columns::{Column, ColumnLayout};
 use crate::model::{Filter, SortKey, ViewOptions};
-use crate::ui::columns::{Column, ColumnLayout};
-use crate::ui::theme::ColorChoice;
+use crate::palette::ColorChoice;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -329,7 +329,7 @@ fn parse_duration_arg(s: &str) -> Result<Duration, String> {
 /// for a missing or unknown one (`-s --help`, `-s cpux`).
 fn sort_keys() -> impl clap::builder::TypedValueParser<Value = SortKey> {
     use clap::builder::TypedValueParser;
-    clap::builder::PossibleValuesParser::new(SortKey::ALL.map(|k| k.name()))
+    clap::builder::PossibleValuesParser::new(SortKey::SORTABLE.iter().map(|k| k.name()))
         .try_map(|s| SortKey::parse(&s).ok_or_else(|| format!("unknown sort key '{s}'")))
 }
 

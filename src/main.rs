@@ -148,11 +148,18 @@ fn main() -> ExitCode {
     }
 }
 
+/// Termination signals reach the loop as events.
+fn forward_signals(tx: &mpsc::Sender<run::Event>) -> Result<()> {
+    let tx = tx.clone();
+    terminal::forward_signals(move |sig| tx.send(run::Event::Signal(sig)).is_ok())
+        .wrap_err("installing signal handlers")
+}
+
 fn run_tui(cli: &Cli, loaded: &Loaded) -> Result<Exit> {
     // First, while this is the only thread: later, growing the table waits for the kernel.
     threadtop::collect::prepare_descriptor_table(&cli.proc_root);
     let (tx, rx) = mpsc::channel();
-    terminal::forward_signals(tx.clone()).wrap_err("installing signal handlers")?;
+    forward_signals(&tx)?;
     let mut app = App::new(cli.view_options(), cli.delay);
     app.column_layout = loaded.columns.clone();
     if let Some(f) = &cli.filter {
@@ -242,7 +249,7 @@ fn print_json(cli: &Cli) -> Result<(), JsonError> {
 /// `--batch`: a text table per tick, like `top -b -H`: a header line, the columns shown on
 /// screen (the basic set), every row, a blank line.
 fn print_batch(cli: &Cli, loaded: &Loaded) -> Result<(), JsonError> {
-    use threadtop::ui::columns::ColumnSet;
+    use threadtop::model::columns::ColumnSet;
     let opts = cli.view_options();
     let theme = if cli.ascii {
         Theme::mono().ascii()
@@ -260,7 +267,7 @@ fn print_batch(cli: &Cli, loaded: &Loaded) -> Result<(), JsonError> {
         });
         let up = sys
             .uptime_secs
-            .map_or("-".into(), threadtop::ui::format::uptime);
+            .map_or("-".into(), threadtop::model::format::uptime);
         let mut text = format!(
             "threadtop - up {up}, load {load}, {} {}, {} {}: {} R, {} S, {} D, {} I, {} T, {} Z\n",
             s.tasks,
@@ -421,7 +428,7 @@ fn replay_json(
 
 fn run_replay(cli: &Cli, loaded: &Loaded, player: Player, start: usize) -> Result<Exit> {
     let (tx, rx) = mpsc::channel();
-    terminal::forward_signals(tx.clone()).wrap_err("installing signal handlers")?;
+    forward_signals(&tx)?;
     let mut app = App::new(cli.view_options(), player.recorded_interval());
     app.column_layout = loaded.columns.clone();
     if let Some(f) = &cli.filter {

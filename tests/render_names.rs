@@ -13,7 +13,6 @@ use threadtop::app::App;
 use threadtop::collect::Snapshot;
 use threadtop::model::{SortKey, ViewOptions};
 use threadtop::ui::theme::Theme;
-use threadtop::ui::{self};
 
 fn leak(s: String) -> &'static [u8] {
     Box::leak(s.into_bytes().into_boxed_slice())
@@ -53,11 +52,7 @@ fn screen(w: u16, theme: Theme) -> Vec<String> {
     app.on_snapshot(Arc::new(jvm(10)));
     app.on_snapshot(Arc::new(jvm(11)));
     let mut term = Terminal::new(TestBackend::new(w, 24)).expect("test backend");
-    app.set_page_height(ui::page_height(
-        &app,
-        ratatui::layout::Rect::new(0, 0, w, 24),
-    ));
-    term.draw(|f| ui::draw(f, &app, theme)).expect("draw");
+    term.draw(|f| app.draw(f, theme)).expect("draw");
     let buf = term.backend().buffer().clone();
     (0..buf.area.height)
         .map(|y| {

@@ -164,7 +164,7 @@ fn the_sort_keys_are_listed_in_help_and_errors() {
     let (code, _, missing) = run(&["-s", "--help"]);
     assert_eq!(code, 2);
     let (_, _, wrong) = run(&["-s", "cpux"]);
-    for k in SortKey::ALL {
+    for k in SortKey::SORTABLE {
         for (what, text) in [
             ("--help", &help),
             ("-s --help", &missing),
