@@ -74,25 +74,26 @@ struct Info {
 }
 
 const LABELS: [&str; 15] = [
-    "Tasks",
-    "processes",
-    "runnable",
-    "sleeping",
-    "idle",
-    "disk",
-    "stopped",
-    "zombie",
-    "Threads",
-    "user",
-    "kernel",
-    "Load",
-    "Mem",
-    "Every",
-    "Up",
+    "Tasks", "process", "runnable", "sleeping", "idle", "disk", "stopped", "zombie", "Threads",
+    "user", "kernel", "Load", "Mem", "Every", "Up",
 ];
 
 fn info(screen: &str, tids: &[u32]) -> Info {
-    let screen = Glyphs::ASCII.text(screen);
+    // A name cut with "..." (ASCII) keeps two cells less of itself than one cut with "…".
+    let screen: String = screen
+        .lines()
+        .map(|l| match l.strip_suffix('…') {
+            Some(cut) => {
+                let mut cut = cut.to_string();
+                cut.pop();
+                cut.pop();
+                cut + "..."
+            }
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let screen = Glyphs::ASCII.text(&screen);
     let lines: Vec<&str> = screen.lines().collect();
     let head = lines
         .iter()
@@ -260,4 +261,30 @@ fn term_linux_and_ascii_send_no_unicode_glyphs() {
             "{args:?} {env:?}: the task's own name is shown as it is"
         );
     }
+}
+
+#[test]
+fn a_terminal_without_colours_in_terminfo_gets_none() {
+    if threadtop::terminfo::max_colors("vt100") != Some(-1) {
+        eprintln!("skipped: no terminfo entry for vt100 without colours on this machine");
+        return;
+    }
+    let w = start_workload();
+    let check = |env: &[(&str, &str)]| {
+        let (pty, _) = show(&w, &[], env);
+        pty.send(b"C");
+        pty.wait_for_text("CPUs:", WAIT).expect("CPU pane");
+        quit(pty)
+    };
+    // Sent where terminfo says there are colours, so the silence below means something.
+    assert!(sets_colour(&check(&[("TERM", "xterm-256color")])));
+    let raw = check(&[("TERM", "vt100")]);
+    assert!(
+        !sets_colour(&raw),
+        "TERM=vt100 (tput colors: -1): colour sent:\n{}",
+        String::from_utf8_lossy(&raw)
+    );
+    // `--color always` still colours it.
+    let (pty, _) = show(&w, &["--color", "always"], &[("TERM", "vt100")]);
+    assert!(sets_colour(&quit(pty)), "--color always");
 }

@@ -29,6 +29,8 @@ fn process(tgid: u32, tasks: Vec<TaskInfo>) -> ProcessInfo {
         user: None,
         cmdline: Ok(Vec::new()),
         rss_bytes: 0,
+        statm: None,
+        task_io: Vec::new(),
         tasks,
         tasks_error: None,
     }

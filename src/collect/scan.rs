@@ -20,7 +20,9 @@ use super::fd_budget::FdBudget;
 use super::kept_files::{
     ProcFiles, ProcPath, TaskFiles, list_numeric, open_rel, pread_whole, read_kept, tids_missing,
 };
-use super::parse::{parse_sched_migrations, parse_schedstat, parse_stat, parse_status};
+use super::parse::{
+    parse_io, parse_sched_migrations, parse_schedstat, parse_stat, parse_statm, parse_status,
+};
 use super::snapshot::*;
 use super::system::SystemFiles;
 use super::topology::TopologyCache;
@@ -49,6 +51,14 @@ pub struct DetailPlan {
     pub share_tgid: Option<u32>,
     /// The task the explain card describes: its wchan and current system call are read.
     pub explain_tid: Option<u32>,
+    /// `-p`: only these thread groups are read (empty: every process), as
+    /// [`Scanner::only`] does.
+    pub pids: Vec<u32>,
+    /// Every task's `io` (storage bytes read and written): `--json`, or a shown I/O column.
+    /// One more open/read/close per task, so only when asked.
+    pub io: bool,
+    /// Every process's `statm` (VIRT, SHR): `--json`, or a shown memory column.
+    pub memory: bool,
 }
 
 impl DetailPlan {
@@ -123,6 +133,9 @@ pub struct Scanner {
     last_pids: Option<(u64, u32)>,
     /// Tasks in the last snapshot.
     known_tasks: u64,
+    /// `-p`: only these thread groups are read (sorted; empty: every process). /proc is
+    /// then not listed, so a tick costs what their tasks cost, not what the machine's do.
+    only: Vec<u32>,
     /// Each task's cgroup, kept between ticks (read again only on a sign of change).
     cgroups: super::cgroup::CgroupTracker,
     /// The root is a real procfs (not a fabricated tree): its task directories list the
@@ -198,8 +211,19 @@ impl Scanner {
             same_pid_ns,
             last_pids: None,
             known_tasks: 0,
+            only: Vec::new(),
             cgroups,
         }
+    }
+
+    /// Reads only the processes `pids` (thread group IDs; empty: every process) and the
+    /// system-wide figures (CPU times, memory, load, uptime). A PID that is not a process's
+    /// (gone, or a thread's) is simply not in the snapshot.
+    pub fn only(mut self, pids: &[u32]) -> Self {
+        self.only = pids.to_vec();
+        self.only.sort_unstable();
+        self.only.dedup();
+        self
     }
 
     /// Where sysfs is mounted (for tests: a fabricated tree).
@@ -272,7 +296,7 @@ impl Scanner {
         notes: &mut ScanNotes,
         out: &mut Vec<ProcessInfo>,
     ) {
-        if self.procs.is_empty() {
+        if self.procs.is_empty() && self.only.is_empty() && plan.pids.is_empty() {
             // First scan (or everything vanished): grow the descriptor table once.
             if let Some(tasks) = tasks_on_machine(root, &mut self.buf) {
                 self.budget.presize_table(root, tasks);
@@ -285,7 +309,16 @@ impl Scanner {
             && pids.is_some()
             && pids == self.last_pids
             && pids.map(|(tasks, _)| tasks) == Some(self.known_tasks);
-        if nothing_new {
+        if !self.only.is_empty() || !plan.pids.is_empty() {
+            tgids.clear();
+            tgids.extend_from_slice(if self.only.is_empty() {
+                &plan.pids
+            } else {
+                &self.only
+            });
+            tgids.sort_unstable();
+            tgids.dedup();
+        } else if nothing_new {
             // No PID handed out since the last listing and as many tasks as we know:
             // no process can be missing from what is kept, so /proc is not listed (a
             // getdents over every process costs a dentry lookup each). The ones that
@@ -473,6 +506,22 @@ impl Scanner {
             tasks.insert(0, l);
         }
         one_row_per_task(&mut tasks);
+        let mut task_io = Vec::new();
+        if plan.io {
+            // Needs ptrace access: another user's task says EACCES (denied); a kernel
+            // without task I/O accounting has no file (absent).
+            let base = dir.as_ref().map_or(root, |d| d.as_fd());
+            task_io.reserve(tasks.len());
+            for t in tasks.iter().filter(|t| t.stat_error.is_none()) {
+                self.task_path(prefix_tgid, t.tid, b"io");
+                let io = match self.read_detail(base, None) {
+                    Ok(n) => parse_io(&self.buf[..n]).ok_or(Unreadable::Malformed),
+                    Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
+                };
+                task_io.push((t.tid, io));
+            }
+            task_io.sort_unstable_by_key(|(tid, _)| *tid);
+        }
         match dir {
             // Keep the directory when the budget allows; else it is reopened next tick.
             Some(d) if self.budget.try_keep() => pf.task_dir = Some(d),
@@ -516,6 +565,13 @@ impl Scanner {
             }
         };
         let user = uid.and_then(|u| self.users.name(u));
+        let statm = plan.memory.then(|| {
+            self.path.clear().num(tgid).bytes(b"/statm");
+            open_rel(root, self.path.as_bytes(), false)
+                .and_then(|fd| pread_whole(fd.as_fd(), &mut self.buf))
+                .map_err(|e| classify(e).unwrap_or(Unreadable::Absent))
+                .and_then(|n| parse_statm(&self.buf[..n]).ok_or(Unreadable::Malformed))
+        });
         Some(ProcessInfo {
             tgid,
             ppid,
@@ -523,7 +579,9 @@ impl Scanner {
             user,
             cmdline,
             rss_bytes,
+            statm,
             tasks,
+            task_io,
             tasks_error,
         })
     }

@@ -25,6 +25,25 @@ pub struct SchedStat {
     pub timeslices: u64,
 }
 
+/// What a task made the kernel read from and write to storage, cumulative bytes
+/// (`/proc/TID/io`: `read_bytes`, `write_bytes`; page cache hits are not reads). Read only
+/// when asked for (`DetailPlan::io`): the file needs ptrace access, another user's task
+/// refuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TaskIo {
+    pub read_bytes: u64,
+    pub write_bytes: u64,
+}
+
+/// A process's memory from `/proc/PID/statm`, in pages: the address space (VIRT), what is
+/// resident, and the resident pages backed by files or shared memory (SHR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Statm {
+    pub size_pages: u64,
+    pub resident_pages: u64,
+    pub shared_pages: u64,
+}
+
 /// Fields from `status` that `stat` lacks. Expensive to read, so only read for the tasks
 /// the screen (or a sort, filter or `--json`) needs: see `DetailPlan`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -284,7 +303,13 @@ pub struct ProcessInfo {
     /// NUL-separated argv as read from `cmdline`; empty for kernel threads and zombies.
     pub cmdline: Result<Vec<u8>, Unreadable>,
     pub rss_bytes: u64,
+    /// VIRT and SHR: `None` when not asked for this tick (`DetailPlan::memory`).
+    pub statm: Option<Result<Statm, Unreadable>>,
     pub tasks: Vec<TaskInfo>,
+    /// Storage I/O of its tasks by TID, sorted, when asked for this tick (`DetailPlan::io`);
+    /// empty otherwise. Kept here, not in `TaskInfo`: a task that has none pays nothing
+    /// (in `TaskInfo` even a boxed one was 8 bytes a task, see `a_task_stays_small`).
+    pub task_io: Vec<(u32, Result<TaskIo, Unreadable>)>,
     /// The task directory could not be listed: only the leader is known.
     pub tasks_error: Option<Unreadable>,
 }
@@ -360,6 +385,12 @@ pub fn one_row_per_key(processes: &mut Vec<ProcessInfo>, since_ticks: u64) {
 impl ProcessInfo {
     pub fn leader(&self) -> Option<&TaskInfo> {
         self.tasks.first().filter(|t| t.is_leader())
+    }
+
+    /// The storage I/O of task `tid`, if it was read this tick.
+    pub fn io_of(&self, tid: u32) -> Option<&Result<TaskIo, Unreadable>> {
+        let i = self.task_io.binary_search_by_key(&tid, |(t, _)| *t).ok()?;
+        self.task_io.get(i).map(|(_, r)| r)
     }
 
     pub fn is_kernel(&self) -> bool {
@@ -546,7 +577,9 @@ mod tests {
                 user: None,
                 cmdline: Ok(Vec::new()),
                 rss_bytes: 0,
+                statm: None,
                 tasks,
+                task_io: Vec::new(),
                 tasks_error: None,
             }],
             system: SystemInfo::default(),

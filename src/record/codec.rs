@@ -415,7 +415,10 @@ pub fn decode_format(
             user,
             cmdline,
             rss_bytes,
+            // Not recorded: VIRT/SHR and per-task I/O are read for --json only so far.
+            statm: None,
             tasks,
+            task_io: Vec::new(),
             tasks_error,
         });
     }

@@ -14,8 +14,23 @@ pub use pty::{DEFAULT_TIMEOUT, Pty};
 
 /// The threadtop binary built for these tests.
 pub const THREADTOP: &str = env!("CARGO_BIN_EXE_threadtop");
-/// The workload binary built for these tests.
-pub const WORKLOAD: &str = env!("CARGO_BIN_EXE_threadtop-workload");
+/// The workload binary: a workspace member (so `cargo install` leaves it out), built by
+/// `cargo build` / `cargo test` / `cargo bench` at the root into the same target directory
+/// as this test, one level above its `deps/`.
+pub static WORKLOAD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap_or(std::path::Path::new("."));
+    let path = dir.join("threadtop-workload");
+    assert!(
+        path.exists(),
+        "{} is not built: run the tests from the repository root (`cargo test`), or `cargo build -p threadtop-workload`",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+});
 
 /// A running `threadtop-workload` whose threads have all started and named themselves.
 /// Dropping it kills the process.
@@ -69,13 +84,13 @@ pub fn workload<A: AsRef<OsStr>>(args: &[A]) -> Workload {
 /// As [`workload`], but a workload that cannot start (too many threads for this machine)
 /// is an `Err` with its stderr, for tests that skip then.
 pub fn try_workload<A: AsRef<OsStr>>(args: &[A]) -> Result<Workload, String> {
-    let mut child = Command::new(WORKLOAD)
+    let mut child = Command::new(&*WORKLOAD)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("starting {WORKLOAD}: {e}"))?;
+        .map_err(|e| format!("starting {}: {e}", *WORKLOAD))?;
     let stdout = child.stdout.take().ok_or("stdout is piped")?;
     let mut pid = None;
     let mut exec_pid = None;

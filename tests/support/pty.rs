@@ -339,18 +339,6 @@ impl Pty {
         })
     }
 
-    /// Closes the master side, as a terminal emulator that went away or an SSH connection
-    /// that dropped does: the kernel hangs the terminal up (SIGHUP to the child's session;
-    /// reads and writes on it fail from then on). The reader sees /dev/null from now on.
-    pub fn hang_up(&self) {
-        let null = std::fs::File::open("/dev/null").expect("/dev/null");
-        use std::os::fd::AsRawFd;
-        // SAFETY: dup2 onto a descriptor this struct owns and keeps owning; the master it
-        // replaces is closed by the kernel, which is the hang-up wanted.
-        let rc = unsafe { libc::dup2(null.as_raw_fd(), self.shared.master.as_raw_fd()) };
-        assert!(rc >= 0, "dup2: {}", io::Error::last_os_error());
-    }
-
     /// Resizes the terminal; the kernel sends SIGWINCH to the foreground process group.
     pub fn resize(&self, cols: u16, rows: u16) {
         let mut term = lock(&self.shared.term);
@@ -373,6 +361,26 @@ impl Pty {
             // Fails only if the child is gone, which the test will see some other way.
             let _ = rustix::process::kill_process(pid, sig);
         }
+    }
+
+    /// Closes the terminal's master side while the child lives, as when an SSH client or
+    /// terminal emulator goes away: the kernel hangs the terminal up (SIGHUP to the session
+    /// leader; reads then return 0 bytes and writes EIO). The reader stops first; the
+    /// screen stays as it was. Later `send`s go nowhere.
+    pub fn hang_up(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        // The master is shared with the (stopped) reader, so it cannot be dropped here:
+        // /dev/null is put in its place, which closes the master (no other descriptor of it
+        // exists: it is close-on-exec and was never duplicated).
+        let null = std::fs::File::open("/dev/null").expect("open /dev/null");
+        use std::os::fd::AsRawFd;
+        // SAFETY: both descriptors are open and owned by this process; dup2 replaces the
+        // master's descriptor number atomically, so the OwnedFd stays valid (now /dev/null).
+        let r = unsafe { libc::dup2(null.as_raw_fd(), self.shared.master.as_raw_fd()) };
+        assert!(r >= 0, "dup2: {}", io::Error::last_os_error());
     }
 
     /// The child's exit status, if it has exited (does not wait).
@@ -399,6 +407,10 @@ impl Pty {
     /// Waits until the reader has found the terminal empty after this call began: all
     /// output written before the call has then been parsed.
     pub fn settle(&self) {
+        // After `hang_up` there is no reader and nothing more to parse.
+        if self.reader.is_none() {
+            return;
+        }
         let start = self.shared.idle_reads.load(Ordering::SeqCst);
         let deadline = Instant::now() + DEFAULT_TIMEOUT;
         while self.shared.idle_reads.load(Ordering::SeqCst) < start + 2 {

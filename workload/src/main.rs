@@ -30,6 +30,8 @@
 //! - `--share-demo`: children made by clone(2) with chosen flags (`fork-child`, `vm-child`
 //!   with CLONE_VM, `files-child` with CLONE_FILES, `uts-child` in a new UTS namespace when
 //!   permitted), reported as `child PID NAME` before `end`, for the share tests.
+//! - `--writer PATH`: a thread `writer` writes 64 KiB to PATH and fsyncs it, about 20
+//!   times a second (rewriting the same 1 MiB), for the storage I/O tests.
 //!
 //! Scheduling workloads for the event tests (`--events`):
 //! - `--ticker CPU`: a thread `ticker` pinned to CPU, at nice 19, that sleeps 5 ms in a
@@ -42,7 +44,7 @@
 //! ```text
 //! threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] [--thread-name NAME]...
 //!                    [--churn RATE] [--cycle N] [--zombie-leader] [--d-state] [--exec-loop]
-//!                    [--share-demo] [--ticker CPU] [--mover A,B] [--ping-pong]
+//!                    [--share-demo] [--writer PATH] [--ticker CPU] [--mover A,B] [--ping-pong]
 //!                    [--seconds S] [--exit-on-eof]
 //! ```
 
@@ -83,6 +85,7 @@ struct Args {
     zombie_leader: bool,
     d_state: bool,
     exec_loop: bool,
+    writer: Option<std::path::PathBuf>,
     ticker: Option<usize>,
     mover: Option<(usize, usize)>,
     ping_pong: bool,
@@ -90,7 +93,7 @@ struct Args {
 
 const USAGE: &str = "usage: threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] \
                      [--thread-name NAME]... [--churn RATE] [--cycle N] [--zombie-leader] [--d-state] \
-                     [--exec-loop] [--share-demo] [--ticker CPU] [--mover A,B] [--ping-pong] \
+                     [--exec-loop] [--share-demo] [--writer PATH] [--ticker CPU] [--mover A,B] [--ping-pong] \
                      [--seconds S] [--exit-on-eof]";
 
 /// A comm from arbitrary bytes: truncated to 15 bytes, interior NUL rejected.
@@ -122,6 +125,7 @@ fn parse_args() -> Result<Args, String> {
         zombie_leader: false,
         d_state: false,
         exec_loop: false,
+        writer: None,
         ticker: None,
         mover: None,
         ping_pong: false,
@@ -157,6 +161,7 @@ fn parse_args() -> Result<Args, String> {
             "--seconds" => args.seconds = number(&opt, value)?,
             "--churn" => args.churn = number(&opt, value)?,
             "--cycle" => args.cycle = number(&opt, value)?,
+            "--writer" => args.writer = Some(value.into()),
             "--ticker" => args.ticker = Some(number(&opt, value)?),
             "--mover" => {
                 let text = value.to_string_lossy().into_owned();
@@ -194,6 +199,25 @@ impl Stop {
                 x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
             }
         }
+    }
+}
+
+/// 64 KiB written and synced to storage every 50 ms, over the same 1 MiB of `file`.
+fn write_until_stopped(file: &mut std::fs::File, stop: &Stop) {
+    use std::io::Seek;
+    let block = vec![0x5a_u8; 64 * 1024];
+    let mut at = 0u64;
+    while !stop.stop.load(Ordering::Relaxed) {
+        let written = file
+            .seek(std::io::SeekFrom::Start(at))
+            .and_then(|_| file.write_all(&block))
+            .and_then(|()| file.sync_data());
+        if let Err(e) = written {
+            eprintln!("threadtop-workload: --writer: {e}");
+            return;
+        }
+        at = (at + block.len() as u64) % (1024 * 1024);
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -264,6 +288,7 @@ fn run(args: Args) -> Result<(), String> {
         + usize::from(args.churn > 0)
         + usize::from(args.cycle > 0)
         + usize::from(args.d_state)
+        + usize::from(args.writer.is_some())
         + usize::from(args.ticker.is_some())
         + usize::from(args.mover.is_some())
         + 2 * usize::from(args.ping_pong);
@@ -322,6 +347,19 @@ fn run(args: Args) -> Result<(), String> {
                 stop.sleep_until_stopped();
             })
             .map_err(|e| format!("cannot start the vfork thread: {e}{LIMITS}"))?;
+    }
+    if let Some(path) = args.writer {
+        let (stop, ready) = (Arc::clone(&stop), ready.clone());
+        let mut file = std::fs::File::create(&path)
+            .map_err(|e| format!("--writer {}: {e}", path.display()))?;
+        std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn(move || {
+                name_self(c"writer", &ready);
+                drop(ready);
+                write_until_stopped(&mut file, &stop);
+            })
+            .map_err(|e| format!("cannot start the writer: {e}{LIMITS}"))?;
     }
     let exec_child = if args.exec_loop {
         let exe = std::env::current_exe().map_err(|e| format!("--exec-loop: {e}"))?;
