@@ -595,7 +595,7 @@ fn column_editor_over_the_table_with_the_header_showing_the_change() {
 }
 
 #[test]
-fn the_footer_says_a_filtered_tree_is_listed_flat() {
+fn the_footer_says_a_filtered_tree_stays_a_tree() {
     let mut a = app();
     assert!(text(&render(&mut a, 100, 24, Theme::mono())).contains("· tree ·"));
     key(&mut a, KeyCode::Char('/'));
@@ -604,7 +604,10 @@ fn the_footer_says_a_filtered_tree_is_listed_flat() {
     }
     key(&mut a, KeyCode::Enter);
     let screen = text(&render(&mut a, 100, 24, Theme::mono()));
-    assert!(screen.contains("· flat while filtered ·"), "{screen}");
+    assert!(
+        screen.contains("· tree: matches and their ancestors ·"),
+        "{screen}"
+    );
 }
 
 #[test]

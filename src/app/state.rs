@@ -70,6 +70,10 @@ pub struct App {
     pub overlay: Overlay,
     /// The filter as typed (the view option is parsed from it).
     pub filter_text: String,
+    /// The search as typed (F3): it moves the cursor and hides nothing.
+    pub search_text: String,
+    /// The tagged rows (`m`), in the order tagged: see app/tagged.rs.
+    pub tagged: Vec<super::tagged::Tag>,
     pub refresh_interval: Duration,
     /// A one-line message for the footer (errors, "followed task exited", …).
     pub status: Option<String>,
@@ -114,6 +118,8 @@ impl App {
             follow: None,
             overlay: Overlay::None,
             filter_text: String::new(),
+            search_text: String::new(),
+            tagged: Vec::new(),
             refresh_interval,
             status: None,
             quit: false,
@@ -189,6 +195,7 @@ impl App {
         let screen_line = self.cursor.saturating_sub(self.offset);
         let Some(model) = &self.model else { return };
         self.rows = model.rows(&self.opts);
+        self.mark_tagged();
         if let Some(f) = self.follow
             && !self.rows.iter().any(|r| r.key == f.key && r.kind == f.kind)
         {
@@ -443,7 +450,11 @@ impl App {
                     theme,
                 })
             }
-            Overlay::None | Overlay::Filter | Overlay::Jump(_) => ui::Overlay::None,
+            Overlay::None
+            | Overlay::Filter
+            | Overlay::Jump(_)
+            | Overlay::Search
+            | Overlay::User(_) => ui::Overlay::None,
         };
         ui::View {
             model: self.model.as_ref(),
@@ -460,12 +471,14 @@ impl App {
             mode,
             overlay,
             input: match &self.overlay {
-                Overlay::Jump(text) => text,
+                Overlay::Jump(text) | Overlay::User(text) => text,
+                Overlay::Search => &self.search_text,
                 _ => &self.filter_text,
             },
             following: self.follow.map(|f| f.key.tid),
             status: self.status.as_deref(),
             theme,
+            tagged: self.tagged.len(),
         }
     }
 

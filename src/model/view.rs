@@ -3,8 +3,9 @@
 //! Tree mode nests processes under their parent (kernel threads under kthreadd, as the
 //! kernel has them) and puts a multi-threaded process's threads right under its row, the
 //! group leader first among equals. Flat mode lists processes, each with its threads. A
-//! filter shows the matching processes (flat) with all their threads when the process
-//! matched, or only the matching threads when only threads did.
+//! filter shows the matching processes with all their threads when the process matched,
+//! or only the matching threads when only threads did; in tree mode they stay in the tree,
+//! under their ancestors up to the root (shown as context, without their threads).
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -23,6 +24,8 @@ pub struct ViewOptions {
     pub pids: Vec<u32>,
     /// `--cgroup`: only the tasks in cgroups whose name or path matches.
     pub cgroup: Option<super::filter::Pattern>,
+    /// `u`: only the processes owned by this user (as the USER column shows it).
+    pub user: Option<String>,
     pub sort: SortKey,
     pub reverse: bool,
     pub tree: bool,
@@ -40,6 +43,7 @@ impl Default for ViewOptions {
             filter: Filter::None,
             pids: Vec::new(),
             cgroup: None,
+            user: None,
             sort: SortKey::Cpu,
             reverse: false,
             tree: true,
@@ -74,6 +78,7 @@ fn pool_row(process: &Row, pattern: &str, members: &[&Row]) -> Row {
         .min_by_key(|m| state_rank(m.state))
         .map_or(b'?', |m| m.state);
     Row {
+        tagged: false,
         kind: RowKind::Pool,
         key: pool_key(process.key, pattern),
         tid: members.first().map_or(process.tgid, |m| m.tid),
@@ -140,6 +145,8 @@ pub struct Row {
     pub unreadable: bool,
     /// Why, in words ("permission denied"), when it was.
     pub unreadable_why: Option<&'static str>,
+    /// Tagged by the user (`m`): actions act on the tagged rows. Set by the app.
+    pub tagged: bool,
 }
 
 enum Match {
@@ -182,18 +189,21 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
             .iter()
             .map(|p| process_row(p, rates, cpu_cap(snap), snap.clk_tck))
             .collect(),
-        matches: snap
-            .processes
-            .iter()
-            .map(|p| match_process(p, opts, &cgroups))
-            .collect(),
+        matches: Vec::new(),
         children: vec![Vec::new(); n],
         rows: Vec::new(),
     };
-    let flat =
-        !opts.tree || opts.filter.is_active() || !opts.pids.is_empty() || opts.cgroup.is_some();
+    ctx.matches = snap
+        .processes
+        .iter()
+        .zip(&ctx.proc_rows)
+        .map(|(p, row)| {
+            let user_ok = opts.user.as_ref().is_none_or(|u| *u == row.user);
+            user_ok.then(|| match_process(p, opts, &cgroups)).flatten()
+        })
+        .collect();
     let mut roots = Vec::new();
-    if flat {
+    if !opts.tree {
         roots.extend((0..n).filter(|&i| ctx.matches[i].is_some()));
     } else {
         let index: HashMap<u32, usize> = snap
@@ -202,6 +212,9 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
             .enumerate()
             .map(|(i, p)| (p.tgid, i))
             .collect();
+        if narrowed(opts) {
+            add_ancestors(snap, &index, &opts.pids, &mut ctx.matches);
+        }
         for i in 0..n {
             if ctx.matches[i].is_none() {
                 continue;
@@ -228,6 +241,42 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
         emit_process(&mut ctx, r, &mut guides, k + 1 == count, true, &mut visited);
     }
     ctx.rows
+}
+
+/// Whether anything hides processes that a plain tree would show.
+/// (`-p` is not one: it names the processes to show, and only those are read.)
+fn narrowed(opts: &ViewOptions) -> bool {
+    opts.filter.is_active() || opts.cgroup.is_some() || opts.user.is_some()
+}
+
+/// Keeps a filtered tree a tree: every ancestor of a match, up to the root, is shown as
+/// context (its row only, none of its threads) so a match sits where it lives.
+/// With `-p`, only the named processes are ancestors to show.
+fn add_ancestors(
+    snap: &Snapshot,
+    index: &HashMap<u32, usize>,
+    pids: &[u32],
+    matches: &mut [Option<Match>],
+) {
+    let hits: Vec<usize> = (0..matches.len())
+        .filter(|&i| matches[i].is_some())
+        .collect();
+    for i in hits {
+        let mut at = i;
+        // A PPID loop cannot happen in a consistent /proc, but a scan is not atomic: the
+        // walk stops after as many steps as there are processes.
+        for _ in 0..matches.len() {
+            let Some(&parent) = index.get(&snap.processes[at].ppid) else {
+                break;
+            };
+            let shown = pids.is_empty() || pids.contains(&snap.processes[parent].tgid);
+            if parent == at || matches[parent].is_some() || !shown {
+                break;
+            }
+            matches[parent] = Some(Match::Threads(HashSet::new()));
+            at = parent;
+        }
+    }
 }
 
 fn match_process(p: &ProcessInfo, opts: &ViewOptions, cg: &CgroupFilter) -> Option<Match> {
@@ -330,6 +379,7 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
         Err(_) => format!("[{name}] (command line unreadable)"),
     };
     Row {
+        tagged: false,
         kind: RowKind::Process,
         prefix: String::new(),
         depth: 0,
@@ -368,6 +418,7 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
 fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64) -> Row {
     let rate = rates.get(&t.key()).copied().unwrap_or_default();
     Row {
+        tagged: false,
         kind: RowKind::Thread,
         prefix: String::new(),
         depth: 0,
