@@ -163,7 +163,10 @@ fn start_workload(threads: usize, wake: Option<u64>) -> Result<Workload, String>
 
 fn start_workload_process(busy: usize, sleep: &str, wake: Option<u64>) -> Result<Child, String> {
     let mut child = Command::new(WORKLOAD)
-        .args(wake.into_iter().flat_map(|ms| ["--wake-every".to_owned(), ms.to_string()]))
+        .args(
+            wake.into_iter()
+                .flat_map(|ms| ["--wake-every".to_owned(), ms.to_string()]),
+        )
         .args([
             "--name",
             "ttbench",

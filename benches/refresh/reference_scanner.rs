@@ -124,9 +124,7 @@ fn list(dir: BorrowedFd<'_>, dirbuf: &mut [MaybeUninit<u8>], out: &mut Vec<u32>)
         let Ok(e) = e else { return false };
         let name = e.file_name().to_bytes();
         if !name.is_empty() && name.len() <= 10 && name.iter().all(u8::is_ascii_digit) {
-            let v = name
-                .iter()
-                .fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
+            let v = name.iter().fold(0u64, |v, &b| v * 10 + u64::from(b - b'0'));
             if let Ok(v) = u32::try_from(v) {
                 out.push(v);
             }

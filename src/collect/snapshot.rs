@@ -389,6 +389,8 @@ pub struct Snapshot {
     pub schedstat_read: bool,
     /// Scheduling figures from the kernel's tracepoints, or why there are none.
     pub events: super::events::Events,
+    /// Where the per-task fields came from: /proc, or the BPF task iterator.
+    pub task_source: super::task_iter::TaskSource,
 }
 
 impl Snapshot {
@@ -481,6 +483,7 @@ mod tests {
             shares: None,
             schedstat_read: true,
             events: Default::default(),
+            task_source: Default::default(),
         };
         drop(snap);
         let again = task_list(n - 10);
