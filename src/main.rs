@@ -200,7 +200,7 @@ fn print_json(cli: &Cli) -> Result<(), JsonError> {
                 "--events on: scheduling events cannot run: {why}"
             ))
         })?);
-    let mut scanner = Scanner::new(&cli.proc_root);
+    let mut scanner = Scanner::new(&cli.proc_root).with_task_iter(cli.events);
     let plan = DetailPlan::all();
     let mut first = scanner.scan(&plan);
     events.fill(&mut first);

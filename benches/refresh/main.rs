@@ -404,6 +404,33 @@ fn in_process(rounds: usize) -> InProcess {
     }
 }
 
+/// The privileged path: the scanner with the BPF task iterator, CPU time per scan (median
+/// of the rounds, 200 ms apart, the same plan as the collector's: no rows on screen), and
+/// the tasks it read. Measured on its own, before the /proc scanner fills the descriptor
+/// table. `Err`: why the iterator cannot run here.
+fn iter_in_process(rounds: usize) -> Result<(f64, usize), String> {
+    let mut scanner = Scanner::new("/proc").with_task_iter(threadtop::collect::events::Mode::Auto);
+    let plan = threadtop::collect::DetailPlan::default();
+    let first = scanner.scan(&plan);
+    if let Some(why) = first.task_source.why_not() {
+        return Err(why.to_owned());
+    }
+    drop(first);
+    let mut v = Vec::new();
+    let mut tasks = 0;
+    for _ in 0..rounds {
+        std::thread::sleep(Duration::from_millis(200));
+        let c0 = thread_cpu_ns();
+        let snap = scanner.scan(&plan);
+        v.push((thread_cpu_ns() - c0) as f64 / 1e6);
+        tasks = snap.task_count();
+        if let Some(why) = snap.task_source.why_not() {
+            return Err(why.to_owned());
+        }
+    }
+    Ok((median(&mut v), tasks))
+}
+
 /// threadtop's header line reads "Tasks N (...": the first frame counts as full once N
 /// covers the workload.
 fn threadtop_ready(min_tasks: usize) -> impl Fn(&str) -> bool {
@@ -516,6 +543,7 @@ fn main() {
                 continue;
             }
         };
+        let iter = iter_in_process(o.rounds);
         let ip = in_process(o.rounds);
         let per = |ms: f64| ms * 1e3 / ip.tasks.max(1) as f64;
         println!(
@@ -557,6 +585,15 @@ fn main() {
             "  first pass (stat only) {:.1} ms, first tick (first pass+model+render) {:.1} ms, then the first full scan {:.1} ms",
             ip.first_scan_ms, ip.first_tick_ms, ip.baseline_scan_ms
         );
+        match &iter {
+            Ok((ms, tasks)) => println!(
+                "  iterator  {ms:>7.2} ms ({:.2} µs/task, {tasks} tasks)  ratio to reference {:.3}, to the /proc collector {:.3}  (BPF task iterator, leaders from /proc)",
+                ms * 1e3 / (*tasks).max(1) as f64,
+                ms / ip.reference_ms,
+                ms / ip.collector_ms
+            ),
+            Err(why) => println!("  iterator  not measured: {why}"),
+        }
         let tt = live_threadtop(n, &o);
         print_live("threadtop", &tt);
         let ht = htop.as_deref().map(|h| live_htop(h, &o));

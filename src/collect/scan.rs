@@ -252,6 +252,11 @@ impl Scanner {
     /// Reads per-task fields with the BPF task iterator when `mode` allows and it loads;
     /// otherwise /proc, and snapshots say why (`Snapshot::task_source`).
     pub fn with_task_iter(mut self, mode: super::events::Mode) -> Self {
+        if self.root != Path::new("/proc") {
+            // The kernel's tasks are not a fabricated tree's.
+            self.iter_why_not = Some("not reading the system's /proc".into());
+            return self;
+        }
         match TaskIter::start(mode) {
             Ok(iter) => {
                 self.iter = Some(IterPass {
