@@ -638,7 +638,10 @@ fn main() {
         }
         let load = loadavg();
         println!("  load average after: {load}");
-        summary.push((n, kind, load, ip, tt, ht));
+        let iter_ratio = iter
+            .as_ref()
+            .map_or("-".to_owned(), |(ms, _)| format!("{:.3}", ms / ip.reference_ms));
+        summary.push((n, kind, load, ip, tt, ht, iter_ratio));
         drop(workload);
     }
     drop(pid_max_guard);
@@ -656,10 +659,10 @@ fn main() {
     }
 
     println!(
-        "\n| threads | workload | load after | tasks | µs/task collector | µs/task tick | collector / ref | threadtop process / ref | threadtop / htop CPU | first frame | key to screen | RSS peak | B/s threadtop / htop |"
+        "\n| threads | workload | load after | tasks | µs/task collector | µs/task tick | collector / ref | iterator scan / ref | threadtop process / ref | threadtop / htop CPU | first frame | key to screen | RSS peak | B/s threadtop / htop |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for (n, kind, load, ip, tt, ht) in &summary {
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (n, kind, load, ip, tt, ht, iter_ratio) in &summary {
         let per = |ms: f64| ms * 1e3 / ip.tasks.max(1) as f64;
         let (proc_ratio, ff, key, rss, bytes_t) = match tt {
             Ok(t) => (
@@ -680,7 +683,7 @@ fn main() {
             _ => ("-".into(), "-".into()),
         };
         println!(
-            "| {n} | {kind} | {load} | {} | {:.2} | {:.2} | {:.2} | {proc_ratio} | {htop_ratio} | {ff} | {key} | {rss} | {bytes_t} / {bytes_h} |",
+            "| {n} | {kind} | {load} | {} | {:.2} | {:.2} | {:.2} | {iter_ratio} | {proc_ratio} | {htop_ratio} | {ff} | {key} | {rss} | {bytes_t} / {bytes_h} |",
             ip.tasks,
             per(ip.collector_ms),
             per(ip.tick_ms),
