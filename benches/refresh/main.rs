@@ -638,9 +638,9 @@ fn main() {
         }
         let load = loadavg();
         println!("  load average after: {load}");
-        let iter_ratio = iter
-            .as_ref()
-            .map_or("-".to_owned(), |(ms, _)| format!("{:.3}", ms / ip.reference_ms));
+        let iter_ratio = iter.as_ref().map_or("-".to_owned(), |(ms, _)| {
+            format!("{:.3}", ms / ip.reference_ms)
+        });
         summary.push((n, kind, load, ip, tt, ht, iter_ratio));
         drop(workload);
     }

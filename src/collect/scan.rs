@@ -128,6 +128,8 @@ pub struct Scanner {
     iter: Option<IterPass>,
     /// Why there is no iterator, when one was asked for.
     iter_why_not: Option<std::sync::Arc<str>>,
+    /// Each task's cgroup, kept between ticks (read again only on a sign of change).
+    cgroups: super::cgroup::CgroupTracker,
 }
 
 /// One tick of the task iterator: every task in TID order, and per thread group the
@@ -219,6 +221,7 @@ impl Scanner {
             rustix::fs::Mode::empty(),
         )
         .ok();
+        let cgroups = super::cgroup::CgroupTracker::new(&root);
         Scanner {
             root,
             root_fd,
@@ -246,6 +249,7 @@ impl Scanner {
             known_tasks: 0,
             iter: None,
             iter_why_not: None,
+            cgroups,
         }
     }
 
@@ -318,6 +322,12 @@ impl Scanner {
         let root_fd = self.root_fd.as_ref().map(|fd| fd.as_fd());
         let mut system = self.system_files.read(root_fd, &self.root);
         system.topology = self.topology.refresh(&self.sys_root).to_vec();
+        let cgroups = match &self.root_fd {
+            Some(fd) if !self.skip_schedstat => {
+                self.cgroups.refresh(fd.as_fd(), &processes, plan.all)
+            }
+            _ => super::cgroup::Cgroups::unavailable(super::cgroup::Why::NotRead),
+        };
         Snapshot {
             boot_ns: started,
             scan_ns: now_boot_ns().saturating_sub(started),
@@ -328,6 +338,7 @@ impl Scanner {
             notes,
             shares: None,
             schedstat_read: !self.skip_schedstat,
+            cgroups,
             events: Default::default(),
             task_source: match (&self.iter, &self.iter_why_not) {
                 (Some(_), _) => TaskSource::Iterator,
