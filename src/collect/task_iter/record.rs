@@ -171,7 +171,7 @@ mod tests {
     fn cpu_time_is_split_in_the_samples_ratio() {
         assert_eq!(cputime_adjust(100, 0, 0), (0, 100));
         assert_eq!(cputime_adjust(100, 5, 0), (100, 0));
-        assert_eq!(cputime_adjust(100, 1, 3), (75, 25));
+        assert_eq!(cputime_adjust(100, 1, 3), (25, 75));
     }
 
     #[test]
