@@ -90,6 +90,17 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    // The terminal, its input reader, the signal pipe and the scanner need about a dozen
+    // descriptors: at 9-11 the input reader failed to start, reported as "terminal lost".
+    const MIN_DESCRIPTORS: u64 = 16;
+    if let Some(n) = rustix::process::getrlimit(rustix::process::Resource::Nofile).maximum
+        && n < MIN_DESCRIPTORS
+    {
+        eprintln!(
+            "threadtop: out of file descriptors: RLIMIT_NOFILE allows {n}, the display needs at least {MIN_DESCRIPTORS} (raise it with `ulimit -n`, or use `threadtop --json`)"
+        );
+        return ExitCode::from(2);
+    }
     if let Some(term) = unusable_term() {
         eprintln!(
             "threadtop: TERM={term} cannot show a full-screen display; set TERM to your terminal's type (e.g. xterm-256color, linux, vt100) or use `threadtop --json`"
@@ -117,22 +128,36 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
         Ok(Exit::Signal(sig)) => ExitCode::from((128 + sig).clamp(0, 255) as u8),
+        // Not eprintln!: stderr is usually the terminal that just went away, and a failed
+        // eprintln! panics (the panic report then failed too: SIGABRT instead of 129).
         Ok(Exit::TerminalLost(why)) => {
-            eprintln!("threadtop: terminal lost: {why}");
+            let _ = writeln!(std::io::stderr(), "threadtop: terminal lost: {why}");
+            ExitCode::from(129)
+        }
+        // A draw that failed because the terminal went away is that, not a failure.
+        Err(e) if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() => {
+            let _ = writeln!(std::io::stderr(), "threadtop: terminal lost: {e}");
             ExitCode::from(129)
         }
         Err(e) => {
-            eprintln!("threadtop: {e:?}");
+            let _ = writeln!(std::io::stderr(), "threadtop: {e:?}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Termination signals reach the loop as events.
+fn forward_signals(tx: &mpsc::Sender<run::Event>) -> Result<()> {
+    let tx = tx.clone();
+    terminal::forward_signals(move |sig| tx.send(run::Event::Signal(sig)).is_ok())
+        .wrap_err("installing signal handlers")
 }
 
 fn run_tui(cli: &Cli, loaded: &Loaded) -> Result<Exit> {
     // First, while this is the only thread: later, growing the table waits for the kernel.
     threadtop::collect::prepare_descriptor_table(&cli.proc_root);
     let (tx, rx) = mpsc::channel();
-    terminal::forward_signals(tx.clone()).wrap_err("installing signal handlers")?;
+    forward_signals(&tx)?;
     let mut app = App::new(cli.view_options(), cli.delay);
     app.column_layout = loaded.columns.clone();
     if let Some(f) = &cli.filter {
@@ -311,7 +336,7 @@ fn replay_json(
 
 fn run_replay(cli: &Cli, loaded: &Loaded, player: Player, start: usize) -> Result<Exit> {
     let (tx, rx) = mpsc::channel();
-    terminal::forward_signals(tx.clone()).wrap_err("installing signal handlers")?;
+    forward_signals(&tx)?;
     let mut app = App::new(cli.view_options(), player.recorded_interval());
     app.column_layout = loaded.columns.clone();
     if let Some(f) = &cli.filter {

@@ -123,10 +123,11 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
     // Jump back to the start: A is there again, B not yet.
     pty.send(b":0s");
     pty.send_key("Enter");
-    let screen = pty
-        .wait_for_text(&format!("tick 1/{n}"), WAIT)
-        .expect("jumped");
-    assert!(names(&screen).contains(&"rec-a".to_string()), "{screen}");
+    let tick = format!("tick 1/{n}");
+    pty.wait_for("jumped back, rec-a shown", WAIT, |s| {
+        s.contains(&tick) && names(s).contains(&"rec-a".to_string())
+    })
+    .expect("jumped");
     // Actions that change the system are refused in a replay.
     pty.send(b"a");
     pty.wait_for_text("actions that change the system are disabled", WAIT)

@@ -16,6 +16,10 @@
 //! Hostile workloads for the robustness tests:
 //! - `--churn RATE`: a `churner` thread starts about RATE short-lived threads a second
 //!   (named `churn-N`, each lives about a millisecond), forever: TIDs are reused quickly.
+//! - `--cycle N`: a `cycler` thread starts N threads (`cycle-K`, each spinning about 2 ms),
+//!   joins them all and starts N more, forever: the thread count stays near N + 2 while
+//!   every member changes, so the scanner's "same count, nothing to list" shortcut meets
+//!   new TIDs (lower ones too, once TIDs wrap) in place of the ones it kept.
 //! - `--zombie-leader`: after the report the main thread exits on its own (SYS_exit, not
 //!   exit_group), leaving a zombie group leader whose other threads still run.
 //! - `--d-state`: a thread `vfork-wait` starts a child with clone(CLONE_VM | CLONE_VFORK)
@@ -41,7 +45,7 @@
 //!
 //! ```text
 //! threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] [--thread-name NAME]...
-//!                    [--churn RATE] [--zombie-leader] [--d-state] [--exec-loop]
+//!                    [--churn RATE] [--cycle N] [--zombie-leader] [--d-state] [--exec-loop]
 //!                    [--share-demo] [--ticker CPU] [--mover A,B] [--ping-pong]
 //!                    [--wake-every MS] [--seconds S] [--exit-on-eof]
 //! ```
@@ -79,6 +83,7 @@ struct Args {
     seconds: u64,
     exit_on_eof: bool,
     churn: u32,
+    cycle: u32,
     zombie_leader: bool,
     d_state: bool,
     exec_loop: bool,
@@ -90,8 +95,9 @@ struct Args {
 }
 
 const USAGE: &str = "usage: threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] \
-                     [--thread-name NAME]... [--churn RATE] [--zombie-leader] [--d-state] [--exec-loop] \
-                     [--share-demo] [--ticker CPU] [--mover A,B] [--ping-pong] [--wake-every MS] [--seconds S] [--exit-on-eof]";
+                     [--thread-name NAME]... [--churn RATE] [--cycle N] [--zombie-leader] [--d-state] \
+                     [--exec-loop] [--share-demo] [--ticker CPU] [--mover A,B] [--ping-pong] \
+                     [--wake-every MS] [--seconds S] [--exit-on-eof]";
 
 /// A comm from arbitrary bytes: truncated to 15 bytes, interior NUL rejected.
 fn comm(opt: &str, value: OsString) -> Result<CString, String> {
@@ -118,6 +124,7 @@ fn parse_args() -> Result<Args, String> {
         seconds: 600,
         exit_on_eof: false,
         churn: 0,
+        cycle: 0,
         zombie_leader: false,
         d_state: false,
         exec_loop: false,
@@ -157,6 +164,7 @@ fn parse_args() -> Result<Args, String> {
             "--seconds" => args.seconds = number(&opt, value)?,
             "--wake-every" => args.wake_every = Some(number::<u64>(&opt, value)?.max(1)),
             "--churn" => args.churn = number(&opt, value)?,
+            "--cycle" => args.cycle = number(&opt, value)?,
             "--ticker" => args.ticker = Some(number(&opt, value)?),
             "--mover" => {
                 let text = value.to_string_lossy().into_owned();
@@ -275,6 +283,7 @@ fn run(args: Args) -> Result<(), String> {
         + args.thread_names.len()
         + usize::from(args.exit_on_eof)
         + usize::from(args.churn > 0)
+        + usize::from(args.cycle > 0)
         + usize::from(args.d_state)
         + usize::from(args.ticker.is_some())
         + usize::from(args.mover.is_some())
@@ -309,6 +318,17 @@ fn run(args: Args) -> Result<(), String> {
                 churn(rate, &stop);
             })
             .map_err(|e| format!("cannot start the churner: {e}{LIMITS}"))?;
+    }
+    if args.cycle > 0 {
+        let (stop, ready, n) = (Arc::clone(&stop), ready.clone(), args.cycle);
+        std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn(move || {
+                name_self(c"cycler", &ready);
+                drop(ready);
+                cycle(n, &stop);
+            })
+            .map_err(|e| format!("cannot start the cycler: {e}{LIMITS}"))?;
     }
     if args.d_state {
         let (stop, ready) = (Arc::clone(&stop), ready.clone());
@@ -448,6 +468,34 @@ fn churn(rate: u32, stop: &Stop) {
             let _ = h.join();
         }
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `n` threads at a time, each spinning about 2 ms, joined and replaced, until stopped.
+fn cycle(n: u32, stop: &Stop) {
+    let mut batch = Vec::with_capacity(n as usize);
+    while !stop.stop.load(Ordering::Relaxed) {
+        for k in 0..n {
+            let name = CString::new(format!("cycle-{k}")).unwrap_or_default();
+            let spawned = std::thread::Builder::new()
+                .stack_size(STACK_SIZE)
+                .spawn(move || {
+                    let _ = rustix::thread::set_name(&name);
+                    let until = std::time::Instant::now() + Duration::from_millis(2);
+                    let mut x: u64 = 1;
+                    while std::time::Instant::now() < until {
+                        x = std::hint::black_box(x.wrapping_mul(6364136223846793005));
+                    }
+                });
+            match spawned {
+                Ok(h) => batch.push(h),
+                // Out of threads for a moment: join what started and go on.
+                Err(_) => break,
+            }
+        }
+        for h in batch.drain(..) {
+            let _ = h.join();
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use rustix::io::Errno;
 
 use super::fd_budget::FdBudget;
 use super::kept_files::{
-    ProcFiles, ProcPath, TaskFiles, list_numeric, open_rel, pread_whole, read_kept,
+    ProcFiles, ProcPath, TaskFiles, list_numeric, open_rel, pread_whole, read_kept, tids_missing,
 };
 use super::parse::{parse_sched_migrations, parse_schedstat, parse_stat, parse_status};
 use super::snapshot::*;
@@ -130,6 +130,9 @@ pub struct Scanner {
     iter_why_not: Option<std::sync::Arc<str>>,
     /// Each task's cgroup, kept between ticks (read again only on a sign of change).
     cgroups: super::cgroup::CgroupTracker,
+    /// The root is a real procfs (not a fabricated tree): its task directories list the
+    /// group leader first.
+    procfs: bool,
 }
 
 /// One tick of the task iterator: every task in TID order, and per thread group the
@@ -192,6 +195,7 @@ fn classify(e: Errno) -> Option<Unreadable> {
     match e {
         Errno::NOENT | Errno::SRCH => None,
         Errno::ACCESS | Errno::PERM => Some(Unreadable::Denied),
+        Errno::MFILE | Errno::NFILE => Some(Unreadable::NoDescriptors),
         _ => Some(Unreadable::Malformed),
     }
 }
@@ -222,8 +226,14 @@ impl Scanner {
         )
         .ok();
         let cgroups = super::cgroup::CgroupTracker::new(&root);
+        // PROC_SUPER_MAGIC (include/uapi/linux/magic.h).
+        let procfs = root_fd
+            .as_ref()
+            .and_then(|fd| rustix::fs::fstatfs(fd).ok())
+            .is_some_and(|st| st.f_type == rustix::fs::PROC_SUPER_MAGIC);
         Scanner {
             root,
+            procfs,
             root_fd,
             buf: vec![0; READ_BUF],
             dirbuf: vec![MaybeUninit::uninit(); DIR_BUF],
@@ -317,6 +327,9 @@ impl Scanner {
             self.scan_processes(root_fd.as_fd(), plan, &mut notes, &mut processes);
             self.root_fd = Some(root_fd);
         }
+        // One tick earlier than the scan's start: start times are rounded down.
+        let started_ticks = (started / (1_000_000_000 / self.clk_tck.max(1))).saturating_sub(1);
+        one_row_per_key(&mut processes, started_ticks);
         trim_task_lists(processes.iter().map(|p| p.tasks.len()).max().unwrap_or(0));
         self.known_tasks = processes.iter().map(|p| p.tasks.len() as u64).sum();
         let root_fd = self.root_fd.as_ref().map(|fd| fd.as_fd());
@@ -434,7 +447,13 @@ impl Scanner {
         }
         self.path.clear().num(pf.tgid).bytes(b"/task");
         let dir = open_rel(root, self.path.as_bytes(), true).map_err(classify)?;
-        list_numeric(dir.as_fd(), &mut self.dirbuf, tids).map_err(classify)?;
+        let leader = list_numeric(dir.as_fd(), &mut self.dirbuf, tids).map_err(classify)?;
+        if self.procfs && leader != Some(pf.tgid) {
+            // `/proc/N` opens for any task, not only a leader: the process N died since
+            // the listing and N is now a thread of another process, whose threads these
+            // are. Listing them under N showed them twice (issue 19).
+            return Err(None);
+        }
         Ok(dir)
     }
 
@@ -565,6 +584,7 @@ impl Scanner {
         if let Some(l) = leader_task {
             tasks.insert(0, l);
         }
+        one_row_per_task(&mut tasks);
         match dir {
             // Keep the directory when the budget allows; else it is reopened next tick.
             Some(d) if self.budget.try_keep() => pf.task_dir = Some(d),
@@ -670,17 +690,14 @@ impl Scanner {
                 }
                 keep
             });
-            let mut added = false;
-            for &tid in &listed {
-                if merged[..].binary_search_by_key(&tid, |t| t.tid).is_ok() {
-                    continue;
-                }
+            let missing = tids_missing(merged, |t| t.tid, &listed);
+            let added = !missing.is_empty();
+            for tid in missing {
                 let mut tf = TaskFiles::new(tid);
                 if let Some(t) = self.scan_task(dir, None, &mut tf, tgid, plan, notes) {
                     tasks.push(t);
                 }
                 merged.push(tf);
-                added = true;
             }
             if added || merged.len() != before {
                 merged.sort_unstable_by_key(|t| t.tid);

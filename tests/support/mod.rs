@@ -7,6 +7,7 @@ pub mod pty;
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, atomic};
 
 #[allow(unused_imports)]
 pub use pty::{DEFAULT_TIMEOUT, Pty};
@@ -260,4 +261,47 @@ pub fn table_lines(screen: &str) -> Vec<&str> {
         .take_while(|l| !l.trim().is_empty())
         .copied()
         .collect()
+}
+
+/// Makes TIDs wrap (the next one handed out is near pid_max) every few milliseconds while it
+/// lives, where we may write `ns_last_pid` (root); `None`, with the reason printed, elsewhere.
+pub struct TidWrapper {
+    stop: Arc<atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TidWrapper {
+    pub fn start() -> Option<TidWrapper> {
+        let pid_max: u32 = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
+        let near_end = (pid_max - 12).to_string();
+        if let Err(e) = std::fs::write("/proc/sys/kernel/ns_last_pid", &near_end) {
+            eprintln!("skipping the TID wrap (writing ns_last_pid: {e}); churn only");
+            return None;
+        }
+        let stop = Arc::new(atomic::AtomicBool::new(false));
+        let s = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            while !s.load(atomic::Ordering::Relaxed) {
+                let _ = std::fs::write("/proc/sys/kernel/ns_last_pid", &near_end);
+                std::thread::sleep(std::time::Duration::from_millis(3));
+            }
+        });
+        Some(TidWrapper {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for TidWrapper {
+    fn drop(&mut self) {
+        self.stop.store(true, atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }

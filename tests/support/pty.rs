@@ -331,6 +331,26 @@ impl Pty {
         })
     }
 
+    /// Waits until the screen contains every one of `needles` (the text a test asserts,
+    /// not only a first sign of the frame: a frame can be read half drawn).
+    pub fn wait_for_all(&self, needles: &[&str], timeout: Duration) -> Result<String, String> {
+        self.wait_for(&format!("{needles:?} on screen"), timeout, |s| {
+            needles.iter().all(|n| s.contains(n))
+        })
+    }
+
+    /// Closes the master side, as a terminal emulator that went away or an SSH connection
+    /// that dropped does: the kernel hangs the terminal up (SIGHUP to the child's session;
+    /// reads and writes on it fail from then on). The reader sees /dev/null from now on.
+    pub fn hang_up(&self) {
+        let null = std::fs::File::open("/dev/null").expect("/dev/null");
+        use std::os::fd::AsRawFd;
+        // SAFETY: dup2 onto a descriptor this struct owns and keeps owning; the master it
+        // replaces is closed by the kernel, which is the hang-up wanted.
+        let rc = unsafe { libc::dup2(null.as_raw_fd(), self.shared.master.as_raw_fd()) };
+        assert!(rc >= 0, "dup2: {}", io::Error::last_os_error());
+    }
+
     /// Resizes the terminal; the kernel sends SIGWINCH to the foreground process group.
     pub fn resize(&self, cols: u16, rows: u16) {
         let mut term = lock(&self.shared.term);

@@ -50,6 +50,18 @@ pub fn percent(p: Option<f64>) -> String {
     }
 }
 
+/// A count in at most 4 columns (the THR column's width): `9999`, then `10k`, `999k`,
+/// `1M`, rounded down. A right-aligned cell too narrow for its text is cut from the left,
+/// which showed a process of 10,001 threads as `0001`.
+pub fn count(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{}k", n / 1_000),
+        1_000_000..=999_999_999 => format!("{}M", n / 1_000_000),
+        _ => format!("{}G", (n / 1_000_000_000).min(999)),
+    }
+}
+
 /// A rate in at most 6 columns: `0`, `12.5`, `1234`, `12k`.
 pub fn rate(r: Option<f64>) -> String {
     match r {
@@ -58,6 +70,23 @@ pub fn rate(r: Option<f64>) -> String {
         Some(v) if v < 100.0 => format!("{v:.1}"),
         Some(v) if v < 100_000.0 => format!("{v:.0}"),
         Some(v) => format!("{:.0}k", v / 1000.0),
+    }
+}
+
+/// CPU time as htop's TIME+ shows it: `1:23.45` (minutes, seconds, hundredths) under an
+/// hour, `2h03:04` under 100 hours, then `123h`; `-` when unknown.
+pub fn cpu_time(hundredths: Option<u64>) -> String {
+    let Some(cs) = hundredths else {
+        return "-".into();
+    };
+    let secs = cs / 100;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if h >= 100 {
+        format!("{h}h")
+    } else if h > 0 {
+        format!("{h}h{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}.{:02}", cs % 100)
     }
 }
 
@@ -76,5 +105,18 @@ mod tests {
         assert_eq!(percent(None), "-");
         assert_eq!(percent(Some(100.0)), "100");
         assert_eq!(rate(Some(123456.0)), "123k");
+        assert_eq!(cpu_time(None), "-");
+        assert_eq!(cpu_time(Some(0)), "0:00.00");
+        assert_eq!(cpu_time(Some(8345)), "1:23.45");
+        assert_eq!(
+            cpu_time(Some((2 * 3600 + 3 * 60 + 4) * 100 + 99)),
+            "2h03:04"
+        );
+        assert_eq!(cpu_time(Some(123 * 3600 * 100)), "123h");
+        assert_eq!(count(9_999), "9999");
+        assert_eq!(count(10_001), "10k");
+        assert_eq!(count(999_999), "999k");
+        assert_eq!(count(4_194_304), "4M");
+        assert!((0..64).all(|k| count(1u64 << k).chars().count() <= 4));
     }
 }
