@@ -1,6 +1,7 @@
 //! A /proc tick below the UI, for profilers: three scans of the machine (the plan with no
 //! rows on screen) and the model built from each pair, as the collector and the model do
-//! every tick. `valgrind --tool=callgrind target/release/examples/tick_profile`.
+//! every tick, for `perf record` or similar. Not under valgrind 3.19: rustix's
+//! auxv check (`auxv::check_elf_base`, first reached from `Scanner::new`) faults there.
 use std::sync::Arc;
 
 use threadtop::collect::{DetailPlan, Scanner};
