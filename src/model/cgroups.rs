@@ -433,6 +433,7 @@ mod tests {
             shares: None,
             schedstat_read: true,
             events: Default::default(),
+            task_source: Default::default(),
             cgroups: Cgroups {
                 unavailable: None,
                 groups: vec![svc, other],
