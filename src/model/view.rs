@@ -8,6 +8,7 @@
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::collect::{ProcessInfo, Snapshot, TaskInfo, TaskKey, Unreadable};
 use crate::text::{escape, escape_cmdline};
@@ -176,6 +177,8 @@ pub struct Row {
     pub rt_priority: u32,
     /// Allowed CPUs (`0-3,8`), when `status` was read for this task.
     pub affinity: Option<String>,
+    /// The readable name of its cgroup (a process row: its leader's); `None`: unknown.
+    pub cgroup: Option<Arc<str>>,
     pub threads: u32,
     pub kernel: bool,
     /// Has threads or child processes that folding would hide.
@@ -194,6 +197,8 @@ enum Match {
 
 struct Ctx<'a> {
     snap: &'a Snapshot,
+    /// The readable name of each cgroup of the snapshot (same order as its groups).
+    cgroup_names: Vec<Arc<str>>,
     rates: &'a Rates,
     opts: &'a ViewOptions,
     /// Per process index: its row values (sums over its tasks).
@@ -218,6 +223,9 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
     }
     THREAD_ROWS.set(scratch);
     let cgroups = CgroupFilter::new(&snap.cgroups, &opts.filter, opts.cgroup.as_ref());
+    // Named once per cgroup, shared by every row in it: a host has a few dozen cgroups and
+    // thousands of tasks.
+    let cgroup_names = cgroup_names(snap);
     let mut ctx = Ctx {
         snap,
         rates,
@@ -225,8 +233,15 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
         proc_rows: snap
             .processes
             .iter()
-            .map(|p| process_row(p, rates, cpu_cap(snap), snap.clk_tck))
+            .map(|p| {
+                let mut r = process_row(p, rates, cpu_cap(snap), snap.clk_tck);
+                r.cgroup = p
+                    .leader()
+                    .and_then(|l| cgroup_of(snap, &cgroup_names, p.tgid, l.tid));
+                r
+            })
             .collect(),
+        cgroup_names,
         matches: snap
             .processes
             .iter()
@@ -401,6 +416,7 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
         policy: lead.map_or(0, |t| t.policy),
         rt_priority: lead.map_or(0, |t| t.rt_priority),
         affinity: lead.and_then(affinity),
+        cgroup: None,
         threads: p.tasks.len() as u32,
         kernel,
         foldable: false,
@@ -438,6 +454,7 @@ fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64) -> Row
         policy: t.policy,
         rt_priority: t.rt_priority,
         affinity: affinity(t),
+        cgroup: None,
         threads: 1,
         kernel: t.is_kernel_thread(),
         foldable: false,
@@ -488,6 +505,21 @@ fn cpu_time_cs(t: &TaskInfo, clk_tck: u64) -> Option<u64> {
     } else {
         ticks.saturating_mul(100) / clk_tck
     })
+}
+
+/// The readable name of every cgroup of `snap`, in its order.
+pub fn cgroup_names(snap: &Snapshot) -> Vec<Arc<str>> {
+    snap.cgroups
+        .groups
+        .iter()
+        .map(|g| Arc::from(g.name().text))
+        .collect()
+}
+
+/// The name of a task's cgroup from [`cgroup_names`]; `None` when unknown.
+pub fn cgroup_of(snap: &Snapshot, names: &[Arc<str>], tgid: u32, tid: u32) -> Option<Arc<str>> {
+    let i = snap.cgroups.index_of(tgid, tid).ok()?;
+    names.get(i as usize).cloned()
 }
 
 fn affinity(t: &TaskInfo) -> Option<String> {
@@ -580,7 +612,11 @@ fn emit_process(
             p.tasks
                 .iter()
                 .filter(|t| only.is_none_or(|s| s.contains(&t.tid)))
-                .map(|t| thread_row(p, t, ctx.rates, ctx.snap.clk_tck)),
+                .map(|t| {
+                    let mut r = thread_row(p, t, ctx.rates, ctx.snap.clk_tck);
+                    r.cgroup = cgroup_of(ctx.snap, &ctx.cgroup_names, t.tgid, t.tid);
+                    r
+                }),
         );
         let flip = ctx.opts.sort.descending() != ctx.opts.reverse;
         threads.sort_by(|a, b| compare(a, b, ctx.opts.sort, flip));
