@@ -210,9 +210,10 @@ pub fn explain_lines(
             && let Some(l) = l
         {
             s.push_str(&format!(
-                ": its cgroup may use {} CPU and its {} want {}",
+                ": its cgroup may use {} CPU and its {} {} {}",
                 cpus_text(l),
                 plural(busy, "busy thread", "busy threads"),
+                if busy == 1 { "wants" } else { "want" },
                 want
             ));
         }
@@ -240,9 +241,12 @@ pub fn groups_of<'a>(
 /// its members, a thread row for itself.
 pub fn groups_of_rows(snap: &Snapshot, rows: &[crate::model::Row]) -> Vec<u32> {
     use crate::model::RowKind;
+    // By TGID once: a search of the process list per row was quadratic in the tasks.
+    let by_tgid: std::collections::HashMap<u32, &crate::collect::ProcessInfo> =
+        snap.processes.iter().map(|p| (p.tgid, p)).collect();
     let mut tasks: Vec<(u32, u32)> = Vec::new();
     for r in rows {
-        let process = || snap.processes.iter().find(|p| p.tgid == r.tgid);
+        let process = || by_tgid.get(&r.tgid).copied();
         match r.kind {
             RowKind::Thread => tasks.push((r.tgid, r.tid)),
             RowKind::Process => {
