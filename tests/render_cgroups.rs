@@ -119,3 +119,62 @@ fn no_hint_when_nothing_was_throttled_and_no_cpusets_when_every_cgroup_has_every
     let screen = render(&mut a, 100, 40);
     assert!(!screen.contains("cgroup cpusets"), "{screen}");
 }
+
+#[test]
+fn u_groups_the_table_by_cgroup_and_enter_folds_a_cgroup() {
+    let mut a = app(5);
+    key(&mut a, KeyCode::Char('u'));
+    let screen = render(&mut a, 120, 30);
+    assert!(screen.contains("by cgroup"), "the footer says so: {screen}");
+    // The key's footer word, where the footer has room (it comes after the panes' keys,
+    // which a narrow footer keeps first).
+    let wide = render(&mut a, 150, 30);
+    assert!(
+        wide.contains("u by cgroup"),
+        "the key in the footer: {wide}"
+    );
+    assert!(
+        screen.contains("pool.service  v2 /system.slice/pool.service  0.5 CPU"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+    // Enter on a cgroup row folds it like a process.
+    select_cgroup(&mut a, "pool.service");
+    key(&mut a, KeyCode::Enter);
+    let screen = render(&mut a, 100, 30);
+    assert!(!screen.contains("worker-0"), "{screen}");
+    assert!(
+        screen.contains("worker-1"),
+        "in `web`, not folded: {screen}"
+    );
+    // And `u` again is the process tree.
+    key(&mut a, KeyCode::Char('u'));
+    let screen = render(&mut a, 120, 30);
+    assert!(!screen.contains("v2 /system.slice"), "{screen}");
+    assert!(screen.contains("worker-0"), "{screen}");
+}
+
+fn select_cgroup(app: &mut App, name: &str) {
+    key(app, KeyCode::Home);
+    for _ in 0..50 {
+        if app
+            .selected_row()
+            .is_some_and(|r| r.kind == threadtop::model::RowKind::Cgroup && r.name == name)
+        {
+            return;
+        }
+        key(app, KeyCode::Down);
+    }
+    panic!("cgroup {name} not in the rows");
+}
+
+#[test]
+fn u_is_in_the_help_screen() {
+    let mut a = app(0);
+    key(&mut a, KeyCode::Char('?'));
+    let screen = render(&mut a, 100, 60);
+    assert!(
+        screen.contains("group tasks by cgroup (unit, container) or by process"),
+        "{screen}"
+    );
+}

@@ -245,9 +245,18 @@ pub fn groups_of_rows(snap: &Snapshot, rows: &[crate::model::Row]) -> Vec<u32> {
     let by_tgid: std::collections::HashMap<u32, &crate::collect::ProcessInfo> =
         snap.processes.iter().map(|p| (p.tgid, p)).collect();
     let mut tasks: Vec<(u32, u32)> = Vec::new();
+    let mut direct: Vec<u32> = Vec::new();
     for r in rows {
         let process = || by_tgid.get(&r.tgid).copied();
         match r.kind {
+            // A (maybe folded) cgroup row of the grouped table stands for its cgroup.
+            RowKind::Cgroup => direct.extend(
+                snap.cgroups
+                    .groups
+                    .iter()
+                    .position(|g| crate::model::cgroup_tree::cgroup_key(&g.path) == r.key)
+                    .map(|i| i as u32),
+            ),
             RowKind::Thread => tasks.push((r.tgid, r.tid)),
             RowKind::Process => {
                 if let Some(p) = process() {
@@ -263,7 +272,13 @@ pub fn groups_of_rows(snap: &Snapshot, rows: &[crate::model::Row]) -> Vec<u32> {
             }
         }
     }
-    groups_of(snap, tasks)
+    let mut v = groups_of(snap, tasks);
+    if !direct.is_empty() {
+        v.extend(direct);
+        v.sort_unstable();
+        v.dedup();
+    }
+    v
 }
 
 /// A task's cgroup for a table cell: its readable name, or `-` when unknown.

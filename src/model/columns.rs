@@ -335,6 +335,24 @@ impl Column {
         if r.unreadable && !matches!(self, Column::Tid | Column::Tgid | Column::State) {
             return plain("?".into());
         }
+        // A cgroup row is no task: no ids, no per-task settings.
+        if r.kind == RowKind::Cgroup
+            && !matches!(
+                self,
+                Column::State
+                    | Column::Cpu
+                    | Column::Switches
+                    | Column::Threads
+                    | Column::Wait
+                    | Column::Voluntary
+                    | Column::Involuntary
+                    | Column::CpuTime
+                    | Column::Cgroup
+                    | Column::Name
+            )
+        {
+            return plain(String::new());
+        }
         match self {
             Column::Tid => plain(r.tid.to_string()),
             Column::Tgid => plain(r.tgid.to_string()),

@@ -56,6 +56,7 @@ pub fn cgroup_card(model: &Model, row: &Row) -> Vec<String> {
     let snap = &model.current;
     let tids: Vec<u32> = match row.kind {
         RowKind::Thread => vec![row.tid],
+        RowKind::Cgroup => return Vec::new(),
         RowKind::Pool | RowKind::Process => {
             let Some(p) = snap.processes.iter().find(|p| p.tgid == row.tgid) else {
                 return Vec::new();

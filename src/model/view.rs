@@ -33,6 +33,8 @@ pub struct ViewOptions {
     pub folded: HashSet<TaskKey>,
     /// Thread pools (by pool row key) the user opened; pools start folded.
     pub open_pools: HashSet<TaskKey>,
+    /// `u`: group tasks by cgroup instead of by parent process.
+    pub by_cgroup: bool,
 }
 
 impl Default for ViewOptions {
@@ -48,6 +50,7 @@ impl Default for ViewOptions {
             processes_only: false,
             folded: HashSet::new(),
             open_pools: HashSet::new(),
+            by_cgroup: false,
         }
     }
 }
@@ -61,6 +64,9 @@ pub enum RowKind {
     /// Threads of one group whose names differ only by numbers (`worker-1..8`), folded
     /// into one row: `threads` members, CPU and switches summed.
     Pool,
+    /// A cgroup, when the table is grouped by cgroup: its tasks' sums. No task: nothing
+    /// acts on it.
+    Cgroup,
 }
 
 /// Processes with at least this many threads show their pools as folded rows; smaller
@@ -190,22 +196,22 @@ pub struct Row {
     pub unreadable_why: Option<&'static str>,
 }
 
-enum Match {
+pub(super) enum Match {
     Whole,
     Threads(HashSet<u32>),
 }
 
-struct Ctx<'a> {
-    snap: &'a Snapshot,
+pub(super) struct Ctx<'a> {
+    pub(super) snap: &'a Snapshot,
     /// The readable name of each cgroup of the snapshot (same order as its groups).
-    cgroup_names: Vec<Arc<str>>,
-    rates: &'a Rates,
-    opts: &'a ViewOptions,
+    pub(super) cgroup_names: Vec<Arc<str>>,
+    pub(super) rates: &'a Rates,
+    pub(super) opts: &'a ViewOptions,
     /// Per process index: its row values (sums over its tasks).
-    proc_rows: Vec<Row>,
-    matches: Vec<Option<Match>>,
-    children: Vec<Vec<usize>>,
-    rows: Vec<Row>,
+    pub(super) proc_rows: Vec<Row>,
+    pub(super) matches: Vec<Option<Match>>,
+    pub(super) children: Vec<Vec<usize>>,
+    pub(super) rows: Vec<Row>,
 }
 
 pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row> {
@@ -250,6 +256,10 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
         children: vec![Vec::new(); n],
         rows: Vec::new(),
     };
+    if opts.by_cgroup {
+        super::cgroup_tree::build(&mut ctx);
+        return ctx.rows;
+    }
     let flat =
         !opts.tree || opts.filter.is_active() || !opts.pids.is_empty() || opts.cgroup.is_some();
     let mut roots = Vec::new();
@@ -288,6 +298,20 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
         emit_process(&mut ctx, r, &mut guides, k + 1 == count, true, &mut visited);
     }
     ctx.rows
+}
+
+impl Ctx<'_> {
+    /// A task's row, its cgroup named.
+    pub(super) fn thread_row(&self, p: &ProcessInfo, t: &TaskInfo) -> Row {
+        let mut r = thread_row(p, t, self.rates, self.snap.clk_tck);
+        r.cgroup = cgroup_of(self.snap, &self.cgroup_names, t.tgid, t.tid);
+        r
+    }
+
+    /// A process's row (the sums over `p.tasks`).
+    pub(super) fn process_row(&self, p: &ProcessInfo) -> Row {
+        process_row(p, self.rates, cpu_cap(self.snap), self.snap.clk_tck)
+    }
 }
 
 fn match_process(p: &ProcessInfo, opts: &ViewOptions, cg: &CgroupFilter) -> Option<Match> {
@@ -543,7 +567,7 @@ pub(crate) fn state_rank(s: u8) -> u8 {
 /// decided once per sort, not per comparison: `descending()` reads the column table (a
 /// match that builds a whole spec), and sorting 12,000 rows makes about 160,000
 /// comparisons.
-fn compare(a: &Row, b: &Row, key: SortKey, flip: bool) -> Ordering {
+pub(super) fn compare(a: &Row, b: &Row, key: SortKey, flip: bool) -> Ordering {
     let by_value = key.compare(a, b);
     let by_value = if flip { by_value.reverse() } else { by_value };
     // Ties: the group leader first, then by TID, whatever the direction, so equal rows
@@ -559,7 +583,7 @@ fn sort_processes(ctx: &Ctx, list: &mut [usize]) {
 }
 
 /// `guides[k]`: whether the ancestor at depth k+1 has siblings still to come.
-fn guide_prefix(guides: &[bool], last: bool) -> String {
+pub(super) fn guide_prefix(guides: &[bool], last: bool) -> String {
     let mut s = String::new();
     for &more in guides {
         s.push_str(if more { "│ " } else { "  " });

@@ -62,8 +62,10 @@ impl TreePane<'_> {
         let t = self.theme;
         let g = t.glyphs;
         let glyph = match (r.kind, r.foldable, r.folded) {
-            (RowKind::Process, true, true) | (RowKind::Pool, _, true) => format!("{} ", g.folded),
-            (RowKind::Process, true, false) | (RowKind::Pool, _, false) => {
+            (RowKind::Process, true, true) | (RowKind::Pool | RowKind::Cgroup, _, true) => {
+                format!("{} ", g.folded)
+            }
+            (RowKind::Process, true, false) | (RowKind::Pool | RowKind::Cgroup, _, false) => {
                 format!("{} ", g.unfolded)
             }
             (RowKind::Process, false, _) => "  ".to_string(),
@@ -87,7 +89,10 @@ impl TreePane<'_> {
         } else {
             spans.push(Span::styled(r.name.clone(), name_style));
         }
-        if r.kind == RowKind::Process && !r.kernel && !r.command.is_empty() {
+        if matches!(r.kind, RowKind::Process | RowKind::Cgroup)
+            && !r.kernel
+            && !r.command.is_empty()
+        {
             spans.push(Span::styled(format!("  {}", r.command), t.dim()));
         }
         Cell::from(Line::from(spans))
