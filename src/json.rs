@@ -394,6 +394,8 @@ fn shown(m: &Model, rows: &[Row]) -> HashMap<u32, Option<HashSet<u32>>> {
                     .get_or_insert_with(HashSet::new)
                     .extend(members);
             }
+            // Its tasks are listed by their own rows.
+            RowKind::Cgroup => {}
             RowKind::Thread => {
                 shown
                     .entry(r.tgid)
@@ -523,6 +525,7 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
                     RowKind::Process => "process",
                     RowKind::Thread => "thread",
                     RowKind::Pool => "pool",
+                    RowKind::Cgroup => "cgroup",
                 },
                 tid: r.tid,
                 tgid: r.tgid,
