@@ -25,7 +25,7 @@ pub enum Mode {
     Columns,
     /// Typing a search (F3): the cursor jumps to matches, nothing is hidden.
     Search,
-    /// Typing or picking the user to show (`u`).
+    /// Typing or picking the user to show (`w`).
     User,
 }
 
@@ -156,6 +156,8 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[c('-')], Action::NiceMinus, false),
     b(N, &[c('s')], Action::TogglePane(Pane::Shares), true),
     b(N, &[c('e')], Action::TogglePane(Pane::Explain), true),
+    // After the panes: on a narrow footer the basic keys keep their place.
+    b(N, &[c('u')], Action::GroupByCgroup, true),
     b(N, &[k(K::Tab)], Action::FocusNext, false),
     b(N, &[k(K::BackTab)], Action::FocusPrev, false),
     b(N, &[c('[')], Action::Faster, false),
@@ -250,7 +252,8 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[k(K::F(6))], Action::Says(SAY_F6), false),
     b(N, &[c('M')], Action::Says(SAY_M), false),
     b(N, &[c('T')], Action::SortByTime, false),
-    b(N, &[c('u')], Action::PickUser, false),
+    // htop's `u` (user) is taken by the cgroup grouping: `w`, for whose.
+    b(N, &[c('w')], Action::PickUser, false),
     // Tags (htop's Space, which folds here): signal, nice and affinity act on them.
     b(N, &[c('m')], Action::Tag, false),
     b(N, &[c('U')], Action::UntagAll, false),

@@ -332,6 +332,11 @@ fn each_tick(
             ))
         })?);
     let mut scanner = Scanner::new(&cli.proc_root).only(&cli.pids);
+    if cli.pids.is_empty() {
+        // The iterator walks every task in the kernel: with -p, reading only the chosen
+        // processes from /proc costs less (what they have, not what the machine has).
+        scanner = scanner.with_task_iter(cli.events);
+    }
     let mut first = scanner.scan(plan);
     events.fill(&mut first);
     let mut previous = Arc::new(first);

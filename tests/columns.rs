@@ -86,3 +86,70 @@ fn every_sortable_column_parses_back_and_sorting_steps_through_all() {
         assert!(c.spec().width >= 1 && !c.spec().title.is_empty());
     }
 }
+
+#[test]
+fn cgroup_column_names_each_tasks_cgroup_and_dashes_the_unknown() {
+    let m = Model::new(
+        Some(Arc::new(machine_in_cgroups(10, 0, 0))),
+        Arc::new(machine_in_cgroups(11, SEC, 5)),
+    );
+    let opts = ViewOptions {
+        tree: false,
+        sort: Column::Cgroup,
+        ..ViewOptions::default()
+    };
+    let rows = m.rows(&opts);
+    let cell = |tid: u32, kind: RowKind| {
+        let r = rows
+            .iter()
+            .find(|r| r.tid == tid && r.kind == kind)
+            .expect("row shown");
+        Column::Cgroup.cell(r).0
+    };
+    assert_eq!(cell(1, RowKind::Process), "init.scope");
+    assert_eq!(cell(100, RowKind::Process), "session-3.scope");
+    assert_eq!(cell(200, RowKind::Process), "pool.service");
+    assert_eq!(cell(201, RowKind::Thread), "pool.service");
+    // A thread of the pool in a threaded child cgroup: its own, not its process's.
+    assert_eq!(cell(202, RowKind::Thread), "web");
+    // Unknown (a kernel thread whose cgroup was not read) is `-`, never guessed.
+    assert_eq!(cell(2, RowKind::Process), "-");
+    // Sorted on it: by name, the unknown first.
+    let order: Vec<u32> = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Process)
+        .map(|r| r.tid)
+        .collect();
+    assert_eq!(order, vec![2, 3, 4, 1, 200, 100]);
+    let threads: Vec<u32> = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Thread)
+        .map(|r| r.tid)
+        .collect();
+    assert_eq!(threads, vec![200, 201, 203, 202]);
+}
+
+#[test]
+fn cgroup_column_is_named_everywhere_a_column_is_chosen_and_in_the_scheduling_set() {
+    assert_eq!(Column::from_name("cgroup"), Some(Column::Cgroup));
+    assert!(
+        Column::ALL.contains(&Column::Cgroup),
+        "in the column editor"
+    );
+    assert_eq!(
+        SortKey::parse("cgroup"),
+        Some(Column::Cgroup),
+        "--sort cgroup"
+    );
+    assert_eq!(
+        ColumnLayout::parse_list(&["tid", "cgroup"]),
+        Ok(vec![Column::Tid, Column::Cgroup])
+    );
+    assert!(
+        ColumnLayout::default().scheduling.contains(&Column::Cgroup),
+        "in the scheduling set"
+    );
+    assert_eq!(Column::Cgroup.spec().title, "CGROUP");
+    // The cgroup tracker reads every task's cgroup each tick: no status read needed.
+    assert!(!Column::Cgroup.needs_status() && !Column::Cgroup.needs_detail());
+}

@@ -1,5 +1,5 @@
 //! htop's habits through the real binary in a pseudo-terminal: the search line (F3, `n`),
-//! the user filter (`u`), and htop's keys doing the same here or saying what ours is.
+//! the user filter (`w`), and htop's keys doing the same here or saying what ours is.
 
 mod support;
 
@@ -95,7 +95,7 @@ fn f3_searches_without_hiding_rows_and_n_goes_on_to_the_next_match() {
 }
 
 #[test]
-fn u_filters_by_a_user_shown_in_the_status_line_and_esc_clears_it() {
+fn w_filters_by_a_user_shown_in_the_status_line_and_esc_clears_it() {
     let w = workload(&["--name", "ttuser", "--sleep", "1"]);
     let pid = w.pid.to_string();
     let me = std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -117,7 +117,7 @@ fn u_filters_by_a_user_shown_in_the_status_line_and_esc_clears_it() {
         .expect("the workload's user");
     let mut pty = spawn(&["--delay", "0.5"], &[("NO_COLOR", "1")], 140, 30);
     pty.wait_for_text("rows", WAIT).expect("table drawn");
-    pty.send(b"u");
+    pty.send(b"w");
     pty.wait_for_text("User: ", WAIT).expect("user prompt");
     // The arrows step through the users that own listed processes.
     pty.send_key("Down");
@@ -134,7 +134,7 @@ fn u_filters_by_a_user_shown_in_the_status_line_and_esc_clears_it() {
     pty.wait_for("prompt closed", WAIT, |s| !s.contains("User: "))
         .expect("closed");
     // Typed: this user's processes, the workload among them, said on the status line.
-    pty.send(b"u");
+    pty.send(b"w");
     pty.wait_for_text("User: ", WAIT).expect("user prompt");
     pty.send(me.as_bytes());
     pty.send_key("Enter");
@@ -197,12 +197,19 @@ fn htops_keys_do_the_same_or_say_what_ours_is() {
     pty.wait_for_text("processes only", WAIT).expect("H");
     pty.send(b"K");
     pty.wait_for_text("kernel threads hidden", WAIT).expect("K");
-    // u: the user prompt.
+    // u groups by cgroup here, and says where htop's user filter is.
     pty.send(b"u");
-    pty.wait_for_text("User: ", WAIT).expect("u");
+    pty.wait_for_text("htop's user filter is w", WAIT)
+        .expect("u says");
+    pty.send(b"u");
+    pty.wait_for_text("grouped by process", WAIT)
+        .expect("u back");
+    // htop's u is w here (u groups by cgroup): the user prompt.
+    pty.send(b"w");
+    pty.wait_for_text("User: ", WAIT).expect("w");
     pty.send_key("Esc");
     pty.wait_for("prompt closed", WAIT, |s| !s.contains("User: "))
-        .expect("u closed");
+        .expect("w closed");
     // F2: htop's setup is the column editor here.
     pty.send_key("F2");
     pty.wait_for_text(" Columns: ", WAIT).expect("F2");

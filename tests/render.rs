@@ -89,7 +89,8 @@ fn filter_line_while_typing() {
 fn help_screen_is_generated_from_the_key_table() {
     let mut a = app();
     key(&mut a, KeyCode::Char('?'));
-    let screen = text(&render(&mut a, 100, 50, Theme::mono()));
+    // Tall enough for every line of the help (htop's keys made it longer than 50).
+    let screen = text(&render(&mut a, 100, 90, Theme::mono()));
     for (keys, what) in threadtop::keymap::help_lines(threadtop::keymap::Mode::Normal, false) {
         assert!(screen.contains(&keys), "help lacks {keys}");
         assert!(screen.contains(what), "help lacks {what}");
@@ -225,7 +226,7 @@ fn help_scrolls_on_a_small_terminal() {
     let top = text(&render(&mut a, 80, 24, Theme::mono()));
     assert!(top.contains("↓↑ scroll"), "{top}");
     assert!(!top.contains("zombie: exited"), "{top}");
-    for _ in 0..10 {
+    for _ in 0..60 {
         key(&mut a, KeyCode::Down);
     }
     let bottom = text(&render(&mut a, 80, 24, Theme::mono()));

@@ -195,6 +195,7 @@ impl App {
         let screen_line = self.cursor.saturating_sub(self.offset);
         let Some(model) = &self.model else { return };
         self.rows = model.rows(&self.opts);
+        self.derived.cgroups = crate::model::derived::CgroupView::compute(model, &self.rows);
         self.mark_tagged();
         if let Some(f) = self.follow
             && !self.rows.iter().any(|r| r.key == f.key && r.kind == f.kind)
@@ -289,6 +290,7 @@ impl App {
     /// Recomputes what the open panes show about the selection (the explain card, the
     /// share matrix): when the data, the selection or the open panes change.
     pub(super) fn derive(&mut self) {
+        let cgroups = std::mem::take(&mut self.derived.cgroups);
         self.derived = match &self.model {
             Some(m) => Derived::compute(
                 &m.current,
@@ -298,6 +300,20 @@ impl App {
             ),
             None => Derived::default(),
         };
+        self.derived.cgroups = cgroups;
+        self.derive_cgroup_card();
+    }
+
+    /// The explain card's cgroup lines (its cgroup, the limit, throttling), after the
+    /// task's own.
+    fn derive_cgroup_card(&mut self) {
+        if let (Some(m), Some(card), Some(row)) = (
+            &self.model,
+            self.derived.explain.as_mut(),
+            self.rows.get(self.cursor),
+        ) {
+            card.extend(crate::model::derived::cgroup_card(m, row));
+        }
     }
 
     pub(super) fn clamp_offset(&mut self) {

@@ -35,6 +35,8 @@ pub enum Column {
     Involuntary,
     /// Cumulative CPU time (utime + stime), as htop's TIME+.
     CpuTime,
+    /// The readable name of the task's cgroup (systemd unit, container, last component).
+    Cgroup,
     /// The task's name (and a process's command line): always drawn last, never listed.
     Name,
 }
@@ -100,7 +102,7 @@ const DESC: Option<Order> = Some(Order::Descending);
 
 impl Column {
     /// Every column the lists may hold, in the column editor's order.
-    pub const ALL: [Column; 17] = [
+    pub const ALL: [Column; 18] = [
         Column::Tid,
         Column::Tgid,
         Column::User,
@@ -118,10 +120,11 @@ impl Column {
         Column::Voluntary,
         Column::Involuntary,
         Column::CpuTime,
+        Column::Cgroup,
     ];
 
     /// The sortable columns, in the order `s` and `S`... step through them.
-    pub const SORTABLE: [Column; 13] = [
+    pub const SORTABLE: [Column; 14] = [
         Column::Cpu,
         Column::Tid,
         Column::Name,
@@ -135,6 +138,7 @@ impl Column {
         Column::RtPrio,
         Column::Nice,
         Column::CpuTime,
+        Column::Cgroup,
     ];
 
     pub fn spec(self) -> ColumnSpec {
@@ -310,6 +314,17 @@ impl Column {
                 8,
                 "CPU time used so far, user + system",
             ),
+            // Read for every task every tick (the collector's cgroup tracker): no source.
+            Column::Cgroup => s(
+                "cgroup",
+                "CGROUP",
+                16,
+                true,
+                DERIVED,
+                ASC,
+                7,
+                "its cgroup: systemd unit, container or last path component",
+            ),
             Column::Name => s("name", "NAME", 4, true, NONE, ASC, 0, "task name"),
         }
     }
@@ -319,6 +334,24 @@ impl Column {
         let plain = |s: String| (s, CellHint::Plain);
         if r.unreadable && !matches!(self, Column::Tid | Column::Tgid | Column::State) {
             return plain("?".into());
+        }
+        // A cgroup row is no task: no ids, no per-task settings.
+        if r.kind == RowKind::Cgroup
+            && !matches!(
+                self,
+                Column::State
+                    | Column::Cpu
+                    | Column::Switches
+                    | Column::Threads
+                    | Column::Wait
+                    | Column::Voluntary
+                    | Column::Involuntary
+                    | Column::CpuTime
+                    | Column::Cgroup
+                    | Column::Name
+            )
+        {
+            return plain(String::new());
         }
         match self {
             Column::Tid => plain(r.tid.to_string()),
@@ -346,6 +379,7 @@ impl Column {
             Column::Voluntary => plain(format::rate(r.voluntary_per_sec)),
             Column::Involuntary => plain(format::rate(r.involuntary_per_sec)),
             Column::CpuTime => plain(format::cpu_time(r.cpu_time_cs)),
+            Column::Cgroup => plain(r.cgroup.as_deref().unwrap_or("-").to_string()),
             Column::Name => plain(r.name.clone()),
         }
     }
@@ -367,6 +401,8 @@ impl Column {
             Column::RtPrio => a.rt_priority.cmp(&b.rt_priority),
             Column::Nice => a.nice.cmp(&b.nice),
             Column::CpuTime => a.cpu_time_cs.cmp(&b.cpu_time_cs),
+            // Unknown (`None`) first, as `-` sorts before letters.
+            Column::Cgroup => a.cgroup.cmp(&b.cgroup),
             Column::Tgid | Column::User | Column::Prio | Column::Threads | Column::Affinity => {
                 Ordering::Equal
             }
@@ -483,6 +519,7 @@ impl Default for ColumnLayout {
                 Wait,
                 Voluntary,
                 Involuntary,
+                Cgroup,
             ],
         }
     }

@@ -1,5 +1,6 @@
 //! Pure and deterministic: snapshots in, the view out. No I/O, no terminal types.
 
+pub mod cgroup_tree;
 pub mod cgroups;
 pub mod columns;
 pub mod derived;

@@ -433,6 +433,7 @@ pub fn decode_format(
     Ok(Snapshot {
         schedstat_read: true,
         events: Default::default(),
+        task_source: Default::default(),
         boot_ns,
         scan_ns,
         clk_tck,

@@ -82,7 +82,9 @@ impl Widget for FooterPane<'_> {
             let mut parts = vec![
                 format!("sort {}{dir}", o.sort.name()),
                 // A filter keeps the tree: matches under their ancestors (see model::view).
-                if !o.tree {
+                if o.by_cgroup {
+                    "by cgroup".into()
+                } else if !o.tree {
                     "flat".into()
                 } else if o.filter.is_active() || o.cgroup.is_some() || o.user.is_some() {
                     "tree: matches and their ancestors".into()

@@ -14,6 +14,8 @@ use crate::model::format;
 pub struct HeaderPane<'a> {
     pub model: Option<&'a Model>,
     pub refresh_interval: Duration,
+    /// A shown cgroup was throttled in the last interval (`model::cgroups::throttle_hint`).
+    pub cgroup_hint: Option<&'a str>,
     pub theme: Theme,
 }
 
@@ -52,7 +54,8 @@ impl HeaderPane<'_> {
         let Some(m) = self.model else { return 1 };
         let (_, cpu_lines) = cell_layout(m.cpus.len(), width);
         let notes = u16::from(note_line(m).is_some());
-        cpu_lines as u16 + 2 + notes
+        let hint = u16::from(self.cgroup_hint.is_some());
+        cpu_lines as u16 + 2 + notes + hint
     }
 
     fn cpu_lines(&self, m: &Model, width: u16) -> Vec<Line<'static>> {
@@ -235,6 +238,9 @@ impl Widget for HeaderPane<'_> {
         lines.push(Line::from(info));
         if let Some(note) = note_line(m) {
             lines.push(Line::styled(format!("! {note}"), t.warning()));
+        }
+        if let Some(hint) = self.cgroup_hint {
+            lines.push(Line::styled(format!("! {hint}"), t.warning()));
         }
         Paragraph::new(lines).render(area, buf);
     }
