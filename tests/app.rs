@@ -102,7 +102,8 @@ fn typing_a_filter_applies_live_and_esc_clears_it() {
         key(&mut app, KeyCode::Char(c));
     }
     let tids: Vec<u32> = app.rows.iter().map(|r| r.tid).collect();
-    assert_eq!(tids, vec![200, 201, 202]);
+    // In the tree: pool's two matching threads under pool, bash and init (context).
+    assert_eq!(tids, vec![1, 100, 200, 201, 202]);
     // Navigation keys still work while typing; letters go into the filter.
     key(&mut app, KeyCode::Char('k'));
     assert_eq!(app.filter_text, "worker-k");
@@ -110,7 +111,7 @@ fn typing_a_filter_applies_live_and_esc_clears_it() {
     key(&mut app, KeyCode::Backspace);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.mode(), Mode::Normal);
-    assert_eq!(app.rows.len(), 3);
+    assert_eq!(app.rows.len(), 5);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.rows.len(), all);
 }

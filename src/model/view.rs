@@ -269,9 +269,10 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
 }
 
 /// Whether anything hides processes that a plain tree would show.
-/// (`-p` is not one: it names the processes to show, and only those are read.)
-fn narrowed(opts: &ViewOptions) -> bool {
-    opts.filter.is_active() || opts.cgroup.is_some() || opts.user.is_some()
+/// (`-p` is not one: it names the processes to show, and only those are read; nor is a
+/// PID/TID filter, which asks for that process: its ancestors would push it down.)
+pub fn narrowed(opts: &ViewOptions) -> bool {
+    matches!(opts.filter, Filter::Pattern(_)) || opts.cgroup.is_some() || opts.user.is_some()
 }
 
 /// Keeps a filtered tree a tree: every ancestor of a match, up to the root, is shown as

@@ -86,7 +86,7 @@ impl Widget for FooterPane<'_> {
                     "by cgroup".into()
                 } else if !o.tree {
                     "flat".into()
-                } else if o.filter.is_active() || o.cgroup.is_some() || o.user.is_some() {
+                } else if crate::model::view::narrowed(o) {
                     "tree: matches and their ancestors".into()
                 } else {
                     "tree".into()
