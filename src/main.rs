@@ -96,22 +96,25 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    if replay.is_none()
-        && cli.events == events::Mode::On
-        && let Err(why) = events::source::start(events::Mode::On)
-    {
-        // Before the screen is taken. (The screen does not show event figures yet; the
-        // collector takes a source through `Collector::spawn_with_events`.)
-        eprintln!("threadtop: --events on: scheduling events cannot run: {why}");
-        return ExitCode::FAILURE;
-    }
+    // Loaded before the screen is taken, so `--events on` fails with its reason on a
+    // normal terminal; the collector then reads the source once a tick.
+    let start = match replay {
+        Some(_) => None,
+        None => match events::source::start(cli.events) {
+            Ok(start) => Some(start),
+            Err(why) => {
+                eprintln!("threadtop: --events on: scheduling events cannot run: {why}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     if let Err(e) = color_eyre::install() {
         eprintln!("threadtop: {e}");
     }
     terminal::install_panic_hook();
     let outcome = match replay {
         Some((player, start)) => run_replay(&cli, &loaded, player, start),
-        None => run_tui(&cli, &loaded),
+        None => run_tui(&cli, &loaded, start),
     };
     terminal::restore();
     match outcome {
@@ -135,7 +138,7 @@ fn forward_signals(tx: &mpsc::Sender<run::Event>) -> Result<()> {
         .wrap_err("installing signal handlers")
 }
 
-fn run_tui(cli: &Cli, loaded: &Loaded) -> Result<Exit> {
+fn run_tui(cli: &Cli, loaded: &Loaded, start: Option<events::source::Start>) -> Result<Exit> {
     // First, while this is the only thread: later, growing the table waits for the kernel.
     threadtop::collect::prepare_descriptor_table(&cli.proc_root);
     let (tx, rx) = mpsc::channel();
@@ -151,7 +154,8 @@ fn run_tui(cli: &Cli, loaded: &Loaded) -> Result<Exit> {
     let mut term =
         terminal::enter(theme.color, !cli.no_mouse).wrap_err("setting up the terminal")?;
     test_panic(&mut term);
-    run::run(&mut term, app, cli.proc_root.clone(), theme, tx, rx)
+    let feed = start.map(events::source::Feed::new);
+    run::run(&mut term, app, cli.proc_root.clone(), theme, feed, tx, rx)
 }
 
 /// Colour and glyphs: `--color` and `--ascii` against NO_COLOR, TERM and COLORTERM, with

@@ -12,6 +12,8 @@ use crate::text::escape;
 pub fn source_label(ev: &Events) -> String {
     match ev.unavailable() {
         None => "events: bpf".into(),
+        // `--events off` gives its own reason, "off (--events off)".
+        Some(why) if why.starts_with("off ") => format!("events: {why}"),
         Some(why) => format!("events: off ({why})"),
     }
 }
@@ -183,6 +185,8 @@ mod tests {
             source_label(&off),
             "events: off (needs root or CAP_BPF and CAP_PERFMON)"
         );
+        let asked_off = Events::Unavailable("off (--events off)".into());
+        assert_eq!(source_label(&asked_off), "events: off (--events off)");
     }
 
     #[test]
