@@ -9,7 +9,9 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
+use crate::collect::events::Events;
 use crate::collect::{ProcessInfo, Snapshot, TaskInfo, TaskKey, Unreadable};
+use crate::model::events::RowEvents;
 use crate::text::{escape, escape_cmdline};
 
 use super::columns::SortKey;
@@ -137,6 +139,7 @@ fn pool_row(process: &Row, pattern: &str, members: &[&Row]) -> Row {
             .reduce(|a, b| a + b),
         threads: members.len() as u32,
         affinity: None,
+        events: RowEvents::merge(&members.iter().map(|m| m.events.clone()).collect::<Vec<_>>()),
         foldable: true,
         ..members
             .first()
@@ -176,6 +179,8 @@ pub struct Row {
     pub rt_priority: u32,
     /// Allowed CPUs (`0-3,8`), when `status` was read for this task.
     pub affinity: Option<String>,
+    /// LAT p99, LAT max and WOKEN BY, from the scheduling events (unknown without them).
+    pub events: RowEvents,
     pub threads: u32,
     pub kernel: bool,
     /// Has threads or child processes that folding would hide.
@@ -225,7 +230,7 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
         proc_rows: snap
             .processes
             .iter()
-            .map(|p| process_row(p, rates, cpu_cap(snap), snap.clk_tck))
+            .map(|p| process_row(p, rates, cpu_cap(snap), snap.clk_tck, &snap.events))
             .collect(),
         matches: snap
             .processes
@@ -347,7 +352,7 @@ pub fn cpu_cap(snap: &Snapshot) -> f64 {
             .max(1) as f64
 }
 
-fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
+fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64, events: &Events) -> Row {
     let lead = p.tasks.first();
     let sum = |f: fn(&TaskRate) -> Option<f64>| -> Option<f64> {
         let vals: Vec<f64> = p
@@ -401,6 +406,7 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
         policy: lead.map_or(0, |t| t.policy),
         rt_priority: lead.map_or(0, |t| t.rt_priority),
         affinity: lead.and_then(affinity),
+        events: task_events_row(p, events),
         threads: p.tasks.len() as u32,
         kernel,
         foldable: false,
@@ -410,7 +416,20 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
     }
 }
 
-fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64) -> Row {
+/// A process's event cells: its threads' figures merged (nothing to look up without events).
+fn task_events_row(p: &ProcessInfo, events: &Events) -> RowEvents {
+    if events.tick().is_none() {
+        return RowEvents::default();
+    }
+    let each: Vec<RowEvents> = p.tasks.iter().map(|t| thread_events(t, events)).collect();
+    RowEvents::merge(&each)
+}
+
+fn thread_events(t: &TaskInfo, events: &Events) -> RowEvents {
+    crate::model::events::of_task(events, t).map_or_else(RowEvents::default, |e| RowEvents::of(&e))
+}
+
+fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64, events: &Events) -> Row {
     let rate = rates.get(&t.key()).copied().unwrap_or_default();
     Row {
         kind: RowKind::Thread,
@@ -438,6 +457,7 @@ fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64) -> Row
         policy: t.policy,
         rt_priority: t.rt_priority,
         affinity: affinity(t),
+        events: thread_events(t, events),
         threads: 1,
         kernel: t.is_kernel_thread(),
         foldable: false,
@@ -580,7 +600,7 @@ fn emit_process(
             p.tasks
                 .iter()
                 .filter(|t| only.is_none_or(|s| s.contains(&t.tid)))
-                .map(|t| thread_row(p, t, ctx.rates, ctx.snap.clk_tck)),
+                .map(|t| thread_row(p, t, ctx.rates, ctx.snap.clk_tck, &ctx.snap.events)),
         );
         let flip = ctx.opts.sort.descending() != ctx.opts.reverse;
         threads.sort_by(|a, b| compare(a, b, ctx.opts.sort, flip));
