@@ -21,7 +21,7 @@ use crate::collect::Snapshot;
 
 pub use columns::{Column, ColumnLayout, ColumnSet, SortKey};
 pub use filter::Filter;
-pub use placement::{Placement, Track, runnable_by_cpu};
+pub use placement::{Placement, Track, dominant_cpu, runnable_by_cpu, share_strip};
 pub use rates::{KeyMap, Rates, TaskRate, cpu_usage, task_rates, task_rates_into};
 pub use summary::{Summary, summarize};
 pub use view::{Row, RowKind, ViewOptions, build_rows, policy_name};

@@ -98,8 +98,16 @@ impl Placement {
         self.index.reserve(n.saturating_sub(self.index.len()));
         self.slots
             .reserve(n.saturating_sub(self.slots.len() - self.free.len().min(self.slots.len())));
+        let exact = snap.events.tick().is_some_and(|e| e.interval_ns.is_some());
         for t in snap.tasks().filter(|t| t.stat_error.is_none()) {
-            let code = self.encode(t.processor);
+            let cpu = if exact {
+                // Exact: the CPU it spent most of the tick on, from the events; a tick it
+                // did not run in (or whose figures are unknown) has none.
+                super::events::of_task(&snap.events, t).and_then(|e| dominant_cpu(&e))
+            } else {
+                t.processor
+            };
+            let code = self.encode(cpu);
             let i = match self.index.get(&t.key()) {
                 Some(&i) => i as usize,
                 None => {
@@ -183,6 +191,60 @@ impl Placement {
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
     }
+}
+
+/// The CPU a task spent most of the tick on (the lowest id on a tie).
+pub fn dominant_cpu(e: &crate::collect::events::TaskEvents) -> Option<u32> {
+    e.cpu_ns
+        .as_deref()?
+        .iter()
+        .filter(|(_, ns)| *ns > 0)
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(cpu, _)| *cpu)
+}
+
+/// Cells of a strip `width` wide showing one tick by time share: each CPU's mark for its
+/// share of the interval, in CPU order, `None` for the time it did not run (or ran on
+/// CPUs not kept apart). Largest remainders round, so the cells add up to the time run.
+pub fn share_strip(
+    e: &crate::collect::events::TaskEvents,
+    interval_ns: u64,
+    width: usize,
+) -> Option<Vec<Option<u32>>> {
+    let cpus = e.cpu_ns.as_deref()?;
+    if interval_ns == 0 || width == 0 {
+        return None;
+    }
+    let mut by_cpu: Vec<(u32, u64)> = cpus.iter().copied().filter(|c| c.1 > 0).collect();
+    by_cpu.sort_unstable_by_key(|c| c.0);
+    let scaled = |ns: u64| u128::from(ns.min(interval_ns)) * width as u128;
+    let mut cells: Vec<(u32, usize, u128)> = by_cpu
+        .iter()
+        .map(|&(cpu, ns)| {
+            let x = scaled(ns);
+            let whole = (x / u128::from(interval_ns)) as usize;
+            (cpu, whole, x % u128::from(interval_ns))
+        })
+        .collect();
+    let ran: u64 = by_cpu.iter().map(|c| c.1).sum::<u64>().min(interval_ns);
+    let target = ((scaled(ran) + u128::from(interval_ns) / 2) / u128::from(interval_ns)) as usize;
+    let mut given: usize = cells.iter().map(|c| c.1).sum();
+    let mut order: Vec<usize> = (0..cells.len()).collect();
+    order.sort_by(|&a, &b| cells[b].2.cmp(&cells[a].2));
+    for i in order {
+        if given >= target.min(width) {
+            break;
+        }
+        cells[i].1 += 1;
+        given += 1;
+    }
+    let mut out: Vec<Option<u32>> = cells
+        .iter()
+        .flat_map(|&(cpu, n, _)| std::iter::repeat_n(Some(cpu), n))
+        .take(width)
+        .collect();
+    out.resize(width, None);
+    Some(out)
 }
 
 /// Tasks in state R by the CPU they last ran on: "runnable on CPU n" (R is runnable, not
