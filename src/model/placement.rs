@@ -228,15 +228,12 @@ pub fn share_strip(
         .collect();
     let ran: u64 = by_cpu.iter().map(|c| c.1).sum::<u64>().min(interval_ns);
     let target = ((scaled(ran) + u128::from(interval_ns) / 2) / u128::from(interval_ns)) as usize;
-    let mut given: usize = cells.iter().map(|c| c.1).sum();
+    let given: usize = cells.iter().map(|c| c.1).sum();
     let mut order: Vec<usize> = (0..cells.len()).collect();
     order.sort_by(|&a, &b| cells[b].2.cmp(&cells[a].2));
-    for i in order {
-        if given >= target.min(width) {
-            break;
-        }
+    let short = target.min(width).saturating_sub(given);
+    for i in order.into_iter().take(short) {
         cells[i].1 += 1;
-        given += 1;
     }
     let mut out: Vec<Option<u32>> = cells
         .iter()
