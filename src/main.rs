@@ -263,14 +263,22 @@ fn report(r: std::result::Result<(), String>) -> ExitCode {
 }
 
 fn record(cli: &Cli, file: &std::path::Path, duration: Option<std::time::Duration>) -> ExitCode {
+    let start = match events::source::start(cli.events) {
+        Ok(start) => start,
+        Err(why) => {
+            eprintln!("threadtop: --events on: scheduling events cannot run: {why}");
+            return ExitCode::FAILURE;
+        }
+    };
     let opts = threadtop::record::run::Options {
         proc_root: &cli.proc_root,
         file,
         interval: cli.delay,
         duration,
         pids: &cli.pids,
+        events: Some(start),
     };
-    report(threadtop::record::run::record(&opts).map(|(ticks, bytes)| {
+    report(threadtop::record::run::record(opts).map(|(ticks, bytes)| {
         eprintln!(
             "threadtop: recorded {ticks} ticks to {}: {bytes} bytes ({} per tick)",
             file.display(),
