@@ -86,3 +86,92 @@ fn as_nobody_the_header_says_events_are_off_and_what_they_need() {
     pty.send(b"q");
     assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
 }
+
+/// The tokens of the placement pane's row for `tid` (border stripped), if shown.
+fn placement_row(screen: &str, tid: u32) -> Option<Vec<String>> {
+    let tid = tid.to_string();
+    let mut in_pane = false;
+    for line in screen.lines() {
+        if line.contains("Placement of") {
+            in_pane = true;
+            continue;
+        }
+        if !in_pane {
+            continue;
+        }
+        let tokens: Vec<String> = line
+            .split_whitespace()
+            .filter(|t| *t != "│")
+            .map(|t| t.trim_matches('│').to_string())
+            .collect();
+        if tokens.first() == Some(&tid) {
+            return Some(tokens);
+        }
+    }
+    None
+}
+
+/// The table's row for `tid` (a thread row: its name is the last word).
+fn table_row<'a>(screen: &'a str, tid: u32, name: &str) -> Option<&'a str> {
+    let tid = tid.to_string();
+    screen.lines().find(|l| {
+        let mut w = l.split_whitespace();
+        w.next() == Some(tid.as_str()) && l.trim_end().ends_with(name)
+    })
+}
+
+#[test]
+fn with_events_the_mover_is_placed_exactly_and_ping_pong_show_each_other_as_waker() {
+    if let Some(why) = events_unavailable() {
+        eprintln!("exact placement on screen: skipped: scheduling events cannot load here: {why}");
+        return;
+    }
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        eprintln!("exact placement on screen: skipped: needs two CPUs");
+        return;
+    }
+    let w = support::workload(&["--mover", "0,1", "--ping-pong"]);
+    let (mover, ping, pong) = (
+        w.tid("mover").expect("mover"),
+        w.tid("ping").expect("ping"),
+        w.tid("pong").expect("pong"),
+    );
+    let pid = w.pid.to_string();
+    let mut pty = support::spawn(
+        &["--events", "on", "--delay", "0.5", "-p", &pid],
+        &[],
+        220,
+        50,
+    );
+    pty.wait_for_text("events: bpf", WAIT)
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The scheduling set (WOKEN BY) and the placement pane of the selected process.
+    pty.send(b"c");
+    pty.wait_for_text("WOKEN BY", WAIT)
+        .unwrap_or_else(|e| panic!("{e}"));
+    pty.send(b"p");
+    let screen = pty
+        .wait_for("the mover's NOW strip on both CPUs", WAIT, |s| {
+            s.contains("exact, from events")
+                && placement_row(s, mover)
+                    .and_then(|t| t.get(6).cloned())
+                    .is_some_and(|now| now.contains('0') && now.contains('1'))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let row = placement_row(&screen, mover).unwrap_or_default();
+    assert_eq!(row.get(1).map(String::as_str), Some("mover"), "{row:?}");
+    assert_eq!(
+        row.get(6).map(|s| s.chars().count()),
+        Some(10),
+        "ten cells: {row:?}"
+    );
+    // Each of the pair woken by the other, in the same tick's screen.
+    let (ping_by, pong_by) = (format!("pong ({pong})"), format!("ping ({ping})"));
+    pty.wait_for("ping and pong woken by each other", WAIT, |s| {
+        table_row(s, ping, "ping").is_some_and(|r| r.contains(&ping_by))
+            && table_row(s, pong, "pong").is_some_and(|r| r.contains(&pong_by))
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}

@@ -203,36 +203,33 @@ pub fn dominant_cpu(e: &crate::collect::events::TaskEvents) -> Option<u32> {
         .map(|(cpu, _)| *cpu)
 }
 
-/// Cells of a strip `width` wide showing one tick by time share: each CPU's mark for its
-/// share of the interval, in CPU order, `None` for the time it did not run (or ran on
-/// CPUs not kept apart). Largest remainders round, so the cells add up to the time run.
+/// Cells of a strip `width` wide showing where a task ran in one tick by time share: each
+/// CPU's mark for its share of the time the task ran (in CPU order; largest remainders
+/// round, so a CPU with any time gets a cell only if its share earns one), all `None` when
+/// it did not run. Shares of the time run, not of the tick: a thread that runs 0.4 % of the
+/// tick, split between two CPUs, still shows both (its CPU% says how much it ran).
 pub fn share_strip(
     e: &crate::collect::events::TaskEvents,
-    interval_ns: u64,
     width: usize,
 ) -> Option<Vec<Option<u32>>> {
     let cpus = e.cpu_ns.as_deref()?;
-    if interval_ns == 0 || width == 0 {
-        return None;
-    }
     let mut by_cpu: Vec<(u32, u64)> = cpus.iter().copied().filter(|c| c.1 > 0).collect();
     by_cpu.sort_unstable_by_key(|c| c.0);
-    let scaled = |ns: u64| u128::from(ns.min(interval_ns)) * width as u128;
+    let ran: u128 = by_cpu.iter().map(|c| u128::from(c.1)).sum();
+    if ran == 0 || width == 0 {
+        return Some(vec![None; width]);
+    }
     let mut cells: Vec<(u32, usize, u128)> = by_cpu
         .iter()
         .map(|&(cpu, ns)| {
-            let x = scaled(ns);
-            let whole = (x / u128::from(interval_ns)) as usize;
-            (cpu, whole, x % u128::from(interval_ns))
+            let x = u128::from(ns) * width as u128;
+            (cpu, (x / ran) as usize, x % ran)
         })
         .collect();
-    let ran: u64 = by_cpu.iter().map(|c| c.1).sum::<u64>().min(interval_ns);
-    let target = ((scaled(ran) + u128::from(interval_ns) / 2) / u128::from(interval_ns)) as usize;
     let given: usize = cells.iter().map(|c| c.1).sum();
     let mut order: Vec<usize> = (0..cells.len()).collect();
     order.sort_by(|&a, &b| cells[b].2.cmp(&cells[a].2));
-    let short = target.min(width).saturating_sub(given);
-    for i in order.into_iter().take(short) {
+    for i in order.into_iter().take(width.saturating_sub(given)) {
         cells[i].1 += 1;
     }
     let mut out: Vec<Option<u32>> = cells

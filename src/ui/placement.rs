@@ -184,9 +184,9 @@ impl Widget for PlacementPane<'_> {
                 affinity.unwrap_or_else(|| t.glyphs.ellipsis.into()),
             );
             let mut spans = vec![Span::raw(head)];
-            if let Some(interval) = exact_ns {
+            if exact_ns.is_some() {
                 let strip = crate::model::events::of_task(&self.model.current.events, task)
-                    .and_then(|e| crate::model::share_strip(&e, interval, NOW_CELLS));
+                    .and_then(|e| crate::model::share_strip(&e, NOW_CELLS));
                 match strip {
                     Some(cells) => spans.extend(cells.into_iter().map(|c| self.mark(c))),
                     None => spans.push(Span::raw(format!("{:<NOW_CELLS$}", "?"))),
