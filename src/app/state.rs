@@ -349,6 +349,7 @@ impl App {
                 .selected
                 .map(|s| s.key.tid)
                 .filter(|_| needs.task_explain),
+            pids: self.opts.pids.clone(),
             ..DetailPlan::default()
         };
         if self.opts.sort.needs_detail() {
@@ -362,7 +363,7 @@ impl App {
         let Some(model) = &self.model else {
             return DetailPlan {
                 screen_status,
-                ..DetailPlan::default()
+                ..base
             };
         };
         let mut tids = HashSet::new();
