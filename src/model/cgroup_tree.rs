@@ -66,6 +66,8 @@ fn cgroup_row(snap: &Snapshot, gi: u32, members: &[Row], folded: bool) -> Row {
         tid: 0,
         tgid: 0,
         cgroup: first.and_then(|m| m.cgroup.clone()),
+        // A cgroup row is many tasks: no one waker or wait figure stands for them.
+        events: Default::default(),
         name,
         command,
         user: String::new(),
