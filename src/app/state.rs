@@ -92,6 +92,9 @@ pub struct App {
     /// What the open panes show about the selection, computed when the data or the
     /// selection changes (not per frame).
     pub derived: Derived,
+    /// Local time's offset from UTC, s: the explain card gives the worst wait's time of
+    /// day in local time. Read at start (a render test sets it).
+    pub utc_offset_secs: i64,
     /// Where /proc is, for re-checking a task right before acting on it.
     pub proc_root: PathBuf,
     /// Set when replaying a recording: the data is history, nothing may be changed.
@@ -104,6 +107,13 @@ pub struct App {
     pub(super) last_click: Option<(Instant, TaskKey, RowKind)>,
     /// The last click on a signal in the signal picker (a double click sends it).
     pub(super) last_pick: Option<(Instant, usize)>,
+}
+
+fn local_offset_now() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    crate::record::time::local_offset_secs(now)
 }
 
 impl App {
@@ -130,6 +140,7 @@ impl App {
             config_path: None,
             panes: PaneStates::default(),
             derived: Derived::default(),
+            utc_offset_secs: local_offset_now(),
             proc_root: PathBuf::from("/proc"),
             replay: None,
             focus: None,
@@ -297,6 +308,7 @@ impl App {
                 self.rows.get(self.cursor),
                 self.panes.is_open(Pane::Explain),
                 self.panes.is_open(Pane::Shares),
+                self.utc_offset_secs,
             ),
             None => Derived::default(),
         };

@@ -11,7 +11,9 @@ use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::collect::events::Events;
 use crate::collect::{ProcessInfo, Snapshot, TaskInfo, TaskKey, Unreadable};
+use crate::model::events::RowEvents;
 use crate::text::{escape, escape_cmdline};
 
 use super::columns::SortKey;
@@ -36,7 +38,7 @@ pub struct ViewOptions {
     pub folded: HashSet<TaskKey>,
     /// Thread pools (by pool row key) the user opened; pools start folded.
     pub open_pools: HashSet<TaskKey>,
-    /// `u`: group tasks by cgroup instead of by parent process.
+    /// `z`: group tasks by cgroup instead of by parent process.
     pub by_cgroup: bool,
 }
 
@@ -104,6 +106,7 @@ fn pool_row(process: &Row, pattern: &str, members: &[&Row]) -> Row {
             .reduce(|a, b| a + b),
         threads: members.len() as u32,
         affinity: None,
+        events: RowEvents::merge(&members.iter().map(|m| m.events.clone()).collect::<Vec<_>>()),
         foldable: true,
         ..members
             .first()
@@ -145,6 +148,8 @@ pub struct Row {
     pub affinity: Option<String>,
     /// The readable name of its cgroup (a process row: its leader's); `None`: unknown.
     pub cgroup: Option<Arc<str>>,
+    /// LAT p99, LAT max and WOKEN BY, from the scheduling events (unknown without them).
+    pub events: RowEvents,
     pub threads: u32,
     pub kernel: bool,
     /// Has threads or child processes that folding would hide.
@@ -202,7 +207,7 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
             .processes
             .iter()
             .map(|p| {
-                let mut r = process_row(p, rates, cpu_cap(snap), snap.clk_tck);
+                let mut r = process_row(p, rates, cpu_cap(snap), snap.clk_tck, &snap.events);
                 r.cgroup = p
                     .leader()
                     .and_then(|l| cgroup_of(snap, &cgroup_names, p.tgid, l.tid));
@@ -308,14 +313,20 @@ fn add_ancestors(
 impl Ctx<'_> {
     /// A task's row, its cgroup named.
     pub(super) fn thread_row(&self, p: &ProcessInfo, t: &TaskInfo) -> Row {
-        let mut r = thread_row(p, t, self.rates, self.snap.clk_tck);
+        let mut r = thread_row(p, t, self.rates, self.snap.clk_tck, &self.snap.events);
         r.cgroup = cgroup_of(self.snap, &self.cgroup_names, t.tgid, t.tid);
         r
     }
 
     /// A process's row (the sums over `p.tasks`).
     pub(super) fn process_row(&self, p: &ProcessInfo) -> Row {
-        process_row(p, self.rates, cpu_cap(self.snap), self.snap.clk_tck)
+        process_row(
+            p,
+            self.rates,
+            cpu_cap(self.snap),
+            self.snap.clk_tck,
+            &self.snap.events,
+        )
     }
 }
 
@@ -391,7 +402,7 @@ pub fn cpu_cap(snap: &Snapshot) -> f64 {
             .max(1) as f64
 }
 
-fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
+fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64, events: &Events) -> Row {
     let lead = p.tasks.first();
     let sum = |f: fn(&TaskRate) -> Option<f64>| -> Option<f64> {
         let vals: Vec<f64> = p
@@ -447,6 +458,7 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
         rt_priority: lead.map_or(0, |t| t.rt_priority),
         affinity: lead.and_then(affinity),
         cgroup: None,
+        events: task_events_row(p, events),
         threads: p.tasks.len() as u32,
         kernel,
         foldable: false,
@@ -456,7 +468,20 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
     }
 }
 
-fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64) -> Row {
+/// A process's event cells: its threads' figures merged (nothing to look up without events).
+fn task_events_row(p: &ProcessInfo, events: &Events) -> RowEvents {
+    if events.tick().is_none() {
+        return RowEvents::default();
+    }
+    let each: Vec<RowEvents> = p.tasks.iter().map(|t| thread_events(t, events)).collect();
+    RowEvents::merge(&each)
+}
+
+fn thread_events(t: &TaskInfo, events: &Events) -> RowEvents {
+    crate::model::events::of_task(events, t).map_or_else(RowEvents::default, |e| RowEvents::of(&e))
+}
+
+fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64, events: &Events) -> Row {
     let rate = rates.get(&t.key()).copied().unwrap_or_default();
     Row {
         tagged: false,
@@ -486,6 +511,7 @@ fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64) -> Row
         rt_priority: t.rt_priority,
         affinity: affinity(t),
         cgroup: None,
+        events: thread_events(t, events),
         threads: 1,
         kernel: t.is_kernel_thread(),
         foldable: false,
@@ -645,7 +671,7 @@ fn emit_process(
                 .iter()
                 .filter(|t| only.is_none_or(|s| s.contains(&t.tid)))
                 .map(|t| {
-                    let mut r = thread_row(p, t, ctx.rates, ctx.snap.clk_tck);
+                    let mut r = thread_row(p, t, ctx.rates, ctx.snap.clk_tck, &ctx.snap.events);
                     r.cgroup = cgroup_of(ctx.snap, &ctx.cgroup_names, t.tgid, t.tid);
                     r
                 }),

@@ -124,6 +124,16 @@ impl HeaderPane<'_> {
     }
 }
 
+/// Where the scheduling figures come from (`events: bpf`, or `events: off (why)`); nothing
+/// when they were never asked for (a recording made without them).
+fn events_source(m: &Model) -> Option<String> {
+    use crate::collect::events::Events;
+    match &m.current.events {
+        Events::NotCollected => None,
+        ev => Some(crate::model::events::source_label(ev)),
+    }
+}
+
 fn note_line(m: &Model) -> Option<String> {
     let n = &m.current.notes;
     let mut parts = Vec::new();
@@ -199,6 +209,9 @@ impl Widget for HeaderPane<'_> {
             "Threads ",
             format!("{} user, {} kernel", s.user_threads, s.kernel_threads),
         )];
+        if let Some(source) = events_source(m) {
+            pairs.push(("", source));
+        }
         if let Some([a, b, c]) = sys.load {
             pairs.push(("Load ", format!("{a:.2} {b:.2} {c:.2}")));
         }
