@@ -25,7 +25,7 @@ pub enum Mode {
     Columns,
     /// Typing a search (F3): the cursor jumps to matches, nothing is hidden.
     Search,
-    /// Typing or picking the user to show (`w`).
+    /// Typing or picking the user to show (`u`).
     User,
 }
 
@@ -253,8 +253,7 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[k(K::F(6))], Action::Says(SAY_F6), false),
     b(N, &[c('M')], Action::Says(SAY_M), false),
     b(N, &[c('T')], Action::SortByTime, false),
-    // htop's `u` (user) is taken by the cgroup grouping: `w`, for whose.
-    b(N, &[c('w')], Action::PickUser, false),
+    b(N, &[c('u')], Action::PickUser, false),
     // Tags (htop's Space, which folds here): signal, nice and affinity act on them.
     b(N, &[c('m')], Action::Tag, false),
     b(N, &[c('U')], Action::UntagAll, false),

@@ -29,7 +29,7 @@ pub enum Overlay {
     Confirm(Confirm),
     /// Typing a search (its text is `App::search_text`: it stays for F3 / n).
     Search,
-    /// Typing or picking a user to show (`w`).
+    /// Typing or picking a user to show (`u`).
     User(String),
 }
 

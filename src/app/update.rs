@@ -149,8 +149,7 @@ impl App {
                 self.opts.by_cgroup = !self.opts.by_cgroup;
                 self.status = Some(
                     if self.opts.by_cgroup {
-                        // htop users press `u` for its user filter: say where that is.
-                        "grouped by cgroup (u again: by process; htop's user filter is w)"
+                        "grouped by cgroup"
                     } else {
                         "grouped by process"
                     }

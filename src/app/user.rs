@@ -1,4 +1,4 @@
-//! The user filter (`w`; htop's `u`, which groups by cgroup here): type a user's name, or step through the users that own
+//! The user filter (`u`, as htop): type a user's name, or step through the users that own
 //! listed processes with the arrows, Enter shows only theirs; Esc in the table clears it.
 
 use super::effects::Effects;

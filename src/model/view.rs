@@ -27,7 +27,7 @@ pub struct ViewOptions {
     pub pids: Vec<u32>,
     /// `--cgroup`: only the tasks in cgroups whose name or path matches.
     pub cgroup: Option<super::filter::Pattern>,
-    /// `w`: only the processes owned by this user (as the USER column shows it).
+    /// `u`: only the processes owned by this user (as the USER column shows it).
     pub user: Option<String>,
     pub sort: SortKey,
     pub reverse: bool,

@@ -1,5 +1,5 @@
 //! The footer's lines for the prompts htop users know: the search line (F3) and the user
-//! filter (`w`).
+//! filter (`u`).
 
 use ratatui::text::{Line, Span};
 

@@ -50,7 +50,7 @@ fn help_lines(t: Theme) -> Vec<Line<'static>> {
         ("While typing a filter", Mode::Filter, false),
         ("In the column editor (o)", Mode::Columns, false),
         ("While typing a search (F3)", Mode::Search, false),
-        ("While choosing a user (w)", Mode::User, false),
+        ("While choosing a user (u)", Mode::User, false),
         ("When replaying a recording", Mode::Normal, true),
     ] {
         lines.push(Line::styled(title, t.header_label()));
