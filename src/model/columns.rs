@@ -369,7 +369,7 @@ impl Column {
                 STATM,
                 DESC,
                 8,
-                "resident memory shared with others: files, shm (threads: -)",
+                "shared resident memory: files, shm (threads: -)",
             ),
             Column::MemPercent => s(
                 "mem",
