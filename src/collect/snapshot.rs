@@ -493,6 +493,8 @@ pub struct Snapshot {
     pub cgroups: super::cgroup::Cgroups,
     /// Scheduling figures from the kernel's tracepoints, or why there are none.
     pub events: super::events::Events,
+    /// Where the per-task fields came from: /proc, or the BPF task iterator.
+    pub task_source: super::task_iter::TaskSource,
 }
 
 impl Snapshot {
@@ -588,6 +590,7 @@ mod tests {
             schedstat_read: true,
             cgroups: Default::default(),
             events: Default::default(),
+            task_source: Default::default(),
         };
         drop(snap);
         let again = task_list(n - 10);

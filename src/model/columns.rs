@@ -12,6 +12,7 @@
 
 use std::cmp::Ordering;
 
+use super::events::wait_cell;
 use super::format;
 use super::view::{Row, RowKind, policy_name, state_rank};
 
@@ -47,6 +48,13 @@ pub enum Column {
     IoRead,
     /// Storage bytes written per second by the task.
     IoWrite,
+    /// The readable name of the task's cgroup (systemd unit, container, last component).
+    Cgroup,
+    /// Scheduling events: the 99th percentile and the longest run-queue wait in the tick.
+    LatP99,
+    LatMax,
+    /// Scheduling events: the task that did most of its wakeups.
+    WokenBy,
     /// The task's name (and a process's command line): always drawn last, never listed.
     Name,
 }
@@ -118,7 +126,7 @@ const DESC: Option<Order> = Some(Order::Descending);
 
 impl Column {
     /// Every column the lists may hold, in the column editor's order.
-    pub const ALL: [Column; 23] = [
+    pub const ALL: [Column; 27] = [
         Column::Tid,
         Column::Tgid,
         Column::User,
@@ -142,10 +150,14 @@ impl Column {
         Column::MemPercent,
         Column::IoRead,
         Column::IoWrite,
+        Column::Cgroup,
+        Column::LatP99,
+        Column::LatMax,
+        Column::WokenBy,
     ];
 
     /// The sortable columns, in the order `s` and `S`... step through them.
-    pub const SORTABLE: [Column; 19] = [
+    pub const SORTABLE: [Column; 23] = [
         Column::Cpu,
         Column::Tid,
         Column::Name,
@@ -165,6 +177,10 @@ impl Column {
         Column::MemPercent,
         Column::IoRead,
         Column::IoWrite,
+        Column::Cgroup,
+        Column::LatP99,
+        Column::LatMax,
+        Column::WokenBy,
     ];
 
     pub fn spec(self) -> ColumnSpec {
@@ -401,6 +417,48 @@ impl Column {
                 5,
                 "storage bytes written per second by the task",
             ),
+            // Read for every task every tick (the collector's cgroup tracker): no source.
+            Column::Cgroup => s(
+                "cgroup",
+                "CGROUP",
+                16,
+                true,
+                DERIVED,
+                ASC,
+                7,
+                "its cgroup: systemd unit, container or last path component",
+            ),
+            Column::LatP99 => s(
+                "lat-p99",
+                "LAT p99",
+                7,
+                false,
+                DERIVED,
+                DESC,
+                // Off (`-`) wherever threadtop is not privileged: they go first.
+                11,
+                "99th percentile run-queue wait (scheduling events)",
+            ),
+            Column::LatMax => s(
+                "lat-max",
+                "LAT max",
+                7,
+                false,
+                DERIVED,
+                DESC,
+                10,
+                "longest run-queue wait (scheduling events)",
+            ),
+            Column::WokenBy => s(
+                "woken-by",
+                "WOKEN BY",
+                16,
+                true,
+                DERIVED,
+                ASC,
+                10,
+                "who did most of its wakeups (scheduling events)",
+            ),
             Column::Name => s("name", "NAME", 4, true, NONE, ASC, 0, "task name"),
         }
     }
@@ -410,6 +468,24 @@ impl Column {
         let plain = |s: String| (s, CellHint::Plain);
         if r.unreadable && !matches!(self, Column::Tid | Column::Tgid | Column::State) {
             return plain("?".into());
+        }
+        // A cgroup row is no task: no ids, no per-task settings.
+        if r.kind == RowKind::Cgroup
+            && !matches!(
+                self,
+                Column::State
+                    | Column::Cpu
+                    | Column::Switches
+                    | Column::Threads
+                    | Column::Wait
+                    | Column::Voluntary
+                    | Column::Involuntary
+                    | Column::CpuTime
+                    | Column::Cgroup
+                    | Column::Name
+            )
+        {
+            return plain(String::new());
         }
         match self {
             Column::Tid => plain(r.tid.to_string()),
@@ -443,6 +519,15 @@ impl Column {
             Column::MemPercent => plain(format::percent(r.mem_percent)),
             Column::IoRead => plain(format::byte_rate(r.io_read_per_sec)),
             Column::IoWrite => plain(format::byte_rate(r.io_write_per_sec)),
+            Column::Cgroup => plain(r.cgroup.as_deref().unwrap_or("-").to_string()),
+            Column::LatP99 => plain(wait_cell(r.events.p99_ns)),
+            Column::LatMax => plain(wait_cell(r.events.max_ns)),
+            Column::WokenBy => plain(
+                r.events
+                    .woken_by
+                    .as_ref()
+                    .map_or("-".into(), |(tid, name)| format!("{name} ({tid})")),
+            ),
             Column::Name => plain(r.name.clone()),
         }
     }
@@ -470,6 +555,12 @@ impl Column {
             Column::MemPercent => cmp_opt(a.mem_percent, b.mem_percent),
             Column::IoRead => cmp_opt(a.io_read_per_sec, b.io_read_per_sec),
             Column::IoWrite => cmp_opt(a.io_write_per_sec, b.io_write_per_sec),
+            // Unknown (`None`) first, as `-` sorts before letters.
+            Column::Cgroup => a.cgroup.cmp(&b.cgroup),
+            Column::LatP99 => a.events.p99_ns.cmp(&b.events.p99_ns),
+            Column::LatMax => a.events.max_ns.cmp(&b.events.max_ns),
+            // By the waker's name, then its tid; rows without one first.
+            Column::WokenBy => woken_key(a).cmp(&woken_key(b)),
             Column::Tgid | Column::User | Column::Prio | Column::Threads | Column::Affinity => {
                 Ordering::Equal
             }
@@ -536,6 +627,13 @@ impl Column {
     }
 }
 
+fn woken_key(r: &Row) -> Option<(String, u32)> {
+    r.events
+        .woken_by
+        .as_ref()
+        .map(|(tid, name)| (name.to_lowercase(), *tid))
+}
+
 /// Unknown sorts below every known value.
 fn cmp_opt(a: Option<f64>, b: Option<f64>) -> Ordering {
     match (a, b) {
@@ -597,6 +695,10 @@ impl Default for ColumnLayout {
                 Wait,
                 Voluntary,
                 Involuntary,
+                Cgroup,
+                LatP99,
+                LatMax,
+                WokenBy,
             ],
         }
     }
