@@ -82,6 +82,8 @@ impl DetailPlan {
             || (self.sched_tgid.is_some() && before.sched_tgid.is_none())
             || (self.explain_tid.is_some() && before.explain_tid.is_none())
             || (self.screen_status && !before.screen_status)
+            || (self.io && !before.io)
+            || (self.memory && !before.memory)
     }
 
     /// This process's command line is read fresh, not taken from the cache.
