@@ -11,6 +11,7 @@ pub mod snapshot;
 pub mod system;
 pub mod topology;
 pub mod users;
+pub mod waits;
 pub mod worker;
 
 pub use scan::{DetailPlan, Scanner, now_boot_ns, prepare_descriptor_table};
