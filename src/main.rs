@@ -204,11 +204,27 @@ fn print_json(cli: &Cli) -> Result<(), JsonError> {
     let plan = DetailPlan::all();
     let mut first = scanner.scan(&plan);
     events.fill(&mut first);
-    std::thread::sleep(cli.delay);
+    // What the listed tasks wait on, sampled through the interval: at least 10 rounds
+    // (a one-shot may cost more than the TUI's tick budget allows).
+    let first = Arc::new(first);
+    let listed = json::tasks_shown(&Model::new(None, first.clone()), &cli.view_options());
+    let mut sampler = threadtop::collect::waits::Sampler::new(&cli.proc_root);
+    sampler.set_tasks(
+        listed
+            .iter()
+            .filter(|t| !t.kernel)
+            .map(|t| (t.tgid, t.key.tid))
+            .collect(),
+    );
+    sampler.sample_during(cli.delay, std::time::Duration::from_nanos(first.scan_ns), 10);
     let mut second = scanner.scan(&plan);
     events.fill(&mut second);
+    let waits = sampler.take();
+    if waits.rounds > 0 {
+        second.waits = Some(Arc::new(waits));
+    }
     drop(events);
-    let (first, second) = (Arc::new(first), Arc::new(second));
+    let second = Arc::new(second);
     let model = Model::new(Some(first), second);
     let opts = cli.view_options();
     // What every listed task shares (kcmp and namespaces): one comparison pass, sorted.

@@ -238,6 +238,7 @@ impl Scanner {
             shares: None,
             schedstat_read: !self.skip_schedstat,
             events: Default::default(),
+            waits: None,
         }
     }
 

@@ -389,6 +389,9 @@ pub struct Snapshot {
     pub schedstat_read: bool,
     /// Scheduling figures from the kernel's tracepoints, or why there are none.
     pub events: super::events::Events,
+    /// What the sampled tasks waited on between the previous scan and this one (the
+    /// tasks on screen, the selected process, `--json`'s); `None` when none were sampled.
+    pub waits: Option<std::sync::Arc<super::waits::WaitSamples>>,
 }
 
 impl Snapshot {
@@ -481,6 +484,7 @@ mod tests {
             shares: None,
             schedstat_read: true,
             events: Default::default(),
+            waits: None,
         };
         drop(snap);
         let again = task_list(n - 10);

@@ -403,6 +403,7 @@ pub fn decode(prev: Option<&Snapshot>, boot_ns: u64, data: &[u8]) -> Result<Snap
     Ok(Snapshot {
         schedstat_read: true,
         events: Default::default(),
+        waits: None,
         boot_ns,
         scan_ns,
         clk_tck,

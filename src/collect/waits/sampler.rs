@@ -120,6 +120,28 @@ impl Sampler {
         p
     }
 
+    /// Samples for `span` (instead of sleeping it), at the budget's period for a scan
+    /// that took `scan`, with at least `min_rounds` rounds spread over it.
+    pub fn sample_during(&mut self, span: Duration, scan: Duration, min_rounds: u32) {
+        let end = Instant::now() + span;
+        let mut every = self.plan(span, scan).unwrap_or(span);
+        if min_rounds > 0 {
+            every = every.min(span / min_rounds).max(MIN_PERIOD.min(span));
+        }
+        self.period = every;
+        let mut at = Instant::now() + every / 2;
+        loop {
+            let now = Instant::now();
+            if at >= end || now >= end {
+                break;
+            }
+            std::thread::sleep(at.saturating_duration_since(now));
+            self.round();
+            at += every;
+        }
+        std::thread::sleep(end.saturating_duration_since(Instant::now()));
+    }
+
     /// One round over every wanted task.
     pub fn round(&mut self) {
         let began = Instant::now();
