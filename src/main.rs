@@ -216,7 +216,11 @@ fn print_json(cli: &Cli) -> Result<(), JsonError> {
             .map(|t| (t.tgid, t.key.tid))
             .collect(),
     );
-    sampler.sample_during(cli.delay, std::time::Duration::from_nanos(first.scan_ns), 10);
+    sampler.sample_during(
+        cli.delay,
+        std::time::Duration::from_nanos(first.scan_ns),
+        10,
+    );
     let mut second = scanner.scan(&plan);
     events.fill(&mut second);
     let waits = sampler.take();

@@ -8,7 +8,9 @@ pub mod rates;
 pub mod shares;
 pub mod summary;
 pub mod syscalls;
+pub mod verdict;
 pub mod view;
+pub mod why;
 
 use std::sync::Arc;
 
