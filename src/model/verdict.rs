@@ -12,9 +12,10 @@ pub const STARVED_PERCENT: f64 = 25.0;
 pub const BUSY_PERCENT: f64 = 70.0;
 /// Throttled this share or more (and most of the wait): the cgroup's quota is the cause.
 pub const THROTTLED_PERCENT: f64 = 10.0;
-/// A pool whose members run at least this share on average while most wait on one futex
-/// is a convoy (the lock is passed around); below it they wait for work (a condition).
-pub const CONVOY_RUNNING_PERCENT: f64 = 3.0;
+/// A group whose members together run at least this share of a CPU while most wait on one
+/// futex is a convoy (the lock is passed around); below it they wait for work (a condition
+/// variable) or for a holder that is itself off a CPU.
+pub const CONVOY_RUNNING_PERCENT: f64 = 10.0;
 
 /// Busy threads sharing the CPU a task last ran on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +79,9 @@ pub fn verdict(f: &Facts<'_>) -> String {
             ),
         };
     }
-    if b.runnable >= STARVED_PERCENT {
+    let (reason, share) = b.main_off();
+    // Starved when waiting for a CPU is a real share and the biggest thing it waits for.
+    if b.runnable >= STARVED_PERCENT && b.runnable >= share {
         let mut s = format!(
             "CPU-starved: waited for a CPU {} {}",
             pct(b.runnable),
@@ -92,7 +95,6 @@ pub fn verdict(f: &Facts<'_>) -> String {
     if b.running >= BUSY_PERCENT {
         return format!("busy: on CPU {}", pct(b.running));
     }
-    let (reason, share) = b.main_off();
     if share < 1.0 {
         return format!(
             "busy: on CPU {}, waiting for a CPU {}",
@@ -123,6 +125,16 @@ pub fn verdict(f: &Facts<'_>) -> String {
         ),
         Reason::Stopped => "stopped: by a signal or a debugger".into(),
         Reason::Other => match f.waiting_on {
+            Some(w) if w.detail.starts_with("unknown") => format!(
+                "off CPU {} {}, why unknown ({})",
+                pct(share),
+                span(f.interval_secs),
+                w.detail
+                    .trim_start_matches("unknown (")
+                    .split(')')
+                    .next()
+                    .unwrap_or("")
+            ),
             Some(w) => format!("idle: {}", w.detail),
             None => format!("idle: off CPU {}", pct(share)),
         },
@@ -137,7 +149,7 @@ fn lock_sentence(f: &Facts<'_>, b: &Breakdown) -> String {
                 .as_ref()
                 .map(|n| format!("; {n} holds the CPU most"))
                 .unwrap_or_default();
-            if b.running >= CONVOY_RUNNING_PERCENT {
+            if b.running * f.members as f64 >= CONVOY_RUNNING_PERCENT {
                 format!(
                     "lock convoy: {} of {} wait on one futex ({}){holder}",
                     l.waiters, l.of, l.futex
@@ -259,6 +271,35 @@ mod tests {
     }
 
     #[test]
+    fn the_biggest_wait_names_the_cause() {
+        // A lock pool on a loaded machine: it waits for a CPU too, but mostly for the lock.
+        let x = Breakdown {
+            running: 2.0,
+            runnable: 30.0,
+            lock: 68.0,
+            ..Breakdown::default()
+        };
+        assert!(verdict(&facts(&x)).starts_with("waiting on a lock 68 %"));
+        let unknown = WaitingOn {
+            kind: "other",
+            detail: "unknown (needs ptrace access)".into(),
+        };
+        let y = Breakdown {
+            other: 96.0,
+            runnable: 4.0,
+            ..Breakdown::default()
+        };
+        let f = Facts {
+            waiting_on: Some(&unknown),
+            ..facts(&y)
+        };
+        assert_eq!(
+            verdict(&f),
+            "off CPU 96 % of the last second, why unknown (needs ptrace access)"
+        );
+    }
+
+    #[test]
     fn throttling_is_named_only_with_cgroup_facts() {
         let mut x = b(20.0, 60.0);
         x.throttled = Some(50.0);
@@ -274,9 +315,9 @@ mod tests {
     #[test]
     fn convoys_and_idle_condition_waits() {
         let x = Breakdown {
-            running: 10.0,
+            running: 2.0,
             runnable: 5.0,
-            lock: 80.0,
+            lock: 88.0,
             other: 5.0,
             ..Breakdown::default()
         };
@@ -316,7 +357,7 @@ mod tests {
         };
         assert_eq!(
             verdict(&one),
-            "waiting on a lock 80 % of the last second (futex 0x7f2a5c000b28, with 5 other threads)"
+            "waiting on a lock 88 % of the last second (futex 0x7f2a5c000b28, with 5 other threads)"
         );
     }
 

@@ -198,7 +198,11 @@ pub fn waiting_on(s: &TaskSamples) -> Option<WaitingOn> {
                 Reason::Sleep => "sleep",
                 _ => "other",
             },
-            detail: format!("unknown (needs ptrace access); in {}", wchan_words(wchan)),
+            detail: match wchan.trim_ascii() {
+                // Without ptrace access the kernel hides wchan too (it writes `0`).
+                b"" | b"0" => "unknown (needs ptrace access)".into(),
+                w => format!("unknown (needs ptrace access); in {}", escape(w)),
+            },
         },
     })
 }
