@@ -41,6 +41,7 @@
 //! - `--pipe-pool N`: threads `pipe-K`, each blocked reading its own pipe (nothing is
 //!   ever written; the write ends stay open).
 //! - `--nap-pool N`: threads `nap-K` that sleep 100 ms in a loop.
+//!
 //! Three CPU-starved busy threads are `--busy-on 1 --busy-on 1 --busy-on 1`.
 //!
 //! ```text

@@ -101,15 +101,16 @@ impl TaskSamples {
         if let Some(t) = self.targets.iter_mut().find(|t| t.0 == target) {
             t.1 += 1;
             // Latest last, so a tie goes to the latest.
-            let at = self.targets.iter().position(|t| t.0 == target).unwrap_or(0);
-            let item = self.targets.remove(at);
-            self.targets.push(item);
+            if let Some(at) = self.targets.iter().position(|t| t.0 == target) {
+                let item = self.targets.remove(at);
+                self.targets.push(item);
+            }
             return;
         }
-        if self.targets.len() >= MAX_TARGETS {
-            if let Some(least) = (0..self.targets.len()).min_by_key(|&i| self.targets[i].1) {
-                self.targets.remove(least);
-            }
+        if self.targets.len() >= MAX_TARGETS
+            && let Some(least) = (0..self.targets.len()).min_by_key(|&i| self.targets[i].1)
+        {
+            self.targets.remove(least);
         }
         self.targets.push((target, 1));
     }
