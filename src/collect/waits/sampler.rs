@@ -19,12 +19,15 @@ use super::{FdWhat, Reason, Target, TaskSamples, WaitSamples};
 use crate::collect::parse::parse_stat;
 use crate::collect::snapshot::TaskKey;
 
-/// Share of a whole-machine scan's cost that one interval's sampling may add.
+/// Share of a whole-machine scan's cost that one interval's sampling may add: the rounds
+/// of an interval are planned from the last round's measured cost and the last scan's, so
+/// sampling never adds more than this to a tick, whatever the machine.
 ///
 /// Measured with `cargo run --release --example wait_sample` on this 2-CPU VM (kernel 6.18,
-/// ~330 tasks, load ~4): a whole-machine scan cost 4.9 ms; one round over 40 blocked tasks
-/// (syscall + stat, kept descriptors) 0.17 ms, i.e. ~4 µs a task. At a tenth of the scan
-/// that is ~3 rounds a second for 40 tasks, ~12 for 10 (the cap below is 50).
+/// load 17, 12,181 tasks): a whole-machine scan 137 ms (median of 50); one round over 40
+/// user tasks, 38 of them blocked, 0.19 ms (4.8 µs a task; 3.3 µs over 10). So 40 rows get
+/// the cap, 50 rounds a second (9.6 ms, 7 % of the scan); on a machine of 300 tasks (a
+/// 3.4 ms scan at the same cost a task) they would get one extra round a second, 10 rows four.
 pub const BUDGET_OF_SCAN: f64 = 0.10;
 
 /// The shortest time between rounds: 50 a second already resolves a 2 % share; faster would
