@@ -36,6 +36,12 @@ pub struct Cli {
     #[arg(short = 'f', long, value_name = "TEXT", global = true)]
     pub filter: Option<String>,
 
+    /// Show only the tasks whose cgroup's name or path matches NAME: a systemd unit
+    /// (nginx.service), a container (docker:0123456789ab, or any part of its id), a
+    /// Kubernetes pod UID (as the filter: smart case, * and ?)
+    #[arg(long, value_name = "NAME", global = true)]
+    pub cgroup: Option<String>,
+
     /// Sort by this column
     #[arg(short = 's', long, value_name = "KEY", default_value = "cpu", value_parser = parse_sort, global = true)]
     pub sort: SortKey,
@@ -322,6 +328,10 @@ impl Cli {
                 .map(Filter::parse)
                 .unwrap_or_default(),
             pids: self.pids.clone(),
+            cgroup: self
+                .cgroup
+                .as_deref()
+                .map(crate::model::filter::Pattern::new),
             sort: self.sort,
             reverse: self.reverse,
             tree: !self.flat,

@@ -11,6 +11,8 @@ use crate::model::why::{Breakdown, WaitingOn, Why};
 use crate::model::{Model, Row, RowKind, ViewOptions};
 use crate::text::{escape, escape_cmdline};
 
+mod cgroups;
+
 /// Bumped when a field changes meaning or disappears (adding fields does not bump it).
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -33,6 +35,10 @@ pub struct Output {
     pub system: System,
     pub processes: Vec<Process>,
     pub tasks: Vec<Task>,
+    /// Every cgroup that holds a listed task (see README, "Containers and cgroups").
+    pub cgroups: Vec<cgroups::Cgroup>,
+    /// Why `cgroups` is empty and every task's `cgroup` null, when nothing was read.
+    pub cgroups_unknown: Option<crate::collect::cgroup::Why>,
     /// The rows as the TUI would list them (tree order, after filter and sort).
     pub tree: Vec<TreeRow>,
     /// Thread pools (two or more threads of a process whose names differ only by
@@ -151,6 +157,10 @@ pub struct Task {
     pub shares: Option<JsonMap>,
     /// Why a `shares` entry is `null`, by resource.
     pub shares_unknown: Option<JsonMap>,
+    /// The task's cgroup path as in /proc/TID/cgroup (v1: the cpu controller's).
+    pub cgroup: Option<String>,
+    /// Why `cgroup` is `null`.
+    pub cgroup_unknown: Option<crate::collect::cgroup::Why>,
     /// Run-queue waits over the interval, from the events (null without them).
     pub latency_us: Option<Latency>,
     /// Time on each CPU over the interval, ms, by CPU id (`"other"`: CPUs beyond the four
@@ -295,6 +305,7 @@ fn task(t: &TaskInfo, m: &Model, shares: &HashMap<TaskKey, Shares>, why: &Why) -
     let rate = m.rates.get(&t.key()).copied().unwrap_or_default();
     let sched = t.schedstat.ok();
     let detail = t.detail.as_ref().and_then(|d| d.as_ref().ok());
+    let (cgroup, cgroup_unknown) = cgroups::task_cgroup(m, t.tgid, t.tid);
     let (latency_us, cpu_time_ms, woken_by, [mig, vol, invol, by_task, by_irq]) = events_json(t, m);
     Task {
         tid: t.tid,
@@ -325,6 +336,8 @@ fn task(t: &TaskInfo, m: &Model, shares: &HashMap<TaskKey, Shares>, why: &Why) -
         unreadable: t.stat_error,
         shares,
         shares_unknown,
+        cgroup,
+        cgroup_unknown,
         latency_us,
         cpu_time_ms,
         woken_by,
@@ -513,6 +526,8 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
             hidepid: snap.notes.hidepid,
         },
         processes,
+        cgroups: cgroups::cgroups(m, tasks.iter().map(|t| (t.tgid, t.tid))),
+        cgroups_unknown: snap.cgroups.unavailable,
         tasks,
         tree: rows
             .iter()

@@ -123,6 +123,8 @@ pub struct Scanner {
     last_pids: Option<(u64, u32)>,
     /// Tasks in the last snapshot.
     known_tasks: u64,
+    /// Each task's cgroup, kept between ticks (read again only on a sign of change).
+    cgroups: super::cgroup::CgroupTracker,
 }
 
 /// `None`: the task or process is gone (normal churn). ESRCH shows up when a task dies
@@ -160,6 +162,7 @@ impl Scanner {
             rustix::fs::Mode::empty(),
         )
         .ok();
+        let cgroups = super::cgroup::CgroupTracker::new(&root);
         Scanner {
             root,
             root_fd,
@@ -185,6 +188,7 @@ impl Scanner {
             same_pid_ns,
             last_pids: None,
             known_tasks: 0,
+            cgroups,
         }
     }
 
@@ -227,6 +231,12 @@ impl Scanner {
         let root_fd = self.root_fd.as_ref().map(|fd| fd.as_fd());
         let mut system = self.system_files.read(root_fd, &self.root);
         system.topology = self.topology.refresh(&self.sys_root).to_vec();
+        let cgroups = match &self.root_fd {
+            Some(fd) if !self.skip_schedstat => {
+                self.cgroups.refresh(fd.as_fd(), &processes, plan.all)
+            }
+            _ => super::cgroup::Cgroups::unavailable(super::cgroup::Why::NotRead),
+        };
         Snapshot {
             boot_ns: started,
             scan_ns: now_boot_ns().saturating_sub(started),
@@ -237,6 +247,7 @@ impl Scanner {
             notes,
             shares: None,
             schedstat_read: !self.skip_schedstat,
+            cgroups,
             events: Default::default(),
             waits: None,
         }

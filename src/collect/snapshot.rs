@@ -387,6 +387,8 @@ pub struct Snapshot {
     /// sooner: every task's `schedstat` is then `Absent`, and no rate may be computed
     /// against this snapshot (they are unknown, never zero).
     pub schedstat_read: bool,
+    /// Which cgroup each task is in, and those cgroups' limits and counters.
+    pub cgroups: super::cgroup::Cgroups,
     /// Scheduling figures from the kernel's tracepoints, or why there are none.
     pub events: super::events::Events,
     /// What the sampled tasks waited on between the previous scan and this one (the
@@ -483,6 +485,7 @@ mod tests {
             notes: ScanNotes::default(),
             shares: None,
             schedstat_read: true,
+            cgroups: Default::default(),
             events: Default::default(),
             waits: None,
         };

@@ -1,6 +1,10 @@
 //! What the user typed after `/` (or `--filter`): a PID/TID, or a pattern on names and
 //! command lines. Smart case (case-insensitive unless the pattern has a capital letter, as
-//! in ripgrep); `*` and `?` are wildcards; otherwise it is a substring match.
+//! in ripgrep); `*` and `?` are wildcards; otherwise it is a substring match. A pattern also
+//! matches the tasks whose cgroup's name or path it matches (`nginx.service`, `docker:0123`).
+
+use crate::collect::cgroup::Cgroups;
+use crate::text::escape;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Filter {
@@ -29,17 +33,7 @@ impl Filter {
         {
             return Filter::Id(id);
         }
-        let ignore_case = !t.chars().any(char::is_uppercase);
-        let chars = if ignore_case {
-            t.chars().flat_map(char::to_lowercase).collect()
-        } else {
-            t.chars().collect()
-        };
-        Filter::Pattern(Pattern {
-            wildcards: t.contains(['*', '?']),
-            chars,
-            ignore_case,
-        })
+        Filter::Pattern(Pattern::new(t))
     }
 
     pub fn is_active(&self) -> bool {
@@ -48,6 +42,22 @@ impl Filter {
 }
 
 impl Pattern {
+    /// A pattern from any text, digits included (`--cgroup 123` is a name, not an id).
+    pub fn new(text: &str) -> Pattern {
+        let t = text.trim();
+        let ignore_case = !t.chars().any(char::is_uppercase);
+        let chars = if ignore_case {
+            t.chars().flat_map(char::to_lowercase).collect()
+        } else {
+            t.chars().collect()
+        };
+        Pattern {
+            wildcards: t.contains(['*', '?']),
+            chars,
+            ignore_case,
+        }
+    }
+
     pub fn matches(&self, text: &str) -> bool {
         let hay: Vec<char> = if self.ignore_case {
             text.chars().flat_map(char::to_lowercase).collect()
@@ -59,6 +69,61 @@ impl Pattern {
         }
         // Unanchored: "work*3" finds "worker-3" anywhere in the text.
         (0..=hay.len()).any(|start| glob_prefix(&self.chars, &hay[start..]))
+    }
+}
+
+/// The cgroup side of the filters for one snapshot: whether each cgroup matches the `/`
+/// pattern (by its readable name or its path) and `--cgroup`, decided once per cgroup
+/// rather than once per task.
+pub struct CgroupFilter<'a> {
+    cgroups: &'a Cgroups,
+    by_pattern: Vec<bool>,
+    only: Option<Vec<bool>>,
+}
+
+fn matching(pat: &Pattern, cgroups: &Cgroups) -> Vec<bool> {
+    cgroups
+        .groups
+        .iter()
+        .map(|g| pat.matches(&g.name().text) || pat.matches(&escape(&g.path)))
+        .collect()
+}
+
+impl<'a> CgroupFilter<'a> {
+    pub fn new(cgroups: &'a Cgroups, filter: &Filter, only: Option<&Pattern>) -> Self {
+        CgroupFilter {
+            cgroups,
+            by_pattern: match filter {
+                Filter::Pattern(p) => matching(p, cgroups),
+                _ => Vec::new(),
+            },
+            only: only.map(|p| matching(p, cgroups)),
+        }
+    }
+
+    fn hit(&self, v: &[bool], tgid: u32, tid: u32) -> bool {
+        self.cgroups
+            .index_of(tgid, tid)
+            .is_ok_and(|i| v.get(i as usize).copied().unwrap_or(false))
+    }
+
+    /// The task's cgroup matches the `/` pattern.
+    pub fn pattern_hit(&self, tgid: u32, tid: u32) -> bool {
+        !self.by_pattern.is_empty() && self.hit(&self.by_pattern, tgid, tid)
+    }
+
+    /// `--cgroup` is given.
+    pub fn restricts(&self) -> bool {
+        self.only.is_some()
+    }
+
+    /// The task may be shown under `--cgroup` (always, without it). A task whose cgroup is
+    /// unknown is not shown: it is not known to be in a matching one.
+    pub fn allowed(&self, tgid: u32, tid: u32) -> bool {
+        match &self.only {
+            None => true,
+            Some(v) => self.hit(v, tgid, tid),
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Pure and deterministic: snapshots in, the view out. No I/O, no terminal types.
 
+pub mod cgroups;
 pub mod events;
 pub mod explain;
 pub mod filter;
@@ -36,6 +37,8 @@ pub struct Model {
     pub summary: Summary,
     /// CPU history of every live task over the last ticks.
     pub placement: Placement,
+    /// Rates of the current snapshot's cgroups (same order as its `cgroups.groups`).
+    pub cgroups: Vec<cgroups::CgroupRate>,
 }
 
 impl Model {
@@ -53,6 +56,7 @@ impl Model {
         let cpus = cpu_usage(previous.as_deref(), &current);
         let summary = summarize(&current);
         let placement = history.advance(&current);
+        let cgroups = cgroups::cgroup_rates(previous.as_deref(), &current);
         Model {
             current,
             previous_boot_ns: previous.map(|p| p.boot_ns),
@@ -60,6 +64,7 @@ impl Model {
             cpus,
             summary,
             placement,
+            cgroups,
         }
     }
 

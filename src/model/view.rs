@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use crate::collect::{ProcessInfo, Snapshot, TaskInfo, TaskKey};
 use crate::text::{escape, escape_cmdline};
 
-use super::filter::Filter;
+use super::filter::{CgroupFilter, Filter};
 use super::rates::{Rates, TaskRate};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -106,6 +106,8 @@ pub struct ViewOptions {
     pub filter: Filter,
     /// `-p`: only these thread groups (empty = all).
     pub pids: Vec<u32>,
+    /// `--cgroup`: only the tasks in cgroups whose name or path matches.
+    pub cgroup: Option<super::filter::Pattern>,
     pub sort: SortKey,
     pub reverse: bool,
     pub tree: bool,
@@ -122,6 +124,7 @@ impl Default for ViewOptions {
         ViewOptions {
             filter: Filter::None,
             pids: Vec::new(),
+            cgroup: None,
             sort: SortKey::Cpu,
             reverse: false,
             tree: true,
@@ -290,6 +293,7 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
         scratch.shrink_to(2 * biggest);
     }
     THREAD_ROWS.set(scratch);
+    let cgroups = CgroupFilter::new(&snap.cgroups, &opts.filter, opts.cgroup.as_ref());
     let mut ctx = Ctx {
         snap,
         rates,
@@ -302,12 +306,13 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
         matches: snap
             .processes
             .iter()
-            .map(|p| match_process(p, opts))
+            .map(|p| match_process(p, opts, &cgroups))
             .collect(),
         children: vec![Vec::new(); n],
         rows: Vec::new(),
     };
-    let flat = !opts.tree || opts.filter.is_active() || !opts.pids.is_empty();
+    let flat =
+        !opts.tree || opts.filter.is_active() || !opts.pids.is_empty() || opts.cgroup.is_some();
     let mut roots = Vec::new();
     if flat {
         roots.extend((0..n).filter(|&i| ctx.matches[i].is_some()));
@@ -346,7 +351,30 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
     ctx.rows
 }
 
-fn match_process(p: &ProcessInfo, opts: &ViewOptions) -> Option<Match> {
+fn match_process(p: &ProcessInfo, opts: &ViewOptions, cg: &CgroupFilter) -> Option<Match> {
+    let m = match_filter(p, opts, cg)?;
+    if !cg.restricts() {
+        return Some(m);
+    }
+    // `--cgroup`: only the tasks in a matching cgroup.
+    let allowed: HashSet<u32> = p
+        .tasks
+        .iter()
+        .filter(|t| cg.allowed(p.tgid, t.tid))
+        .map(|t| t.tid)
+        .collect();
+    match m {
+        _ if allowed.is_empty() => None,
+        Match::Whole if allowed.len() == p.tasks.len() => Some(Match::Whole),
+        Match::Whole => Some(Match::Threads(allowed)),
+        Match::Threads(t) => {
+            let both: HashSet<u32> = t.intersection(&allowed).copied().collect();
+            (!both.is_empty()).then_some(Match::Threads(both))
+        }
+    }
+}
+
+fn match_filter(p: &ProcessInfo, opts: &ViewOptions, cg: &CgroupFilter) -> Option<Match> {
     if opts.hide_kernel && p.is_kernel() {
         return None;
     }
@@ -367,13 +395,14 @@ fn match_process(p: &ProcessInfo, opts: &ViewOptions) -> Option<Match> {
         Filter::Pattern(pat) => {
             let leader_name = p.tasks.first().map(|t| escape(&t.comm)).unwrap_or_default();
             let cmd = p.cmdline.as_deref().map(escape_cmdline).unwrap_or_default();
-            if pat.matches(&leader_name) || pat.matches(&cmd) {
+            let leader_cgroup = p.leader().is_some_and(|l| cg.pattern_hit(p.tgid, l.tid));
+            if pat.matches(&leader_name) || pat.matches(&cmd) || leader_cgroup {
                 return Some(Match::Whole);
             }
             let tids: HashSet<u32> = p
                 .tasks
                 .iter()
-                .filter(|t| pat.matches(&escape(&t.comm)))
+                .filter(|t| pat.matches(&escape(&t.comm)) || cg.pattern_hit(p.tgid, t.tid))
                 .map(|t| t.tid)
                 .collect();
             (!tids.is_empty()).then_some(Match::Threads(tids))

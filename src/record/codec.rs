@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use super::wire::{Reader, WireError, Writer};
+use crate::collect::cgroup::{self, Cgroups};
 use crate::collect::topology::CpuTopology;
 use crate::collect::*;
 
@@ -189,6 +190,8 @@ pub fn encode(prev: Option<&Snapshot>, cur: &Snapshot) -> Vec<u8> {
             last_tid = t.tid;
         }
     }
+    // Format 2 on: the cgroups.
+    super::cgroups::encode(&mut w, prev.map(|p| &p.cgroups), &cur.cgroups);
     miniz_oxide::deflate::compress_to_vec(&w.buf, LEVEL)
 }
 
@@ -264,8 +267,18 @@ fn encode_task(w: &mut Writer, t: &TaskInfo, last_tid: u32, old: Option<&TaskInf
     }
 }
 
-/// Decodes a tick encoded by `encode` against the same `prev`.
+/// Decodes a tick encoded by `encode` (this build's format) against the same `prev`.
 pub fn decode(prev: Option<&Snapshot>, boot_ns: u64, data: &[u8]) -> Result<Snapshot, WireError> {
+    decode_format(prev, boot_ns, data, super::file::VERSION)
+}
+
+/// Decodes a tick of file format `format` (1 had no cgroups: they are `NotRecorded`).
+pub fn decode_format(
+    prev: Option<&Snapshot>,
+    boot_ns: u64,
+    data: &[u8],
+    format: u32,
+) -> Result<Snapshot, WireError> {
     let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(data, MAX_TICK)
         .map_err(|_| WireError("tick does not decompress"))?;
     let mut r = Reader::new(&raw);
@@ -397,6 +410,11 @@ pub fn decode(prev: Option<&Snapshot>, boot_ns: u64, data: &[u8]) -> Result<Snap
             tasks_error,
         });
     }
+    let cgroups = if format >= 2 {
+        super::cgroups::decode(&mut r, prev.map(|p| &p.cgroups))?
+    } else {
+        Cgroups::unavailable(cgroup::Why::NotRecorded)
+    };
     if !r.is_empty() {
         return Err(WireError("trailing bytes in tick"));
     }
@@ -419,6 +437,7 @@ pub fn decode(prev: Option<&Snapshot>, boot_ns: u64, data: &[u8]) -> Result<Snap
         },
         notes,
         shares: None,
+        cgroups,
     })
 }
 

@@ -13,8 +13,9 @@ use super::wire::{Reader, Writer};
 use crate::collect::Snapshot;
 
 pub const MAGIC: &[u8; 8] = b"THRDTOP\x01";
-/// The format this build writes and the newest it reads.
-pub const VERSION: u32 = 1;
+/// The format this build writes and the newest it reads. 2: ticks end with the cgroups
+/// (format 1 recordings still replay, without them).
+pub const VERSION: u32 = 2;
 /// A keyframe every this many ticks bounds the work of seeking (and what a corrupted
 /// record can cost).
 pub const KEYFRAME_EVERY: u64 = 300;
@@ -109,6 +110,8 @@ pub struct Recording {
     pub ticks: Vec<Tick>,
     /// Not errors: e.g. a torn last record skipped.
     pub warnings: Vec<String>,
+    /// The file's format version.
+    pub format: u32,
 }
 
 impl Recording {
@@ -195,6 +198,7 @@ impl Recording {
             header,
             ticks,
             warnings,
+            format: version,
         })
     }
 
@@ -220,10 +224,11 @@ impl Recording {
 
     fn body(&self, i: usize, prev: Option<&Snapshot>) -> Result<Snapshot, String> {
         let t = &self.ticks[i];
-        codec::decode(
+        codec::decode_format(
             if t.keyframe { None } else { prev },
             t.boot_ns,
             &self.data[t.start..t.end],
+            self.format,
         )
         .map_err(|e| format!("tick {i}: {}", e.0))
     }

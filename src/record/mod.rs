@@ -1,6 +1,7 @@
 //! Record and replay: snapshots written tick by tick to a compact, versioned file
 //! (`file.rs`, format in README.md), and read back to feed the same UI.
 
+mod cgroups;
 pub mod codec;
 pub mod file;
 pub mod run;

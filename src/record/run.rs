@@ -49,6 +49,7 @@ pub fn record(o: &Options) -> Result<(u64, u64), String> {
         let mut snap: Snapshot = scanner.scan(&plan);
         if !o.pids.is_empty() {
             snap.processes.retain(|p| o.pids.contains(&p.tgid));
+            snap.cgroups.procs.retain(|c| o.pids.contains(&c.tgid));
             // Their tasks get every field from the next tick on.
             plan.tids = snap.tasks().map(|t| t.tid).collect();
             plan.sched_tgid = None;
