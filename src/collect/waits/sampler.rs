@@ -368,6 +368,62 @@ fn read_timespec(tid: u32, addr: u64) -> Option<u64> {
 mod tests {
     use super::*;
 
+    fn own_task_dir() -> (u32, PathBuf) {
+        let me = std::process::id();
+        let tid = rustix::thread::gettid().as_raw_nonzero().get() as u32;
+        (me, PathBuf::from(format!("/proc/{me}/task/{tid}")))
+    }
+
+    #[test]
+    fn a_closed_fd_is_said_and_a_listening_socket_named_with_its_port() {
+        let (me, dir) = own_task_dir();
+        let mut net = HashMap::new();
+        // Closed between the system call's read and the link's: said, not guessed.
+        let closed = describe_fd(Path::new("/proc"), &dir, me, 99_999, &mut net);
+        assert_eq!(closed, FdWhat::Closed);
+        let Ok(listener) = std::net::TcpListener::bind("127.0.0.1:0") else {
+            eprintln!("skipped the socket half: cannot listen on 127.0.0.1 here");
+            return;
+        };
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        use std::os::fd::AsRawFd;
+        let fd = listener.as_raw_fd() as u64;
+        match describe_fd(Path::new("/proc"), &dir, me, fd, &mut net) {
+            FdWhat::Link { link, tcp } => {
+                assert!(link.starts_with(b"socket:["), "{link:?}");
+                let tcp = tcp.expect("in /proc/net/tcp");
+                assert_eq!((tcp.state, tcp.local_port), ("LISTEN", port));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_task_that_exits_between_rounds_keeps_what_was_seen_and_is_dropped() {
+        let me = std::process::id();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || {
+            let _ = tx.send(rustix::thread::gettid().as_raw_nonzero().get() as u32);
+            let _ = wait.recv();
+        });
+        let tid = rx.recv().unwrap_or(0);
+        let mut s = Sampler::new("/proc");
+        s.set_tasks(vec![(me, tid)]);
+        s.round();
+        let _ = go.send(());
+        let _ = t.join();
+        s.round();
+        s.round();
+        let out = s.take();
+        let seen = out.tasks.values().next().cloned().unwrap_or_default();
+        assert_eq!(seen.samples, 1, "{seen:?}");
+        assert!(
+            s.kept.is_empty(),
+            "the gone task's descriptors were dropped"
+        );
+    }
+
     #[test]
     fn the_budget_sets_the_period() {
         let s = Duration::from_secs(1);
