@@ -105,16 +105,41 @@ pub struct Throttle {
     pub quota_cpus: Option<f64>,
 }
 
-/// The breakdown of one task: exact running and runnable from the rates, the rest split by
-/// its samples. `None` without rates (first tick, unreadable schedstat) or samples.
+/// How a task's time off a CPU divides among the reasons: sampled rounds, or ns from the
+/// scheduling events (index: `Reason as usize`). Only the proportions matter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OffSplit {
+    pub weights: [f64; Reason::COUNT],
+    pub source: Source,
+}
+
+impl OffSplit {
+    pub fn sampled(s: &TaskSamples) -> OffSplit {
+        OffSplit {
+            weights: s.off.map(f64::from),
+            source: Source::Sampled,
+        }
+    }
+
+    /// From the events, when they saw the task off a CPU in the tick at all.
+    pub fn from_events(off_ns: &[u64; Reason::COUNT]) -> Option<OffSplit> {
+        (off_ns.iter().sum::<u64>() > 0).then(|| OffSplit {
+            weights: off_ns.map(|n| n as f64),
+            source: Source::Events,
+        })
+    }
+}
+
+/// The breakdown of one task: exact running and runnable from the rates, the rest split as
+/// `split` says. `None` without rates (first tick, unreadable schedstat) or a split.
 pub fn task_breakdown(
     rate: &TaskRate,
-    samples: Option<&TaskSamples>,
+    split: Option<&OffSplit>,
     throttle: Option<Throttle>,
 ) -> Option<Breakdown> {
     let running = rate.cpu_percent?;
     let runnable = rate.wait_percent?;
-    let s = samples?;
+    let split = split?;
     // Rounding (ticks vs ns, two reads of a clock) can push the two past 100: scale down.
     let on = running + runnable;
     let (running, runnable) = if on > 100.0 {
@@ -129,13 +154,13 @@ pub fn task_breakdown(
         throttled: throttle.map(|t| t.percent.min(runnable)),
         ..Breakdown::default()
     };
-    let seen = s.off_total();
-    if seen == 0 {
+    let seen: f64 = split.weights.iter().sum();
+    if seen <= 0.0 {
         // Off a CPU between samples only: the reason was never seen.
         b.other = off;
     } else {
         for r in Reason::ALL {
-            *b.off_mut(r) = off * f64::from(s.off[r as usize]) / f64::from(seen);
+            *b.off_mut(r) = off * split.weights[r as usize] / seen;
         }
     }
     Some(b)
@@ -315,8 +340,17 @@ pub fn analyze(
         return Why::default();
     };
     let crowds = busy_by_cpu(snap, rates);
+    // The events' off-CPU split, where they ran for the whole tick and missed no task.
+    let events = snap
+        .events
+        .tick()
+        .filter(|t| t.interval_ns.is_some() && t.refused_in_tick == 0);
     let mut out = Why {
-        source: Some(Source::Sampled),
+        source: Some(if events.is_some() {
+            Source::Events
+        } else {
+            Source::Sampled
+        }),
         ..Why::default()
     };
     for p in &snap.processes {
@@ -325,17 +359,25 @@ pub fn analyze(
         }
         let mut parts = Vec::new();
         let mut per_task: Vec<(&TaskInfo, Option<Breakdown>, Option<&TaskSamples>)> = Vec::new();
+        let mut sources = Vec::new();
         for t in &p.tasks {
             let s = waits.tasks.get(&t.key());
+            // The events' exact off-CPU time when they saw the task off a CPU; else the
+            // samples.
+            let split = events
+                .and_then(|e| e.tasks.get(&t.key()))
+                .and_then(|e| OffSplit::from_events(&e.off_ns))
+                .or_else(|| s.map(OffSplit::sampled));
             let b = rates
                 .get(&t.key())
-                .and_then(|r| task_breakdown(r, s, throttle.get(&t.key()).copied()));
+                .and_then(|r| task_breakdown(r, split.as_ref(), throttle.get(&t.key()).copied()));
             parts.extend(b);
+            sources.push(b.and(split.map(|x| x.source)));
             per_task.push((t, b, s));
         }
         let locks = lock_groups(p, &per_task);
         let quota = |t: &TaskInfo| throttle.get(&t.key()).and_then(|x| x.quota_cpus);
-        for (t, b, s) in &per_task {
+        for ((t, b, s), source) in per_task.iter().zip(&sources) {
             let w = s.and_then(waiting_on);
             let lock = s
                 .and_then(|s| s.main_target())
@@ -363,7 +405,7 @@ pub fn analyze(
                 t.key(),
                 TaskWhy {
                     breakdown: *b,
-                    source: b.map(|_| Source::Sampled),
+                    source: *source,
                     waiting_on: w,
                     verdict,
                 },
