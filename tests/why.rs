@@ -192,3 +192,45 @@ fn cgroup_facts_fill_the_throttled_hook() {
     );
     assert!(plain.tasks[&key(101)].verdict.starts_with("CPU-starved"));
 }
+
+#[test]
+fn the_events_split_is_used_when_they_saw_the_task_off_a_cpu() {
+    use threadtop::collect::events::{EventTick, Events, TaskEvents};
+    use threadtop::collect::waits::Source;
+    let (a, mut b) = pair([100; 6], [100; 6]);
+    let mut ev = EventTick {
+        interval_ns: Some(1_000_000_000),
+        ..EventTick::default()
+    };
+    let mut off = [0u64; 6];
+    off[Reason::Lock as usize] = 600_000_000;
+    off[Reason::Sleep as usize] = 200_000_000;
+    ev.tasks.insert(
+        key(101),
+        TaskEvents {
+            off_ns: off,
+            ..TaskEvents::default()
+        },
+    );
+    let mut tasks = HashMap::new();
+    // The samples say otherwise: the events win where they saw the task off a CPU.
+    tasks.insert(key(101), samples(&[(Reason::FdWait, 10)], 0, None));
+    tasks.insert(key(102), samples(&[(Reason::FdWait, 10)], 0, None));
+    b.events = Events::Bpf(Arc::new(ev.clone()));
+    let m = model(a.clone(), b.clone(), tasks.clone());
+    let w = why::of_model(&m);
+    let t = &w.tasks[&key(101)];
+    assert_eq!(t.source, Some(Source::Events));
+    let x = t.breakdown.expect("breakdown");
+    // 80 % off a CPU: 3/4 lock, 1/4 sleep.
+    assert!(
+        (x.lock - 60.0).abs() < 0.01 && (x.sleep - 20.0).abs() < 0.01,
+        "{x:?}"
+    );
+    assert_eq!(w.tasks[&key(102)].source, Some(Source::Sampled));
+    // A tick in which the kernel map refused a task: no task's events are trusted.
+    ev.refused_in_tick = 1;
+    b.events = Events::Bpf(Arc::new(ev));
+    let w = why::of_model(&model(a, b, tasks));
+    assert_eq!(w.tasks[&key(101)].source, Some(Source::Sampled));
+}

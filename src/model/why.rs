@@ -3,9 +3,10 @@
 //! its rates and the wait samples the collector attached (`Snapshot::waits`).
 //!
 //! Running and waiting for a CPU are exact (schedstat deltas). The rest of the interval,
-//! off a CPU, is split by the share of off-CPU samples in each reason (`breakdown_source`
-//! `"sampled"`): with 10 samples a second a share is known to about ±15 points, with 50 to
-//! about ±7 (binomial, 95 %).
+//! off a CPU, is split by the scheduling events' exact off-CPU time by reason where they
+//! saw the task go off a CPU (`breakdown_source` `"events"`), else by the share of off-CPU
+//! samples in each reason (`"sampled"`): with 10 samples a second a share is known to about
+//! ±15 points, with 50 to about ±7 (binomial, 95 %).
 
 use std::collections::HashMap;
 
