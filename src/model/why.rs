@@ -98,6 +98,115 @@ impl Breakdown {
     }
 }
 
+/// One part of a breakdown, in the order a stacked bar draws them (on a CPU first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Running,
+    Runnable,
+    Lock,
+    Io,
+    FdWait,
+    Sleep,
+    Stopped,
+    Other,
+}
+
+impl Part {
+    pub const ALL: [Part; 8] = [
+        Part::Running,
+        Part::Runnable,
+        Part::Lock,
+        Part::Io,
+        Part::FdWait,
+        Part::Sleep,
+        Part::Stopped,
+        Part::Other,
+    ];
+
+    /// The JSON key, also the legend's word.
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::Running => "running",
+            Part::Runnable => "runnable",
+            Part::Lock => "lock",
+            Part::Io => "io",
+            Part::FdWait => "fd_wait",
+            Part::Sleep => "sleep",
+            Part::Stopped => "stopped",
+            Part::Other => "other",
+        }
+    }
+
+    /// A distinct ASCII letter per part, for bars in ASCII mode and without colour.
+    pub fn ascii(self) -> char {
+        match self {
+            Part::Running => 'R',
+            Part::Runnable => 'q',
+            Part::Lock => 'L',
+            Part::Io => 'D',
+            Part::FdWait => 'f',
+            Part::Sleep => 's',
+            Part::Stopped => 'T',
+            Part::Other => '.',
+        }
+    }
+}
+
+impl Breakdown {
+    pub fn part(&self, p: Part) -> f64 {
+        match p {
+            Part::Running => self.running,
+            Part::Runnable => self.runnable,
+            Part::Lock => self.lock,
+            Part::Io => self.io,
+            Part::FdWait => self.fd_wait,
+            Part::Sleep => self.sleep,
+            Part::Stopped => self.stopped,
+            Part::Other => self.other,
+        }
+    }
+
+    /// Cells of a stacked bar `width` wide: every part its share, rounded so the cells add
+    /// up to `width` exactly (largest remainders first), zero-width parts left out.
+    pub fn segments(&self, width: u16) -> Vec<(Part, u16)> {
+        let total = self.total();
+        if total <= 0.0 || width == 0 {
+            return Vec::new();
+        }
+        let exact: Vec<f64> = Part::ALL
+            .iter()
+            .map(|&p| self.part(p).max(0.0) * f64::from(width) / total)
+            .collect();
+        let mut cells: Vec<u16> = exact.iter().map(|x| x.floor() as u16).collect();
+        let mut left = width.saturating_sub(cells.iter().sum());
+        let mut order: Vec<usize> = (0..exact.len()).collect();
+        order.sort_by(|&a, &b| {
+            (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor()))
+        });
+        for i in order {
+            if left == 0 {
+                break;
+            }
+            if exact[i] > 0.0 {
+                cells[i] += 1;
+                left -= 1;
+            }
+        }
+        Part::ALL
+            .iter()
+            .zip(cells)
+            .filter(|(_, n)| *n > 0)
+            .map(|(&p, n)| (p, n))
+            .collect()
+    }
+
+    /// What a "why" sort orders by: the share of the biggest thing it waits for (a CPU or
+    /// an off-CPU reason); on a CPU the whole time sorts last.
+    pub fn waiting_share(&self) -> f64 {
+        self.runnable.max(self.main_off().1)
+    }
+}
+
 /// The cgroup's part, joined in by the cgroup facts when they exist: the share of the
 /// interval the task's cgroup was throttled while it waited, and its quota in CPUs.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -566,4 +675,32 @@ fn lock_groups(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bar_cells_add_up_to_the_width() {
+        let b = Breakdown {
+            running: 33.3,
+            runnable: 66.6,
+            other: 0.1,
+            ..Breakdown::default()
+        };
+        for w in [1u16, 7, 10, 80] {
+            let segs = b.segments(w);
+            assert_eq!(segs.iter().map(|s| s.1).sum::<u16>(), w, "{segs:?}");
+        }
+        assert_eq!(
+            b.segments(10),
+            vec![(Part::Running, 3), (Part::Runnable, 7)]
+        );
+        assert!(Breakdown::default().segments(10).is_empty());
+        let letters: std::collections::HashSet<char> =
+            Part::ALL.iter().map(|p| p.ascii()).collect();
+        assert_eq!(letters.len(), Part::ALL.len());
+        assert_eq!(b.waiting_share(), 66.6);
+    }
 }
