@@ -290,17 +290,15 @@ fn shares_json(sh: Option<&Shares>) -> (Option<JsonMap>, Option<JsonMap>) {
 fn task(t: &TaskInfo, m: &Model, shares: &HashMap<TaskKey, Shares>, why: &Why) -> Task {
     let w = why.tasks.get(&t.key());
     let breakdown = w.and_then(|w| w.breakdown);
-    let breakdown_unknown = breakdown
-        .is_none()
-        .then_some(if m.interval_secs().is_none() {
-            "no interval yet"
-        } else if t.is_kernel_thread() {
-            "kernel threads are not sampled"
-        } else if w.is_none() {
-            "not sampled (gone, or not listed)"
-        } else {
-            "no run time figures (schedstat unreadable)"
-        });
+    let breakdown_unknown = match w {
+        Some(w) => w.unknown,
+        None if breakdown.is_some() => None,
+        None if m.interval_secs().is_none() => Some("no interval yet"),
+        None if t.is_kernel_thread() => Some("kernel threads are not sampled"),
+        None => Some(
+            "not sampled (gone, or more tasks listed than the sampling budget allows: use -p or a filter)",
+        ),
+    };
     let (shares, shares_unknown) = shares_json(shares.get(&t.key()));
     let rate = m.rates.get(&t.key()).copied().unwrap_or_default();
     let sched = t.schedstat.ok();

@@ -204,8 +204,10 @@ fn print_json(cli: &Cli) -> Result<(), JsonError> {
     let plan = DetailPlan::all();
     let mut first = scanner.scan(&plan);
     events.fill(&mut first);
-    // What the listed tasks wait on, sampled through the interval: at least 10 rounds
-    // (a one-shot may cost more than the TUI's tick budget allows).
+    // What the listed tasks wait on, sampled through the interval within the TUI's budget
+    // (a tenth of a scan), and at least 10 rounds when few are listed (`-p`: 100 tasks
+    // cost about 0.5 ms a round). A whole machine listed gets what the budget allows:
+    // a round over 12,000 tasks costs about 40 % of a scan, so none.
     let first = Arc::new(first);
     let listed = json::tasks_shown(&Model::new(None, first.clone()), &cli.view_options());
     let mut sampler = threadtop::collect::waits::Sampler::new(&cli.proc_root);
@@ -216,10 +218,11 @@ fn print_json(cli: &Cli) -> Result<(), JsonError> {
             .map(|t| (t.tgid, t.key.tid))
             .collect(),
     );
+    let min_rounds = if sampler.len() <= 100 { 10 } else { 0 };
     sampler.sample_during(
         cli.delay,
         std::time::Duration::from_nanos(first.scan_ns),
-        10,
+        min_rounds,
     );
     let mut second = scanner.scan(&plan);
     events.fill(&mut second);

@@ -390,6 +390,8 @@ pub struct LockGroup {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskWhy {
     pub breakdown: Option<Breakdown>,
+    /// Why `breakdown` is `None`.
+    pub unknown: Option<&'static str>,
     pub source: Option<Source>,
     pub waiting_on: Option<WaitingOn>,
     pub verdict: String,
@@ -446,15 +448,19 @@ pub fn analyze(
     interval_secs: Option<f64>,
     throttle: &HashMap<TaskKey, Throttle>,
 ) -> Why {
-    let Some(waits) = snap.waits.as_deref() else {
-        return Why::default();
-    };
-    let crowds = busy_by_cpu(snap, rates);
     // The events' off-CPU split, where they ran for the whole tick and missed no task.
     let events = snap
         .events
         .tick()
         .filter(|t| t.interval_ns.is_some() && t.refused_in_tick == 0);
+    let none = crate::collect::waits::WaitSamples::default();
+    let waits = match (snap.waits.as_deref(), events) {
+        (Some(w), _) => w,
+        // Nothing sampled (more tasks than the budget allows), but the events saw them.
+        (None, Some(_)) => &none,
+        (None, None) => return Why::default(),
+    };
+    let crowds = busy_by_cpu(snap, rates);
     let mut out = Why {
         source: Some(if events.is_some() {
             Source::Events
@@ -464,7 +470,8 @@ pub fn analyze(
         ..Why::default()
     };
     for p in &snap.processes {
-        if !p.tasks.iter().any(|t| waits.tasks.contains_key(&t.key())) {
+        // With the events every process (they saw every task); else the sampled ones.
+        if events.is_none() && !p.tasks.iter().any(|t| waits.tasks.contains_key(&t.key())) {
             continue;
         }
         let mut parts = Vec::new();
@@ -511,10 +518,19 @@ pub fn analyze(
                 quota_cpus: quota(t),
             };
             let verdict = verdict::verdict(&facts);
+            let has_rates = rates
+                .get(&t.key())
+                .is_some_and(|r| r.cpu_percent.is_some() && r.wait_percent.is_some());
+            let unknown = b.is_none().then_some(if !has_rates {
+                "no run time figures (first interval, or schedstat unreadable)"
+            } else {
+                "not sampled, and no events for it"
+            });
             out.tasks.insert(
                 t.key(),
                 TaskWhy {
                     breakdown: *b,
+                    unknown,
                     source: *source,
                     waiting_on: w,
                     verdict,

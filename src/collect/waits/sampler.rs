@@ -102,6 +102,11 @@ impl Sampler {
         self.want.is_empty()
     }
 
+    /// How many tasks are sampled.
+    pub fn len(&self) -> usize {
+        self.want.len()
+    }
+
     /// What the last round cost.
     pub fn round_cost(&self) -> Duration {
         self.round_cost
