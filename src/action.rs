@@ -1,5 +1,57 @@
 //! Everything a user can ask for, each with the words the help screen shows.
 
+/// The panes that can open below the table, in the order they are stacked. What each
+/// draws, needs and is called is in its row of `ui::panes::PANES`; here is only its name
+/// for the key table (which sits below the ui).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Cpus,
+    Placement,
+    Shares,
+    Explain,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 4] = [Pane::Cpus, Pane::Placement, Pane::Shares, Pane::Explain];
+
+    /// Its place in [`Pane::ALL`] (and in per-pane arrays).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The name the footer and the focus message use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pane::Cpus => "CPUs",
+            Pane::Placement => "placement",
+            Pane::Shares => "shares",
+            Pane::Explain => "explain",
+        }
+    }
+
+    /// The footer's word for its key.
+    pub fn short(self) -> &'static str {
+        match self {
+            Pane::Cpus => "CPUs",
+            p => p.name(),
+        }
+    }
+
+    /// The help screen's line for its key.
+    pub fn about(self) -> &'static str {
+        match self {
+            Pane::Cpus => "show or hide the CPU pane: who is runnable where",
+            Pane::Placement => {
+                "show or hide the placement pane: the selected process's threads, CPU by CPU"
+            }
+            Pane::Shares => {
+                "show or hide the share pane: what the tasks share (address space, files, …)"
+            }
+            Pane::Explain => "show or hide the explain card: the selected task in plain words",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     Up,
@@ -36,10 +88,8 @@ pub enum Action {
     ColumnsReset,
     ColumnsSave,
     ColumnsClose,
-    ToggleCpuPane,
-    TogglePlacement,
-    ToggleShares,
-    ToggleExplain,
+    /// Open or close a pane below the table.
+    TogglePane(Pane),
     FocusNext,
     FocusPrev,
     SetAffinity,
@@ -63,7 +113,11 @@ pub enum Action {
     CloseHelp,
     HelpScrollUp,
     HelpScrollDown,
+    HelpTop,
+    HelpBottom,
     Quit,
+    /// Ctrl-Z: give the terminal back and stop, as any program does; `fg` resumes.
+    Suspend,
     // Filter line editing.
     FilterAccept,
     FilterCancel,
@@ -117,10 +171,7 @@ impl Action {
             Action::ColumnsReset => "put this set's columns back to the built-in ones",
             Action::ColumnsSave => "write both sets to the config file",
             Action::ColumnsClose => "close the editor (changes stay for this run)",
-            Action::ToggleCpuPane => "show or hide the CPU pane: who is runnable where",
-            Action::TogglePlacement => {
-                "show or hide the placement pane: the selected process's threads, CPU by CPU"
-            }
+            Action::TogglePane(p) => p.about(),
             Action::SetAffinity => "set the CPUs the selected thread or process may run on",
             Action::SendSignal => {
                 "send a signal: a thread row to that thread only, a process row to the process"
@@ -135,12 +186,6 @@ impl Action {
             Action::SignalDown => "next signal",
             Action::SignalAccept => "send it (asks to confirm)",
             Action::SignalCancel => "cancel, send nothing",
-            Action::ToggleShares => {
-                "show or hide the share pane: what the tasks share (address space, files, …)"
-            }
-            Action::ToggleExplain => {
-                "show or hide the explain card: the selected task in plain words"
-            }
             Action::FocusNext => {
                 "focus the next pane: the arrows, page keys and the wheel then scroll it"
             }
@@ -160,7 +205,10 @@ impl Action {
             Action::CloseHelp => "close the help",
             Action::HelpScrollUp => "scroll the help up",
             Action::HelpScrollDown => "scroll the help down",
+            Action::HelpTop => "to the top of the help",
+            Action::HelpBottom => "to the end of the help",
             Action::Quit => "quit",
+            Action::Suspend => "suspend to the shell (fg brings threadtop back)",
             Action::FilterAccept => "keep the filter and go back to the list",
             Action::FilterCancel => "clear the filter and go back to the list",
             Action::FilterBackspace => "delete the last character",
@@ -200,16 +248,13 @@ impl Action {
             Action::ColumnsReset => "defaults",
             Action::ColumnsSave => "save",
             Action::ColumnsClose => "close",
-            Action::ToggleCpuPane => "CPUs",
-            Action::TogglePlacement => "placement",
+            Action::TogglePane(p) => p.short(),
             Action::SetAffinity => "affinity",
             Action::SendSignal => "signal",
             Action::NicePlus => "nice+",
             Action::NiceMinus => "nice-",
             Action::SignalAccept => "send",
             Action::SignalCancel => "cancel",
-            Action::ToggleShares => "shares",
-            Action::ToggleExplain => "explain",
             Action::FocusNext => "focus",
             Action::PickerToggle => "toggle",
             Action::PickerAll => "all",

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
+use crate::model::columns::{Column, ColumnLayout};
 use crate::model::{Filter, SortKey, ViewOptions};
-use crate::ui::columns::{Column, ColumnLayout};
-use crate::ui::theme::ColorChoice;
+use crate::palette::ColorChoice;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -275,7 +275,7 @@ fn parse_duration_arg(s: &str) -> Result<Duration, String> {
 
 fn parse_sort(s: &str) -> Result<SortKey, String> {
     SortKey::parse(s).ok_or_else(|| {
-        let names: Vec<&str> = SortKey::ALL.iter().map(|k| k.name()).collect();
+        let names: Vec<&str> = SortKey::SORTABLE.iter().map(|k| k.name()).collect();
         format!("unknown sort key '{s}'; use one of: {}", names.join(", "))
     })
 }

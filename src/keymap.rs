@@ -3,7 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::action::Action;
+use crate::action::{Action, Pane};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
@@ -143,21 +143,22 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[c('t')], Action::ToggleTree, false),
     b(N, &[c('c')], Action::CycleColumns, true),
     b(N, &[c('o'), k(K::F(2))], Action::EditColumns, false),
-    b(N, &[c('C')], Action::ToggleCpuPane, true),
-    b(N, &[c('p')], Action::TogglePlacement, true),
+    b(N, &[c('C')], Action::TogglePane(Pane::Cpus), true),
+    b(N, &[c('p')], Action::TogglePane(Pane::Placement), true),
     b(N, &[c('a')], Action::SetAffinity, true),
     // `k` as in htop (kill); Up is the arrow only, so `j` is not half of a vi pair either.
     b(N, &[c('k'), c('S'), k(K::F(9))], Action::SendSignal, true),
     b(N, &[c('+')], Action::NicePlus, false),
     b(N, &[c('-')], Action::NiceMinus, false),
-    b(N, &[c('s')], Action::ToggleShares, true),
-    b(N, &[c('e')], Action::ToggleExplain, true),
+    b(N, &[c('s')], Action::TogglePane(Pane::Shares), true),
+    b(N, &[c('e')], Action::TogglePane(Pane::Explain), true),
     b(N, &[k(K::Tab)], Action::FocusNext, false),
     b(N, &[k(K::BackTab)], Action::FocusPrev, false),
     b(N, &[c('[')], Action::Faster, false),
     b(N, &[c(']')], Action::Slower, false),
     b(N, &[c('?'), k(K::F(1))], Action::Help, true),
     b(N, &[c('q'), k(K::F(10)), ctrl('c')], Action::Quit, true),
+    b(N, &[ctrl('z')], Action::Suspend, false),
     b(F, &[k(K::Enter)], Action::FilterAccept, true),
     b(F, &[k(K::Esc)], Action::FilterCancel, true),
     b(F, &[k(K::Backspace)], Action::FilterBackspace, true),
@@ -167,6 +168,7 @@ pub static BINDINGS: &[Binding] = &[
     b(F, &[k(K::PageUp)], Action::PageUp, false),
     b(F, &[k(K::PageDown)], Action::PageDown, false),
     b(F, &[ctrl('c')], Action::Quit, false),
+    b(F, &[ctrl('z')], Action::Suspend, false),
     b(
         H,
         &[k(K::Esc), c('?'), c('q'), k(K::F(1))],
@@ -185,7 +187,10 @@ pub static BINDINGS: &[Binding] = &[
         Action::HelpScrollUp,
         false,
     ),
+    b(H, &[k(K::Home), c('g')], Action::HelpTop, false),
+    b(H, &[k(K::End), c('G')], Action::HelpBottom, false),
     b(H, &[ctrl('c')], Action::Quit, false),
+    b(H, &[ctrl('z')], Action::Suspend, false),
     b(A, &[k(K::Up), c('k')], Action::PickerUp, false),
     b(A, &[k(K::Down), c('j')], Action::PickerDown, false),
     b(A, &[c(' '), c('x')], Action::PickerToggle, true),
@@ -194,11 +199,13 @@ pub static BINDINGS: &[Binding] = &[
     b(A, &[k(K::Enter)], Action::PickerAccept, true),
     b(A, &[k(K::Esc), c('q')], Action::PickerCancel, true),
     b(A, &[ctrl('c')], Action::Quit, false),
+    b(A, &[ctrl('z')], Action::Suspend, false),
     b(S, &[k(K::Up), c('k')], Action::SignalUp, false),
     b(S, &[k(K::Down), c('j')], Action::SignalDown, false),
     b(S, &[k(K::Enter)], Action::SignalAccept, true),
     b(S, &[k(K::Esc), c('q')], Action::SignalCancel, true),
     b(S, &[ctrl('c')], Action::Quit, false),
+    b(S, &[ctrl('z')], Action::Suspend, false),
     b(E, &[k(K::Up), c('k')], Action::ColumnsUp, false),
     b(E, &[k(K::Down), c('j')], Action::ColumnsDown, false),
     b(E, &[c(' '), k(K::Enter)], Action::ColumnsToggle, true),
@@ -215,9 +222,11 @@ pub static BINDINGS: &[Binding] = &[
         true,
     ),
     b(E, &[ctrl('c')], Action::Quit, false),
+    b(E, &[ctrl('z')], Action::Suspend, false),
     b(Y, &[c('y'), k(K::Enter)], Action::ConfirmYes, true),
     b(Y, &[c('n'), k(K::Esc), c('q')], Action::ConfirmNo, true),
     b(Y, &[ctrl('c')], Action::Quit, false),
+    b(Y, &[ctrl('z')], Action::Suspend, false),
     r(&[c('v')], Action::ReplayPlayPause, true),
     r(&[c('b')], Action::ReplayBack, true),
     r(&[c('n')], Action::ReplayForward, true),
@@ -229,6 +238,7 @@ pub static BINDINGS: &[Binding] = &[
     b(J, &[k(K::Esc)], Action::JumpCancel, true),
     b(J, &[k(K::Backspace)], Action::JumpBackspace, false),
     b(J, &[ctrl('c')], Action::Quit, false),
+    b(J, &[ctrl('z')], Action::Suspend, false),
 ];
 
 /// The action bound to `key` in `mode`, if any. In filter mode unbound printable keys
@@ -307,6 +317,7 @@ mod tests {
             Mode::Columns,
         ] {
             assert_eq!(lookup(m, ctrl('c')), Some(Action::Quit));
+            assert_eq!(lookup(m, ctrl('z')), Some(Action::Suspend));
         }
     }
 }

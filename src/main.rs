@@ -128,11 +128,18 @@ fn main() -> ExitCode {
     }
 }
 
+/// Termination signals reach the loop as events.
+fn forward_signals(tx: &mpsc::Sender<run::Event>) -> Result<()> {
+    let tx = tx.clone();
+    terminal::forward_signals(move |sig| tx.send(run::Event::Signal(sig)).is_ok())
+        .wrap_err("installing signal handlers")
+}
+
 fn run_tui(cli: &Cli, loaded: &Loaded) -> Result<Exit> {
     // First, while this is the only thread: later, growing the table waits for the kernel.
     threadtop::collect::prepare_descriptor_table(&cli.proc_root);
     let (tx, rx) = mpsc::channel();
-    terminal::forward_signals(tx.clone()).wrap_err("installing signal handlers")?;
+    forward_signals(&tx)?;
     let mut app = App::new(cli.view_options(), cli.delay);
     app.column_layout = loaded.columns.clone();
     if let Some(f) = &cli.filter {
@@ -334,7 +341,7 @@ fn replay_json(
 
 fn run_replay(cli: &Cli, loaded: &Loaded, player: Player, start: usize) -> Result<Exit> {
     let (tx, rx) = mpsc::channel();
-    terminal::forward_signals(tx.clone()).wrap_err("installing signal handlers")?;
+    forward_signals(&tx)?;
     let mut app = App::new(cli.view_options(), player.recorded_interval());
     app.column_layout = loaded.columns.clone();
     if let Some(f) = &cli.filter {

@@ -5,12 +5,10 @@
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Sender;
 
 use crossterm::{cursor, execute, style, terminal};
 use ratatui::Terminal;
 
-use crate::app::run::Event;
 use crate::terminal_backend::LeanBackend;
 
 /// Frames are written through a large buffer so each one leaves in a single write: a
@@ -62,6 +60,24 @@ pub fn enter(color: bool, mouse: bool) -> io::Result<Tui> {
     .inspect_err(|_| restore())
 }
 
+/// Ctrl-Z: gives the terminal back (as [`restore`]), stops this process with SIGTSTP as
+/// the shell expects, and once continued (`fg`) sets the terminal up again as [`enter`]
+/// did. The caller redraws the whole screen. In an orphaned process group (no shell to
+/// continue it) the kernel discards SIGTSTP and this returns at once, set up again.
+pub fn suspend() -> io::Result<()> {
+    let mouse = MOUSE_ON.load(Ordering::SeqCst);
+    restore();
+    let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TSTP);
+    // Continued.
+    terminal::enable_raw_mode()?;
+    execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+    if mouse {
+        MOUSE_ON.store(true, Ordering::SeqCst);
+        execute!(io::stdout(), EnableMouse)?;
+    }
+    Ok(())
+}
+
 /// Turns mouse reporting off (every mode: 1000, 1002, 1003, 1006, 1015), resets the
 /// style (frames leave theirs set), leaves the alternate screen, shows the cursor and
 /// returns to cooked mode.
@@ -97,8 +113,10 @@ pub fn install_panic_hook() {
 }
 
 /// Forwards termination signals to the event loop, which restores the terminal and exits.
-/// A second signal (or one arriving when the loop is gone) restores and exits right here.
-pub fn forward_signals(tx: Sender<Event>) -> io::Result<()> {
+/// A second signal (or one arriving when the loop is gone: `deliver` says false) restores
+/// and exits right here. `deliver` hands the signal to the loop (the loop's own event type
+/// is the app's business, not this module's).
+pub fn forward_signals(deliver: impl Fn(i32) -> bool + Send + 'static) -> io::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT])?;
     std::thread::Builder::new()
@@ -106,7 +124,7 @@ pub fn forward_signals(tx: Sender<Event>) -> io::Result<()> {
         .spawn(move || {
             let mut seen = false;
             for sig in signals.forever() {
-                if seen || tx.send(Event::Signal(sig)).is_err() {
+                if seen || !deliver(sig) {
                     let _stdout = io::stdout().lock();
                     restore();
                     std::process::exit(128 + sig);

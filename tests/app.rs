@@ -10,11 +10,15 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use fixture::*;
 use threadtop::app::App;
 use threadtop::keymap::Mode;
+use threadtop::model::columns::{Column, ColumnSet};
 use threadtop::model::{RowKind, SortKey, ViewOptions};
-use threadtop::ui::columns::{Column, ColumnSet};
 
+/// A key as the loop handles it: `update`, then the runner for what it asked to be done.
 fn key(app: &mut App, code: KeyCode) -> threadtop::app::Effects {
-    app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE))
+    let fx = app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
+    threadtop::app::runner::apply(app, &fx);
+    app.settle();
+    fx
 }
 
 fn select_tid(app: &mut App, tid: u32, kind: RowKind) {
@@ -93,7 +97,7 @@ fn typing_a_filter_applies_live_and_esc_clears_it() {
     let mut app = started();
     let all = app.rows.len();
     key(&mut app, KeyCode::Char('/'));
-    assert_eq!(app.mode, Mode::Filter);
+    assert_eq!(app.mode(), Mode::Filter);
     for c in "worker-".chars() {
         key(&mut app, KeyCode::Char(c));
     }
@@ -105,7 +109,7 @@ fn typing_a_filter_applies_live_and_esc_clears_it() {
     assert!(app.rows.is_empty());
     key(&mut app, KeyCode::Backspace);
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.mode(), Mode::Normal);
     assert_eq!(app.rows.len(), 3);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.rows.len(), all);
@@ -312,8 +316,8 @@ fn signal_picker_preselects_term_and_confirms_exactly_what_it_will_do() {
     let _proc = no_proc(&mut app);
     select_tid(&mut app, 201, RowKind::Thread);
     key(&mut app, KeyCode::Char('S'));
-    assert_eq!(app.mode, Mode::Signal);
-    let p = app.signal.clone().expect("picker open");
+    assert_eq!(app.mode(), Mode::Signal);
+    let p = app.signal_picker().cloned().expect("picker open");
     assert_eq!(p.signal().full_name(), "SIGTERM");
     assert_eq!(p.question(), "Send SIGTERM to thread 201 (worker-0) only?");
     assert!(
@@ -324,24 +328,24 @@ fn signal_picker_preselects_term_and_confirms_exactly_what_it_will_do() {
     for _ in 0..3 {
         key(&mut app, KeyCode::Down);
     }
-    assert_eq!(app.signal.as_ref().map(|p| p.signal().name), Some("KILL"));
+    assert_eq!(app.signal_picker().map(|p| p.signal().name), Some("KILL"));
     key(&mut app, KeyCode::Enter);
-    assert_eq!(app.mode, Mode::Confirm);
+    assert_eq!(app.mode(), Mode::Confirm);
     assert_eq!(
-        app.signal.as_ref().map(|p| p.question()).as_deref(),
+        app.signal_picker().map(|p| p.question()).as_deref(),
         Some("Send SIGKILL to thread 201 (worker-0) only?")
     );
     // No: nothing sent, back to the list.
     key(&mut app, KeyCode::Char('n'));
-    assert_eq!(app.mode, Mode::Normal);
-    assert!(app.signal.is_none());
+    assert_eq!(app.mode(), Mode::Normal);
+    assert!(app.signal_picker().is_none());
     assert_eq!(app.status.as_deref(), Some("no signal sent"));
     // Yes on a task that is not the one shown any more: refused, and said so.
     key(&mut app, KeyCode::Char('S'));
     key(&mut app, KeyCode::Enter);
     let fx = key(&mut app, KeyCode::Char('y'));
     assert!(fx.scan_now);
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.mode(), Mode::Normal);
     let status = app.status.clone().unwrap_or_default();
     assert!(status.starts_with("could not send SIGTERM"), "{status}");
     assert!(
@@ -357,12 +361,12 @@ fn a_process_row_signals_the_whole_process() {
     let mut app = started();
     select_tid(&mut app, 200, RowKind::Process);
     key(&mut app, KeyCode::Char('S'));
-    let p = app.signal.clone().expect("picker open");
+    let p = app.signal_picker().cloned().expect("picker open");
     assert_eq!(p.question(), "Send SIGTERM to process 200 (pool)?");
     assert!(matches!(p.to, Target::Process(k) if k.tid == 200));
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.mode, Mode::Normal);
-    assert!(app.signal.is_none());
+    assert_eq!(app.mode(), Mode::Normal);
+    assert!(app.signal_picker().is_none());
 }
 
 #[test]
@@ -409,8 +413,8 @@ fn actions_are_refused_in_a_replay_with_the_same_message() {
     for c in ['a', 'S', '+', '-'] {
         let fx = key(&mut app, KeyCode::Char(c));
         assert!(!fx.scan_now);
-        assert_eq!(app.mode, Mode::Normal, "{c}");
-        assert!(app.signal.is_none() && app.picker.is_none());
+        assert_eq!(app.mode(), Mode::Normal, "{c}");
+        assert!(app.signal_picker().is_none() && app.affinity_picker().is_none());
         messages.push(app.status.clone().unwrap_or_default());
     }
     assert!(messages[0].contains("actions that change the system are disabled"));
@@ -459,13 +463,13 @@ fn following_keeps_the_task_on_the_same_screen_line_while_rows_appear_above() {
 
 #[test]
 fn the_column_editor_hides_orders_and_saves_columns() {
-    use threadtop::ui::columns::{Column, ColumnSet};
+    use threadtop::model::columns::{Column, ColumnSet};
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("threadtop").join("config.toml");
     let mut app = started();
     app.config_path = Some(path.clone());
     key(&mut app, KeyCode::Char('o'));
-    assert_eq!(app.mode, Mode::Columns);
+    assert_eq!(app.mode(), Mode::Columns);
     // Down to TGID, hide it; the basic set loses it at once.
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char(' '));
@@ -492,8 +496,8 @@ fn the_column_editor_hides_orders_and_saves_columns() {
     assert!(text.contains("scheduling = [\"state\", \"cpu\","), "{text}");
     // Esc closes; the changes stay for this run.
     key(&mut app, KeyCode::Esc);
-    assert_eq!(app.mode, Mode::Normal);
-    assert!(app.column_editor.is_none());
+    assert_eq!(app.mode(), Mode::Normal);
+    assert!(app.column_editor().is_none());
     assert!(!app.column_layout.scheduling.contains(&Column::Tid));
 }
 

@@ -112,7 +112,7 @@ fn every_config_key_and_theme_role_is_in_the_readme() {
             );
         }
     }
-    for role in threadtop::ui::palette::Role::ALL {
+    for role in threadtop::palette::Role::ALL {
         if !README.contains(&format!("`{}`", role.name())) {
             missing.push(format!("theme role {}", role.name()));
         }

@@ -147,11 +147,17 @@ fn renice_from_the_ui_shows_in_proc_for_that_thread_then_for_the_whole_process()
         .expect("footer reports the change back");
         assert_eq!(nice_of(w.pid, tid), Some(base));
     }
-    // The process row: every thread.
+    // The process row: every thread, after a question (a whole process, as for signals).
     pty.send_key("Home");
     pty.send(b"+");
-    pty.wait_for_text("threads of ttnice", WAIT)
-        .expect("footer reports the process change");
+    pty.wait_for_text("Nice +1 (less CPU) for all", WAIT)
+        .expect("asked first");
+    pty.send(b"y");
+    // The question names the threads too: wait for the answer's report.
+    pty.wait_for("the process change reported", WAIT, |s| {
+        s.contains("threads of ttnice") && s.contains(": nice ") && !s.contains("Nice +1")
+    })
+    .expect("footer reports the process change");
     // Each thread moved one step from its own value.
     for (t, _) in &w.threads {
         let n = nice_of(w.pid, *t);
@@ -189,6 +195,9 @@ fn refused_actions_are_reported_change_nothing_and_the_ui_keeps_running() {
     assert!(alive(&mut w), "the workload is still alive");
     // Nice +1 on another user's task: EPERM too, and nothing changed.
     pty.send(b"+");
+    pty.wait_for_text("Nice +1 (less CPU) for all", WAIT)
+        .expect("asked first");
+    pty.send(b"y");
     let screen = pty
         .wait_for_text("could not change nice", WAIT)
         .expect("nice refused");
@@ -209,6 +218,9 @@ fn refused_actions_are_reported_change_nothing_and_the_ui_keeps_running() {
     .expect("own process");
     pty.send_key("Home");
     pty.send(b"-");
+    pty.wait_for_text("Nice -1 (more CPU) for all", WAIT)
+        .expect("asked first");
+    pty.send(b"y");
     let screen = pty
         .wait_for_text("could not change nice", WAIT)
         .expect("lowering refused");

@@ -348,11 +348,10 @@ fn the_card_asks_for_exactly_the_lines_its_wrapped_text_takes() {
     use threadtop::ui::explain::ExplainPane;
     use threadtop::ui::theme::Theme;
     let s = machine(11, 0);
+    let card = threadtop::model::explain::explain(&s, key_of(&s, 202)).expect("a card");
     for width in [40u16, 64, 100, 160] {
         let pane = ExplainPane {
-            snap: &s,
-            task: Some(key_of(&s, 202)),
-            pool: None,
+            card: Some(&card),
             theme: Theme::mono(),
             scroll: 0,
             focused: false,

@@ -10,12 +10,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use fixture::*;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::layout::Rect;
+
 use threadtop::app::App;
 use threadtop::keymap::Mode;
 use threadtop::model::{RowKind, SortKey, ViewOptions};
+use threadtop::ui::Pane;
 use threadtop::ui::theme::Theme;
-use threadtop::ui::{self, Pane};
 
 fn started() -> App {
     let mut app = App::new(ViewOptions::default(), Duration::from_secs(1));
@@ -24,12 +24,11 @@ fn started() -> App {
     app
 }
 
-/// Draws `app` at w x h as the live loop does (layout kept in the app, then drawn with
-/// it) and returns the screen's text.
+/// Draws `app` at w x h as the live loop does (the app's one draw path, which keeps the
+/// frame's layout for the mouse) and returns the screen's text.
 fn draw(app: &mut App, w: u16, h: u16, theme: Theme) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
-    app.set_frame(ui::layout(app, Rect::new(0, 0, w, h), theme));
-    term.draw(|f| ui::draw(f, app, theme)).expect("draw");
+    term.draw(|f| app.draw(f, theme)).expect("draw");
     let buf = term.backend().buffer();
     let mut out = String::new();
     for y in 0..h {
@@ -59,7 +58,9 @@ fn mouse_at(app: &mut App, kind: MouseEventKind, x: u16, y: u16, now: Instant) {
 const CLICK: MouseEventKind = MouseEventKind::Down(MouseButton::Left);
 
 fn key(app: &mut App, code: KeyCode) {
-    app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
+    let fx = app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
+    threadtop::app::runner::apply(app, &fx);
+    app.settle();
 }
 
 /// (x, y) of the first cell of `needle` on the screen.
@@ -197,20 +198,17 @@ fn tab_cycles_focus_and_keys_and_the_wheel_scroll_the_focused_pane() {
     // Down scrolls the pane, not the table; it stops at the end.
     let cursor = app.cursor;
     key(&mut app, KeyCode::Down);
-    assert_eq!(app.pane_scroll[Pane::Placement.index()], 1);
+    assert_eq!(app.panes.scroll(Pane::Placement), 1);
     assert_eq!(app.cursor, cursor);
     key(&mut app, KeyCode::End);
-    assert_eq!(
-        app.pane_scroll[Pane::Placement.index()],
-        placement.max_scroll
-    );
+    assert_eq!(app.panes.scroll(Pane::Placement), placement.max_scroll);
     key(&mut app, KeyCode::Home);
-    assert_eq!(app.pane_scroll[Pane::Placement.index()], 0);
+    assert_eq!(app.panes.scroll(Pane::Placement), 0);
     // The wheel over a pane scrolls it, clamped.
     let r = placement.rect;
     mouse(&mut app, MouseEventKind::ScrollDown, r.x + 5, r.y + 2);
     assert_eq!(
-        app.pane_scroll[Pane::Placement.index()],
+        app.panes.scroll(Pane::Placement),
         placement.max_scroll.min(3)
     );
     // A click in the CPU pane focuses it; one in the table focuses the table.
@@ -250,12 +248,12 @@ fn help_scrolls_with_the_wheel_and_clicks_outside_a_picker_do_nothing() {
     key(&mut app, KeyCode::Char('?'));
     draw(&mut app, 80, 24, Theme::mono());
     mouse(&mut app, MouseEventKind::ScrollDown, 10, 10);
-    assert_eq!(app.help_scroll, 3);
+    assert_eq!(app.overlay, threadtop::app::Overlay::Help { scroll: 3 });
     mouse(&mut app, CLICK, 10, 10);
-    assert_eq!(app.mode, Mode::Help);
+    assert_eq!(app.mode(), Mode::Help);
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('k'));
-    assert_eq!(app.mode, Mode::Signal);
+    assert_eq!(app.mode(), Mode::Signal);
     let before = (app.cursor, app.opts.sort, app.offset);
     let screen = draw(&mut app, 80, 24, Theme::mono());
     // The table's header and the picker's own header lines are not entries.
@@ -264,8 +262,8 @@ fn help_scrolls_with_the_wheel_and_clicks_outside_a_picker_do_nothing() {
     for (x, y) in [(x, y), (hx, hy), (0, 12)] {
         mouse(&mut app, CLICK, x, y);
     }
-    assert_eq!(app.mode, Mode::Signal);
-    assert_eq!(app.signal.as_ref().map(|p| p.cursor), Some(0));
+    assert_eq!(app.mode(), Mode::Signal);
+    assert_eq!(app.signal_picker().map(|p| p.cursor), Some(0));
     assert_eq!((app.cursor, app.opts.sort, app.offset), before);
 }
 
@@ -274,7 +272,7 @@ fn in_the_signal_picker_a_click_selects_a_double_click_asks_and_the_wheel_moves(
     let mut app = started();
     key(&mut app, KeyCode::Char('k'));
     let screen = draw(&mut app, 80, 24, Theme::mono());
-    let cursor = |app: &App| app.signal.as_ref().map(|p| p.cursor);
+    let cursor = |app: &App| app.signal_picker().map(|p| p.cursor);
     let (x, y) = find(&screen, "SIGKILL");
     let t0 = Instant::now();
     mouse_at(&mut app, CLICK, x, y, t0);
@@ -284,16 +282,16 @@ fn in_the_signal_picker_a_click_selects_a_double_click_asks_and_the_wheel_moves(
     assert_eq!(cursor(&app), Some(4));
     mouse(&mut app, MouseEventKind::ScrollUp, x, y);
     assert_eq!(cursor(&app), Some(3));
-    assert_eq!(app.mode, Mode::Signal, "one click only selects");
+    assert_eq!(app.mode(), Mode::Signal, "one click only selects");
     // A second click on the same entry, soon after: the question, nothing sent yet.
     let screen = draw(&mut app, 80, 24, Theme::mono());
     let (x, y) = find(&screen, "SIGKILL");
     mouse_at(&mut app, CLICK, x, y, t0 + Duration::from_millis(200));
-    assert_eq!(app.mode, Mode::Confirm);
+    assert_eq!(app.mode(), Mode::Confirm);
     let screen = draw(&mut app, 80, 24, Theme::mono());
     assert!(screen.contains("SIGKILL"), "{screen}");
     key(&mut app, KeyCode::Char('n'));
-    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.mode(), Mode::Normal);
 }
 
 #[test]
@@ -312,7 +310,7 @@ fn a_list_scrolled_to_its_cursor_is_clicked_where_it_is_drawn() {
     // The entry above the cursor (the cursor is the last shown).
     let (x, y) = find(&screen, "SIGQUIT");
     mouse(&mut app, CLICK, x, y);
-    let p = app.signal.as_ref().expect("picker");
+    let p = app.signal_picker().expect("picker");
     assert_eq!(
         threadtop::act::signal::SIGNALS[p.cursor].full_name(),
         "SIGQUIT",
@@ -324,21 +322,24 @@ fn a_list_scrolled_to_its_cursor_is_clicked_where_it_is_drawn() {
 fn in_the_affinity_picker_a_click_toggles_a_cpu() {
     let mut app = started();
     key(&mut app, KeyCode::Char('a'));
-    assert_eq!(app.mode, Mode::Affinity);
-    let all = app.picker.as_ref().map(|p| p.chosen.len());
+    assert_eq!(app.mode(), Mode::Affinity);
+    // The fixture's tasks are not on this machine: what the runner reads of a real one.
+    let tasks = app.affinity_picker().expect("picker").tasks.clone();
+    app.affinity_read(&tasks, Ok((vec![0, 1], 0)));
+    let all = app.affinity_picker().map(|p| p.chosen.len());
     let screen = draw(&mut app, 80, 24, Theme::mono());
     let (x, y) = find(&screen, "CPU 1");
     mouse(&mut app, CLICK, x, y);
-    let p = app.picker.as_ref().expect("picker");
+    let p = app.affinity_picker().expect("picker");
     assert_eq!(p.cursor, 1);
     assert!(!p.chosen.contains(&1), "CPU 1 taken out");
     assert_eq!(Some(p.chosen.len() + 1), all);
     let screen = draw(&mut app, 80, 24, Theme::mono());
     assert!(screen.contains("[ ] CPU 1"), "{screen}");
     mouse(&mut app, CLICK, x, y);
-    assert!(app.picker.as_ref().is_some_and(|p| p.chosen.contains(&1)));
+    assert!(app.affinity_picker().is_some_and(|p| p.chosen.contains(&1)));
     mouse(&mut app, MouseEventKind::ScrollUp, x, y);
-    assert_eq!(app.picker.as_ref().map(|p| p.cursor), Some(0));
+    assert_eq!(app.affinity_picker().map(|p| p.cursor), Some(0));
 }
 
 #[test]
@@ -396,9 +397,9 @@ fn clicks_follow_the_time_bar_and_the_panes_as_drawn() {
 fn the_wheel_walks_the_column_editor_list() {
     let mut app = started();
     key(&mut app, KeyCode::Char('o'));
-    assert_eq!(app.mode, Mode::Columns);
+    assert_eq!(app.mode(), Mode::Columns);
     draw(&mut app, 100, 30, Theme::mono());
-    let cursor = |app: &App| app.column_editor.as_ref().map(|e| e.cursor);
+    let cursor = |app: &App| app.column_editor().as_ref().map(|e| e.cursor);
     assert_eq!(cursor(&app), Some(0));
     mouse(&mut app, MouseEventKind::ScrollDown, 50, 10);
     mouse(&mut app, MouseEventKind::ScrollDown, 50, 10);
@@ -408,5 +409,5 @@ fn the_wheel_walks_the_column_editor_list() {
     // A click changes nothing: the editor answers keys.
     mouse(&mut app, CLICK, 50, 10);
     assert_eq!(cursor(&app), Some(1));
-    assert_eq!(app.mode, Mode::Columns);
+    assert_eq!(app.mode(), Mode::Columns);
 }

@@ -132,10 +132,10 @@ fn scheduling_sort_keys_order_rows() {
         .map(|r| r.tid)
         .collect()
     };
-    assert_eq!(order(SortKey::RtPriority)[0], 201);
+    assert_eq!(order(SortKey::RtPrio)[0], 201);
     assert_eq!(order(SortKey::Policy).last(), Some(&201));
     assert_eq!(order(SortKey::Nice), vec![202, 200, 201, 203]);
-    for k in SortKey::ALL {
+    for k in SortKey::SORTABLE {
         assert_eq!(SortKey::parse(k.name()), Some(k));
     }
     assert_eq!(policy_name(0), "OTHER");

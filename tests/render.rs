@@ -16,7 +16,7 @@ use threadtop::app::App;
 use threadtop::collect::{CpuSample, CpuTimes, Snapshot};
 use threadtop::model::ViewOptions;
 use threadtop::ui::theme::{Glyphs, Theme};
-use threadtop::ui::{self};
+use threadtop::ui::{self, Pane};
 
 fn app_with(prev: Snapshot, cur: Snapshot, opts: ViewOptions) -> App {
     let mut app = App::new(opts, Duration::from_secs(1));
@@ -31,8 +31,7 @@ fn app() -> App {
 
 fn render(app: &mut App, w: u16, h: u16, theme: Theme) -> Buffer {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("test backend");
-    app.set_page_height(ui::page_height(app, ratatui::layout::Rect::new(0, 0, w, h)));
-    term.draw(|f| ui::draw(f, app, theme)).expect("draw");
+    term.draw(|f| app.draw(f, theme)).expect("draw");
     term.backend().buffer().clone()
 }
 
@@ -50,7 +49,9 @@ fn text(buf: &Buffer) -> String {
 }
 
 fn key(app: &mut App, code: KeyCode) {
-    app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
+    let fx = app.handle_key(&KeyEvent::new(code, KeyModifiers::NONE));
+    threadtop::app::runner::apply(app, &fx);
+    app.settle();
 }
 
 #[test]
@@ -285,7 +286,7 @@ fn cpu_and_placement_panes_fit_80x24_with_2_cpus() {
 #[test]
 fn cpu_pane_goes_compact_with_64_cpus() {
     let mut a = placement_app(64);
-    a.show_placement = false;
+    a.panes.set_open(Pane::Placement, false);
     let screen = text(&render(&mut a, 120, 40, Theme::mono()));
     assert!(screen.contains(" 63 "), "{screen}");
     insta::assert_snapshot!(screen);
@@ -361,10 +362,14 @@ fn scheduling_columns() {
 #[test]
 fn affinity_picker_and_confirmation() {
     let mut a = placement_app(2);
-    a.show_cpus = false;
-    a.show_placement = false;
+    a.panes.set_open(Pane::Cpus, false);
+    a.panes.set_open(Pane::Placement, false);
     key(&mut a, KeyCode::Down); // worker-0
     key(&mut a, KeyCode::Char('a'));
+    // The fixture's tasks are not on this machine: give the picker what the runner reads
+    // of a real task allowed on both CPUs.
+    let tasks = a.affinity_picker().expect("picker").tasks.clone();
+    a.affinity_read(&tasks, Ok((vec![0, 1], 0)));
     let picker = text(&render(&mut a, 80, 24, Theme::mono()));
     assert!(picker.contains("Set CPU affinity"), "{picker}");
     assert!(
@@ -384,7 +389,7 @@ fn affinity_picker_and_confirmation() {
     );
     // No: nothing happens, and the picker is gone.
     key(&mut a, KeyCode::Char('n'));
-    assert!(a.picker.is_none());
+    assert!(a.affinity_picker().is_none());
     assert_eq!(a.status.as_deref(), Some("affinity unchanged"));
 }
 
@@ -419,7 +424,7 @@ fn signal_picker_and_confirmation() {
     );
     insta::assert_snapshot!("signal_confirm", confirm);
     key(&mut a, KeyCode::Esc);
-    assert!(a.signal.is_none());
+    assert!(a.signal_picker().is_none());
     assert_eq!(a.status.as_deref(), Some("no signal sent"));
 }
 

@@ -31,11 +31,11 @@ use std::time::Duration;
 
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ratatui::layout::Rect;
+
 use threadtop::app::App;
 use threadtop::collect::Scanner;
 use threadtop::model::ViewOptions;
-use threadtop::ui::{self, theme::Theme};
+use threadtop::ui::theme::Theme;
 
 use live_run::{COLS, Live, ROWS};
 use reference_scanner::Reference;
@@ -288,7 +288,6 @@ struct InProcess {
 }
 
 fn in_process(rounds: usize) -> InProcess {
-    let area = Rect::new(0, 0, COLS, ROWS);
     let mut reference = Reference::new();
     let mut term = match Terminal::new(TestBackend::new(COLS, ROWS)) {
         Ok(t) => t,
@@ -303,8 +302,7 @@ fn in_process(rounds: usize) -> InProcess {
     let first = scanner.scan_first_pass(&app.detail_plan());
     let first_scan_ms = (thread_cpu_ns() - c0) as f64 / 1e6;
     app.on_snapshot(Arc::new(first));
-    app.set_page_height(ui::page_height(&app, area));
-    let _ = term.draw(|f| ui::draw(f, &app, Theme::mono()));
+    let _ = term.draw(|f| app.draw(f, Theme::mono()));
     let first_tick_ms = (thread_cpu_ns() - c0) as f64 / 1e6;
     let c0 = thread_cpu_ns();
     let baseline = scanner.scan(&app.detail_plan());
@@ -339,8 +337,7 @@ fn in_process(rounds: usize) -> InProcess {
         let c0 = thread_cpu_ns();
         let snap = scanner.scan(&plan);
         app.on_snapshot(Arc::new(snap));
-        app.set_page_height(ui::page_height(&app, area));
-        let _ = term.draw(|f| ui::draw(f, &app, Theme::mono()));
+        let _ = term.draw(|f| app.draw(f, Theme::mono()));
         t.push((thread_cpu_ns() - c0) as f64 / 1e6);
     }
     let (mut rc, mut cc) = (Vec::new(), Vec::new());

@@ -45,7 +45,7 @@ pub fn set(proc_root: &Path, targets: &[TaskKey], cpus: &[u32]) -> Result<usize,
                 .and_then(|old| sched_setaffinity(Some(p), &set).map(|()| old))
                 .map_err(|e| explain(e, key.tid))
         } else {
-            Err(not_the_same(key.tid))
+            Err(not_the_same(proc_root, key.tid))
         };
         match result {
             Ok(old) => done.push((p, old)),
@@ -58,6 +58,34 @@ pub fn set(proc_root: &Path, targets: &[TaskKey], cpus: &[u32]) -> Result<usize,
         }
     }
     Ok(done.len())
+}
+
+/// The CPUs `targets` may run on now, read fresh (sched_getaffinity) after re-checking
+/// each is still the task shown: the union when they differ (with how many differ), or
+/// why it could not be read.
+pub fn get(proc_root: &Path, targets: &[TaskKey]) -> Result<(Vec<u32>, usize), String> {
+    let mut sets: Vec<Vec<u32>> = Vec::new();
+    for key in targets {
+        let p = pid(key.tid)?;
+        if !still_same_task(proc_root, *key) {
+            return Err(not_the_same(proc_root, key.tid));
+        }
+        let set = sched_getaffinity(Some(p)).map_err(|e| explain(e, key.tid))?;
+        sets.push(
+            (0..CpuSet::MAX_CPU)
+                .filter(|&c| set.is_set(c))
+                .map(|c| c as u32)
+                .collect(),
+        );
+    }
+    let Some(first) = sets.first() else {
+        return Err("no task to read".into());
+    };
+    let differ = sets.iter().filter(|s| *s != first).count();
+    let mut all: Vec<u32> = sets.concat();
+    all.sort_unstable();
+    all.dedup();
+    Ok((all, differ))
 }
 
 /// The CPU list shown in messages: `0-3,8`.

@@ -27,9 +27,17 @@ pub fn still_same_task(proc_root: &Path, key: TaskKey) -> bool {
         == Some(key.start_ticks)
 }
 
-/// The message for a task that is not the one shown any more.
-pub fn not_the_same(tid: u32) -> String {
-    format!("task {tid} is no longer the one shown (it exited or its TID was reused)")
+/// The message for a task that could not be confirmed as the one shown: it exited or its
+/// TID was reused, or (hidepid, another user's task under an LSM) its `stat` cannot be
+/// read, so nothing can be checked.
+pub fn not_the_same(proc_root: &Path, tid: u32) -> String {
+    match std::fs::read(proc_root.join(tid.to_string()).join("stat")) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => format!(
+            "task {tid} is not readable (permission denied: hidepid, or another user's \
+             task), so it cannot be checked to be the one shown"
+        ),
+        _ => format!("task {tid} is no longer the one shown (it exited or its TID was reused)"),
+    }
 }
 
 pub(crate) fn pid(tid: u32) -> Result<Pid, String> {

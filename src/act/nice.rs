@@ -115,7 +115,7 @@ pub fn step(proc_root: &Path, tasks: &[TaskKey], delta: i32) -> Result<Changed, 
             was,
         }),
         _ => Err(match first_gone {
-            Some(tid) => format!("{}; nothing was changed", not_the_same(tid)),
+            Some(tid) => format!("{}; nothing was changed", not_the_same(proc_root, tid)),
             None => "no task to change".into(),
         }),
     }

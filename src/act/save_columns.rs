@@ -6,7 +6,7 @@ use std::path::Path;
 
 use toml_edit::{Array, DocumentMut, Item, Table, value};
 
-use crate::ui::columns::ColumnLayout;
+use crate::model::columns::ColumnLayout;
 
 /// Updates (or creates) the config file at `path`. The file is replaced atomically (a
 /// temporary file beside it, then a rename), so a crash cannot leave half a config.
@@ -89,7 +89,7 @@ fn tempfile_in(dir: &Path) -> std::io::Result<(std::path::PathBuf, std::fs::File
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::columns::Column;
+    use crate::model::columns::Column;
 
     fn layout() -> ColumnLayout {
         ColumnLayout {

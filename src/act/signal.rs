@@ -12,68 +12,7 @@ use rustix::process::{Signal, kill_process};
 use super::{not_the_same, pid, still_same_task};
 use crate::collect::TaskKey;
 
-/// A signal the picker offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SignalInfo {
-    /// Without the `SIG` prefix: `TERM`.
-    pub name: &'static str,
-    pub signal: Signal,
-    /// What it usually does, in a few words.
-    pub effect: &'static str,
-}
-
-impl SignalInfo {
-    /// `SIGTERM`.
-    pub fn full_name(&self) -> String {
-        format!("SIG{}", self.name)
-    }
-
-    /// The signal number on this machine.
-    pub fn number(&self) -> i32 {
-        self.signal.as_raw()
-    }
-}
-
-const fn s(name: &'static str, signal: Signal, effect: &'static str) -> SignalInfo {
-    SignalInfo {
-        name,
-        signal,
-        effect,
-    }
-}
-
-/// The signals the picker offers, SIGTERM (the polite one) first.
-pub static SIGNALS: &[SignalInfo] = &[
-    s(
-        "TERM",
-        Signal::TERM,
-        "ask it to end (it may clean up first)",
-    ),
-    s("INT", Signal::INT, "interrupt, as Ctrl-C does"),
-    s(
-        "HUP",
-        Signal::HUP,
-        "hang up; many daemons reload their settings",
-    ),
-    s("KILL", Signal::KILL, "end it at once; cannot be caught"),
-    s("STOP", Signal::STOP, "stop (pause) it; cannot be caught"),
-    s("CONT", Signal::CONT, "let a stopped process run again"),
-    s(
-        "QUIT",
-        Signal::QUIT,
-        "quit with a core dump, as Ctrl-\\ does",
-    ),
-    s(
-        "USR1",
-        Signal::USR1,
-        "user signal 1: meaning depends on the program",
-    ),
-    s(
-        "USR2",
-        Signal::USR2,
-        "user signal 2: meaning depends on the program",
-    ),
-];
+pub use crate::model::signals::{SIGNALS, SignalInfo};
 
 /// Whom a signal goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,7 +67,10 @@ pub fn send(proc_root: &Path, target: &Target, sig: &SignalInfo) -> Result<Sent,
         Target::Process(key) => {
             let p = pid(key.tid)?;
             if !still_same_task(proc_root, *key) {
-                return Err(format!("{}; nothing was sent", not_the_same(key.tid)));
+                return Err(format!(
+                    "{}; nothing was sent",
+                    not_the_same(proc_root, key.tid)
+                ));
             }
             kill_process(p, sig.signal)
                 .map(|()| Sent {
@@ -165,7 +107,10 @@ pub fn send(proc_root: &Path, target: &Target, sig: &SignalInfo) -> Result<Sent,
                 }
             }
             match (sent.signalled, first_gone) {
-                (0, Some(tid)) => Err(format!("{}; nothing was sent", not_the_same(tid))),
+                (0, Some(tid)) => Err(format!(
+                    "{}; nothing was sent",
+                    not_the_same(proc_root, tid)
+                )),
                 (0, None) => Err("no thread to signal".into()),
                 _ => Ok(sent),
             }

@@ -1,7 +1,11 @@
 //! The column editor (`o` / F2): pick, order and hide the table's columns. Changes apply to
 //! the table at once; `w` writes them to the config file.
 
-use crate::ui::columns::{Column, ColumnLayout, ColumnSet};
+use super::effects::{ActRequest, Effects};
+use super::overlay::Overlay;
+use super::state::App;
+use crate::action::Action;
+use crate::model::columns::{Column, ColumnLayout, ColumnSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnEditor {
@@ -11,18 +15,9 @@ pub struct ColumnEditor {
     pub cursor: usize,
 }
 
-/// The editor's list: the shown columns in their order, then the hidden ones in the
-/// canonical order.
+/// The editor's list: the shown columns in their order, then the hidden ones.
 pub fn rows(layout: &ColumnLayout, set: ColumnSet) -> Vec<(Column, bool)> {
-    let shown = layout.get(set);
-    let mut out: Vec<(Column, bool)> = shown.iter().map(|c| (*c, true)).collect();
-    out.extend(
-        Column::ALL
-            .into_iter()
-            .filter(|c| !shown.contains(c))
-            .map(|c| (c, false)),
-    );
-    out
+    layout.editor_rows(set)
 }
 
 impl ColumnEditor {
@@ -89,6 +84,41 @@ impl ColumnEditor {
         if let Some(i) = rows(layout, self.set).iter().position(|r| r.0 == col) {
             self.cursor = i;
         }
+    }
+}
+
+impl App {
+    /// The editor's keys; the table behind shows the set being edited, as it changes.
+    pub(super) fn columns_key(&mut self, action: Action) -> Effects {
+        let mut fx = Effects::default();
+        match action {
+            Action::EditColumns => self.overlay = Overlay::Columns(ColumnEditor::new(self.columns)),
+            Action::ColumnsClose => self.overlay = Overlay::None,
+            Action::ColumnsSave => {
+                fx.act = Some(ActRequest::SaveColumns {
+                    path: self.config_path.clone(),
+                    layout: self.column_layout.clone(),
+                })
+            }
+            _ => {
+                let Overlay::Columns(e) = &mut self.overlay else {
+                    return fx;
+                };
+                let layout = &mut self.column_layout;
+                match action {
+                    Action::ColumnsUp => e.up(),
+                    Action::ColumnsDown => e.down(),
+                    Action::ColumnsToggle => e.toggle(layout),
+                    Action::ColumnsMoveLeft => e.shift(layout, true),
+                    Action::ColumnsMoveRight => e.shift(layout, false),
+                    Action::ColumnsNextSet => e.switch_set(),
+                    Action::ColumnsReset => e.reset(layout),
+                    _ => {}
+                }
+                self.columns = e.set;
+            }
+        }
+        fx
     }
 }
 

@@ -3,20 +3,24 @@
 //! system (the app refuses actions while `replay` is set).
 
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{Receiver, Sender};
 use std::time::{Duration, Instant};
 
 use color_eyre::eyre::Result;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
-use super::run::{Event, Exit, spawn_input};
-use super::state::{App, ReplayCmd, ReplayInfo};
+use super::effects::Effects;
+use super::effects::ReplayCmd;
+use super::run::{Event, Exit, Source, run_loop, spawn_input};
+use super::state::App;
 use crate::collect::Snapshot;
 use crate::model::Model;
+use crate::model::format;
 use crate::record::Recording;
 use crate::record::time::{format_time_of_day, parse_duration, parse_time_of_day};
-use crate::ui::{format, theme::Theme};
+use crate::ui::theme::Theme;
+use crate::ui::timebar::ReplayInfo;
 
 /// Ticks of history rebuilt after a jump, so CPU strips and rates are there at once.
 const HISTORY_AFTER_JUMP: usize = 30;
@@ -162,6 +166,65 @@ fn show(app: &mut App, player: &mut Player, i: usize) {
     app.replay = Some(player.info());
 }
 
+/// The replay source: a recording, stepped by the replay keys and, while playing, by time.
+struct Replay {
+    player: Player,
+    next_step: Instant,
+}
+
+impl Source for Replay {
+    fn wait(&self) -> Option<Duration> {
+        self.player
+            .playing
+            .then(|| self.next_step.saturating_duration_since(Instant::now()))
+    }
+
+    fn tick(&mut self, app: &mut App) {
+        let player = &mut self.player;
+        if player.pos + 1 >= player.len() {
+            player.playing = false;
+            app.replay = Some(player.info());
+        } else {
+            let next = player.pos + 1;
+            show(app, player, next);
+            self.next_step = Instant::now() + player.interval();
+        }
+    }
+
+    fn effects(&mut self, app: &mut App, fx: Effects) {
+        let Some(cmd) = fx.replay else { return };
+        let player = &mut self.player;
+        match cmd {
+            ReplayCmd::PlayPause => {
+                player.playing = !player.playing;
+                if player.playing && player.pos + 1 >= player.len() {
+                    // At the end, play starts over.
+                    show(app, player, 0);
+                }
+                self.next_step = Instant::now() + player.interval();
+            }
+            ReplayCmd::Step(n) => {
+                player.playing = false;
+                let to = (player.pos as i64 + n).clamp(0, player.len() as i64 - 1);
+                show(app, player, to as usize);
+            }
+            ReplayCmd::Faster => {
+                let i = SPEEDS.iter().position(|s| *s == player.speed).unwrap_or(0);
+                player.speed = SPEEDS[(i + 1) % SPEEDS.len()];
+            }
+            ReplayCmd::Jump(text) => match player.tick_for(&text) {
+                Some(i) => show(app, player, i),
+                None => {
+                    app.status = Some(format!(
+                        "'{text}' is not a time: use an offset (90s, 1m30s) or a time of day (03:12:05)"
+                    ))
+                }
+            },
+        }
+        app.replay = Some(player.info());
+    }
+}
+
 pub fn run<B: Backend>(
     terminal: &mut Terminal<B>,
     mut app: App,
@@ -179,68 +242,9 @@ where
         app.status = Some(w.clone());
     }
     show(&mut app, &mut player, start);
-    let mut next_step = Instant::now();
-    loop {
-        super::run::draw(terminal, &mut app, theme)?;
-        let wait = if player.playing {
-            next_step.saturating_duration_since(Instant::now())
-        } else {
-            Duration::from_secs(3600)
-        };
-        match rx.recv_timeout(wait) {
-            Ok(Event::Key(k)) => {
-                let fx = app.handle_key(&k);
-                if let Some(cmd) = fx.replay {
-                    match cmd {
-                        ReplayCmd::PlayPause => {
-                            player.playing = !player.playing;
-                            if player.playing && player.pos + 1 >= player.len() {
-                                // At the end, play starts over.
-                                show(&mut app, &mut player, 0);
-                            }
-                            next_step = Instant::now() + player.interval();
-                        }
-                        ReplayCmd::Step(n) => {
-                            player.playing = false;
-                            let to = (player.pos as i64 + n).clamp(0, player.len() as i64 - 1);
-                            show(&mut app, &mut player, to as usize);
-                        }
-                        ReplayCmd::Faster => {
-                            let i = SPEEDS.iter().position(|s| *s == player.speed).unwrap_or(0);
-                            player.speed = SPEEDS[(i + 1) % SPEEDS.len()];
-                        }
-                        ReplayCmd::Jump(text) => match player.tick_for(&text) {
-                            Some(i) => show(&mut app, &mut player, i),
-                            None => {
-                                app.status = Some(format!(
-                                    "'{text}' is not a time: use an offset (90s, 1m30s) or a time of day (03:12:05)"
-                                ))
-                            }
-                        },
-                    }
-                    app.replay = Some(player.info());
-                }
-                if app.quit {
-                    return Ok(Exit::Quit);
-                }
-            }
-            Ok(Event::Mouse(m)) => {
-                app.handle_mouse(&m);
-            }
-            Ok(Event::Resize) | Ok(Event::Snapshot(_)) => {}
-            Ok(Event::Signal(sig)) => return Ok(Exit::Signal(sig)),
-            Ok(Event::TerminalLost(why)) => return Ok(Exit::TerminalLost(why)),
-            Err(RecvTimeoutError::Timeout) => {
-                if player.pos + 1 >= player.len() {
-                    player.playing = false;
-                    app.replay = Some(player.info());
-                } else {
-                    let next = player.pos + 1;
-                    show(&mut app, &mut player, next);
-                    next_step = Instant::now() + player.interval();
-                }
-            }
-            Err(RecvTimeoutError::Disconnected) => return Ok(Exit::Quit),
-        }
-    }
+    let mut source = Replay {
+        player,
+        next_step: Instant::now(),
+    };
+    run_loop(terminal, app, theme, rx, &mut source)
 }

@@ -5,7 +5,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr};
@@ -13,9 +13,11 @@ use crossterm::event::{self, Event as TermEvent, KeyEvent, MouseEvent, MouseEven
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
+use super::effects::Effects;
+use super::runner;
 use super::state::App;
-use crate::collect::{Collector, Control, Snapshot};
-use crate::ui::{self, theme::Theme};
+use crate::collect::{Collector, Control, DetailPlan, Snapshot};
+use crate::ui::theme::Theme;
 
 pub enum Event {
     Key(KeyEvent),
@@ -35,13 +37,50 @@ pub enum Exit {
     TerminalLost(String),
 }
 
-/// How often the input thread checks that the terminal is still there.
+/// How often the input thread checks that the terminal is still there (and its size).
 const INPUT_POLL: Duration = Duration::from_millis(250);
+
+/// How long crossterm is given to hand over what it has parsed once input has come.
+/// crossterm's poll(2) reader (Cargo.toml: the mio one stalls on bursts) spins through the
+/// last millisecond of any timeout it is given: asked every 250 ms while idle, that was
+/// 1.75 ms of CPU a second, so it is asked only when stdin has input (once per burst).
+const PARSE_WAIT: Duration = Duration::from_millis(1);
+
+/// What stdin says within `timeout`: input, nothing, or that the terminal is gone.
+enum Stdin {
+    Input,
+    Idle,
+    HungUp,
+}
+
+/// Waits for stdin with poll(2), level-triggered: what is left unread is seen again.
+fn wait_stdin(timeout: Duration) -> Stdin {
+    let mut fds = [libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    }];
+    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+    // SAFETY: one valid, initialised pollfd, borrowed for the length of the call.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, ms) };
+    let revents = fds[0].revents;
+    if n <= 0 {
+        // Nothing yet, or a signal interrupted the wait (EINTR): look again.
+        Stdin::Idle
+    } else if revents & libc::POLLIN != 0 {
+        Stdin::Input
+    } else if revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        Stdin::HungUp
+    } else {
+        Stdin::Idle
+    }
+}
 
 pub fn spawn_input(tx: Sender<Event>) {
     let _ = std::thread::Builder::new()
         .name("tt-input".into())
         .spawn(move || {
+            let mut size = crossterm::terminal::size().ok();
             loop {
                 // After an SSH drop with SIGHUP ignored, crossterm keeps polling a dead tty;
                 // checking the tty itself is what notices.
@@ -49,50 +88,186 @@ pub fn spawn_input(tx: Sender<Event>) {
                     let _ = tx.send(Event::TerminalLost("stdin is no longer a terminal".into()));
                     return;
                 }
-                let ev = match event::poll(INPUT_POLL) {
-                    Ok(false) => continue,
-                    Ok(true) => event::read(),
-                    Err(e) => Err(e),
-                };
-                let sent = match ev {
-                    Ok(TermEvent::Key(k)) => tx.send(Event::Key(k)),
-                    Ok(TermEvent::Resize(..)) => tx.send(Event::Resize),
-                    // Motion would only cost redraws: clicks and the wheel are what count.
-                    Ok(TermEvent::Mouse(m))
-                        if !matches!(m.kind, MouseEventKind::Moved | MouseEventKind::Drag(_)) =>
-                    {
-                        tx.send(Event::Mouse(m))
+                match wait_stdin(INPUT_POLL) {
+                    Stdin::Idle => {
+                        // crossterm sees SIGWINCH only when asked: look at the size here.
+                        let now = crossterm::terminal::size().ok();
+                        if now != size {
+                            size = now;
+                            if tx.send(Event::Resize).is_err() {
+                                return;
+                            }
+                        }
+                        continue;
                     }
-                    Ok(_) => Ok(()),
-                    Err(e) => {
-                        let _ = tx.send(Event::TerminalLost(format!("reading the terminal: {e}")));
+                    Stdin::HungUp => {
+                        let _ = tx.send(Event::TerminalLost("the terminal hung up".into()));
                         return;
                     }
-                };
-                if sent.is_err() {
-                    return;
+                    Stdin::Input => {}
+                }
+                // Everything that came, including what crossterm parsed from one read and
+                // keeps: a burst is handed over whole, however long.
+                loop {
+                    let ev = match event::poll(PARSE_WAIT) {
+                        Ok(false) => break,
+                        Ok(true) => event::read(),
+                        Err(e) => Err(e),
+                    };
+                    let sent = match ev {
+                        Ok(TermEvent::Key(k)) => tx.send(Event::Key(k)),
+                        Ok(TermEvent::Resize(..)) => {
+                            size = crossterm::terminal::size().ok();
+                            tx.send(Event::Resize)
+                        }
+                        // Motion would only cost redraws: clicks and the wheel are what count.
+                        Ok(TermEvent::Mouse(m))
+                            if !matches!(
+                                m.kind,
+                                MouseEventKind::Moved | MouseEventKind::Drag(_)
+                            ) =>
+                        {
+                            tx.send(Event::Mouse(m))
+                        }
+                        Ok(_) => Ok(()),
+                        Err(e) => {
+                            let _ =
+                                tx.send(Event::TerminalLost(format!("reading the terminal: {e}")));
+                            return;
+                        }
+                    };
+                    if sent.is_err() {
+                        return;
+                    }
                 }
             }
         });
 }
 
-/// One frame: the layout follows the terminal's size (the app keeps it, for the page
-/// height and the mouse), then the screen is drawn with that same layout.
+/// One frame: one layout pass at the terminal's size, drawn, and kept by the app (for the
+/// page height and the mouse).
 pub fn draw<B: Backend>(terminal: &mut Terminal<B>, app: &mut App, theme: Theme) -> Result<()>
 where
     B::Error: Send + Sync + 'static,
 {
-    let size = terminal.size().wrap_err("reading the terminal size")?;
-    app.set_frame(ui::layout(app, size.into(), theme));
-    terminal
-        .draw(|f| ui::draw(f, app, theme))
-        .wrap_err("drawing")?;
+    terminal.draw(|f| app.draw(f, theme)).wrap_err("drawing")?;
     Ok(())
+}
+
+/// Where the data comes from: the collector (live) or a recording (replay). The loop
+/// around it is the same: draw, wait for events, handle every one waiting, draw again.
+pub trait Source {
+    /// A frame is out.
+    fn drawn(&mut self, _app: &mut App) {}
+    /// How long to wait for an event before [`Source::tick`]; `None`: until one comes.
+    fn wait(&self) -> Option<Duration> {
+        None
+    }
+    /// No event came within [`Source::wait`].
+    fn tick(&mut self, _app: &mut App) {}
+    /// What a key or click asked of the loop (its act request has already been run).
+    fn effects(&mut self, app: &mut App, fx: Effects);
+    /// Every waiting event was handled; the next frame comes.
+    fn settled(&mut self, _app: &mut App) {}
+}
+
+/// The loop, live or replayed.
+pub fn run_loop<B: Backend, S: Source>(
+    terminal: &mut Terminal<B>,
+    mut app: App,
+    theme: Theme,
+    rx: Receiver<Event>,
+    source: &mut S,
+) -> Result<Exit>
+where
+    B::Error: Send + Sync + 'static,
+{
+    loop {
+        draw(terminal, &mut app, theme)?;
+        source.drawn(&mut app);
+        let first = match source.wait() {
+            None => rx.recv().wrap_err("all event sources stopped")?,
+            Some(d) => match rx.recv_timeout(d) {
+                Ok(ev) => ev,
+                Err(RecvTimeoutError::Timeout) => {
+                    source.tick(&mut app);
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return Ok(Exit::Quit),
+            },
+        };
+        // Handle everything already waiting before drawing again.
+        for ev in std::iter::once(first).chain(rx.try_iter()) {
+            let fx = match ev {
+                Event::Key(k) => app.handle_key(&k),
+                Event::Mouse(m) => app.handle_mouse(&m),
+                Event::Resize => Effects::default(),
+                Event::Snapshot(s) => {
+                    app.on_snapshot(Arc::from(s));
+                    Effects::default()
+                }
+                Event::Signal(sig) => return Ok(Exit::Signal(sig)),
+                Event::TerminalLost(why) => return Ok(Exit::TerminalLost(why)),
+            };
+            runner::apply(&mut app, &fx);
+            if fx.suspend {
+                crate::terminal::suspend().wrap_err("resuming after Ctrl-Z")?;
+                // The shell drew on the screen meanwhile: everything is drawn again.
+                terminal.clear().wrap_err("clearing after Ctrl-Z")?;
+            }
+            source.effects(&mut app, fx);
+            if app.quit {
+                return Ok(Exit::Quit);
+            }
+        }
+        app.settle();
+        source.settled(&mut app);
+    }
+}
+
+/// The live source: the collector thread, told what to read as the screen changes.
+struct Live {
+    collector: Collector,
+    plan: DetailPlan,
+    first_frame_drawn: bool,
+}
+
+impl Source for Live {
+    fn drawn(&mut self, app: &mut App) {
+        if !self.first_frame_drawn && app.model.is_some() {
+            // The collector holds its first full scan back until the first frame is out.
+            self.first_frame_drawn = true;
+            self.collector.send(Control::ScanNow);
+        }
+    }
+
+    fn effects(&mut self, app: &mut App, fx: Effects) {
+        if let Some(d) = fx.interval {
+            self.collector.send(Control::Interval(d));
+        }
+        if fx.scan_now {
+            self.collector.send(Control::Detail(app.detail_plan()));
+            self.collector.send(Control::ScanNow);
+        }
+    }
+
+    fn settled(&mut self, app: &mut App) {
+        let wanted = app.detail_plan();
+        if wanted != self.plan {
+            self.collector.send(Control::Detail(wanted.clone()));
+            // A sort that needs every task's detail, or a pane or columns that need what
+            // the last scan did not read, should not wait a whole tick.
+            if wanted.wants_scan_now(&self.plan) {
+                self.collector.send(Control::ScanNow);
+            }
+            self.plan = wanted;
+        }
+    }
 }
 
 pub fn run<B: Backend>(
     terminal: &mut Terminal<B>,
-    mut app: App,
+    app: App,
     proc_root: PathBuf,
     theme: Theme,
     tx: Sender<Event>,
@@ -109,50 +284,10 @@ where
         move |s| snap_tx.send(Event::Snapshot(s)).is_ok(),
     );
     spawn_input(tx);
-    let mut plan = app.detail_plan();
-    let mut first_frame_drawn = false;
-    loop {
-        draw(terminal, &mut app, theme)?;
-        if !first_frame_drawn && app.model.is_some() {
-            // The collector holds its first full scan back until the first frame is out.
-            first_frame_drawn = true;
-            collector.send(Control::ScanNow);
-        }
-        let first = rx.recv().wrap_err("all event sources stopped")?;
-        // Handle everything already waiting before drawing again.
-        for ev in std::iter::once(first).chain(rx.try_iter()) {
-            match ev {
-                Event::Key(k) => {
-                    let fx = app.handle_key(&k);
-                    if let Some(d) = fx.interval {
-                        collector.send(Control::Interval(d));
-                    }
-                    if fx.scan_now {
-                        collector.send(Control::Detail(app.detail_plan()));
-                        collector.send(Control::ScanNow);
-                    }
-                }
-                Event::Mouse(m) => {
-                    app.handle_mouse(&m);
-                }
-                Event::Resize => {}
-                Event::Snapshot(s) => app.on_snapshot(Arc::from(s)),
-                Event::Signal(sig) => return Ok(Exit::Signal(sig)),
-                Event::TerminalLost(why) => return Ok(Exit::TerminalLost(why)),
-            }
-            if app.quit {
-                return Ok(Exit::Quit);
-            }
-        }
-        let wanted = app.detail_plan();
-        if wanted != plan {
-            collector.send(Control::Detail(wanted.clone()));
-            // A sort that needs every task's detail, or a pane or columns that need what
-            // the last scan did not read, should not wait a whole tick.
-            if wanted.wants_scan_now(&plan) {
-                collector.send(Control::ScanNow);
-            }
-            plan = wanted;
-        }
-    }
+    let mut live = Live {
+        collector,
+        plan: app.detail_plan(),
+        first_frame_drawn: false,
+    };
+    run_loop(terminal, app, theme, rx, &mut live)
 }

@@ -3,7 +3,8 @@
 //! read and checked completely before anything starts: one error, naming the file, the line
 //! and the key, and threadtop exits 2 rather than run with half a config.
 
-pub mod toml_file;
+pub mod themes;
+pub use crate::toml_file;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,9 +14,8 @@ use clap::parser::ValueSource;
 
 use crate::cli::Cli;
 use crate::model::SortKey;
-use crate::ui::columns::{Column, ColumnLayout};
-use crate::ui::palette::{self, Palette, ThemeError};
-use crate::ui::theme::ColorChoice;
+use crate::model::columns::{Column, ColumnLayout};
+use crate::palette::{ColorChoice, Palette, ThemeError};
 use toml_file::{Doc, Entry, FileError};
 
 /// The documented default config, as `--print-config` prints it.
@@ -112,7 +112,7 @@ pub fn parse(
             "sort" => {
                 let name = doc.str(&e)?;
                 let key = SortKey::parse(name).ok_or_else(|| {
-                    let names: Vec<&str> = SortKey::ALL.iter().map(|k| k.name()).collect();
+                    let names: Vec<&str> = SortKey::SORTABLE.iter().map(|k| k.name()).collect();
                     doc.error(
                         e.value.span(),
                         &e.key,
@@ -144,7 +144,7 @@ pub fn parse(
             "theme" => {
                 let name = doc.str(&e)?;
                 let p =
-                    palette::find(name, dir, env.themes_dir().as_deref()).map_err(
+                    themes::find(name, dir, env.themes_dir().as_deref()).map_err(
                         |err| match err {
                             ThemeError::Unknown(m) => doc.error(e.value.span(), &e.key, m),
                             ThemeError::File(f) => f,
@@ -217,7 +217,7 @@ pub fn load(cli: &mut Cli, matches: &ArgMatches, env: &ConfigEnv) -> Result<Load
         None => (None, FileSettings::default()),
     };
     let cli_theme = match &cli.theme {
-        Some(t) => Some(palette::find(t, None, env.themes_dir().as_deref()).map_err(
+        Some(t) => Some(themes::find(t, None, env.themes_dir().as_deref()).map_err(
             |e| match e {
                 ThemeError::Unknown(m) => format!("--theme: {m}"),
                 ThemeError::File(f) => f.to_string(),

@@ -327,12 +327,12 @@ fn themes_by_name_path_and_user_directory() {
     let f = parse("c.toml", "theme = \"mine\"", None, &env).expect("user theme");
     let (_, p) = f.theme.expect("theme");
     assert_eq!(
-        p.style(crate::ui::palette::Role::Selected).bg,
+        p.style(crate::palette::Role::Selected).bg,
         Some(ratatui::style::Color::Rgb(0x10, 0x20, 0x30))
     );
     assert_eq!(
-        p.style(crate::ui::palette::Role::HeaderLabel),
-        Palette::dark().style(crate::ui::palette::Role::HeaderLabel),
+        p.style(crate::palette::Role::HeaderLabel),
+        Palette::dark().style(crate::palette::Role::HeaderLabel),
         "roles not given come from the base"
     );
     // A path relative to the config file's directory.

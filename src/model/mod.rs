@@ -1,12 +1,16 @@
 //! Pure and deterministic: snapshots in, the view out. No I/O, no terminal types.
 
 pub mod cgroups;
+pub mod columns;
+pub mod derived;
 pub mod events;
 pub mod explain;
 pub mod filter;
+pub mod format;
 pub mod placement;
 pub mod rates;
 pub mod shares;
+pub mod signals;
 pub mod summary;
 pub mod syscalls;
 pub mod verdict;
@@ -17,11 +21,12 @@ use std::sync::Arc;
 
 use crate::collect::Snapshot;
 
+pub use columns::{Column, ColumnLayout, ColumnSet, SortKey};
 pub use filter::Filter;
 pub use placement::{Placement, Track, runnable_by_cpu};
 pub use rates::{KeyMap, Rates, TaskRate, cpu_usage, task_rates, task_rates_into};
 pub use summary::{Summary, summarize};
-pub use view::{Row, RowKind, SortKey, ViewOptions, build_rows, policy_name};
+pub use view::{Row, RowKind, ViewOptions, build_rows, policy_name};
 
 /// The latest snapshot and everything derived from it and the one before that does not
 /// depend on view options (those only reorder and hide rows). The snapshot before is

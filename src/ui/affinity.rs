@@ -6,11 +6,27 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::theme::Theme;
-use crate::app::AffinityPicker;
+use std::collections::BTreeSet;
+
 use crate::collect::format_cpu_list;
 
+/// The CPU picker: what it is drawn from (the app keeps the picker's state).
+#[derive(Debug, Clone, Copy)]
+pub struct AffinityPicker<'a> {
+    /// What the user picked, in words: "thread 1236 (busy-0)".
+    pub target: &'a str,
+    /// Online CPUs, in id order.
+    pub cpus: &'a [u32],
+    pub chosen: &'a BTreeSet<u32>,
+    pub cursor: usize,
+    /// What was read of the tasks' CPUs when the picker opened: `None` not yet, `Ok` with a
+    /// note (empty for none), or `Err` with why it could not be read.
+    pub now: Option<Result<&'a str, &'a str>>,
+}
+
+#[derive(Clone)]
 pub struct AffinityPane<'a> {
-    pub picker: &'a AffinityPicker,
+    pub picker: AffinityPicker<'a>,
     pub confirming: bool,
     pub theme: Theme,
 }
@@ -36,11 +52,13 @@ impl Widget for AffinityPane<'_> {
                 t.header_label(),
             ));
         } else {
-            lines.push(Line::raw(format!(
-                "CPUs {} may run: {}",
-                p.target,
-                format_cpu_list(&chosen)
-            )));
+            let list = match p.now {
+                None => format!("reading{}", t.glyphs.ellipsis),
+                Some(Err(why)) => format!("{why}; none ticked"),
+                Some(Ok("")) => format_cpu_list(&chosen),
+                Some(Ok(note)) => format!("{} ({note})", format_cpu_list(&chosen)),
+            };
+            lines.push(Line::raw(format!("CPUs {} may run: {list}", p.target)));
             lines.push(Line::styled(
                 "Space toggles, a all, n none, Enter applies, Esc cancels",
                 t.dim(),

@@ -6,12 +6,15 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::columns::ColumnLayout;
 use super::theme::Theme;
-use crate::app::column_editor::{ColumnEditor, rows};
+use crate::model::columns::{ColumnLayout, ColumnSet};
 
+#[derive(Clone)]
 pub struct ColumnEditorPane<'a> {
-    pub editor: &'a ColumnEditor,
+    /// The set being edited.
+    pub set: ColumnSet,
+    /// Index into the editor's list ([`ColumnLayout::editor_rows`]).
+    pub cursor: usize,
     pub layout: &'a ColumnLayout,
     pub theme: Theme,
 }
@@ -19,8 +22,8 @@ pub struct ColumnEditorPane<'a> {
 impl Widget for ColumnEditorPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let e = self.editor;
-        let list = rows(self.layout, e.set);
+        let e = &self;
+        let list = self.layout.editor_rows(e.set);
         let shown = list.iter().filter(|r| r.1).count();
         let mut lines = vec![
             Line::styled(

@@ -11,9 +11,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::format;
 use super::theme::Theme;
 use crate::collect::{CpuTopology, TaskKey};
+use crate::model::format;
 use crate::model::{Model, runnable_by_cpu};
 use crate::text::escape;
 
@@ -198,5 +198,17 @@ impl Widget for CpusPane<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
+    }
+}
+
+impl super::panes::PaneView for CpusPane<'_> {
+    fn height(&self, width: u16) -> u16 {
+        CpusPane::height(self, width)
+    }
+    fn max_scroll(&self, area: Rect) -> u16 {
+        CpusPane::max_scroll(self, area)
+    }
+    fn render(self: Box<Self>, area: Rect, buf: &mut Buffer) {
+        Widget::render(*self, area, buf)
     }
 }

@@ -6,42 +6,23 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::theme::Theme;
-use crate::collect::{Snapshot, TaskKey};
-use crate::model::explain::{explain, explain_pool};
-use crate::model::{Row, RowKind};
 
 pub struct ExplainPane<'a> {
-    pub snap: &'a Snapshot,
-    pub task: Option<TaskKey>,
-    /// A pool row is selected: its process and name pattern.
-    pub pool: Option<(u32, &'a str)>,
+    /// The card (its first line is the title), computed once per tick in the model
+    /// ([`crate::model::derived::Derived`]); `None`: nothing to explain.
+    pub card: Option<&'a [String]>,
     pub theme: Theme,
     /// Lines scrolled past (clamped here to what there is).
     pub scroll: u16,
     pub focused: bool,
 }
 
-impl<'a> ExplainPane<'a> {
-    /// The card for a table row: the task, or for a pool row the pool.
-    pub fn for_row(snap: &'a Snapshot, row: Option<&'a Row>, theme: Theme) -> Self {
-        ExplainPane {
-            snap,
-            task: row.map(|r| r.key),
-            pool: row
-                .filter(|r| r.kind == RowKind::Pool)
-                .map(|r| (r.tgid, r.name.as_str())),
-            theme,
-            scroll: 0,
-            focused: false,
-        }
-    }
-
+impl ExplainPane<'_> {
     fn lines(&self) -> Vec<String> {
-        let card = match self.pool {
-            Some((tgid, pattern)) => explain_pool(self.snap, tgid, pattern),
-            None => self.task.and_then(|k| explain(self.snap, k)),
-        };
-        card.unwrap_or_else(|| vec!["Select a task to have it explained.".into()])
+        match self.card {
+            Some(card) => card.to_vec(),
+            None => vec!["Select a task to have it explained.".into()],
+        }
     }
 
     pub fn height(&self, width: u16) -> u16 {
@@ -84,5 +65,17 @@ impl Widget for ExplainPane<'_> {
             .scroll((scroll, 0))
             .block(block)
             .render(area, buf);
+    }
+}
+
+impl super::panes::PaneView for ExplainPane<'_> {
+    fn height(&self, width: u16) -> u16 {
+        ExplainPane::height(self, width)
+    }
+    fn max_scroll(&self, area: Rect) -> u16 {
+        ExplainPane::max_scroll(self, area)
+    }
+    fn render(self: Box<Self>, area: Rect, buf: &mut Buffer) {
+        Widget::render(*self, area, buf)
     }
 }

@@ -7,9 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use super::format;
 use super::theme::Theme;
 use crate::model::Model;
+use crate::model::format;
 
 pub struct HeaderPane<'a> {
     pub model: Option<&'a Model>,

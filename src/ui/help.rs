@@ -25,49 +25,62 @@ pub fn state_legend() -> impl Iterator<Item = (&'static str, &'static str)> {
         .filter_map(|l| l.split_once('\t'))
 }
 
+/// Every line of the help screen (it is not wrapped: a line is a line on screen).
+fn help_lines(t: Theme) -> Vec<Line<'static>> {
+    let g = t.glyphs;
+    let mut lines = vec![
+        Line::styled(
+            "Every row is a task: a process (thread group) or one of its threads.",
+            t.dim(),
+        ),
+        Line::styled(
+            "TID = gettid(), TGID = getpid(); [name] = kernel thread.",
+            t.dim(),
+        ),
+        Line::raw(""),
+    ];
+    let key_width = keymap::help_lines(Mode::Normal, false)
+        .iter()
+        .chain(keymap::help_lines(Mode::Filter, false).iter())
+        .map(|(k, _)| g.text(k).chars().count())
+        .max()
+        .unwrap_or(8);
+    for (title, mode, replay) in [
+        ("Keys", Mode::Normal, false),
+        ("While typing a filter", Mode::Filter, false),
+        ("In the column editor (o)", Mode::Columns, false),
+        ("When replaying a recording", Mode::Normal, true),
+    ] {
+        lines.push(Line::styled(title, t.header_label()));
+        for (keys, what) in keymap::help_lines(mode, replay) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<key_width$}", g.text(&keys)), t.header_label()),
+                Span::raw(format!("  {}", g.text(what))),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled("States", t.header_label()));
+    for (s, what) in state_legend() {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {s:<key_width$}"), t.header_label()),
+            Span::raw(format!("  {what}")),
+        ]));
+    }
+    lines
+}
+
+/// The largest scroll that still fills a help screen `height` lines tall (border
+/// included): what End goes to.
+pub fn max_scroll(height: u16) -> u16 {
+    (help_lines(Theme::mono()).len() as u16).saturating_sub(height.saturating_sub(2))
+}
+
 impl Widget for HelpPane {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let g = t.glyphs;
-        let mut lines = vec![
-            Line::styled(
-                "Every row is a task: a process (thread group) or one of its threads.",
-                t.dim(),
-            ),
-            Line::styled(
-                "TID = gettid(), TGID = getpid(); [name] = kernel thread.",
-                t.dim(),
-            ),
-            Line::raw(""),
-        ];
-        let key_width = keymap::help_lines(Mode::Normal, false)
-            .iter()
-            .chain(keymap::help_lines(Mode::Filter, false).iter())
-            .map(|(k, _)| g.text(k).chars().count())
-            .max()
-            .unwrap_or(8);
-        for (title, mode, replay) in [
-            ("Keys", Mode::Normal, false),
-            ("While typing a filter", Mode::Filter, false),
-            ("In the column editor (o)", Mode::Columns, false),
-            ("When replaying a recording", Mode::Normal, true),
-        ] {
-            lines.push(Line::styled(title, t.header_label()));
-            for (keys, what) in keymap::help_lines(mode, replay) {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {:<key_width$}", g.text(&keys)), t.header_label()),
-                    Span::raw(format!("  {}", g.text(what))),
-                ]));
-            }
-            lines.push(Line::raw(""));
-        }
-        lines.push(Line::styled("States", t.header_label()));
-        for (s, what) in state_legend() {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {s:<key_width$}"), t.header_label()),
-                Span::raw(format!("  {what}")),
-            ]));
-        }
+        let lines = help_lines(t);
         Clear.render(area, buf);
         let inner = area.height.saturating_sub(2);
         let scroll = self.scroll.min((lines.len() as u16).saturating_sub(inner));

@@ -25,37 +25,40 @@
 
 pub mod affinity;
 pub mod column_editor;
-pub mod columns;
 pub mod cpus;
 pub mod explain;
 pub mod footer;
-pub mod format;
 pub mod header;
 pub mod help;
-pub mod palette;
+pub mod panes;
 pub mod placement;
+pub mod question;
 pub mod shares;
 pub mod signal;
 pub mod theme;
 pub mod timebar;
 pub mod tree;
 
+use std::time::Duration;
+
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::app::App;
 use crate::keymap::Mode;
+use crate::model::columns::Column;
+use crate::model::derived::Derived;
+use crate::model::{Model, Row, ViewOptions};
 use affinity::AffinityPane;
-use cpus::CpusPane;
-use explain::ExplainPane;
+use column_editor::ColumnEditorPane;
 use footer::FooterPane;
 use header::HeaderPane;
 use help::HelpPane;
-use placement::PlacementPane;
-use shares::SharesPane;
+pub use panes::{Pane, PaneStates};
+use panes::{PaneCtx, PaneView};
 use signal::SignalPane;
 use theme::Theme;
+use timebar::ReplayInfo;
 use tree::TreePane;
 
 /// A pane gets at least this many lines (its border and a few of content), or none.
@@ -64,38 +67,6 @@ const MIN_PANE: u16 = 6;
 /// Below this the panes cannot say anything useful.
 pub const MIN_WIDTH: u16 = 30;
 pub const MIN_HEIGHT: u16 = 8;
-
-/// The panes that can open below the table, in the order they are stacked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Pane {
-    Cpus,
-    Placement,
-    Shares,
-    Explain,
-}
-
-impl Pane {
-    pub const ALL: [Pane; 4] = [Pane::Cpus, Pane::Placement, Pane::Shares, Pane::Explain];
-
-    /// Its place in [`Pane::ALL`] (and in per-pane arrays).
-    pub fn index(self) -> usize {
-        match self {
-            Pane::Cpus => 0,
-            Pane::Placement => 1,
-            Pane::Shares => 2,
-            Pane::Explain => 3,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Pane::Cpus => "CPUs",
-            Pane::Placement => "placement",
-            Pane::Shares => "shares",
-            Pane::Explain => "explain",
-        }
-    }
-}
 
 /// A pane on screen: where, and how far its content can scroll there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,6 +92,9 @@ pub struct ScreenLayout {
     pub footer: Rect,
     /// Too small to draw anything but a message.
     pub too_small: bool,
+    /// The first table row drawn: the view's, moved only as far as keeps the cursor on a
+    /// page of this height (the app takes it back, with the page height).
+    pub offset: usize,
 }
 
 impl ScreenLayout {
@@ -223,16 +197,68 @@ pub fn allocate(wants: &[u16], budget: u16) -> Vec<u16> {
     got
 }
 
-/// The layout of a screen of this size for this state (a pure function of both).
-pub fn layout(app: &App, area: Rect, theme: Theme) -> ScreenLayout {
+/// Everything a frame shows, borrowed from the app for the length of one draw.
+pub struct View<'a> {
+    pub model: Option<&'a Model>,
+    pub refresh_interval: Duration,
+    /// Replaying a recording: where in it we are.
+    pub replay: Option<&'a ReplayInfo>,
+    pub rows: &'a [Row],
+    pub offset: usize,
+    pub cursor: usize,
+    pub opts: &'a ViewOptions,
+    pub columns: &'a [Column],
+    pub panes: &'a PaneStates,
+    pub focus: Option<Pane>,
+    pub derived: &'a Derived,
+    pub mode: Mode,
+    /// What is drawn over the table, if anything.
+    pub overlay: Overlay<'a>,
+    /// The text being typed: the filter, or the time to jump to.
+    pub input: &'a str,
+    pub following: Option<u32>,
+    pub status: Option<&'a str>,
+    pub theme: Theme,
+}
+
+/// What covers the table (help) or is drawn over it (pickers, the column editor).
+pub enum Overlay<'a> {
+    None,
+    Help {
+        scroll: u16,
+    },
+    Affinity(AffinityPane<'a>),
+    Signal(SignalPane<'a>),
+    Columns(ColumnEditorPane<'a>),
+    /// A question with no picker behind it.
+    Question(question::QuestionPane),
+}
+
+/// The first row to draw so the cursor is on a page of `page` rows and no page ends short
+/// while there are rows above it.
+fn clamp_offset(offset: usize, cursor: usize, rows: usize, page: usize) -> usize {
+    let page = page.max(1);
+    let offset = if cursor < offset {
+        cursor
+    } else if cursor >= offset + page {
+        cursor + 1 - page
+    } else {
+        offset
+    };
+    offset.min(rows.saturating_sub(page))
+}
+
+/// Where everything goes at this size, and the pane widgets to draw there (each built
+/// once per frame).
+fn layout<'a>(v: &View<'a>, area: Rect) -> (ScreenLayout, Vec<Box<dyn PaneView + 'a>>) {
     let header = HeaderPane {
-        model: app.model.as_ref(),
-        refresh_interval: app.refresh_interval,
-        theme,
+        model: v.model,
+        refresh_interval: v.refresh_interval,
+        theme: v.theme,
     };
     // Keep at least a few table rows however many CPUs the header wants to show.
     let header_h = header.height(area.width).min(area.height.saturating_sub(6));
-    let bar_h = u16::from(app.replay.is_some());
+    let bar_h = u16::from(v.replay.is_some());
     let [timebar, header, body, footer] = Layout::vertical([
         Constraint::Length(bar_h),
         Constraint::Length(header_h),
@@ -243,18 +269,21 @@ pub fn layout(app: &App, area: Rect, theme: Theme) -> ScreenLayout {
     // The panes below the table take what they need, but never more than 60 % of the body
     // together, so the table keeps some rows.
     let budget = body.height * 3 / 5;
-    let mut wanted: Vec<(Pane, u16)> = Vec::new();
-    if let Some(model) = &app.model {
-        for (pane, shown) in [
-            (Pane::Cpus, app.show_cpus),
-            (Pane::Placement, app.show_placement),
-            (Pane::Shares, app.show_shares),
-            (Pane::Explain, app.show_explain),
-        ] {
-            if shown {
-                let h = pane_widget(app, model, pane, theme).height(area.width);
-                wanted.push((pane, h));
-            }
+    let mut wanted: Vec<(Pane, u16, Box<dyn PaneView + 'a>)> = Vec::new();
+    if let Some(model) = v.model {
+        let selected = v.rows.get(v.cursor);
+        for pane in v.panes.open() {
+            let widget = (panes::def(pane).build)(&PaneCtx {
+                model,
+                selected,
+                derived: v.derived,
+                replay: v.replay.is_some(),
+                theme: v.theme,
+                scroll: v.panes.scroll(pane),
+                focused: v.focus == Some(pane),
+            });
+            let h = widget.height(area.width);
+            wanted.push((pane, h, widget));
         }
     }
     // A pane squeezed below a few lines shows only its title: rather than slivers, the
@@ -268,111 +297,112 @@ pub fn layout(app: &App, area: Rect, theme: Theme) -> ScreenLayout {
     let mut constraints = vec![Constraint::Min(1)];
     constraints.extend(heights.iter().map(|h| Constraint::Length(*h)));
     let rects = Layout::vertical(constraints).split(body);
-    let panes = wanted
-        .iter()
+    let mut panes = Vec::new();
+    let mut widgets = Vec::new();
+    for (((p, _, w), h), r) in wanted
+        .into_iter()
         .zip(heights.iter())
         .zip(rects.iter().skip(1))
-        .filter(|((_, h), _)| **h > 2)
-        .map(|(((p, _), _), r)| PaneArea {
-            pane: *p,
-            rect: *r,
-            max_scroll: app
-                .model
-                .as_ref()
-                .map_or(0, |m| pane_widget(app, m, *p, theme).max_scroll(*r)),
-        })
-        .collect();
-    ScreenLayout {
+    {
+        if *h > 2 {
+            panes.push(PaneArea {
+                pane: p,
+                rect: *r,
+                max_scroll: w.max_scroll(*r),
+            });
+            widgets.push(w);
+        }
+    }
+    let table = rects[0];
+    let layout = ScreenLayout {
         area,
         hidden_panes,
         timebar: (bar_h > 0).then_some(timebar),
         header,
-        table: rects[0],
+        table,
         panes,
         footer,
         too_small: area.width < MIN_WIDTH || area.height < MIN_HEIGHT,
+        offset: clamp_offset(
+            v.offset,
+            v.cursor,
+            v.rows.len(),
+            tree::page_height(table.height),
+        ),
+    };
+    (layout, widgets)
+}
+
+/// Draws one frame and returns where everything went: the one layout pass of the frame,
+/// which the app keeps for the page height and the mouse.
+pub fn draw(frame: &mut Frame, v: &View) -> ScreenLayout {
+    let area = frame.area();
+    let (a, widgets) = layout(v, area);
+    if a.too_small {
+        frame.render_widget(
+            Paragraph::new(format!(
+                "terminal too small: {}x{}, threadtop needs {MIN_WIDTH}x{MIN_HEIGHT}",
+                area.width, area.height
+            ))
+            .wrap(Wrap { trim: true }),
+            area,
+        );
+        return a;
     }
-}
-
-/// A pane's widget with what the app says about focus and scrolling.
-enum PaneWidget<'a> {
-    Cpus(CpusPane<'a>),
-    Placement(PlacementPane<'a>),
-    Shares(SharesPane<'a>),
-    Explain(ExplainPane<'a>),
-}
-
-fn pane_widget<'a>(
-    app: &'a App,
-    model: &'a crate::model::Model,
-    pane: Pane,
-    theme: Theme,
-) -> PaneWidget<'a> {
-    let selected_tgid = app.selected_row().map(|r| r.tgid);
-    let snap = &model.current;
-    let scroll = app.pane_scroll[pane.index()];
-    let focused = app.focus == Some(pane);
-    match pane {
-        Pane::Cpus => PaneWidget::Cpus(CpusPane {
-            model,
-            selected_tgid,
+    let theme = v.theme;
+    if let (Some(r), Some(info)) = (a.timebar, v.replay) {
+        frame.render_widget(timebar::TimeBar { info, theme }, r);
+    }
+    frame.render_widget(
+        HeaderPane {
+            model: v.model,
+            refresh_interval: v.refresh_interval,
             theme,
-            scroll,
-            focused,
-        }),
-        Pane::Placement => PaneWidget::Placement(PlacementPane {
-            model,
-            selected_tgid,
+        },
+        a.header,
+    );
+    if let Overlay::Help { scroll } = v.overlay {
+        frame.render_widget(HelpPane { theme, scroll }, a.table);
+    } else {
+        frame.render_widget(
+            TreePane {
+                rows: v.rows,
+                offset: a.offset,
+                cursor: v.cursor,
+                sort: v.opts.sort,
+                reverse: v.opts.reverse,
+                columns: v.columns,
+                theme,
+            },
+            a.table,
+        );
+    }
+    let buf = frame.buffer_mut();
+    for (p, w) in a.panes.iter().zip(widgets) {
+        w.render(p.rect, buf);
+    }
+    match &v.overlay {
+        Overlay::Affinity(p) => frame.render_widget(p.clone(), a.table),
+        Overlay::Signal(p) => frame.render_widget(p.clone(), a.table),
+        Overlay::Columns(e) => frame.render_widget(e.clone(), a.table),
+        Overlay::Question(q) => frame.render_widget(q.clone(), a.table),
+        Overlay::None | Overlay::Help { .. } => {}
+    }
+    frame.render_widget(
+        FooterPane {
+            mode: v.mode,
+            opts: v.opts,
+            filter_text: v.input,
+            rows: v.rows.len(),
+            following: v.following,
+            status: v.status,
+            replay: v.replay.is_some(),
+            hidden_panes: a.hidden_panes,
             theme,
-            scroll,
-            focused,
-        }),
-        Pane::Shares => PaneWidget::Shares(SharesPane {
-            snap,
-            selected_tgid,
-            replay: app.replay.is_some(),
-            theme,
-            scroll,
-            focused,
-        }),
-        Pane::Explain => PaneWidget::Explain(ExplainPane {
-            scroll,
-            focused,
-            ..ExplainPane::for_row(snap, app.selected_row(), theme)
-        }),
-    }
-}
-
-impl PaneWidget<'_> {
-    /// Lines it would like, border included, in a pane `width` wide.
-    fn height(&self, width: u16) -> u16 {
-        match self {
-            PaneWidget::Cpus(p) => p.height(width),
-            PaneWidget::Placement(p) => p.height(),
-            PaneWidget::Shares(p) => p.height(),
-            PaneWidget::Explain(p) => p.height(width),
-        }
-    }
-
-    fn max_scroll(&self, area: Rect) -> u16 {
-        match self {
-            PaneWidget::Cpus(p) => p.max_scroll(area),
-            PaneWidget::Placement(p) => p.max_scroll(area),
-            PaneWidget::Shares(p) => p.max_scroll(area),
-            PaneWidget::Explain(p) => p.max_scroll(area),
-        }
-    }
-}
-
-impl ratatui::widgets::Widget for PaneWidget<'_> {
-    fn render(self, area: Rect, buf: &mut ratatui::buffer::Buffer) {
-        match self {
-            PaneWidget::Cpus(p) => p.render(area, buf),
-            PaneWidget::Placement(p) => p.render(area, buf),
-            PaneWidget::Shares(p) => p.render(area, buf),
-            PaneWidget::Explain(p) => p.render(area, buf),
-        }
-    }
+        },
+        a.footer,
+    );
+    a
 }
 
 /// Draws `lines` in a box centred on `area`, at most `max_width` wide, over what is there.
@@ -441,113 +471,6 @@ impl PickerList {
             .contains(ratatui::layout::Position { x, y })
             .then(|| self.first + usize::from(y - self.rows.y))
     }
-}
-
-/// Table rows that fit at this screen size: the app scrolls by it.
-pub fn page_height(app: &App, area: Rect) -> usize {
-    tree::page_height(layout(app, area, Theme::mono()).table.height)
-}
-
-pub fn draw(frame: &mut Frame, app: &App, theme: Theme) {
-    let area = frame.area();
-    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        frame.render_widget(
-            Paragraph::new(format!(
-                "terminal too small: {}x{}, threadtop needs {MIN_WIDTH}x{MIN_HEIGHT}",
-                area.width, area.height
-            ))
-            .wrap(Wrap { trim: true }),
-            area,
-        );
-        return;
-    }
-    let a = layout(app, area, theme);
-    if let (Some(r), Some(info)) = (a.timebar, &app.replay) {
-        frame.render_widget(timebar::TimeBar { info, theme }, r);
-    }
-    frame.render_widget(
-        HeaderPane {
-            model: app.model.as_ref(),
-            refresh_interval: app.refresh_interval,
-            theme,
-        },
-        a.header,
-    );
-    if app.mode == Mode::Help {
-        frame.render_widget(
-            HelpPane {
-                theme,
-                scroll: app.help_scroll,
-            },
-            a.table,
-        );
-    } else {
-        frame.render_widget(
-            TreePane {
-                rows: &app.rows,
-                offset: app.offset,
-                cursor: app.cursor,
-                sort: app.opts.sort,
-                reverse: app.opts.reverse,
-                columns: app.column_layout.get(app.columns),
-                theme,
-            },
-            a.table,
-        );
-    }
-    if let Some(model) = &app.model {
-        for p in &a.panes {
-            frame.render_widget(pane_widget(app, model, p.pane, theme), p.rect);
-        }
-    }
-    if let Some(picker) = &app.picker {
-        frame.render_widget(
-            AffinityPane {
-                picker,
-                confirming: app.mode == Mode::Confirm,
-                theme,
-            },
-            a.table,
-        );
-    }
-    if let Some(picker) = &app.signal {
-        frame.render_widget(
-            SignalPane {
-                picker,
-                confirming: app.mode == Mode::Confirm,
-                theme,
-            },
-            a.table,
-        );
-    }
-    if let Some(editor) = &app.column_editor {
-        frame.render_widget(
-            column_editor::ColumnEditorPane {
-                editor,
-                layout: &app.column_layout,
-                theme,
-            },
-            a.table,
-        );
-    }
-    frame.render_widget(
-        FooterPane {
-            mode: app.mode,
-            opts: &app.opts,
-            filter_text: if app.mode == Mode::Jump {
-                &app.jump_text
-            } else {
-                &app.filter_text
-            },
-            rows: app.rows.len(),
-            following: app.follow.map(|f| f.key.tid),
-            status: app.status.as_deref(),
-            replay: app.replay.is_some(),
-            hidden_panes: a.hidden_panes,
-            theme,
-        },
-        a.footer,
-    );
 }
 
 #[cfg(test)]

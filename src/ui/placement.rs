@@ -183,3 +183,16 @@ impl Widget for PlacementPane<'_> {
             .render(body_area, buf);
     }
 }
+
+impl super::panes::PaneView for PlacementPane<'_> {
+    fn height(&self, width: u16) -> u16 {
+        let _ = width;
+        PlacementPane::height(self)
+    }
+    fn max_scroll(&self, area: Rect) -> u16 {
+        PlacementPane::max_scroll(self, area)
+    }
+    fn render(self: Box<Self>, area: Rect, buf: &mut Buffer) {
+        Widget::render(*self, area, buf)
+    }
+}

@@ -7,12 +7,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::theme::Theme;
-use crate::collect::{Resource, Snapshot};
-use crate::model::shares::{Mark, ShareView, share_view};
+use crate::collect::Resource;
+use crate::model::shares::{Mark, ShareView};
 
 pub struct SharesPane<'a> {
-    pub snap: &'a Snapshot,
-    pub selected_tgid: Option<u32>,
+    /// The selected process's share matrix (computed once per tick in the model), once
+    /// the collector has compared its tasks.
+    pub view: Option<&'a ShareView>,
     /// Replaying a recording: share groups are not recorded.
     pub replay: bool,
     pub theme: Theme,
@@ -27,9 +28,8 @@ const TITLE: &str = " Shares: same letter = same kernel object (kcmp); - none; ?
 const CELL: usize = 5;
 
 impl SharesPane<'_> {
-    fn view(&self) -> Option<ShareView> {
-        let report = self.snap.shares.as_deref()?;
-        (Some(report.tgid) == self.selected_tgid).then(|| share_view(self.snap, report))
+    fn view(&self) -> Option<&ShareView> {
+        self.view
     }
 
     pub fn height(&self) -> u16 {
@@ -147,5 +147,18 @@ impl Widget for SharesPane<'_> {
             .wrap(Wrap { trim: false })
             .scroll((scroll, 0))
             .render(inner, buf);
+    }
+}
+
+impl super::panes::PaneView for SharesPane<'_> {
+    fn height(&self, width: u16) -> u16 {
+        let _ = width;
+        SharesPane::height(self)
+    }
+    fn max_scroll(&self, area: Rect) -> u16 {
+        SharesPane::max_scroll(self, area)
+    }
+    fn render(self: Box<Self>, area: Rect, buf: &mut Buffer) {
+        Widget::render(*self, area, buf)
     }
 }

@@ -6,11 +6,24 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::theme::Theme;
-use crate::act::signal::SIGNALS;
-use crate::app::SignalPicker;
+use crate::model::signals::SIGNALS;
 
+/// The signal picker: what it is drawn from (the app keeps the picker's state).
+#[derive(Debug, Clone)]
+pub struct SignalPicker<'a> {
+    /// Whom, in words: "process 1234 (name)", "thread 1236 (busy-0)".
+    pub target: &'a str,
+    /// Some threads of the process, not the whole process.
+    pub threads_only: bool,
+    /// Index into [`SIGNALS`].
+    pub cursor: usize,
+    /// "Send SIGTERM to process 1234 (name)?"
+    pub question: String,
+}
+
+#[derive(Clone)]
 pub struct SignalPane<'a> {
-    pub picker: &'a SignalPicker,
+    pub picker: SignalPicker<'a>,
     pub confirming: bool,
     pub theme: Theme,
 }
@@ -21,10 +34,10 @@ pub const WIDTH: u16 = 76;
 impl Widget for SignalPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let p = self.picker;
+        let p = &self.picker;
         let mut lines = Vec::new();
         if self.confirming {
-            lines.push(Line::raw(p.question()));
+            lines.push(Line::raw(p.question.clone()));
             if p.threads_only {
                 // tgkill delivers to the thread, but default actions (end, stop) act on
                 // the whole process: say so rather than promise more than the kernel does.

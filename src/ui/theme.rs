@@ -5,42 +5,8 @@
 use ratatui::style::{Color, Style};
 use ratatui::symbols::border;
 
-use super::palette::{Palette, Role};
-
-/// `--color`: whether to colour the screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ColorChoice {
-    /// Colour unless NO_COLOR is set (non-empty) or TERM=dumb
-    #[default]
-    Auto,
-    /// Always colour, even with NO_COLOR
-    Always,
-    /// Never colour: no colour escape sequences at all (bold and reverse video stay)
-    Never,
-}
-
-/// How many colours the terminal can show, from COLORTERM and TERM.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ColorDepth {
-    /// The 16 named ANSI colours: all the palette uses today.
-    Ansi16,
-    /// TERM contains `256color`.
-    Ansi256,
-    /// COLORTERM is `truecolor` or `24bit`.
-    TrueColor,
-}
-
-impl ColorDepth {
-    pub fn detect(term: Option<&str>, colorterm: Option<&str>) -> ColorDepth {
-        if matches!(colorterm, Some("truecolor" | "24bit")) {
-            ColorDepth::TrueColor
-        } else if term.is_some_and(|t| t.contains("256color")) {
-            ColorDepth::Ansi256
-        } else {
-            ColorDepth::Ansi16
-        }
-    }
-}
+pub use crate::palette::{ColorChoice, ColorDepth};
+use crate::palette::{Palette, Role};
 
 /// Every glyph the panes draw that is not plain ASCII, and its stand-in.
 #[derive(Debug, PartialEq, Eq)]

@@ -6,7 +6,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::theme::Theme;
-use crate::app::ReplayInfo;
+
+/// Where a replay is, for the time bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplayInfo {
+    /// "host 03:12:05  +1m30s of 10m00s  tick 91/601"
+    pub position: String,
+    /// 0.0 at the first tick, 1.0 at the last.
+    pub fraction: f64,
+    pub playing: bool,
+    pub speed: u32,
+}
 
 pub struct TimeBar<'a> {
     pub info: &'a ReplayInfo,

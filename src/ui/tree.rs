@@ -6,10 +6,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row as TableRow, Table, Widget};
 
-use super::columns::Column;
-use super::format;
 use super::theme::Theme;
-use crate::model::{Row, RowKind, SortKey};
+use crate::model::columns::{CellHint, Column, SortKey};
+use crate::model::{Row, RowKind};
 
 pub struct TreePane<'a> {
     pub rows: &'a [Row],
@@ -42,42 +41,20 @@ fn visible_columns(all: &[Column], width: u16) -> Vec<Column> {
 }
 
 impl TreePane<'_> {
+    /// A cell as the column table formats it, coloured by what it shows.
     fn cell(&self, col: Column, r: &Row) -> Cell<'static> {
         let t = self.theme;
-        let right = |s: String| Cell::from(Line::from(s).alignment(Alignment::Right));
-        if r.unreadable && !matches!(col, Column::Tid | Column::Tgid | Column::State) {
-            return right("?".into());
-        }
-        match col {
-            Column::Tid => right(r.tid.to_string()),
-            Column::Tgid => right(r.tgid.to_string()),
-            Column::User => Cell::from(r.user.clone()),
-            Column::State => Cell::from(Span::styled(
-                (r.state as char).to_string(),
-                t.state(r.state),
-            )),
-            Column::Cpu => Cell::from(
-                Line::styled(
-                    format::percent(r.cpu_percent),
-                    t.busy(r.cpu_percent.unwrap_or(0.0)),
-                )
-                .alignment(Alignment::Right),
-            ),
-            Column::LastCpu => right(r.processor.map_or("-".into(), |p| p.to_string())),
-            Column::Nice => right(r.nice.to_string()),
-            Column::Prio => right(r.priority.to_string()),
-            Column::Switches => right(format::rate(r.switches_per_sec)),
-            Column::Threads => right(if r.kind != RowKind::Thread {
-                r.threads.to_string()
-            } else {
-                String::new()
-            }),
-            Column::Affinity => Cell::from(r.affinity.clone().unwrap_or_else(|| "-".into())),
-            Column::Policy => Cell::from(crate::model::policy_name(r.policy)),
-            Column::RtPrio => right(r.rt_priority.to_string()),
-            Column::Wait => right(format::percent(r.wait_percent)),
-            Column::Voluntary => right(format::rate(r.voluntary_per_sec)),
-            Column::Involuntary => right(format::rate(r.involuntary_per_sec)),
+        let (text, hint) = col.cell(r);
+        let style = match hint {
+            CellHint::Plain => Style::new(),
+            CellHint::State(s) => t.state(s),
+            CellHint::Busy(p) => t.busy(p),
+        };
+        let line = Line::styled(text, style);
+        if col.spec().left {
+            Cell::from(line)
+        } else {
+            Cell::from(line.alignment(Alignment::Right))
         }
     }
 
@@ -133,7 +110,7 @@ impl Widget for TreePane<'_> {
             .iter()
             .map(|c| {
                 let spec = c.spec();
-                let text = if spec.sort == Some(self.sort) {
+                let text = if *c == self.sort {
                     format!("{}{arrow}", spec.title)
                 } else {
                     spec.title.to_string()
@@ -183,7 +160,7 @@ impl Widget for TreePane<'_> {
 /// A column's width on screen: its own, or its title and the sort arrow if wider.
 fn column_width(c: Column, sort: SortKey) -> u16 {
     let spec = c.spec();
-    let extra = u16::from(spec.sort == Some(sort));
+    let extra = u16::from(c == sort);
     spec.width.max(spec.title.len() as u16 + extra)
 }
 
@@ -195,7 +172,11 @@ pub fn header_sort_at(columns: &[Column], width: u16, sort: SortKey, x: u16) -> 
     for c in visible_columns(columns, width) {
         let w = column_width(c, sort);
         if x < left + w {
-            return if x >= left { c.spec().sort } else { None };
+            return if x >= left && c.sortable() {
+                Some(c)
+            } else {
+                None
+            };
         }
         left += w + 1;
         if x < left {

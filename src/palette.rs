@@ -1,4 +1,8 @@
-//! Themes: the style of every role the panes draw with, read from a TOML file. The built-in
+//! Colours: `--color`, the terminal's colour depth, and themes: the style of every role the
+//! panes draw with, parsed from a TOML file's text (config reads the files, the panes get
+//! the parsed palette). Below both config and ui, so neither imports the other.
+//!
+//! Themes are read from a TOML file. The built-in
 //! themes are files under `assets/themes/`, embedded; users add their own in
 //! `$XDG_CONFIG_HOME/threadtop/themes/NAME.toml` or anywhere with a path.
 //!
@@ -9,13 +13,11 @@
 //! given. Colours the terminal cannot show are reduced to the nearest it can
 //! ([`Palette::reduced`]).
 
-use std::path::Path;
 use std::sync::LazyLock;
 
 use ratatui::style::{Color, Modifier, Style};
 
-use super::theme::ColorDepth;
-use crate::config::toml_file::{Doc, FileError};
+use crate::toml_file::{Doc, FileError};
 
 /// Every style the panes ask the theme for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,13 +90,13 @@ pub struct Palette {
 
 /// The built-in themes: name and file.
 pub const BUILTIN: [(&str, &str); 4] = [
-    ("dark", include_str!("../../assets/themes/dark.toml")),
-    ("light", include_str!("../../assets/themes/light.toml")),
+    ("dark", include_str!("../assets/themes/dark.toml")),
+    ("light", include_str!("../assets/themes/light.toml")),
     (
         "high-contrast",
-        include_str!("../../assets/themes/high-contrast.toml"),
+        include_str!("../assets/themes/high-contrast.toml"),
     ),
-    ("mono", include_str!("../../assets/themes/mono.toml")),
+    ("mono", include_str!("../assets/themes/mono.toml")),
 ];
 
 static BUILTINS: LazyLock<Vec<Palette>> = LazyLock::new(|| {
@@ -159,47 +161,6 @@ impl Palette {
         }
         out
     }
-}
-
-/// A theme by name or path: a path (it has a `/` or ends in `.toml`; relative to `base_dir`
-/// when given), a built-in name, or `NAME.toml` in the user's theme directory.
-pub fn find(
-    name: &str,
-    base_dir: Option<&Path>,
-    user_themes: Option<&Path>,
-) -> Result<&'static Palette, ThemeError> {
-    let is_path = name.contains('/') || name.ends_with(".toml");
-    if !is_path {
-        if let Some(p) = Palette::builtin(name) {
-            return Ok(p);
-        }
-        let user = user_themes.map(|d| d.join(format!("{name}.toml")));
-        if let Some(path) = user.as_deref().filter(|p| p.exists()) {
-            return load(path);
-        }
-        let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
-        let mut m = format!(
-            "no theme {name:?}: the built-in ones are {}",
-            names.join(", ")
-        );
-        if let Some(u) = user {
-            m.push_str(&format!(", and there is no {}", u.display()));
-        }
-        return Err(ThemeError::Unknown(m));
-    }
-    let path = match base_dir {
-        Some(d) if Path::new(name).is_relative() => d.join(name),
-        _ => Path::new(name).to_path_buf(),
-    };
-    load(&path)
-}
-
-/// Reads and checks a theme file; it lives as long as the program.
-fn load(path: &Path) -> Result<&'static Palette, ThemeError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ThemeError::Unknown(format!("theme {}: {e}", path.display())))?;
-    let p = parse(&path.display().to_string(), &text).map_err(ThemeError::File)?;
-    Ok(Box::leak(Box::new(p)))
 }
 
 /// Parses a theme file. `file` names it in errors.
@@ -283,6 +244,41 @@ pub fn parse(file: &str, text: &str) -> Result<Palette, FileError> {
         out.styles[role as usize] = style;
     }
     Ok(out)
+}
+
+/// `--color`: whether to colour the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour unless NO_COLOR is set (non-empty) or TERM=dumb
+    #[default]
+    Auto,
+    /// Always colour, even with NO_COLOR
+    Always,
+    /// Never colour: no colour escape sequences at all (bold and reverse video stay)
+    Never,
+}
+
+/// How many colours the terminal can show, from COLORTERM and TERM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ColorDepth {
+    /// The 16 named ANSI colours: all the palette uses today.
+    Ansi16,
+    /// TERM contains `256color`.
+    Ansi256,
+    /// COLORTERM is `truecolor` or `24bit`.
+    TrueColor,
+}
+
+impl ColorDepth {
+    pub fn detect(term: Option<&str>, colorterm: Option<&str>) -> ColorDepth {
+        if matches!(colorterm, Some("truecolor" | "24bit")) {
+            ColorDepth::TrueColor
+        } else if term.is_some_and(|t| t.contains("256color")) {
+            ColorDepth::Ansi256
+        } else {
+            ColorDepth::Ansi16
+        }
+    }
 }
 
 const MODIFIERS: [(&str, Modifier); 6] = [

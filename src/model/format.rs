@@ -61,6 +61,23 @@ pub fn rate(r: Option<f64>) -> String {
     }
 }
 
+/// CPU time as htop's TIME+ shows it: `1:23.45` (minutes, seconds, hundredths) under an
+/// hour, `2h03:04` under 100 hours, then `123h`; `-` when unknown.
+pub fn cpu_time(hundredths: Option<u64>) -> String {
+    let Some(cs) = hundredths else {
+        return "-".into();
+    };
+    let secs = cs / 100;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if h >= 100 {
+        format!("{h}h")
+    } else if h > 0 {
+        format!("{h}h{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}.{:02}", cs % 100)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +93,13 @@ mod tests {
         assert_eq!(percent(None), "-");
         assert_eq!(percent(Some(100.0)), "100");
         assert_eq!(rate(Some(123456.0)), "123k");
+        assert_eq!(cpu_time(None), "-");
+        assert_eq!(cpu_time(Some(0)), "0:00.00");
+        assert_eq!(cpu_time(Some(8345)), "1:23.45");
+        assert_eq!(
+            cpu_time(Some((2 * 3600 + 3 * 60 + 4) * 100 + 99)),
+            "2h03:04"
+        );
+        assert_eq!(cpu_time(Some(123 * 3600 * 100)), "123h");
     }
 }

@@ -154,19 +154,3 @@ fn a_theme_file_fills_in_from_its_base_and_names_its_errors() {
         assert!(e.message.contains(words), "{text:?}: {e}");
     }
 }
-
-#[test]
-fn find_prefers_built_in_names_and_reports_where_it_looked() {
-    assert_eq!(find("light", None, None).ok(), Palette::builtin("light"));
-    match find("nosuch", None, Some(Path::new("/x/themes"))) {
-        Err(ThemeError::Unknown(m)) => {
-            assert!(m.contains("dark, light, high-contrast, mono"), "{m}");
-            assert!(m.contains("/x/themes/nosuch.toml"), "{m}");
-        }
-        other => panic!("{other:?}"),
-    }
-    match find("/nonexistent/t.toml", None, None) {
-        Err(ThemeError::Unknown(m)) => assert!(m.starts_with("theme /nonexistent/t.toml: "), "{m}"),
-        other => panic!("{other:?}"),
-    }
-}
