@@ -21,7 +21,14 @@ fn main() {
     let ticks: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(30);
     let interval = Duration::from_secs_f64(args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1.0));
     let busy = 4.min(threads);
-    let mut workload = Command::new(env!("CARGO_BIN_EXE_threadtop-workload"))
+    // A workspace member's binary, next to this bench's deps/ directory.
+    let exe = std::env::current_exe().expect("the bench's own path");
+    let bin = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target/<profile>/deps")
+        .join("threadtop-workload");
+    let mut workload = Command::new(bin)
         .args([
             "--name",
             "rec-bench",

@@ -43,7 +43,7 @@ pub struct Cli {
     pub cgroup: Option<String>,
 
     /// Sort by this column
-    #[arg(short = 's', long, value_name = "KEY", default_value = "cpu", value_parser = parse_sort, global = true)]
+    #[arg(short = 's', long, value_name = "KEY", default_value = "cpu", value_parser = sort_keys(), global = true)]
     pub sort: SortKey,
 
     /// Reverse the sort order
@@ -82,6 +82,16 @@ pub struct Cli {
     /// Print one snapshot as JSON (rates over one --delay) and exit
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// With --json or --batch: print N snapshots, one per --delay (0: until stopped);
+    /// --json then prints one JSON object per line (NDJSON)
+    #[arg(short = 'n', long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Print a text table per tick, like `top -b -H`, until stopped (or --count): the
+    /// columns shown on screen, every row, for grep and logs
+    #[arg(short = 'b', long, conflicts_with = "json")]
+    pub batch: bool,
 
     /// Colour the screen: auto (unless NO_COLOR is set or TERM=dumb), always, never
     #[arg(long, value_name = "WHEN", value_enum, default_value_t = ColorChoice::Auto, global = true)]
@@ -244,6 +254,48 @@ fn roff(text: &str) -> String {
     }
 }
 
+/// Flags that only change the screen or the printout, given to `record` (which has
+/// neither): rejected rather than ignored. `None` when there are none.
+pub fn record_misuse(m: &clap::ArgMatches) -> Option<String> {
+    let given: Vec<String> = [
+        "json",
+        "batch",
+        "count",
+        "theme",
+        "mouse",
+        "no_mouse",
+        "columns",
+        "sched_columns",
+        "color",
+        "ascii",
+        "no_ascii",
+        "filter",
+        "sort",
+        "reverse",
+        "no_reverse",
+        "flat",
+        "tree",
+        "hide_kernel",
+        "no_hide_kernel",
+    ]
+    .into_iter()
+    .filter(|id| {
+        let from_line = |m: &clap::ArgMatches| {
+            m.try_get_raw(id).is_ok()
+                && m.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+        };
+        from_line(m) || m.subcommand().is_some_and(|(_, sub)| from_line(sub))
+    })
+    .map(|id| format!("--{}", id.replace('_', "-")))
+    .collect();
+    (!given.is_empty()).then(|| {
+        format!(
+            "record draws nothing and prints no snapshot: {} would be ignored (use them with `threadtop replay FILE`)",
+            given.join(", ")
+        )
+    })
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Record one snapshot per tick to FILE, without a terminal, until stopped (Ctrl-C,
@@ -273,11 +325,12 @@ fn parse_duration_arg(s: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("'{s}' is not a duration: use e.g. 90s, 1m30s, 2h"))
 }
 
-fn parse_sort(s: &str) -> Result<SortKey, String> {
-    SortKey::parse(s).ok_or_else(|| {
-        let names: Vec<&str> = SortKey::SORTABLE.iter().map(|k| k.name()).collect();
-        format!("unknown sort key '{s}'; use one of: {}", names.join(", "))
-    })
+/// The sort keys as clap's possible values: `--help` lists them, and so does the error
+/// for a missing or unknown one (`-s --help`, `-s cpux`).
+fn sort_keys() -> impl clap::builder::TypedValueParser<Value = SortKey> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(SortKey::SORTABLE.iter().map(|k| k.name()))
+        .try_map(|s| SortKey::parse(&s).ok_or_else(|| format!("unknown sort key '{s}'")))
 }
 
 fn parse_delay(s: &str) -> Result<Duration, String> {

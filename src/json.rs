@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 use crate::collect::waits::Source;
-use crate::collect::{Group, Resource, Shares, Snapshot, TaskInfo, TaskKey, TaskRef, Unreadable};
+use crate::collect::{
+    Group, Resource, Shares, Snapshot, TaskInfo, TaskIo, TaskKey, TaskRef, Unreadable,
+};
 use crate::model::why::{Breakdown, WaitingOn, Why};
 use crate::model::{Model, Row, RowKind, ViewOptions};
 use crate::text::{escape, escape_cmdline};
@@ -65,7 +67,7 @@ pub struct Lock {
 
 #[derive(Serialize)]
 pub struct RecordingTick {
-    /// 0 for the first tick.
+    /// 1 for the first tick, as the replay's time bar counts (`tick 15/40`).
     pub tick: usize,
     pub ticks: usize,
     /// Seconds from the first tick.
@@ -108,6 +110,14 @@ pub struct Process {
     pub command: Option<String>,
     pub threads: usize,
     pub rss_bytes: u64,
+    /// The address space's size (VIRT), from statm.
+    pub virt_bytes: Option<u64>,
+    /// Resident pages backed by files or shared memory (SHR), from statm.
+    pub shared_bytes: Option<u64>,
+    /// `rss_bytes` as % of the machine's memory (MEM%).
+    pub mem_percent: Option<f64>,
+    /// Why `virt_bytes` and `shared_bytes` are null: see [`unknown_reason`].
+    pub memory_unreadable: Option<&'static str>,
     pub kernel_thread: bool,
     pub cpu_percent: Option<f64>,
     /// The mean of its sampled tasks' breakdowns; null when none was sampled.
@@ -134,6 +144,16 @@ pub struct Task {
     pub rt_priority: u32,
     pub utime_ticks: u64,
     pub stime_ticks: u64,
+    /// CPU time used since it started, user + system, seconds (htop's TIME+).
+    pub time_secs: f64,
+    /// Storage bytes read and written since it started (`/proc/TID/io`).
+    pub io_read_bytes: Option<u64>,
+    pub io_write_bytes: Option<u64>,
+    /// Storage bytes per second over the interval.
+    pub io_read_bytes_per_sec: Option<f64>,
+    pub io_write_bytes_per_sec: Option<f64>,
+    /// Why the I/O fields are null: see [`unknown_reason`].
+    pub io_unreadable: Option<&'static str>,
     pub start_ticks: u64,
     pub run_ns: Option<u64>,
     pub wait_ns: Option<u64>,
@@ -287,7 +307,27 @@ fn shares_json(sh: Option<&Shares>) -> (Option<JsonMap>, Option<JsonMap>) {
     (Some(groups), (!unknown.is_empty()).then_some(unknown))
 }
 
-fn task(t: &TaskInfo, m: &Model, shares: &HashMap<TaskKey, Shares>, why: &Why) -> Task {
+/// Why a field read on demand is null: `"denied"` (needs ptrace access: another user's
+/// task), `"malformed"`, `"absent"` (the kernel has no such file), `"not_read"` (not asked
+/// for, or not in a recording), `"no_descriptors"` (out of file descriptors: RLIMIT_NOFILE).
+fn unknown_reason<T>(v: Option<&Result<T, Unreadable>>) -> Option<&'static str> {
+    match v {
+        None => Some("not_read"),
+        Some(Ok(_)) => None,
+        Some(Err(Unreadable::Denied)) => Some("denied"),
+        Some(Err(Unreadable::Malformed)) => Some("malformed"),
+        Some(Err(Unreadable::Absent)) => Some("absent"),
+        Some(Err(Unreadable::NoDescriptors)) => Some("no_descriptors"),
+    }
+}
+
+fn task(
+    t: &TaskInfo,
+    io: Option<&Result<TaskIo, Unreadable>>,
+    m: &Model,
+    shares: &HashMap<TaskKey, Shares>,
+    why: &Why,
+) -> Task {
     let w = why.tasks.get(&t.key());
     let breakdown = w.and_then(|w| w.breakdown);
     let breakdown_unknown = match w {
@@ -300,6 +340,12 @@ fn task(t: &TaskInfo, m: &Model, shares: &HashMap<TaskKey, Shares>, why: &Why) -
         ),
     };
     let (shares, shares_unknown) = shares_json(shares.get(&t.key()));
+    let io_read = io;
+    let io = io.and_then(|r| r.as_ref().ok());
+    let io_rate = m.io_rates.get(&t.key());
+    // Read now but not in the scan before (a task born in the interval): no rate yet.
+    let io_unreadable =
+        unknown_reason(io_read).or_else(|| io_rate.is_none().then_some("no_history"));
     let rate = m.rates.get(&t.key()).copied().unwrap_or_default();
     let sched = t.schedstat.ok();
     let detail = t.detail.as_ref().and_then(|d| d.as_ref().ok());
@@ -319,6 +365,12 @@ fn task(t: &TaskInfo, m: &Model, shares: &HashMap<TaskKey, Shares>, why: &Why) -
         rt_priority: t.rt_priority,
         utime_ticks: t.utime_ticks,
         stime_ticks: t.stime_ticks,
+        time_secs: (t.utime_ticks + t.stime_ticks) as f64 / m.current.clk_tck.max(1) as f64,
+        io_read_bytes: io.map(|i| i.read_bytes),
+        io_write_bytes: io.map(|i| i.write_bytes),
+        io_read_bytes_per_sec: io_rate.map(|r| r.read_bytes_per_sec),
+        io_write_bytes_per_sec: io_rate.map(|r| r.write_bytes_per_sec),
+        io_unreadable,
         start_ticks: t.start_ticks,
         run_ns: sched.map(|s| s.run_ns),
         wait_ns: sched.map(|s| s.wait_ns),
@@ -440,6 +492,7 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
             .iter()
             .filter_map(|t| m.rates.get(&t.key()).and_then(|r| r.cpu_percent))
             .collect();
+        let statm = p.statm.and_then(|r| r.ok());
         processes.push(Process {
             tgid: p.tgid,
             ppid: p.ppid,
@@ -449,6 +502,14 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
             command: p.cmdline.as_ref().ok().map(|c| escape_cmdline(c)),
             threads: p.tasks.len(),
             rss_bytes: p.rss_bytes,
+            virt_bytes: statm.map(|s| s.size_pages * snap.page_size),
+            shared_bytes: statm.map(|s| s.shared_pages * snap.page_size),
+            mem_percent: snap
+                .system
+                .mem
+                .filter(|m| m.total_bytes > 0)
+                .map(|m| p.rss_bytes as f64 * 100.0 / m.total_bytes as f64),
+            memory_unreadable: unknown_reason(p.statm.as_ref()),
             kernel_thread: p.is_kernel(),
             cpu_percent: (!cpu.is_empty()).then(|| {
                 cpu.iter()
@@ -481,7 +542,7 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
         }
         for t in &p.tasks {
             if only.as_ref().is_none_or(|s| s.contains(&t.tid)) {
-                tasks.push(task(t, m, shares, &why));
+                tasks.push(task(t, p.io_of(t.tid), m, shares, &why));
             }
         }
     }

@@ -16,6 +16,8 @@ pub mod palette;
 pub mod record;
 pub mod terminal;
 pub mod terminal_backend;
+pub mod terminfo;
 pub mod text;
 pub mod toml_file;
 pub mod ui;
+pub mod user_file;

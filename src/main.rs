@@ -45,6 +45,16 @@ fn main() -> ExitCode {
             }
         };
     }
+    if matches!(cli.command, Some(Command::Record { .. }))
+        && let Some(e) = threadtop::cli::record_misuse(&matches)
+    {
+        eprintln!("threadtop: {e}");
+        return ExitCode::from(2);
+    }
+    if cli.count.is_some() && !cli.json && !cli.batch {
+        eprintln!("threadtop: --count goes with --json or --batch");
+        return ExitCode::from(2);
+    }
     // The whole config is read and checked before anything starts: a bad file is one error
     // and exit status 2, as for a bad flag.
     let loaded = match config::load(&mut cli, &matches, &ConfigEnv::read()) {
@@ -74,8 +84,13 @@ fn main() -> ExitCode {
         },
         None => None,
     };
-    if cli.json {
-        return match print_json(&cli) {
+    if cli.json || cli.batch {
+        let printed = if cli.json {
+            print_json(&cli)
+        } else {
+            print_batch(&cli, &loaded)
+        };
+        return match printed {
             Ok(()) => ExitCode::SUCCESS,
             Err(JsonError::BrokenPipe) => ExitCode::from(BROKEN_PIPE),
             Err(JsonError::Other(e)) => {
@@ -87,6 +102,17 @@ fn main() -> ExitCode {
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
             "threadtop: not a terminal (stdin and stdout must be one); for scripts use `threadtop --json`"
+        );
+        return ExitCode::from(2);
+    }
+    // The terminal, its input reader, the signal pipe and the scanner need about a dozen
+    // descriptors: at 9-11 the input reader failed to start, reported as "terminal lost".
+    const MIN_DESCRIPTORS: u64 = 16;
+    if let Some(n) = rustix::process::getrlimit(rustix::process::Resource::Nofile).maximum
+        && n < MIN_DESCRIPTORS
+    {
+        eprintln!(
+            "threadtop: out of file descriptors: RLIMIT_NOFILE allows {n}, the display needs at least {MIN_DESCRIPTORS} (raise it with `ulimit -n`, or use `threadtop --json`)"
         );
         return ExitCode::from(2);
     }
@@ -117,12 +143,24 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
         Ok(Exit::Signal(sig)) => ExitCode::from((128 + sig).clamp(0, 255) as u8),
+        // Not eprintln!: stderr is usually the terminal that just went away, and a failed
+        // eprintln! panics (the panic report then failed too: SIGABRT instead of 129).
         Ok(Exit::TerminalLost(why)) => {
-            eprintln!("threadtop: terminal lost: {why}");
+            terminal::note(&format!("threadtop: terminal lost: {why}"));
+            ExitCode::from(129)
+        }
+        // A write to the terminal failed because it is gone (EIO, EPIPE), or the terminal is
+        // no longer ours: the same end as noticing it.
+        Err(e)
+            if e.chain().any(terminal::is_lost)
+                || !std::io::stdout().is_terminal()
+                || !std::io::stdin().is_terminal() =>
+        {
+            terminal::note(&format!("threadtop: terminal lost: {e}"));
             ExitCode::from(129)
         }
         Err(e) => {
-            eprintln!("threadtop: {e:?}");
+            terminal::note(&format!("threadtop: {e:?}"));
             ExitCode::FAILURE
         }
     }
@@ -199,65 +237,158 @@ fn test_panic(term: &mut terminal::Tui) {
 /// 128 + SIGPIPE, what a shell reports for tools killed by SIGPIPE, without a message.
 const BROKEN_PIPE: u8 = 141;
 
+/// `--json`: one snapshot, pretty-printed; with `--count`, N (0: until stopped), one
+/// compact object per line (NDJSON). Each has rates over one `--delay`.
 fn print_json(cli: &Cli) -> Result<(), JsonError> {
+    let opts = cli.view_options();
+    // JSON has every field: storage I/O per task and statm per process too.
+    let plan = DetailPlan {
+        io: true,
+        memory: true,
+        ..DetailPlan::all()
+    };
+    each_tick(cli, &plan, cli.events, |model| {
+        // What every listed task shares (kcmp and namespaces): one comparison pass, sorted.
+        let shares =
+            threadtop::collect::share::compute(&cli.proc_root, &json::tasks_shown(model, &opts));
+        let out = json::build(model, &opts, &shares);
+        let mut text = if cli.count.is_some() {
+            serde_json::to_vec(&out)
+        } else {
+            serde_json::to_vec_pretty(&out)
+        }
+        .wrap_err("encoding JSON")
+        .map_err(JsonError::Other)?;
+        text.push(b'\n');
+        Ok(text)
+    })
+}
+
+/// `--batch`: a text table per tick, like `top -b -H`: a header line, the columns shown on
+/// screen (the basic set), every row, a blank line.
+fn print_batch(cli: &Cli, loaded: &Loaded) -> Result<(), JsonError> {
+    use threadtop::model::columns::ColumnSet;
+    let opts = cli.view_options();
+    let theme = if cli.ascii {
+        Theme::mono().ascii()
+    } else {
+        Theme::mono()
+    };
+    // Wide enough for long command lines: the NAME column is last and lines are trimmed.
+    const WIDTH: u16 = 512;
+    each_tick(cli, &DetailPlan::all(), events::Mode::Off, |model| {
+        let rows = model.rows(&opts);
+        let s = &model.summary;
+        let sys = &model.current.system;
+        let load = sys.load.map_or("-".into(), |l| {
+            format!("{:.2} {:.2} {:.2}", l[0], l[1], l[2])
+        });
+        let up = sys
+            .uptime_secs
+            .map_or("-".into(), threadtop::model::format::uptime);
+        let mut text = format!(
+            "threadtop - up {up}, load {load}, {} {}, {} {}: {} R, {} S, {} D, {} I, {} T, {} Z\n",
+            s.tasks,
+            plural(s.tasks, "task", "tasks"),
+            s.processes,
+            plural(s.processes, "process", "processes"),
+            s.runnable,
+            s.sleeping,
+            s.disk_sleep,
+            s.idle,
+            s.stopped,
+            s.zombie,
+        );
+        let columns = loaded.columns.get(ColumnSet::Basic);
+        for line in
+            threadtop::ui::tree::table_text(&rows, columns, opts.sort, opts.reverse, WIDTH, theme)
+        {
+            text.push_str(&line);
+            text.push('\n');
+        }
+        text.push('\n');
+        Ok(text.into_bytes())
+    })
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+/// Scans, then once per `--delay` scans again and writes what `print` makes of the model
+/// (rates over that interval): once, or `--count` times (0: until stopped). The ticks keep
+/// to the clock: time spent scanning and printing is taken off the next wait.
+fn each_tick(
+    cli: &Cli,
+    plan: &DetailPlan,
+    events_mode: events::Mode,
+    mut print: impl FnMut(&Model) -> Result<Vec<u8>, JsonError>,
+) -> Result<(), JsonError> {
     // Loaded before the first scan: that scan starts the interval the events count over.
     let mut events =
-        events::source::Feed::new(events::source::start(cli.events).map_err(|why| {
+        events::source::Feed::new(events::source::start(events_mode).map_err(|why| {
             JsonError::Other(color_eyre::eyre::eyre!(
                 "--events on: scheduling events cannot run: {why}"
             ))
         })?);
-    let mut scanner = Scanner::new(&cli.proc_root);
-    let plan = DetailPlan::all();
-    let mut first = scanner.scan(&plan);
+    let mut scanner = Scanner::new(&cli.proc_root).only(&cli.pids);
+    let mut first = scanner.scan(plan);
     events.fill(&mut first);
-    // What the listed tasks wait on, sampled through the interval within the TUI's budget
-    // (a tenth of a scan), and at least 10 rounds when few are listed (`-p`: 100 tasks
-    // cost about 0.5 ms a round). A whole machine listed gets what the budget allows:
-    // a round over 12,000 tasks costs about 40 % of a scan, so none.
-    let first = Arc::new(first);
-    let listed = json::tasks_shown(&Model::new(None, first.clone()), &cli.view_options());
+    let mut previous = Arc::new(first);
     let mut sampler = threadtop::collect::waits::Sampler::new(&cli.proc_root);
-    sampler.set_tasks(
-        listed
-            .iter()
-            .filter(|t| !t.kernel)
-            .map(|t| (t.tgid, t.key.tid))
-            .collect(),
-    );
-    let min_rounds = if sampler.len() <= 100 { 10 } else { 0 };
-    sampler.sample_during(
-        cli.delay,
-        std::time::Duration::from_nanos(first.scan_ns),
-        min_rounds,
-    );
-    let mut second = scanner.scan(&plan);
-    events.fill(&mut second);
-    let waits = sampler.take();
-    if waits.rounds > 0 {
-        second.waits = Some(Arc::new(waits));
+    let count = cli.count.unwrap_or(1);
+    let start = std::time::Instant::now();
+    let mut printed: u64 = 0;
+    loop {
+        let due = start
+            + cli
+                .delay
+                .saturating_mul(u32::try_from(printed + 1).unwrap_or(u32::MAX));
+        // What the listed tasks wait on, sampled until the scan is due, within the TUI's
+        // budget (a tenth of a scan), and at least 10 rounds when few are listed (`-p`: 100
+        // tasks cost about 0.5 ms a round). A whole machine listed gets what the budget
+        // allows: a round over 12,000 tasks costs about 40 % of a scan, so none.
+        let listed = json::tasks_shown(
+            &Model::new(None, Arc::clone(&previous)),
+            &cli.view_options(),
+        );
+        sampler.set_tasks(
+            listed
+                .iter()
+                .filter(|t| !t.kernel)
+                .map(|t| (t.tgid, t.key.tid))
+                .collect(),
+        );
+        let min_rounds = if sampler.len() <= 100 { 10 } else { 0 };
+        sampler.sample_during(
+            due.saturating_duration_since(std::time::Instant::now()),
+            std::time::Duration::from_nanos(previous.scan_ns),
+            min_rounds,
+        );
+        let mut current = scanner.scan(plan);
+        events.fill(&mut current);
+        let waits = sampler.take();
+        if waits.rounds > 0 {
+            current.waits = Some(Arc::new(waits));
+        }
+        let current = Arc::new(current);
+        let model = Model::new(Some(previous), Arc::clone(&current));
+        let text = print(&model)?;
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(&text)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| match e.kind() {
+                // A closed pipe (`| head`) is the reader's choice: no message.
+                std::io::ErrorKind::BrokenPipe => JsonError::BrokenPipe,
+                _ => JsonError::Other(color_eyre::eyre::Report::new(e).wrap_err("writing")),
+            })?;
+        printed += 1;
+        if count != 0 && printed >= count {
+            return Ok(());
+        }
+        previous = current;
     }
-    drop(events);
-    let second = Arc::new(second);
-    let model = Model::new(Some(first), second);
-    let opts = cli.view_options();
-    // What every listed task shares (kcmp and namespaces): one comparison pass, sorted.
-    let shares =
-        threadtop::collect::share::compute(&cli.proc_root, &json::tasks_shown(&model, &opts));
-    let out = json::build(&model, &opts, &shares);
-    let mut text = serde_json::to_vec_pretty(&out)
-        .wrap_err("encoding JSON")
-        .map_err(JsonError::Other)?;
-    text.push(b'\n');
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(&text)
-        .and_then(|()| stdout.flush())
-        .map_err(|e| match e.kind() {
-            // A closed pipe (`| head`) is the reader's choice: no message.
-            std::io::ErrorKind::BrokenPipe => JsonError::BrokenPipe,
-            _ => JsonError::Other(color_eyre::eyre::Report::new(e).wrap_err("writing JSON")),
-        })
 }
 
 enum JsonError {
@@ -291,7 +422,8 @@ fn record(cli: &Cli, file: &std::path::Path, duration: Option<std::time::Duratio
     };
     report(threadtop::record::run::record(&opts).map(|(ticks, bytes)| {
         eprintln!(
-            "threadtop: recorded {ticks} ticks to {}: {bytes} bytes ({} per tick)",
+            "threadtop: recorded {ticks} {} to {}: {bytes} bytes ({} per tick)",
+            if ticks == 1 { "tick" } else { "ticks" },
             file.display(),
             bytes / ticks.max(1)
         );
@@ -315,9 +447,7 @@ fn open_recording(
     }
     let player = Player::new(rec);
     let start = match at {
-        Some(t) => player.tick_for(t).ok_or_else(|| {
-            format!("'{t}' is not a time: use an offset (90s, 1m30s) or a time of day (03:12:05)")
-        })?,
+        Some(t) => player.tick_at(t)?,
         None => 0,
     };
     Ok((player, start))

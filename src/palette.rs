@@ -249,7 +249,7 @@ pub fn parse(file: &str, text: &str) -> Result<Palette, FileError> {
 /// `--color`: whether to colour the screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ColorChoice {
-    /// Colour unless NO_COLOR is set (non-empty) or TERM=dumb
+    /// Colour unless NO_COLOR is set (non-empty), TERM=dumb, or terminfo says TERM has no colours (vt100)
     #[default]
     Auto,
     /// Always colour, even with NO_COLOR

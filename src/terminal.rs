@@ -96,6 +96,91 @@ pub fn restore() {
     let _ = terminal::disable_raw_mode();
 }
 
+/// Whether `e` says the terminal is gone (an SSH drop, a closed terminal window): writes
+/// to a hung-up terminal fail with EIO, to a closed pipe with EPIPE; reads return 0 bytes
+/// (UnexpectedEof, WriteZero for a write that took nothing); its descriptor may already be
+/// invalid (EBADF) or no longer a terminal (ENOTTY, ENXIO).
+pub fn is_lost_io(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::BrokenPipe | io::ErrorKind::UnexpectedEof | io::ErrorKind::WriteZero
+    ) || matches!(
+        e.raw_os_error(),
+        Some(libc::EIO | libc::EPIPE | libc::ENXIO | libc::ENOTTY | libc::EBADF)
+    )
+}
+
+/// Whether `err`, or an error it wraps (`drawing: Input/output error`), says the terminal
+/// is gone (see [`is_lost_io`]): the exit is then status 129, as for SIGHUP, not a report.
+pub fn is_lost(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut at = Some(err);
+    while let Some(e) = at {
+        if e.downcast_ref::<io::Error>().is_some_and(is_lost_io) {
+            return true;
+        }
+        at = e.source();
+    }
+    false
+}
+
+/// Calls `lost` from a thread of its own once stdin's terminal hangs up (POLLHUP or
+/// POLLERR). crossterm does not notice: on a hung-up tty its reader gets 0 bytes from
+/// every read and loops on them, so the input thread never returned and only the next
+/// frame's failed write (1.2-2.2 s later at the default delay, a whole `--delay` at most)
+/// ended threadtop. The thread sleeps in poll(2) asking for no event at all, which the
+/// kernel wakes only for a hang-up or an error: no wake-ups while the terminal is fine.
+pub fn on_hangup(lost: impl FnOnce(String) + Send + 'static) {
+    let _ = std::thread::Builder::new()
+        .name("tt-hangup".into())
+        .spawn(move || {
+            loop {
+                let mut fds = [libc::pollfd {
+                    fd: libc::STDIN_FILENO,
+                    events: 0,
+                    revents: 0,
+                }];
+                // SAFETY: `fds` is a valid array of one pollfd for the length given.
+                let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, -1) };
+                if n < 0 {
+                    if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                        continue;
+                    }
+                    return;
+                }
+                if fds[0].revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+                    stop_reading_stdin();
+                    lost("the terminal hung up".into());
+                    return;
+                }
+            }
+        });
+}
+
+/// Puts an empty, never-written pipe in stdin's place. crossterm's reader spins on a
+/// hung-up terminal (every read returns 0 bytes and it reads again at once): it took a
+/// whole CPU while threadtop was ending, which on a loaded machine delayed the end by up to
+/// 14 s. On the pipe its read says EAGAIN, so it goes back to waiting, and its input thread
+/// ends (stdin is no longer a terminal).
+fn stop_reading_stdin() {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } != 0 {
+        return;
+    }
+    // SAFETY: both are open descriptors of ours; dup2 replaces fd 0 atomically. The pipe's
+    // write end stays open (never closed) so reads say EAGAIN, not end of file.
+    unsafe {
+        libc::dup2(fds[0], libc::STDIN_FILENO);
+        libc::close(fds[0]);
+    }
+}
+
+/// Writes `line` to stderr, never panicking: stderr is often the terminal that is gone
+/// (`eprintln!` panics there, and a panic while the panic report is printed aborts).
+pub fn note(line: &str) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
+}
+
 /// Restores the terminal before the panic report (color-eyre's hook) is printed, so the
 /// report is readable and the shell usable, then exits with status 101 (Rust's panic
 /// status). Exiting here matters for panics off the main thread (collector, input): the

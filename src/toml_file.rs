@@ -159,9 +159,21 @@ impl<'i> Doc<'i> {
     pub fn number(&self, e: &Entry<'_, '_>) -> Result<f64, FileError> {
         let v = e.value.get_ref();
         let n = match v {
+            // Beyond i64 an integer is still a number (a huge one, which the caller's range
+            // check names), not "not a finite number".
             DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
                 .ok()
-                .map(|n| n as f64),
+                .map(|n| n as f64)
+                .or_else(|| {
+                    u128::from_str_radix(i.as_str(), i.radix())
+                        .ok()
+                        .map(|n| n as f64)
+                })
+                .or_else(|| {
+                    (i.radix() == 10)
+                        .then(|| i.as_str().replace('_', "").parse::<f64>().ok())
+                        .flatten()
+                }),
             DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
             _ => return Err(self.type_error(e, "a number")),
         };

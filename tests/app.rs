@@ -518,3 +518,67 @@ fn saving_columns_reports_a_failure_instead_of_losing_it() {
     let status = app.status.clone().unwrap_or_default();
     assert!(status.contains("no config directory"), "{status}");
 }
+
+/// A fake /proc in which `tid` exists, started at `start_ticks` (its `stat`, as the kernel
+/// writes it: starttime is field 22).
+fn proc_with(app: &mut App, tid: u32, start_ticks: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join(tid.to_string())).expect("mkdir");
+    let mut fields: Vec<String> = vec!["S".into(), "1".into()];
+    fields.extend((4..=52).map(|_| "0".to_string()));
+    fields[22 - 3] = start_ticks.to_string();
+    let stat = format!("{tid} (sleep) {}\n", fields.join(" "));
+    std::fs::write(dir.path().join(format!("{tid}/stat")), stat).expect("stat");
+    app.proc_root = dir.path().to_path_buf();
+    dir
+}
+
+/// The re-check before a signal is what stops it: the target is a real child of this test,
+/// shown with one start time while /proc has its TID with another (a reused TID). Refused,
+/// and the child lives; with the start time matching, the same keys do signal it (so the
+/// refusal came from the check, not from a missing /proc). An empty fake /proc could not
+/// tell the check from its absence: both ended in "no longer the one shown".
+#[test]
+fn a_signal_never_reaches_a_task_whose_tid_was_reused() {
+    let mut child = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .expect("spawn sleep");
+    let c = child.id();
+    let shown = |at| {
+        snap(
+            at,
+            vec![p(
+                c,
+                1,
+                b"sleep\x0060",
+                vec![t(c, b"sleep", b'S', 0).start(777)],
+            )],
+        )
+    };
+    let mut app = App::new(ViewOptions::default(), Duration::from_secs(1));
+    app.on_snapshot(Arc::new(shown(10)));
+    app.on_snapshot(Arc::new(shown(11)));
+    let send_term = |app: &mut App| {
+        select_tid(app, c, RowKind::Process);
+        key(app, KeyCode::Char('S'));
+        key(app, KeyCode::Enter);
+        key(app, KeyCode::Char('y'));
+        app.status.clone().unwrap_or_default()
+    };
+    let reused = proc_with(&mut app, c, 778);
+    let status = send_term(&mut app);
+    assert!(status.contains("no longer the one shown"), "{status}");
+    assert!(status.contains("nothing was sent"), "{status}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "the child was signalled"
+    );
+    drop(reused);
+    let _same = proc_with(&mut app, c, 777);
+    let status = send_term(&mut app);
+    let end = child.wait().expect("wait");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(end.signal(), Some(libc::SIGTERM), "{status}");
+}

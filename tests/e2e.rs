@@ -61,6 +61,7 @@ fn filter_by_pid_shows_exactly_the_test_programs_threads_and_cpu_sort_puts_busy_
             let t = table(s);
             names.iter().all(|n| t.iter().any(|r| r.name == *n))
                 && t.iter().all(|r| r.tgid == w.pid)
+                && t.len() == w.threads.len() + 1
         })
         .expect("threads shown");
     let rows = table(&screen);
@@ -97,28 +98,27 @@ fn filter_by_name_fold_help_and_quit() {
     let mut pty = spawn(&["--delay", "0.5"], &[], 100, 30);
     pty.wait_for_text("TGID", WAIT).expect("table drawn");
     pty.send(b"/ttfoldme");
-    let screen = pty
-        .wait_for("filtered by name", WAIT, |s| {
-            table(s).iter().any(|r| r.name == "sleep-1")
-        })
-        .expect("name filter");
-    assert!(table(&screen).iter().all(|r| r.tgid == w.pid), "{screen}");
+    // Waits for what it asserts (only the workload's rows), not a first sign of it.
+    pty.wait_for("filtered by name", WAIT, |s| {
+        let rows = table(s);
+        rows.iter().any(|r| r.name == "sleep-1") && rows.iter().all(|r| r.tgid == w.pid)
+    })
+    .expect("name filter");
     pty.send_key("Enter");
     // Fold the process: its threads disappear and the mark closes.
     pty.send_key("Home");
     pty.send_key("Enter");
-    let screen = pty
-        .wait_for("folded", WAIT, |s| {
-            s.contains("▸ ttfoldme") && !s.contains("sleep-0")
-        })
-        .expect("fold");
-    assert_eq!(table(&screen).len(), 1, "{screen}");
+    pty.wait_for("folded", WAIT, |s| {
+        s.contains("▸ ttfoldme") && !s.contains("sleep-0") && table(s).len() == 1
+    })
+    .expect("fold");
     pty.send_key("Enter");
     pty.wait_for_text("sleep-0", WAIT).expect("unfold");
     // Help from the key table, then back.
     pty.send(b"?");
-    let help = pty.wait_for_text("threadtop help", WAIT).expect("help");
-    assert!(help.contains("follow the selected task"), "{help}");
+    // Waits for the text asserted, not the title: a help frame can be read half drawn.
+    pty.wait_for_all(&["threadtop help", "follow the selected task"], WAIT)
+        .expect("help");
     pty.send_key("Esc");
     pty.wait_for("help closed", WAIT, |s| {
         !s.contains("threadtop help") && s.contains("sleep-0")
@@ -154,7 +154,12 @@ fn follow_says_when_the_followed_task_exits() {
 
 #[test]
 fn sigterm_and_sighup_restore_the_terminal() {
-    for (sig, code) in [(Signal::TERM, 143), (Signal::HUP, 129), (Signal::INT, 130)] {
+    for (sig, code) in [
+        (Signal::TERM, 143),
+        (Signal::HUP, 129),
+        (Signal::INT, 130),
+        (Signal::QUIT, 131),
+    ] {
         let mut pty = spawn(&[] as &[&str], &[], 80, 24);
         pty.wait_for_text("TGID", WAIT).expect("table drawn");
         assert!(pty.alternate_screen() && pty.cursor_hidden());
@@ -163,6 +168,18 @@ fn sigterm_and_sighup_restore_the_terminal() {
         assert_eq!(status.code(), Some(code), "{sig:?}");
         assert_restored(&pty);
     }
+}
+
+/// README: "129 if the terminal disappears under it". The terminal emulator goes away
+/// (its side of the pty is closed): threadtop exits 129 at once instead of spinning on a
+/// dead terminal.
+#[test]
+fn a_vanished_terminal_exits_129() {
+    let mut pty = spawn(&["--delay", "0.2"], &[], 80, 24);
+    pty.wait_for_text("TGID", WAIT).expect("table drawn");
+    pty.hang_up();
+    let status = pty.wait_exit(WAIT).expect("exits when the terminal goes");
+    assert_eq!(status.code(), Some(129), "{status}");
 }
 
 #[test]
@@ -184,7 +201,10 @@ fn hostile_names_are_shown_escaped_and_never_reach_the_terminal_raw() {
     );
     let screen = pty
         .wait_for("hostile rows", WAIT, |s| {
-            s.contains("\\e]2;pwned\\x07") && s.contains("x\\e[31mred")
+            s.contains("\\e]2;pwned\\x07")
+                && s.contains("x\\e[31mred")
+                && s.contains("a) R 1 (")
+                && table(s).iter().any(|r| r.tid == w.pid)
         })
         .expect("escaped names shown");
     let leader = table(&screen)
@@ -290,7 +310,7 @@ fn json_lists_every_task_with_stable_fields() {
     let tasks = v["tasks"].as_array().expect("tasks");
     match tasks.iter().find(|t| t["tid"] == 2) {
         Some(k) => assert_eq!(k["kernel_thread"], true),
-        None => println!("skipped: kthreadd (PID 2) not visible here"),
+        None => eprintln!("skipped: kthreadd (PID 2) not visible here"),
     }
     assert!(tasks.iter().any(|t| t["kernel_thread"] == false));
 }

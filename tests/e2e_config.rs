@@ -45,11 +45,13 @@ fn delay_sort_columns_and_theme_from_the_file_take_effect() {
         120,
         30,
     );
-    let screen = pty.wait_for_text("Every", WAIT).expect("table");
-    assert!(screen.contains("Every 0.5s"), "{screen}");
-    let h = header(&screen).split_whitespace().collect::<Vec<_>>();
-    assert_eq!(h, ["TID", "S", "CPU%", "NAME▲"], "{screen}");
-    assert!(screen.contains("sort name▲"), "{screen}");
+    // Waits for each thing asserted: a frame can be read half drawn.
+    pty.wait_for("the file's delay, sort and columns", WAIT, |s| {
+        s.contains("Every 0.5s")
+            && s.contains("sort name▲")
+            && header(s).split_whitespace().collect::<Vec<_>>() == ["TID", "S", "CPU%", "NAME▲"]
+    })
+    .expect("table");
     let raw = pty.raw_output();
     assert!(
         raw.windows(HEADER_BG.len()).any(|w| w == HEADER_BG),
@@ -82,8 +84,8 @@ fn flags_win_over_the_file_and_no_colour_means_no_colour_whatever_the_theme() {
         120,
         30,
     );
-    let screen = pty.wait_for_text("Every", WAIT).expect("table");
-    assert!(screen.contains("sort tid"), "{screen}");
+    pty.wait_for_all(&["Every", "sort tid"], WAIT)
+        .expect("table");
     pty.send(b"q");
     assert!(pty.wait_exit(WAIT).is_some_and(|s| s.success()));
     assert!(
@@ -171,11 +173,14 @@ fn the_printed_default_is_the_documented_file_and_is_accepted_unchanged() {
 
     // And in the TUI: the same screen as with no config at all.
     let mut pty = spawn(&["--config", config.as_str(), "--pid", "1"], &[], 120, 30);
-    let with = pty.wait_for_text("Every", WAIT).expect("table");
+    // The footer is drawn after the header: both are whole once it is there.
+    let whole =
+        |s: &str| s.contains("Every 1s") && s.contains("sort ") && header(s).contains("TID");
+    let with = pty.wait_for("a whole frame", WAIT, whole).expect("table");
     pty.send(b"q");
     assert!(pty.wait_exit(WAIT).is_some_and(|s| s.success()));
     let mut pty = spawn(&["--no-config", "--pid", "1"], &[], 120, 30);
-    let without = pty.wait_for_text("Every", WAIT).expect("table");
+    let without = pty.wait_for("a whole frame", WAIT, whole).expect("table");
     pty.send(b"q");
     assert!(pty.wait_exit(WAIT).is_some_and(|s| s.success()));
     assert_eq!(header(&with), header(&without));
@@ -189,7 +194,7 @@ fn the_printed_default_is_the_documented_file_and_is_accepted_unchanged() {
 fn an_unreadable_config_in_the_default_place_is_passed_over_with_a_note() {
     let setpriv = Path::new("/usr/bin/setpriv");
     if !rustix::process::geteuid().is_root() || !setpriv.exists() {
-        println!("skipped: needs root and /usr/bin/setpriv");
+        eprintln!("skipped: needs root and /usr/bin/setpriv");
         return;
     }
     // As when `sudo -u nobody` keeps root's HOME: the file is there but not ours to read.
@@ -226,4 +231,116 @@ fn an_unreadable_config_in_the_default_place_is_passed_over_with_a_note() {
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
+
+/// What a user can name as a config, theme or recording but is no such file: a device that
+/// never ends, a FIFO no one writes, a directory, a huge sparse file. Each is one line naming
+/// it, a failure status, at once (`/dev/zero` as a theme grew to 4.6 GB; a FIFO blocked forever).
+#[test]
+fn junk_files_named_as_config_theme_or_recording_are_refused_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fifo = dir.path().join("fifo");
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .expect("mkfifo");
+    let fifo = fifo.to_str().expect("utf-8").to_string();
+    let sparse = dir.path().join("sparse");
+    std::fs::File::create(&sparse)
+        .and_then(|f| f.set_len(3 << 30))
+        .expect("sparse file");
+    let sparse = sparse.to_str().expect("utf-8").to_string();
+    let zero_theme = write(dir.path(), "zero.toml", "theme = \"/dev/zero\"\n");
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            vec!["--theme", "/dev/zero"],
+            "/dev/zero",
+            "character device",
+        ),
+        (vec!["--theme", &fifo], &fifo, "FIFO"),
+        (vec!["--theme", &sparse], &sparse, "limit"),
+        (vec!["--config", &fifo], &fifo, "FIFO"),
+        (
+            vec!["--config", "/dev/zero"],
+            "/dev/zero",
+            "character device",
+        ),
+        (vec!["--config", &sparse], &sparse, "limit"),
+        (
+            vec!["--config", &zero_theme],
+            "/dev/zero",
+            "character device",
+        ),
+        (vec!["replay", "/dev/zero"], "/dev/zero", "character device"),
+        (
+            vec!["replay", "/dev/urandom"],
+            "/dev/urandom",
+            "character device",
+        ),
+        (vec!["replay", &fifo], &fifo, "FIFO"),
+        (
+            vec!["replay", &sparse],
+            &sparse,
+            "not a threadtop recording",
+        ),
+    ];
+    for (args, names, says) in cases {
+        let mut cmd = command();
+        cmd.args(&args).args(["--json", "--delay", "0.1"]);
+        // A hang is the failure this test is about: give up after a minute, loudly.
+        let mut child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run");
+        let give_up = std::time::Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = child.try_wait().expect("wait") {
+                break s;
+            }
+            if std::time::Instant::now() > give_up {
+                let _ = child.kill();
+                panic!("{args:?} still running after 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
+            .expect("stderr");
+        // A bad config or theme is a usage error (2); a replay that cannot be read, 1.
+        let code = if args[0] == "replay" { 1 } else { 2 };
+        assert_eq!(status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.contains(names) && err.contains(says), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+}
+
+/// A huge theme name is not echoed (twice, in full: 5 MB of error); a huge integer delay
+/// is out of range, not "not a finite number".
+#[test]
+fn huge_values_get_short_true_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let name = "x".repeat(100_000);
+    let out = command()
+        .args(["--theme", &name, "--json", "--delay", "0.1"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.len() < 1000, "{} bytes of error", err.len());
+    assert!(
+        err.contains("no theme \"xxxx") && err.contains('…'),
+        "{err}"
+    );
+    let config = write(dir.path(), "big.toml", "delay = 99999999999999999999999\n");
+    let out = command()
+        .args(["--config", &config, "--json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("out of range"), "{err}");
+    assert!(!err.contains("finite"), "{err}");
 }

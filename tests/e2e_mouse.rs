@@ -49,7 +49,9 @@ fn clicks_select_sort_and_focus_and_the_wheel_scrolls() {
         100,
         30,
     );
-    let screen = pty.wait_for_text("sleep-2", WAIT).expect("table drawn");
+    let screen = pty
+        .wait_for_all(&["sleep-1", "sleep-2"], WAIT)
+        .expect("table drawn");
     assert!(pty.mouse_reporting(), "mouse reporting is on");
     assert!(enables_mouse(&pty.raw_output()));
     // Click the row of sleep-1: it becomes the selection.
@@ -139,7 +141,9 @@ fn the_mouse_works_the_same_in_a_replay() {
         100,
         30,
     );
-    let screen = pty.wait_for_text("sleep-2", WAIT).expect("replay drawn");
+    let screen = pty
+        .wait_for_all(&["sleep-1", "sleep-2"], WAIT)
+        .expect("replay drawn");
     assert!(pty.mouse_reporting());
     let (x, y) = find(&screen, "sleep-1").expect("row shown");
     click(&pty, x, y);

@@ -123,10 +123,11 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
     // Jump back to the start: A is there again, B not yet.
     pty.send(b":0s");
     pty.send_key("Enter");
-    let screen = pty
-        .wait_for_text(&format!("tick 1/{n}"), WAIT)
-        .expect("jumped");
-    assert!(names(&screen).contains(&"rec-a".to_string()), "{screen}");
+    let tick = format!("tick 1/{n}");
+    pty.wait_for("jumped back, rec-a shown", WAIT, |s| {
+        s.contains(&tick) && names(s).contains(&"rec-a".to_string())
+    })
+    .expect("jumped");
     // Actions that change the system are refused in a replay.
     pty.send(b"a");
     pty.wait_for_text("actions that change the system are disabled", WAIT)
@@ -154,7 +155,8 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(v["recording"]["tick"], 0);
+    // Counted as the time bar counts: "tick 1/{n}" on screen is tick 1 here.
+    assert_eq!(v["recording"]["tick"], 1);
     assert!(
         v["tasks"]
             .as_array()
@@ -186,8 +188,10 @@ fn a_recorder_killed_mid_run_leaves_a_file_that_replays() {
     for i in [0, n / 2, n - 1] {
         rec.decode(i, None).expect("decodes");
     }
+    // The last tick, by its offset: the n-th.
+    let last = format!("{}", rec.offset_secs(n - 1) + 0.001);
     let out = support::command()
-        .args(["replay", &file.to_string_lossy(), "--json", "--at", "10m"])
+        .args(["replay", &file.to_string_lossy(), "--json", "--at", &last])
         .output()
         .expect("replay --json");
     assert!(
@@ -196,11 +200,22 @@ fn a_recorder_killed_mid_run_leaves_a_file_that_replays() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(
-        v["recording"]["tick"],
-        n - 1,
-        "past the end means the last tick"
-    );
+    assert_eq!(v["recording"]["tick"], n, "the last tick");
+    // Past the end is an error naming the recording's span, not silently the last tick.
+    for at in ["10m", "99999999h"] {
+        let out = support::command()
+            .args(["replay", &file.to_string_lossy(), "--json", "--at", at])
+            .output()
+            .expect("replay --json");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{at}");
+        assert!(
+            err.contains("past the end of the recording: it spans")
+                && err.contains(&format!("{n} ticks")),
+            "{at}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{at}");
+    }
 
     // A newer format and a foreign file: one clear line each, no panic.
     let mut data = std::fs::read(&file).expect("read");

@@ -23,9 +23,14 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 
 /// `VmRSS` of a process in KiB.
 fn rss_kib(pid: u32) -> Option<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+/// A `kB` line of /proc/PID/status, e.g. `VmHWM:` or `RssAnon:`.
+fn status_kib(pid: u32, field: &str) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     s.lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
@@ -176,6 +181,7 @@ fn hostile_names_keep_the_columns_and_never_reach_the_terminal_raw() {
                 && s.contains("\\u{202e}rlo")
                 && s.contains("\\e]52;c;YQ==\\x07")
                 && s.contains("AAAAAAAAAAAAAAA")
+                && support::table_lines(s).len() == w.threads.len() + 1
         })
         .expect("escaped names");
     // Every table row has its TGID in the same columns: no name shifted anything.
@@ -217,7 +223,7 @@ fn root_with(tool: &str) -> Option<&'static Path> {
 #[test]
 fn as_nobody_under_hidepid_it_shows_its_own_tasks_and_says_what_is_hidden() {
     let (Some(unshare), Some(setpriv)) = (root_with("unshare"), root_with("setpriv")) else {
-        println!("skipped: needs root, /usr/bin/unshare and /usr/bin/setpriv");
+        eprintln!("skipped: needs root, /usr/bin/unshare and /usr/bin/setpriv");
         return;
     };
     // Inside a private mount and PID namespace: a fresh /proc with hidepid=2, a root-owned
@@ -244,21 +250,18 @@ fn as_nobody_under_hidepid_it_shows_its_own_tasks_and_says_what_is_hidden() {
     }) {
         Ok(s) if s.contains("TGID") => s,
         other => {
-            println!("skipped: no hidepid namespace here: {other:?}");
+            eprintln!("skipped: no hidepid namespace here: {other:?}");
             return;
         }
     };
-    let screen = if screen.contains("hidepid") {
-        screen
-    } else {
-        pty.wait_for_text("hidepid", WAIT)
-            .expect("the header says hidepid")
-    };
-    assert!(
-        screen.contains("other users' processes are hidden"),
-        "{screen}"
-    );
-    assert!(screen.contains("nobody"), "own process shown: {screen}");
+    drop(screen);
+    // Own process shown, and the header says what is hidden: waited for together.
+    let screen = pty
+        .wait_for_all(
+            &["hidepid", "other users' processes are hidden", "nobody"],
+            WAIT,
+        )
+        .expect("the header says hidepid");
     assert!(
         !screen.contains("sleep 600"),
         "root's process is hidden: {screen}"
@@ -306,7 +309,7 @@ fn as_nobody_under_hidepid_it_shows_its_own_tasks_and_says_what_is_hidden() {
 #[test]
 fn as_nobody_without_hidepid_everything_is_listed_without_errors() {
     let Some(setpriv) = root_with("setpriv") else {
-        println!("skipped: needs root and /usr/bin/setpriv");
+        eprintln!("skipped: needs root and /usr/bin/setpriv");
         return;
     };
     let w = workload(&["--name", "ttrootown", "--sleep", "1"]);
@@ -317,7 +320,7 @@ fn as_nobody_without_hidepid_everything_is_listed_without_errors() {
         .output()
         .expect("run");
     if !out.status.success() {
-        println!("skipped: threadtop cannot run as nobody here: {out:?}");
+        eprintln!("skipped: threadtop cannot run as nobody here: {out:?}");
         return;
     }
     assert!(
@@ -345,18 +348,30 @@ fn as_nobody_without_hidepid_everything_is_listed_without_errors() {
     }
 }
 
-/// Starts `threads` sleeping threads (plus one busy) and checks the UI stays usable: the
-/// count shows up, keys answer (filter, fold, help), memory stays under `max_rss_mib`.
-fn many_threads(threads: usize, max_rss_mib: u64) {
+/// README's goal: at most 20 MiB peak RSS at 10,000 tasks (release build). Checked on the
+/// heap and other anonymous memory, which is what grows with the tasks (the test runs the
+/// debug build, whose larger binary adds about 9 MiB of file-backed pages), and scaled
+/// with the tasks the machine runs beyond 10,000 (other tests' threads count too).
+/// Measured: 16 MiB anonymous (25 MiB RSS, debug) at 10,200 tasks.
+const GOAL_KIB_PER_10K_TASKS: u64 = 20 * 1024;
+
+/// Starts `threads` sleeping threads (plus one busy) in `procs` processes and checks the UI
+/// stays usable: the count shows up, keys answer (filter, fold, help), memory stays within
+/// README's goal.
+fn many_threads(threads: usize, procs: usize) {
     let _one = heavy();
-    let n = threads.to_string();
-    let w = match try_workload(&["--name", "ttmany", "--busy", "1", "--sleep", &n]) {
-        Ok(w) => w,
-        Err(e) => {
-            println!("skipped: this machine cannot start {threads} threads:\n{e}");
-            return;
+    let each = (threads / procs).to_string();
+    let mut workloads = Vec::new();
+    for _ in 0..procs {
+        match try_workload(&["--name", "ttmany", "--busy", "1", "--sleep", &each]) {
+            Ok(w) => workloads.push(w),
+            Err(e) => {
+                eprintln!("skipped: this machine cannot start {threads} threads:\n{e}");
+                return;
+            }
         }
-    };
+    }
+    let w = &workloads[0];
     let pid = w.pid.to_string();
     let mut pty = spawn(&["--delay", "0.5"], &[], 160, 40);
     pty.wait_for("every thread counted", Duration::from_secs(120), |s| {
@@ -366,6 +381,7 @@ fn many_threads(threads: usize, max_rss_mib: u64) {
             .is_some_and(|t| t > threads)
     })
     .expect("task count covers the workload");
+    let mut tasks = machine_tasks();
     // Keys are handled while scans of this size go on.
     pty.send(b"/");
     pty.send(pid.as_bytes());
@@ -388,9 +404,24 @@ fn many_threads(threads: usize, max_rss_mib: u64) {
     pty.send_key("Esc");
     pty.wait_for("help closed", WAIT, |s| !s.contains("threadtop help"))
         .expect("help closes");
-    let rss = rss_kib(pty.pid()).expect("VmRSS") / 1024;
-    println!("{threads} threads: threadtop VmRSS {rss} MiB");
-    assert!(rss < max_rss_mib, "{rss} MiB at {threads} threads");
+    tasks = tasks.max(machine_tasks());
+    let kib = |field| status_kib(pty.pid(), field).unwrap_or_else(|| panic!("{field}"));
+    let (rss, peak, anon, file) = (
+        kib("VmRSS:"),
+        kib("VmHWM:"),
+        kib("RssAnon:"),
+        kib("RssFile:"),
+    );
+    let limit = GOAL_KIB_PER_10K_TASKS * tasks.max(10_000) / 10_000;
+    eprintln!(
+        "{threads} threads, {tasks} tasks on the machine: threadtop VmRSS {rss} KiB, peak \
+         {peak} KiB, anonymous {anon} KiB (limit {limit} KiB), file-backed {file} KiB"
+    );
+    assert!(anon <= limit, "{anon} KiB anonymous at {tasks} tasks");
+    assert!(
+        peak.saturating_sub(file) <= limit,
+        "peak {peak} KiB, {file} KiB of it file-backed, at {tasks} tasks"
+    );
     pty.send(b"q");
     assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
     assert_restored(&pty);
@@ -398,15 +429,27 @@ fn many_threads(threads: usize, max_rss_mib: u64) {
 
 #[test]
 fn ten_thousand_threads_keep_the_ui_responsive_and_memory_bounded() {
-    many_threads(10_000, 200);
+    many_threads(10_000, 1);
 }
 
-/// 50,000 threads: pid_max and vm.max_map_count often forbid it (they do on our 2-CPU
-/// test machine, which stops at about 16,000); then it says why and skips.
+/// 50,000 threads in 5 processes (about 4 memory maps a thread: 10,000 in one process fit
+/// vm.max_map_count's default of 65,530, 50,000 do not). pid_max can still forbid it (32,768
+/// on our 2-CPU test machine): then it says why and skips.
 #[test]
 #[ignore = "long: 50,000 threads; cargo test --release --test e2e_robust -- --ignored"]
 fn fifty_thousand_threads_keep_the_ui_responsive_and_memory_bounded() {
-    many_threads(50_000, 600);
+    let pid_max: usize = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0);
+    if pid_max < 60_000 {
+        eprintln!(
+            "skipped: kernel.pid_max is {pid_max}, too few TIDs for 50,000 threads \
+             (sysctl kernel.pid_max=4194304 allows it)"
+        );
+        return;
+    }
+    many_threads(50_000, 5);
 }
 
 /// Runs threadtop at a 100 ms tick against constant thread churn for `secs`, sampling its
@@ -462,7 +505,7 @@ fn soak(secs: u64) {
     let tasks_warm = samples[..third].iter().map(|s| s.3).max().unwrap_or(0);
     let tasks_late = samples[third..].iter().map(|s| s.3).max().unwrap_or(0);
     let allowed = RSS_GROWTH_MIB * 1024 + PER_TASK_KIB * tasks_late.saturating_sub(tasks_warm);
-    println!(
+    eprintln!(
         "soak {secs} s: RSS max {} KiB in the first third, {} KiB after; samples {:?}",
         warm,
         late,
@@ -508,4 +551,104 @@ fn long_soak_with_thread_churn_keeps_memory_flat() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(600);
     soak(secs);
+}
+
+/// `--json` under thread churn that wraps TIDs: never a TID twice, and a process's
+/// `threads` and `cpu_percent` are those of the tasks listed under it (a TID counted twice
+/// made a process of 13 threads show 201 %, issue 19).
+#[test]
+fn json_lists_each_task_once_while_tids_wrap() {
+    let w = workload(&["--name", "ttjsonwrap", "--cycle", "8", "--busy", "1"]);
+    let _wrap = support::TidWrapper::start();
+    for _ in 0..25 {
+        let out = support::command()
+            .args(["--json", "--delay", "0.2", "-p", &w.pid.to_string()])
+            .output()
+            .expect("run --json");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+        let tasks = v["tasks"].as_array().expect("tasks");
+        let mut tids: Vec<u64> = tasks.iter().filter_map(|t| t["tid"].as_u64()).collect();
+        assert_eq!(tids.len(), tasks.len(), "every task has a TID");
+        tids.sort_unstable();
+        let before = tids.len();
+        tids.dedup();
+        assert_eq!(tids.len(), before, "a TID listed twice: {tasks:?}");
+        let p = v["processes"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["tgid"] == w.pid))
+            .expect("the workload is listed");
+        let mine: Vec<&serde_json::Value> = tasks.iter().filter(|t| t["tgid"] == w.pid).collect();
+        assert_eq!(p["threads"].as_u64(), Some(mine.len() as u64), "{p}");
+        let sum: f64 = mine.iter().filter_map(|t| t["cpu_percent"].as_f64()).sum();
+        let shown = p["cpu_percent"].as_f64().expect("cpu_percent");
+        assert!(
+            (shown - sum).abs() < 0.01,
+            "process {shown} %, its tasks {sum} %"
+        );
+        let cpus = v["cpus"].as_array().map_or(1, Vec::len).max(1) as f64;
+        assert!(shown <= 100.0 * cpus + 0.01, "{shown} % on {cpus} CPUs");
+    }
+}
+
+/// `cmd` run with RLIMIT_NOFILE at `n` (soft and hard).
+fn with_nofile(cmd: &mut Command, n: u64) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is a single async-signal-safe system call; nothing is shared.
+    unsafe {
+        cmd.pre_exec(move || {
+            rustix::process::setrlimit(
+                rustix::process::Resource::Nofile,
+                rustix::process::Rlimit {
+                    current: Some(n),
+                    maximum: Some(n),
+                },
+            )
+            .map_err(std::io::Error::from)
+        })
+    }
+}
+
+/// Out of file descriptors is said as such: in `--json` a task threadtop could not open is
+/// `"no_descriptors"` (it was `"malformed"` for every task at 9), and the display refuses
+/// to start with that reason (it said "terminal lost" at 9-11).
+#[test]
+fn running_out_of_descriptors_is_named() {
+    let out = with_nofile(&mut support::command(), 9)
+        .args(["--json", "--delay", "0.1"])
+        .output()
+        .expect("run --json");
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let tasks = v["tasks"].as_array().expect("tasks");
+    let reasons: std::collections::BTreeSet<String> =
+        tasks.iter().map(|t| t["unreadable"].to_string()).collect();
+    assert!(
+        reasons.contains("\"no_descriptors\""),
+        "at 9 descriptors some task cannot be opened: {reasons:?}"
+    );
+    assert!(
+        !reasons.contains("\"malformed\"") && !reasons.contains("\"denied\""),
+        "{reasons:?}"
+    );
+    // The display: one line naming the limit, status 2, before the terminal is touched.
+    let prlimit = Path::new("/usr/bin/prlimit");
+    if !prlimit.exists() {
+        eprintln!("skipped the display part: needs /usr/bin/prlimit (util-linux)");
+        return;
+    }
+    let mut pty =
+        Pty::spawn(prlimit, &["--nofile=9:9", THREADTOP], &[], 80, 24).expect("start in a pty");
+    let status = pty.wait_exit(WAIT).expect("exits");
+    assert_eq!(status.code(), Some(2), "{}", pty.screen_text());
+    let screen = pty.screen_text();
+    assert!(
+        screen.contains("out of file descriptors") && screen.contains("RLIMIT_NOFILE allows 9"),
+        "{screen}"
+    );
+    assert!(!screen.contains("terminal lost"), "{screen}");
 }

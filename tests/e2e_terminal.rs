@@ -74,25 +74,26 @@ struct Info {
 }
 
 const LABELS: [&str; 15] = [
-    "Tasks",
-    "processes",
-    "runnable",
-    "sleeping",
-    "idle",
-    "disk",
-    "stopped",
-    "zombie",
-    "Threads",
-    "user",
-    "kernel",
-    "Load",
-    "Mem",
-    "Every",
-    "Up",
+    "Tasks", "process", "runnable", "sleeping", "idle", "disk", "stopped", "zombie", "Threads",
+    "user", "kernel", "Load", "Mem", "Every", "Up",
 ];
 
 fn info(screen: &str, tids: &[u32]) -> Info {
-    let screen = Glyphs::ASCII.text(screen);
+    // A name cut with "..." (ASCII) keeps two cells less of itself than one cut with "…".
+    let screen: String = screen
+        .lines()
+        .map(|l| match l.strip_suffix('…') {
+            Some(cut) => {
+                let mut cut = cut.to_string();
+                cut.pop();
+                cut.pop();
+                cut + "..."
+            }
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let screen = Glyphs::ASCII.text(&screen);
     let lines: Vec<&str> = screen.lines().collect();
     let head = lines
         .iter()
@@ -234,25 +235,14 @@ fn term_linux_and_ascii_send_no_unicode_glyphs() {
         for k in ["C", "p", "s", "e", "?"] {
             pty.send(k.as_bytes());
         }
-        let screen = pty
-            .wait_for_text("threadtop help", WAIT)
-            .unwrap_or_else(|e| panic!("{args:?} {env:?}: {e}"));
-        assert!(
-            screen.contains("+-"),
-            "{args:?}: no ASCII border:\n{screen}"
-        );
+        pty.wait_for_all(&["threadtop help", "+-"], WAIT)
+            .unwrap_or_else(|e| panic!("{args:?} {env:?}: no ASCII border: {e}"));
         pty.send(b"q");
         pty.wait_for("help closed", WAIT, |s| !s.contains("threadtop help"))
             .expect("help closes");
         pty.send(b"/tt-");
-        let screen = pty
-            .wait_for_text("Filter: tt-_", WAIT)
-            .unwrap_or_else(|e| panic!("{args:?} {env:?}: {e}"));
-        assert!(screen.contains("`-"), "{args:?}: no ASCII guide:\n{screen}");
-        assert!(
-            screen.contains("TID^"),
-            "{args:?}: no ASCII arrow:\n{screen}"
-        );
+        pty.wait_for_all(&["Filter: tt-_", "`-", "TID^"], WAIT)
+            .unwrap_or_else(|e| panic!("{args:?} {env:?}: no ASCII guide or arrow: {e}"));
         pty.send(b"\x1b");
         pty.wait_for("filter closed", WAIT, |s| !s.contains("Filter:"))
             .expect("Esc leaves the filter");
@@ -271,4 +261,30 @@ fn term_linux_and_ascii_send_no_unicode_glyphs() {
             "{args:?} {env:?}: the task's own name is shown as it is"
         );
     }
+}
+
+#[test]
+fn a_terminal_without_colours_in_terminfo_gets_none() {
+    if threadtop::terminfo::max_colors("vt100") != Some(-1) {
+        eprintln!("skipped: no terminfo entry for vt100 without colours on this machine");
+        return;
+    }
+    let w = start_workload();
+    let check = |env: &[(&str, &str)]| {
+        let (pty, _) = show(&w, &[], env);
+        pty.send(b"C");
+        pty.wait_for_text("CPUs:", WAIT).expect("CPU pane");
+        quit(pty)
+    };
+    // Sent where terminfo says there are colours, so the silence below means something.
+    assert!(sets_colour(&check(&[("TERM", "xterm-256color")])));
+    let raw = check(&[("TERM", "vt100")]);
+    assert!(
+        !sets_colour(&raw),
+        "TERM=vt100 (tput colors: -1): colour sent:\n{}",
+        String::from_utf8_lossy(&raw)
+    );
+    // `--color always` still colours it.
+    let (pty, _) = show(&w, &["--color", "always"], &[("TERM", "vt100")]);
+    assert!(sets_colour(&quit(pty)), "--color always");
 }

@@ -288,7 +288,7 @@ fn pinned(events: &str) {
         let shown = share(&t["breakdown"], "runnable");
         assert!((shown - exact).abs() <= 0.01, "{shown} vs {exact}: {t}");
     }
-    let p = pool(&v, w.pid, "pin#-#").expect("pinned pool");
+    let p = pool(&v, w.pid, "pin1-#").expect("pinned pool");
     assert!(
         p["verdict"]
             .as_str()

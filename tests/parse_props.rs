@@ -2,7 +2,7 @@
 //! stat line round-trips whatever its comm holds.
 
 use proptest::prelude::*;
-use threadtop::collect::parse::{parse_schedstat, parse_stat, parse_status};
+use threadtop::collect::parse::{parse_io, parse_schedstat, parse_stat, parse_statm, parse_status};
 use threadtop::text::escape;
 
 proptest! {
@@ -13,6 +13,8 @@ proptest! {
         let _ = parse_stat(&bytes);
         let _ = parse_schedstat(&bytes);
         let _ = parse_status(&bytes);
+        let _ = parse_io(&bytes);
+        let _ = parse_statm(&bytes);
         let e = escape(&bytes);
         prop_assert!(!e.chars().any(|c| c.is_control()));
     }
@@ -107,4 +109,22 @@ proptest! {
             prop_assert!(e.len() >= input.iter().filter(|b| b.is_ascii_graphic()).count());
         }
     }
+}
+
+#[test]
+fn io_and_statm_as_the_kernel_writes_them() {
+    let io = b"rchar: 4292\nwchar: 0\nsyscr: 11\nsyscw: 0\nread_bytes: 8192\nwrite_bytes: 65536\ncancelled_write_bytes: 0\n";
+    let v = parse_io(io).expect("io");
+    assert_eq!((v.read_bytes, v.write_bytes), (8192, 65536));
+    assert!(
+        parse_io(b"rchar: 1\nwchar: 2\n").is_none(),
+        "no storage fields"
+    );
+    let m = parse_statm(b"2249401 10304 5209 1 0 129477 0\n").expect("statm");
+    assert_eq!(
+        (m.size_pages, m.resident_pages, m.shared_pages),
+        (2249401, 10304, 5209)
+    );
+    assert!(parse_statm(b"12 x 3").is_none());
+    assert!(parse_statm(b"12 3").is_none());
 }

@@ -160,3 +160,204 @@ proptest! {
         let _ = threadtop::record::codec::decode(Some(snap), 1, &again);
     }
 }
+
+/// `n` ticks made from one real scan, each with its own time and CPU counters moved on,
+/// so deltas carry something: (file bytes, the ticks, where each record starts).
+fn synthetic(n: usize) -> (Vec<u8>, Vec<Snapshot>, Vec<usize>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("rec.tt");
+    let mut rec = Recorder::create(&path, &header()).expect("create");
+    let base = small(Scanner::new("/proc").scan(&DetailPlan::default()));
+    let mut snaps = Vec::new();
+    for i in 0..n {
+        let mut s = base.clone();
+        s.boot_ns += i as u64 * 1_000_000_000;
+        for p in &mut s.processes {
+            for t in &mut p.tasks {
+                t.utime_ticks += i as u64 * 3;
+            }
+        }
+        rec.write(s.clone()).expect("write");
+        snaps.push(s);
+    }
+    let data = std::fs::read(&path).expect("read");
+    let mut starts = Vec::new();
+    let mut pos = 12;
+    while pos + 8 <= data.len() {
+        starts.push(pos);
+        let len = u32::from_le_bytes([data[pos], data[pos + 1], data[pos + 2], data[pos + 3]]);
+        pos += 8 + len as usize;
+    }
+    (data, snaps, starts)
+}
+
+/// Every tick read back is the one recorded at its time.
+fn ticks_match(rec: &Recording, snaps: &[Snapshot]) {
+    let mut prev: Option<(usize, Snapshot)> = None;
+    for i in 0..rec.ticks.len() {
+        let got = rec
+            .decode(i, prev.as_ref().map(|(j, s)| (*j, s)))
+            .expect("decodes");
+        let want = snaps
+            .iter()
+            .find(|s| s.boot_ns == rec.ticks[i].boot_ns)
+            .expect("a recorded time");
+        assert_eq!(&got, want, "tick {i}");
+        prev = Some((i, got));
+    }
+}
+
+#[test]
+fn a_flipped_byte_costs_its_record_not_the_recording() {
+    let n = KEYFRAME_EVERY as usize + 10;
+    let (data, snaps, starts) = synthetic(n);
+    // starts[0] is the header record; tick k is record k + 1.
+    assert_eq!(starts.len(), n + 1);
+    let delta = KEYFRAME_EVERY as usize - 5; // its deltas run to the keyframe at 300
+    let at = starts[delta + 1];
+    let len = starts[delta + 2] - at - 8;
+    let parts = [
+        ("length, low byte", at, true),
+        ("length, high byte", at + 3, true),
+        ("checksum", at + 5, false),
+        ("record kind", at + 8, false),
+        ("tick time", at + 9, false),
+        ("body", at + 8 + len / 2, false),
+        ("body, last byte", at + 8 + len - 1, false),
+    ];
+    for (part, byte, recoverable) in parts {
+        let mut bad = data.clone();
+        bad[byte] ^= 0x41;
+        let rec = Recording::parse(bad).unwrap_or_else(|e| panic!("{part}: {e}"));
+        let warnings = rec.warnings.join("; ");
+        assert!(!warnings.contains("mid-write"), "{part}: {warnings}");
+        if recoverable {
+            assert_eq!(rec.ticks.len(), n, "{part}: {warnings}");
+            assert!(warnings.contains("length field"), "{part}: {warnings}");
+            assert_eq!(rec.skipped_ticks, 0, "{part}");
+        } else {
+            // The record and the 4 deltas after it, up to the keyframe: 5 ticks.
+            assert_eq!(rec.skipped_ticks, 5, "{part}: {warnings}");
+            assert_eq!(rec.ticks.len(), n - 5, "{part}: {warnings}");
+            assert!(
+                warnings.contains(&format!("byte {at}")),
+                "{part}: {warnings}"
+            );
+            assert!(warnings.contains("5 tick(s) lost"), "{part}: {warnings}");
+            assert!(rec.ticks[KEYFRAME_EVERY as usize - 5].keyframe, "{part}");
+        }
+        ticks_match(&rec, &snaps);
+    }
+    // The last record damaged (not cut): named as damage, not as a stopped recorder.
+    let mut bad = data.clone();
+    let last = starts[n];
+    bad[last + 10] ^= 0x41;
+    let rec = Recording::parse(bad).expect("readable");
+    let warnings = rec.warnings.join("; ");
+    assert_eq!(rec.ticks.len(), n - 1);
+    assert!(
+        warnings.contains("checksum mismatch") && !warnings.contains("mid-write"),
+        "{warnings}"
+    );
+    // The keyframe damaged: its run is lost, the ticks before it are not.
+    let mut bad = data.clone();
+    let key = starts[KEYFRAME_EVERY as usize + 1];
+    bad[key + 20] ^= 0x41;
+    let rec = Recording::parse(bad).expect("readable");
+    assert_eq!(rec.ticks.len(), KEYFRAME_EVERY as usize);
+    assert_eq!(rec.skipped_ticks, 10);
+    ticks_match(&rec, &snaps);
+}
+
+#[test]
+fn junk_of_every_kind_is_refused_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A 3 GB sparse file: refused from its first bytes, not read whole.
+    let sparse = dir.path().join("sparse");
+    std::fs::File::create(&sparse)
+        .and_then(|f| f.set_len(3 << 30))
+        .expect("sparse file");
+    let fifo = dir.path().join("fifo");
+    rustix::fs::mkfifoat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+    )
+    .expect("mkfifo");
+    for (path, says) in [
+        (Path::new("/dev/zero"), "character device"),
+        (Path::new("/dev/urandom"), "character device"),
+        (Path::new("/"), "directory"),
+        (fifo.as_path(), "FIFO"),
+        (sparse.as_path(), "not a threadtop recording"),
+    ] {
+        let e = Recording::open(path).err().expect("refused");
+        assert!(e.contains(says), "{}: {e}", path.display());
+    }
+}
+
+/// A TID reused by a new task between ticks, and one TID held by two tasks of different
+/// processes in one tick (reused during the scan): each comes back as the task it was,
+/// with its own start time and counters. Matching a delta by TID alone gave the new task
+/// the old one's identity, and no test recorded a reused TID.
+#[test]
+fn reused_tids_come_back_as_the_tasks_they_were() {
+    let base = small(Scanner::new("/proc").scan(&DetailPlan::default()));
+    let me = std::process::id();
+    let mut t0 = base.clone();
+    t0.processes.retain(|p| p.tgid == me);
+    let p = t0.processes.first_mut().expect("this process is scanned");
+    let mut thread = p.tasks[0].clone();
+    thread.tid = 4_000_000;
+    thread.tgid = me;
+    thread.start_ticks = 100;
+    thread.utime_ticks = 500;
+    thread.comm = b"old-thread".into();
+    p.tasks.push(thread.clone());
+    // Tick 1: the TID is another task's now (started later, fewer ticks used).
+    let mut t1 = t0.clone();
+    t1.boot_ns += 1_000_000_000;
+    let p1 = &mut t1.processes[0];
+    let reused = p1.tasks.last_mut().expect("the thread");
+    reused.start_ticks = 250;
+    reused.utime_ticks = 3;
+    reused.comm = b"new-thread".into();
+    // Tick 2: the same TID also under another process (the old task's, read before it
+    // exited): one TID twice in one tick, with two start times.
+    let mut t2 = t1.clone();
+    t2.boot_ns += 1_000_000_000;
+    let mut other = t2.processes[0].clone();
+    other.tgid = 4_000_001;
+    for t in &mut other.tasks {
+        t.tgid = other.tgid;
+        t.tid += 1_000_000;
+    }
+    other.tasks[0].tid = other.tgid;
+    let mut dup = thread.clone();
+    dup.tgid = other.tgid;
+    other.tasks.push(dup);
+    t2.processes.push(other);
+    let mut t3 = t2.clone();
+    t3.boot_ns += 1_000_000_000;
+    for p in &mut t3.processes {
+        for t in &mut p.tasks {
+            t.utime_ticks += 7;
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("rec.tt");
+    let mut rec = Recorder::create(&path, &header()).expect("create");
+    let snaps = vec![t0, t1, t2, t3];
+    for s in &snaps {
+        rec.write(s.clone()).expect("write");
+    }
+    let rec = Recording::open(&path).expect("open");
+    assert_eq!(rec.ticks.len(), snaps.len());
+    ticks_match(&rec, &snaps);
+    let t1 = rec.decode(1, None).expect("tick 1");
+    let back = t1
+        .tasks()
+        .find(|t| t.tid == 4_000_000)
+        .expect("the reused TID");
+    assert_eq!((back.start_ticks, back.utime_ticks), (250, 3));
+}

@@ -89,6 +89,7 @@ fn a_moving_proc_is_scanned_whole_and_nothing_is_misattributed() {
     let (mut zombie_seen, mut d_seen, mut t_seen) = (false, false, false);
     for _ in 0..30 {
         let snap = Arc::new(scanner.scan(&plan));
+        assert_one_row_per_task(&snap);
         let cpus = snap.system.cpus.len().max(1);
         let p = snap
             .processes
@@ -179,6 +180,9 @@ fn history_of_dead_tasks_is_forgotten_under_churn() {
         model = model.advance(Arc::new(scanner.scan(&plan)));
         ticks += 1;
         let snap = &model.current;
+        // A task listed twice is one key in `rates`: the count below came out one short
+        // ("20179 vs 20180") before each (TID, start time) was held once.
+        assert_one_row_per_task(snap);
         let live = snap.task_count();
         let readable = snap.tasks().filter(|t| t.stat_error.is_none()).count();
         max_tasks = max_tasks.max(live);
@@ -199,7 +203,7 @@ fn history_of_dead_tasks_is_forgotten_under_churn() {
         assert!(snap.processes.iter().any(|p| p.tgid == w.pid));
     }
     assert!(ticks >= 10, "only {ticks} ticks");
-    println!("{ticks} ticks, at most {max_tasks} tasks");
+    eprintln!("{ticks} ticks, at most {max_tasks} tasks");
 }
 
 #[test]
@@ -254,4 +258,48 @@ fn an_action_never_hits_a_task_whose_start_time_changed() {
     let _ = gone.child.wait();
     let err = affinity::set("/proc".as_ref(), &[gone_key], &[0]).expect_err("refused");
     assert!(err.contains("exited"), "{err}");
+}
+
+/// Every (TID, start time) of a snapshot, with where it is listed: panics on one listed twice.
+fn assert_one_row_per_task(snap: &Snapshot) {
+    let mut seen: HashMap<TaskKey, u32> = HashMap::new();
+    for p in &snap.processes {
+        for t in &p.tasks {
+            if let Some(first) = seen.insert(t.key(), p.tgid) {
+                let lists = |tgid: u32| {
+                    snap.processes
+                        .iter()
+                        .filter(|p| p.tgid == tgid)
+                        .map(|p| {
+                            p.tasks
+                                .iter()
+                                .map(|t| format!("{} {:?}", t.tid, t.comm))
+                                .collect::<Vec<_>>()
+                        })
+                        .collect::<Vec<_>>()
+                };
+                panic!(
+                    "task {:?} listed twice, under {first}: {:?} and under {}: {:?}",
+                    t.key(),
+                    lists(first),
+                    p.tgid,
+                    lists(p.tgid)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn one_row_per_task_while_tids_wrap_under_thread_churn() {
+    let w = workload(&["--name", "ttcycle", "--cycle", "8", "--sleep", "2"]);
+    let _wrap = support::TidWrapper::start();
+    let mut scanner = Scanner::new("/proc");
+    for plan in [DetailPlan::default(), DetailPlan::all()] {
+        for _ in 0..400 {
+            let snap = scanner.scan(&plan);
+            assert_one_row_per_task(&snap);
+            assert!(snap.processes.iter().any(|p| p.tgid == w.pid));
+        }
+    }
 }

@@ -333,7 +333,7 @@ fn scanning_the_real_proc_finds_ourselves_and_kthreadd() {
     assert!(!d.cpus_allowed.is_empty());
     match snap.processes.iter().find(|p| p.tgid == 2) {
         Some(k) => assert!(k.is_kernel(), "kthreadd carries PF_KTHREAD"),
-        None => println!("skipped kthreadd check: PID 2 not visible in this /proc (container?)"),
+        None => eprintln!("skipped kthreadd check: PID 2 not visible in this /proc (container?)"),
     }
     assert!(!snap.system.cpus.is_empty());
 }

@@ -134,7 +134,7 @@ fn start_workload(threads: usize) -> Result<Workload, String> {
 }
 
 fn start_workload_process(busy: usize, sleep: &str) -> Result<Child, String> {
-    let mut child = Command::new(WORKLOAD)
+    let mut child = Command::new(&*WORKLOAD)
         .args([
             "--name",
             "ttbench",
@@ -148,7 +148,7 @@ fn start_workload_process(busy: usize, sleep: &str) -> Result<Child, String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("starting {WORKLOAD}: {e}"))?;
+        .map_err(|e| format!("starting {}: {e}", *WORKLOAD))?;
     let Some(stdout) = child.stdout.take() else {
         return Err("no stdout".into());
     };

@@ -108,6 +108,42 @@ impl Player {
         Some(best)
     }
 
+    /// As [`Player::tick_for`], for `--at`: a time past the recording's end (by more than
+    /// one recorded interval) is an error naming the recording's span, not its last tick.
+    pub fn tick_at(&self, text: &str) -> Result<usize, String> {
+        let i = self.tick_for(text).ok_or_else(|| {
+            format!(
+                "'{text}' is not a time: use an offset (90s, 1m30s) or a time of day (03:12:05)"
+            )
+        })?;
+        let last = self.len().saturating_sub(1);
+        let total = self.rec.offset_secs(last);
+        let slack = self.recorded_interval().as_secs_f64().max(1.0);
+        let asked = match parse_duration(text) {
+            Some(d) => d.as_secs_f64(),
+            // A time of day: where it falls from the first tick, as `tick_for` found it.
+            None => self.offset_of_time_of_day(text).unwrap_or(0.0),
+        };
+        if i == last && asked > total + slack {
+            let n = self.len();
+            return Err(format!(
+                "'{text}' is past the end of the recording: it spans {} ({} to {}, {n} {})",
+                format::duration(Duration::from_secs_f64(total.round())),
+                format_time_of_day(self.rec.wall_ns(0)),
+                format_time_of_day(self.rec.wall_ns(last)),
+                if n == 1 { "tick" } else { "ticks" }
+            ));
+        }
+        Ok(i)
+    }
+
+    fn offset_of_time_of_day(&self, text: &str) -> Option<f64> {
+        let tod = parse_time_of_day(text)? as f64;
+        let start = parse_time_of_day(&format_time_of_day(self.rec.wall_ns(0)))? as f64;
+        let off = tod - start;
+        Some(if off < 0.0 { off + 86_400.0 } else { off })
+    }
+
     pub fn info(&self) -> ReplayInfo {
         let last = self.len().saturating_sub(1);
         let total = self.rec.offset_secs(last);
@@ -131,7 +167,7 @@ impl Player {
     /// Where tick `i` is in the recording, for `replay --json`.
     pub fn tick_info(&self, i: usize) -> crate::json::RecordingTick {
         crate::json::RecordingTick {
-            tick: i,
+            tick: i + 1,
             ticks: self.len(),
             offset_secs: self.rec.offset_secs(i),
             unix_ns: self.rec.wall_ns(i),

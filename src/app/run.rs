@@ -77,6 +77,11 @@ fn wait_stdin(timeout: Duration) -> Stdin {
 }
 
 pub fn spawn_input(tx: Sender<Event>) {
+    // A hang-up (SSH dropped, SIGHUP trapped by the shell) must not wait for crossterm.
+    let lost = tx.clone();
+    crate::terminal::on_hangup(move |why| {
+        let _ = lost.send(Event::TerminalLost(why));
+    });
     let _ = std::thread::Builder::new()
         .name("tt-input".into())
         .spawn(move || {

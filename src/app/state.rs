@@ -337,6 +337,7 @@ impl App {
                 .selected
                 .map(|s| s.key.tid)
                 .filter(|_| needs.task_explain),
+            pids: self.opts.pids.clone(),
             ..DetailPlan::default()
         };
         if self.opts.sort.needs_detail() {
@@ -350,7 +351,7 @@ impl App {
         let Some(model) = &self.model else {
             return DetailPlan {
                 screen_status,
-                ..DetailPlan::default()
+                ..base
             };
         };
         let mut tids = HashSet::new();

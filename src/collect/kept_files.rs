@@ -204,12 +204,14 @@ pub fn read_kept(
 }
 
 /// Lists the numeric entries of a kept directory (rewound first) into `out`, sorted.
-/// `dirbuf` is the reused getdents buffer.
+/// `dirbuf` is the reused getdents buffer. Returns the first number in the directory's own
+/// order: in /proc's `TGID/task` that is the group leader (the kernel walks the thread
+/// list from the leader), which tells whether the directory is the process we meant.
 pub fn list_numeric(
     dir: BorrowedFd<'_>,
     dirbuf: &mut [MaybeUninit<u8>],
     out: &mut Vec<u32>,
-) -> Result<(), Errno> {
+) -> Result<Option<u32>, Errno> {
     out.clear();
     seek(dir, SeekFrom::Start(0))?;
     let mut rd = RawDir::new(dir, dirbuf);
@@ -219,9 +221,30 @@ pub fn list_numeric(
             out.push(n);
         }
     }
-    // /proc lists in ascending order already; sorting keeps any other tree correct.
-    out.sort_unstable();
-    Ok(())
+    let first = out.first().copied();
+    sorted_unique(out);
+    Ok(first)
+}
+
+/// Sorts `ids` and drops repeats. /proc lists tasks in the order they were created, which is
+/// not TID order once TIDs wrap, and a listing spread over several getdents calls while
+/// threads come and go is not promised to name each once: everything after relies on
+/// each TID being here once.
+pub fn sorted_unique(ids: &mut Vec<u32>) {
+    ids.sort_unstable();
+    ids.dedup();
+}
+
+/// The TIDs in `listed` that `kept` lacks, ascending. Both are sorted and hold each TID
+/// once; `kept` is only searched, never grown, here. (Searching a list while appending
+/// the new TIDs to it, out of order once TIDs wrap, missed kept ones, which were then
+/// scanned a second time: one TID listed two and three times, issue 19.)
+pub fn tids_missing<T>(kept: &[T], tid_of: impl Fn(&T) -> u32, listed: &[u32]) -> Vec<u32> {
+    listed
+        .iter()
+        .copied()
+        .filter(|tid| kept.binary_search_by_key(tid, &tid_of).is_err())
+        .collect()
 }
 
 fn parse_u32(s: &[u8]) -> Option<u32> {

@@ -154,6 +154,33 @@ pub fn parse_sched_migrations(buf: &[u8]) -> Option<u64> {
     })
 }
 
+/// `read_bytes` and `write_bytes` from `/proc/TID/io` (`key: value` lines, by key).
+pub fn parse_io(buf: &[u8]) -> Option<crate::collect::TaskIo> {
+    let field = |name: &[u8]| {
+        buf.split(|&b| b == b'\n').find_map(|line| {
+            let at = line.iter().position(|&b| b == b':')?;
+            (line[..at].trim_ascii() == name).then(|| parse_uint(line[at + 1..].trim_ascii()))?
+        })
+    };
+    Some(crate::collect::TaskIo {
+        read_bytes: field(b"read_bytes")?,
+        write_bytes: field(b"write_bytes")?,
+    })
+}
+
+/// `/proc/PID/statm`: size, resident and shared, the first three of its seven numbers (pages).
+pub fn parse_statm(buf: &[u8]) -> Option<crate::collect::Statm> {
+    let mut it = buf
+        .split(|&b| b == b' ' || b == b'\n')
+        .filter(|f| !f.is_empty())
+        .map(parse_uint);
+    Some(crate::collect::Statm {
+        size_pages: it.next()??,
+        resident_pages: it.next()??,
+        shared_pages: it.next()??,
+    })
+}
+
 /// `/proc/TID/syscall`: `running`, or `-1 sp pc` outside a system call, or
 /// `nr arg1 .. arg6 sp pc` (numbers in the first field decimal).
 pub fn parse_syscall(buf: &[u8]) -> Option<crate::collect::SyscallState> {

@@ -18,9 +18,11 @@ use rustix::io::Errno;
 
 use super::fd_budget::FdBudget;
 use super::kept_files::{
-    ProcFiles, ProcPath, TaskFiles, list_numeric, open_rel, pread_whole, read_kept,
+    ProcFiles, ProcPath, TaskFiles, list_numeric, open_rel, pread_whole, read_kept, tids_missing,
 };
-use super::parse::{parse_sched_migrations, parse_schedstat, parse_stat, parse_status};
+use super::parse::{
+    parse_io, parse_sched_migrations, parse_schedstat, parse_stat, parse_statm, parse_status,
+};
 use super::snapshot::*;
 use super::system::SystemFiles;
 use super::topology::TopologyCache;
@@ -49,6 +51,14 @@ pub struct DetailPlan {
     pub share_tgid: Option<u32>,
     /// The task the explain card describes: its wchan and current system call are read.
     pub explain_tid: Option<u32>,
+    /// `-p`: only these thread groups are read (empty: every process), as
+    /// [`Scanner::only`] does.
+    pub pids: Vec<u32>,
+    /// Every task's `io` (storage bytes read and written): `--json`, or a shown I/O column.
+    /// One more open/read/close per task, so only when asked.
+    pub io: bool,
+    /// Every process's `statm` (VIRT, SHR): `--json`, or a shown memory column.
+    pub memory: bool,
 }
 
 impl DetailPlan {
@@ -123,8 +133,14 @@ pub struct Scanner {
     last_pids: Option<(u64, u32)>,
     /// Tasks in the last snapshot.
     known_tasks: u64,
+    /// `-p`: only these thread groups are read (sorted; empty: every process). /proc is
+    /// then not listed, so a tick costs what their tasks cost, not what the machine's do.
+    only: Vec<u32>,
     /// Each task's cgroup, kept between ticks (read again only on a sign of change).
     cgroups: super::cgroup::CgroupTracker,
+    /// The root is a real procfs (not a fabricated tree): its task directories list the
+    /// group leader first.
+    procfs: bool,
 }
 
 /// `None`: the task or process is gone (normal churn). ESRCH shows up when a task dies
@@ -133,6 +149,7 @@ fn classify(e: Errno) -> Option<Unreadable> {
     match e {
         Errno::NOENT | Errno::SRCH => None,
         Errno::ACCESS | Errno::PERM => Some(Unreadable::Denied),
+        Errno::MFILE | Errno::NFILE => Some(Unreadable::NoDescriptors),
         _ => Some(Unreadable::Malformed),
     }
 }
@@ -163,8 +180,14 @@ impl Scanner {
         )
         .ok();
         let cgroups = super::cgroup::CgroupTracker::new(&root);
+        // PROC_SUPER_MAGIC (include/uapi/linux/magic.h).
+        let procfs = root_fd
+            .as_ref()
+            .and_then(|fd| rustix::fs::fstatfs(fd).ok())
+            .is_some_and(|st| st.f_type == rustix::fs::PROC_SUPER_MAGIC);
         Scanner {
             root,
+            procfs,
             root_fd,
             buf: vec![0; READ_BUF],
             dirbuf: vec![MaybeUninit::uninit(); DIR_BUF],
@@ -188,8 +211,19 @@ impl Scanner {
             same_pid_ns,
             last_pids: None,
             known_tasks: 0,
+            only: Vec::new(),
             cgroups,
         }
+    }
+
+    /// Reads only the processes `pids` (thread group IDs; empty: every process) and the
+    /// system-wide figures (CPU times, memory, load, uptime). A PID that is not a process's
+    /// (gone, or a thread's) is simply not in the snapshot.
+    pub fn only(mut self, pids: &[u32]) -> Self {
+        self.only = pids.to_vec();
+        self.only.sort_unstable();
+        self.only.dedup();
+        self
     }
 
     /// Where sysfs is mounted (for tests: a fabricated tree).
@@ -226,6 +260,9 @@ impl Scanner {
             self.scan_processes(root_fd.as_fd(), plan, &mut notes, &mut processes);
             self.root_fd = Some(root_fd);
         }
+        // One tick earlier than the scan's start: start times are rounded down.
+        let started_ticks = (started / (1_000_000_000 / self.clk_tck.max(1))).saturating_sub(1);
+        one_row_per_key(&mut processes, started_ticks);
         trim_task_lists(processes.iter().map(|p| p.tasks.len()).max().unwrap_or(0));
         self.known_tasks = processes.iter().map(|p| p.tasks.len() as u64).sum();
         let root_fd = self.root_fd.as_ref().map(|fd| fd.as_fd());
@@ -260,7 +297,7 @@ impl Scanner {
         notes: &mut ScanNotes,
         out: &mut Vec<ProcessInfo>,
     ) {
-        if self.procs.is_empty() {
+        if self.procs.is_empty() && self.only.is_empty() && plan.pids.is_empty() {
             // First scan (or everything vanished): grow the descriptor table once.
             if let Some(tasks) = tasks_on_machine(root, &mut self.buf) {
                 self.budget.presize_table(root, tasks);
@@ -273,7 +310,16 @@ impl Scanner {
             && pids.is_some()
             && pids == self.last_pids
             && pids.map(|(tasks, _)| tasks) == Some(self.known_tasks);
-        if nothing_new {
+        if !self.only.is_empty() || !plan.pids.is_empty() {
+            tgids.clear();
+            tgids.extend_from_slice(if self.only.is_empty() {
+                &plan.pids
+            } else {
+                &self.only
+            });
+            tgids.sort_unstable();
+            tgids.dedup();
+        } else if nothing_new {
             // No PID handed out since the last listing and as many tasks as we know:
             // no process can be missing from what is kept, so /proc is not listed (a
             // getdents over every process costs a dentry lookup each). The ones that
@@ -339,7 +385,13 @@ impl Scanner {
         }
         self.path.clear().num(pf.tgid).bytes(b"/task");
         let dir = open_rel(root, self.path.as_bytes(), true).map_err(classify)?;
-        list_numeric(dir.as_fd(), &mut self.dirbuf, tids).map_err(classify)?;
+        let leader = list_numeric(dir.as_fd(), &mut self.dirbuf, tids).map_err(classify)?;
+        if self.procfs && leader != Some(pf.tgid) {
+            // `/proc/N` opens for any task, not only a leader: the process N died since
+            // the listing and N is now a thread of another process, whose threads these
+            // are. Listing them under N showed them twice (issue 19).
+            return Err(None);
+        }
         Ok(dir)
     }
 
@@ -454,6 +506,23 @@ impl Scanner {
         if let Some(l) = leader_task {
             tasks.insert(0, l);
         }
+        one_row_per_task(&mut tasks);
+        let mut task_io = Vec::new();
+        if plan.io {
+            // Needs ptrace access: another user's task says EACCES (denied); a kernel
+            // without task I/O accounting has no file (absent).
+            let base = dir.as_ref().map_or(root, |d| d.as_fd());
+            task_io.reserve(tasks.len());
+            for t in tasks.iter().filter(|t| t.stat_error.is_none()) {
+                self.task_path(prefix_tgid, t.tid, b"io");
+                let io = match self.read_detail(base, None) {
+                    Ok(n) => parse_io(&self.buf[..n]).ok_or(Unreadable::Malformed),
+                    Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
+                };
+                task_io.push((t.tid, io));
+            }
+            task_io.sort_unstable_by_key(|(tid, _)| *tid);
+        }
         match dir {
             // Keep the directory when the budget allows; else it is reopened next tick.
             Some(d) if self.budget.try_keep() => pf.task_dir = Some(d),
@@ -497,6 +566,13 @@ impl Scanner {
             }
         };
         let user = uid.and_then(|u| self.users.name(u));
+        let statm = plan.memory.then(|| {
+            self.path.clear().num(tgid).bytes(b"/statm");
+            open_rel(root, self.path.as_bytes(), false)
+                .and_then(|fd| pread_whole(fd.as_fd(), &mut self.buf))
+                .map_err(|e| classify(e).unwrap_or(Unreadable::Absent))
+                .and_then(|n| parse_statm(&self.buf[..n]).ok_or(Unreadable::Malformed))
+        });
         Some(ProcessInfo {
             tgid,
             ppid,
@@ -504,7 +580,9 @@ impl Scanner {
             user,
             cmdline,
             rss_bytes,
+            statm,
             tasks,
+            task_io,
             tasks_error,
         })
     }
@@ -559,17 +637,14 @@ impl Scanner {
                 }
                 keep
             });
-            let mut added = false;
-            for &tid in &listed {
-                if merged[..].binary_search_by_key(&tid, |t| t.tid).is_ok() {
-                    continue;
-                }
+            let missing = tids_missing(merged, |t| t.tid, &listed);
+            let added = !missing.is_empty();
+            for tid in missing {
                 let mut tf = TaskFiles::new(tid);
                 if let Some(t) = self.scan_task(dir, None, &mut tf, tgid, plan, notes) {
                     tasks.push(t);
                 }
                 merged.push(tf);
-                added = true;
             }
             if added || merged.len() != before {
                 merged.sort_unstable_by_key(|t| t.tid);

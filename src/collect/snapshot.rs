@@ -25,6 +25,25 @@ pub struct SchedStat {
     pub timeslices: u64,
 }
 
+/// What a task made the kernel read from and write to storage, cumulative bytes
+/// (`/proc/TID/io`: `read_bytes`, `write_bytes`; page cache hits are not reads). Read only
+/// when asked for (`DetailPlan::io`): the file needs ptrace access, another user's task
+/// refuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TaskIo {
+    pub read_bytes: u64,
+    pub write_bytes: u64,
+}
+
+/// A process's memory from `/proc/PID/statm`, in pages: the address space (VIRT), what is
+/// resident, and the resident pages backed by files or shared memory (SHR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Statm {
+    pub size_pages: u64,
+    pub resident_pages: u64,
+    pub shared_pages: u64,
+}
+
 /// Fields from `status` that `stat` lacks. Expensive to read, so only read for the tasks
 /// the screen (or a sort, filter or `--json`) needs: see `DetailPlan`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -46,6 +65,9 @@ pub enum Unreadable {
     Malformed,
     /// The kernel does not provide it (e.g. schedstat without CONFIG_SCHED_INFO).
     Absent,
+    /// threadtop ran out of file descriptors (RLIMIT_NOFILE) before it could open the file:
+    /// with `prlimit --nofile=9` every task was "malformed".
+    NoDescriptors,
 }
 
 /// A task's comm, raw bytes, stored inline: `stat`'s comm is at most 15 bytes, except a
@@ -281,14 +303,94 @@ pub struct ProcessInfo {
     /// NUL-separated argv as read from `cmdline`; empty for kernel threads and zombies.
     pub cmdline: Result<Vec<u8>, Unreadable>,
     pub rss_bytes: u64,
+    /// VIRT and SHR: `None` when not asked for this tick (`DetailPlan::memory`).
+    pub statm: Option<Result<Statm, Unreadable>>,
     pub tasks: Vec<TaskInfo>,
+    /// Storage I/O of its tasks by TID, sorted, when asked for this tick (`DetailPlan::io`);
+    /// empty otherwise. Kept here, not in `TaskInfo`: a task that has none pays nothing
+    /// (in `TaskInfo` even a boxed one was 8 bytes a task, see `a_task_stays_small`).
+    pub task_io: Vec<(u32, Result<TaskIo, Unreadable>)>,
     /// The task directory could not be listed: only the leader is known.
     pub tasks_error: Option<Unreadable>,
+}
+
+/// Puts a process's tasks in the order a snapshot promises, each TID once: the leader
+/// first, then by TID. Every process of a scan goes through here, so a snapshot holds each
+/// (TID, start time) once by construction (the kernel's task lookup checks the thread
+/// group, so a task is never read under two processes). Costs one pass when the list is
+/// already in order, as it is unless a listing raced with thread churn; then the first
+/// read of a TID is kept.
+pub fn one_row_per_task(tasks: &mut Vec<TaskInfo>) {
+    let leader_first = |t: &TaskInfo| (!t.is_leader(), t.tid);
+    if tasks
+        .windows(2)
+        .all(|w| leader_first(&w[0]) < leader_first(&w[1]))
+    {
+        return;
+    }
+    // Stable, so reads of one TID stay in the order they were made; the last one is kept
+    // (the TID may have been handed to a new thread in between: the earlier task is gone).
+    tasks.sort_by_key(leader_first);
+    tasks.dedup_by(|later, kept| {
+        let same = later.tid == kept.tid;
+        if same {
+            std::mem::swap(later, kept);
+        }
+        same
+    });
+}
+
+/// Keeps each (TID, start time) once across the processes of one scan (`processes` in the
+/// order they were read, each already through `one_row_per_task`). Start times are in
+/// clock ticks (10 ms): a thread of one process read early in a scan can exit and its TID
+/// go to a thread of a process read later, started in the same tick, so two tasks carry
+/// one key (seen with TIDs wrapping every few milliseconds). Only tasks started at or after
+/// `since_ticks` (the scan's start, in ticks) can collide, so only they are compared, and
+/// usually there are none. The later read is kept: the earlier task had exited by then. A
+/// process whose leader goes had exited too, and goes with it.
+pub fn one_row_per_key(processes: &mut Vec<ProcessInfo>, since_ticks: u64) {
+    let mut recent: Vec<(TaskKey, usize, usize)> = Vec::new();
+    for (p, proc_) in processes.iter().enumerate() {
+        for (t, task) in proc_.tasks.iter().enumerate() {
+            if task.start_ticks >= since_ticks && task.stat_error.is_none() {
+                recent.push((task.key(), p, t));
+            }
+        }
+    }
+    if recent.len() < 2 {
+        return;
+    }
+    recent.sort_unstable();
+    let mut drop: Vec<(usize, usize)> = recent
+        .windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| (w[0].1, w[0].2))
+        .collect();
+    if drop.is_empty() {
+        return;
+    }
+    // Highest indices first, so removing one leaves the others' indices valid.
+    drop.sort_unstable_by(|a, b| b.cmp(a));
+    for (p, t) in drop {
+        let proc_ = &mut processes[p];
+        if proc_.tasks[t].tid == proc_.tgid {
+            proc_.tasks.clear();
+        } else if t < proc_.tasks.len() {
+            proc_.tasks.remove(t);
+        }
+    }
+    processes.retain(|p| !p.tasks.is_empty());
 }
 
 impl ProcessInfo {
     pub fn leader(&self) -> Option<&TaskInfo> {
         self.tasks.first().filter(|t| t.is_leader())
+    }
+
+    /// The storage I/O of task `tid`, if it was read this tick.
+    pub fn io_of(&self, tid: u32) -> Option<&Result<TaskIo, Unreadable>> {
+        let i = self.task_io.binary_search_by_key(&tid, |(t, _)| *t).ok()?;
+        self.task_io.get(i).map(|(_, r)| r)
     }
 
     pub fn is_kernel(&self) -> bool {
@@ -478,7 +580,9 @@ mod tests {
                 user: None,
                 cmdline: Ok(Vec::new()),
                 rss_bytes: 0,
+                statm: None,
                 tasks,
+                task_io: Vec::new(),
                 tasks_error: None,
             }],
             system: SystemInfo::default(),

@@ -307,7 +307,7 @@ fn read_file(cli: &Cli, env: &ConfigEnv) -> Result<Option<(PathBuf, String)>, Un
             None => return Ok(None),
         },
     };
-    match std::fs::read(&path) {
+    match crate::user_file::read_capped(&path, crate::user_file::TEXT_FILE_MAX) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Ok(Some((path, text))),
             Err(e) => {

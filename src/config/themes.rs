@@ -22,12 +22,18 @@ pub fn find(
             return load(path);
         }
         let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        // Not all of the name: a 5 MB name was echoed twice in full.
+        let shown: String = name.chars().take(64).collect();
+        let more = if shown.len() < name.len() { "…" } else { "" };
         let mut m = format!(
-            "no theme {name:?}: the built-in ones are {}",
+            "no theme {shown:?}{more}: the built-in ones are {}",
             names.join(", ")
         );
-        if let Some(u) = user {
-            m.push_str(&format!(", and there is no {}", u.display()));
+        if let Some(dir) = user_themes {
+            m.push_str(&format!(
+                ", and there is no {}/{shown}{more}.toml",
+                dir.display()
+            ));
         }
         return Err(ThemeError::Unknown(m));
     }
@@ -40,7 +46,7 @@ pub fn find(
 
 /// Reads and checks a theme file; it lives as long as the program.
 fn load(path: &Path) -> Result<&'static Palette, ThemeError> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::user_file::read_text(path)
         .map_err(|e| ThemeError::Unknown(format!("theme {}: {e}", path.display())))?;
     let p = parse(&path.display().to_string(), &text).map_err(ThemeError::File)?;
     Ok(Box::leak(Box::new(p)))

@@ -403,7 +403,9 @@ mod tests {
             user: None,
             cmdline: Ok(Vec::new()),
             rss_bytes: 0,
+            statm: None,
             tasks,
+            task_io: Vec::new(),
             tasks_error: None,
         };
         Snapshot {

@@ -334,7 +334,8 @@ impl Column {
             Column::Prio => plain(r.priority.to_string()),
             Column::Switches => plain(format::rate(r.switches_per_sec)),
             Column::Threads => plain(if r.kind != RowKind::Thread {
-                r.threads.to_string()
+                // Never cut from the left: 10,001 threads read `10k`, not `0001`.
+                super::format::count(r.threads as u64)
             } else {
                 String::new()
             }),

@@ -26,14 +26,21 @@ fn state_words(s: u8) -> &'static str {
     }
 }
 
-fn shared_with(
-    report: &ShareReport,
-    a: TaskKey,
-    b: TaskKey,
-) -> Option<(Vec<Resource>, Vec<Resource>)> {
+/// What `a` and `b` share: the resources in the same object, those in different ones, and
+/// those that could not be compared, with why (the first reason met).
+struct Compared {
+    same: Vec<Resource>,
+    differ: Vec<Resource>,
+    unknown: Vec<Resource>,
+    why: Option<crate::collect::share::Why>,
+}
+
+fn shared_with(report: &ShareReport, a: TaskKey, b: TaskKey) -> Option<Compared> {
     let (sa, sb) = (report.shares.get(&a)?, report.shares.get(&b)?);
     let mut same = Vec::new();
     let mut differ = Vec::new();
+    let mut unknown = Vec::new();
+    let mut why = None;
     // IO and SYSVSEM are left out: tasks that both lack the object compare equal.
     for r in [
         Resource::Vm,
@@ -44,10 +51,35 @@ fn shared_with(
         match (sa.get(r), sb.get(r)) {
             (Group::Id(x), Group::Id(y)) if x == y => same.push(r),
             (Group::Id(_), Group::Id(_)) => differ.push(r),
+            (Group::Unknown(w), _) | (_, Group::Unknown(w)) => {
+                unknown.push(r);
+                why.get_or_insert(w);
+            }
+            // One of them has no such object (a kernel thread's VM): nothing to say.
             _ => {}
         }
     }
-    Some((same, differ))
+    Some(Compared {
+        same,
+        differ,
+        unknown,
+        why,
+    })
+}
+
+/// "Whether it shares VM, FILES with its parent is unknown: not permitted: …".
+fn unknown_line(
+    other: &str,
+    unknown: &[Resource],
+    why: Option<crate::collect::share::Why>,
+) -> String {
+    let why = why
+        .map(|w| format!(": {}", w.explain()))
+        .unwrap_or_default();
+    format!(
+        "Whether it shares {} with {other} is unknown{why}.",
+        names(unknown)
+    )
 }
 
 fn names(rs: &[Resource]) -> String {
@@ -71,10 +103,18 @@ pub fn explain_pool(snap: &Snapshot, tgid: u32, pattern: &str) -> Option<Vec<Str
         "{pattern} ×{}: a pool of threads in process {pname} ({tgid})",
         members.len()
     )];
-    out.push(format!(
-        "{} threads whose names differ only by numbers (# stands for them), shown as one row with their CPU summed; Enter unfolds it.",
-        members.len()
-    ));
+    let same = members.iter().all(|m| escape(&m.comm) == pattern);
+    out.push(if same {
+        format!(
+            "{} threads with the same name, shown as one row with their CPU summed; Enter unfolds it.",
+            members.len()
+        )
+    } else {
+        format!(
+            "{} threads whose names differ only by a number (# stands for it), shown as one row with their CPU summed; Enter unfolds it.",
+            members.len()
+        )
+    });
     let mut states: Vec<(u8, usize)> = Vec::new();
     for m in &members {
         match states.iter_mut().find(|(s, _)| *s == m.state) {
@@ -143,13 +183,24 @@ pub fn explain(snap: &Snapshot, key: TaskKey) -> Option<Vec<String>> {
     }
     if let Some(report) = snap.shares.as_deref().filter(|r| r.tgid == t.tgid) {
         if let Some(l) = leader.filter(|_| !t.is_leader()) {
-            if let Some((same, differ)) = shared_with(report, t.key(), l.key()) {
+            if let Some(Compared {
+                same,
+                differ,
+                unknown,
+                why,
+            }) = shared_with(report, t.key(), l.key())
+            {
                 let flags: Vec<&str> = same.iter().map(|r| r.clone_flag()).collect();
-                out.push(format!(
-                    "Shares with its main thread: {} (clone with {} | CLONE_THREAD).",
-                    names(&same),
-                    flags.join(" | ")
-                ));
+                if !same.is_empty() {
+                    out.push(format!(
+                        "Shares with its main thread: {} (clone with {} | CLONE_THREAD).",
+                        names(&same),
+                        flags.join(" | ")
+                    ));
+                }
+                if !unknown.is_empty() {
+                    out.push(unknown_line("its main thread", &unknown, why));
+                }
                 if !differ.is_empty() {
                     out.push(format!(
                         "Has its own {}: cloned without that flag, or it called unshare().",
@@ -161,7 +212,9 @@ pub fn explain(snap: &Snapshot, key: TaskKey) -> Option<Vec<String>> {
             .tasks
             .iter()
             .find(|p| p.tgid == process.ppid && p.tgid != t.tgid)
-            && let Some((same, _)) = shared_with(report, t.key(), parent.key)
+            && let Some(Compared {
+                same, unknown, why, ..
+            }) = shared_with(report, t.key(), parent.key)
         {
             let pp = snap
                 .processes
@@ -172,6 +225,8 @@ pub fn explain(snap: &Snapshot, key: TaskKey) -> Option<Vec<String>> {
                 .unwrap_or_default();
             let how = if same.contains(&Resource::Vm) {
                 "it shares its parent's address space: made by vfork() or clone(CLONE_VM) without CLONE_THREAD"
+            } else if unknown.contains(&Resource::Vm) || (same.is_empty() && !unknown.is_empty()) {
+                "how it was made is not known"
             } else if same
                 .iter()
                 .any(|r| matches!(r, Resource::Files | Resource::Fs | Resource::Sighand))
@@ -180,15 +235,20 @@ pub fn explain(snap: &Snapshot, key: TaskKey) -> Option<Vec<String>> {
             } else {
                 "a separate process: made by fork() (or clone() without sharing flags)"
             };
-            let with = if same.is_empty() {
-                "nothing".to_string()
-            } else {
-                names(&same)
+            // Resources that could not be compared are unknown, not unshared: "nothing"
+            // only when every one was compared.
+            let with = match (same.is_empty(), unknown.is_empty()) {
+                (true, true) => "nothing".to_string(),
+                (true, false) => "nothing known".to_string(),
+                (false, _) => names(&same),
             };
             out.push(format!(
                 "Parent {pp} ({}): shares {with} with it; {how}.",
                 process.ppid
             ));
+            if !unknown.is_empty() {
+                out.push(unknown_line("its parent", &unknown, why));
+            }
             if let Some(mine) = report.shares.get(&t.key()) {
                 let (ns, _) =
                     super::shares::namespaces_differing(report, mine, [Some(process.ppid), None]);

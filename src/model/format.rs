@@ -50,6 +50,18 @@ pub fn percent(p: Option<f64>) -> String {
     }
 }
 
+/// A count in at most 4 columns (the THR column's width): `9999`, then `10k`, `999k`,
+/// `1M`, rounded down. A right-aligned cell too narrow for its text is cut from the left,
+/// which showed a process of 10,001 threads as `0001`.
+pub fn count(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{}k", n / 1_000),
+        1_000_000..=999_999_999 => format!("{}M", n / 1_000_000),
+        _ => format!("{}G", (n / 1_000_000_000).min(999)),
+    }
+}
+
 /// A rate in at most 6 columns: `0`, `12.5`, `1234`, `12k`.
 pub fn rate(r: Option<f64>) -> String {
     match r {
@@ -101,5 +113,10 @@ mod tests {
             "2h03:04"
         );
         assert_eq!(cpu_time(Some(123 * 3600 * 100)), "123h");
+        assert_eq!(count(9_999), "9999");
+        assert_eq!(count(10_001), "10k");
+        assert_eq!(count(999_999), "999k");
+        assert_eq!(count(4_194_304), "4M");
+        assert!((0..64).all(|k| count(1u64 << k).chars().count() <= 4));
     }
 }

@@ -8,6 +8,7 @@ pub mod explain;
 pub mod filter;
 pub mod format;
 pub mod placement;
+pub mod pools;
 pub mod rates;
 pub mod shares;
 pub mod signals;
@@ -24,7 +25,9 @@ use crate::collect::Snapshot;
 pub use columns::{Column, ColumnLayout, ColumnSet, SortKey};
 pub use filter::Filter;
 pub use placement::{Placement, Track, runnable_by_cpu};
-pub use rates::{KeyMap, Rates, TaskRate, cpu_usage, task_rates, task_rates_into};
+pub use rates::{
+    IoRate, KeyMap, Rates, TaskRate, cpu_usage, io_rates, task_rates, task_rates_into,
+};
 pub use summary::{Summary, summarize};
 pub use view::{Row, RowKind, ViewOptions, build_rows, policy_name};
 
@@ -38,6 +41,8 @@ pub struct Model {
     /// When the snapshot the rates were computed against was taken (`boot_ns`).
     pub previous_boot_ns: Option<u64>,
     pub rates: Rates,
+    /// Storage I/O per second of the tasks whose `io` was read in both snapshots.
+    pub io_rates: KeyMap<IoRate>,
     pub cpus: Vec<(u32, Option<f64>)>,
     pub summary: Summary,
     /// CPU history of every live task over the last ticks.
@@ -58,6 +63,7 @@ impl Model {
         mut rates: Rates,
     ) -> Self {
         task_rates_into(previous.as_deref(), &current, &mut rates);
+        let io_rates = io_rates(previous.as_deref(), &current);
         let cpus = cpu_usage(previous.as_deref(), &current);
         let summary = summarize(&current);
         let placement = history.advance(&current);
@@ -66,6 +72,7 @@ impl Model {
             current,
             previous_boot_ns: previous.map(|p| p.boot_ns),
             rates,
+            io_rates,
             cpus,
             summary,
             placement,

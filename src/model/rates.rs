@@ -119,6 +119,49 @@ pub fn task_rates_into(prev: Option<&Snapshot>, cur: &Snapshot, out: &mut Rates)
     }
 }
 
+/// Storage I/O of one task per second, over the interval between two snapshots.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct IoRate {
+    pub read_bytes_per_sec: f64,
+    pub write_bytes_per_sec: f64,
+}
+
+/// I/O rates of the tasks whose `io` both snapshots read (matched by identity): empty when
+/// the current one read none, so a tick that does not ask for I/O pays one pass over its
+/// tasks and no map.
+pub fn io_rates(prev: Option<&Snapshot>, cur: &Snapshot) -> KeyMap<IoRate> {
+    let mut out = KeyMap::default();
+    let Some(prev) = prev else { return out };
+    let elapsed_ns = cur.boot_ns.saturating_sub(prev.boot_ns);
+    if elapsed_ns == 0 || cur.processes.iter().all(|p| p.task_io.is_empty()) {
+        return out;
+    }
+    let io = |s: &Snapshot| -> KeyMap<crate::collect::TaskIo> {
+        s.processes
+            .iter()
+            .flat_map(|p| {
+                p.tasks
+                    .iter()
+                    .filter_map(move |t| Some((t.key(), *p.io_of(t.tid)?.as_ref().ok()?)))
+            })
+            .collect()
+    };
+    let before = io(prev);
+    let per_sec = |d: u64| d as f64 * 1e9 / elapsed_ns as f64;
+    for (key, now) in io(cur) {
+        if let Some(then) = before.get(&key) {
+            out.insert(
+                key,
+                IoRate {
+                    read_bytes_per_sec: per_sec(now.read_bytes.saturating_sub(then.read_bytes)),
+                    write_bytes_per_sec: per_sec(now.write_bytes.saturating_sub(then.write_bytes)),
+                },
+            );
+        }
+    }
+    out
+}
+
 /// A task that started after the previous scan ran only inside this interval, so its whole
 /// run time is this interval's, spread over its own lifetime.
 fn born_during(prev: &Snapshot, cur: &Snapshot, t: &TaskInfo) -> TaskRate {

@@ -62,52 +62,7 @@ pub enum RowKind {
     Pool,
 }
 
-/// Processes with at least this many threads show their pools as folded rows; smaller
-/// ones list every thread.
-pub const POOL_MIN_THREADS: usize = 16;
-
-/// What makes threads one pool: the name with every run of digits replaced by `#`
-/// (`GC Thread#3` and `GC Thread#12` are both `GC Thread##`, `worker-7` is `worker-#`).
-pub fn pool_pattern(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_digits = false;
-    for c in name.chars() {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push('#');
-            }
-            in_digits = true;
-        } else {
-            out.push(c);
-            in_digits = false;
-        }
-    }
-    out
-}
-
-/// The tasks of `p` that a pool row named `pattern` stands for.
-pub fn pool_members<'a>(
-    p: &'a ProcessInfo,
-    pattern: &'a str,
-) -> impl Iterator<Item = &'a TaskInfo> {
-    p.tasks
-        .iter()
-        .filter(move |t| pool_pattern(&escape(&t.comm)) == pattern)
-}
-
-/// A stable identity for pool `pattern` of the process `process`: selection and folding
-/// follow it across refreshes whatever the members are.
-pub fn pool_key(process: TaskKey, pattern: &str) -> TaskKey {
-    // FNV-1a: stable across runs (unlike std's randomly seeded hasher).
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ process.start_ticks;
-    for b in pattern.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    TaskKey {
-        tid: process.tid,
-        start_ticks: h | 1 << 63,
-    }
-}
+pub use super::pools::{POOL_MIN_THREADS, pool_key, pool_members};
 
 fn pool_row(process: &Row, pattern: &str, members: &[&Row]) -> Row {
     let sum = |f: fn(&Row) -> Option<f64>| -> Option<f64> {
@@ -473,6 +428,7 @@ fn unreadable_why(t: Option<&TaskInfo>) -> Option<&'static str> {
         Unreadable::Denied => "permission denied",
         Unreadable::Malformed => "malformed",
         Unreadable::Absent => "absent",
+        Unreadable::NoDescriptors => "out of file descriptors",
     })
 }
 
@@ -604,13 +560,15 @@ fn emit_process(
     if p.tasks.len() >= POOL_MIN_THREADS && !matches!(ctx.matches[i], Some(Match::Threads(_))) {
         // Grouped by index: the rows stay where they are, and only those shown (a pool
         // the user opened, a thread alone in its pattern) are copied out.
-        let mut by_pattern: HashMap<String, Vec<usize>> = HashMap::new();
-        for (k, t) in threads.iter().enumerate() {
-            by_pattern.entry(pool_pattern(&t.name)).or_default().push(k);
-        }
+        // The main thread is never a pool member (see model/pools.rs).
+        let (main, rest): (Vec<usize>, Vec<usize>) =
+            (0..threads.len()).partition(|&k| threads[k].tid == threads[k].tgid);
+        let names: Vec<&str> = rest.iter().map(|&k| threads[k].name.as_str()).collect();
         let proc_row = &ctx.rows[ctx.rows.len() - 1];
-        for (pattern, at) in by_pattern {
-            let members: Vec<&Row> = at.iter().map(|&k| &threads[k]).collect();
+        items.extend(main.iter().map(|&k| (threads[k].clone(), Vec::new())));
+        for g in super::pools::group(&names) {
+            let pattern = g.label;
+            let members: Vec<&Row> = g.members.iter().map(|&k| &threads[rest[k]]).collect();
             if members.len() >= 2 {
                 let mut pool = pool_row(proc_row, &pattern, &members);
                 pool.folded = !ctx.opts.open_pools.contains(&pool.key);

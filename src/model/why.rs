@@ -424,20 +424,25 @@ pub struct Why {
     pub processes: HashMap<u32, ProcessWhy>,
 }
 
-/// The pools of a process as the breakdowns group them. The one place that decides it:
-/// by name pattern, as the tree folds them (`view::pool_pattern`), for any process size.
-/// When model/pools.rs lands, its grouping replaces this body.
+/// The pools of a process as the breakdowns group them: model/pools.rs's grouping (all
+/// threads but the main one, by the names programs give them), the one place that decides
+/// it. Unlike the tree, which folds pools only in processes of `POOL_MIN_THREADS` threads
+/// or more, any process's pools are analysed: a pool of 4 can be slow too.
 pub fn pools_of(p: &ProcessInfo) -> Vec<(String, Vec<&TaskInfo>)> {
-    let mut by: Vec<(String, Vec<&TaskInfo>)> = Vec::new();
-    for t in &p.tasks {
-        let label = super::view::pool_pattern(&escape(&t.comm));
-        match by.iter_mut().find(|(l, _)| *l == label) {
-            Some((_, v)) => v.push(t),
-            None => by.push((label, vec![t])),
-        }
-    }
-    by.retain(|(_, v)| v.len() >= 2);
-    by
+    let tasks: Vec<&TaskInfo> = p.tasks.iter().filter(|t| t.tid != p.tgid).collect();
+    let names: Vec<String> = tasks.iter().map(|t| escape(&t.comm)).collect();
+    super::pools::group(&names)
+        .into_iter()
+        .filter(|g| g.members.len() >= 2)
+        .map(|g| {
+            let members = g
+                .members
+                .iter()
+                .filter_map(|&i| tasks.get(i).copied())
+                .collect();
+            (g.label, members)
+        })
+        .collect()
 }
 
 /// Analyses every process with a sampled task. `throttle`: the cgroup facts by task, when

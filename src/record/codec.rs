@@ -21,6 +21,7 @@ fn unreadable_code(u: Unreadable) -> u64 {
         Unreadable::Denied => 0,
         Unreadable::Malformed => 1,
         Unreadable::Absent => 2,
+        Unreadable::NoDescriptors => 3,
     }
 }
 
@@ -29,6 +30,7 @@ fn unreadable_from(c: u64) -> Result<Unreadable, WireError> {
         0 => Unreadable::Denied,
         1 => Unreadable::Malformed,
         2 => Unreadable::Absent,
+        3 => Unreadable::NoDescriptors,
         _ => return Err(WireError("bad unreadable code")),
     })
 }
@@ -186,7 +188,14 @@ pub fn encode(prev: Option<&Snapshot>, cur: &Snapshot) -> Vec<u8> {
         // compresses to almost nothing; absolute TIDs would differ in every task.
         let mut last_tid = p.tgid;
         for t in &p.tasks {
-            encode_task(&mut w, t, last_tid, old_tasks.get(&t.key()).copied());
+            // Matched by identity, and in the same process: the decoder finds it by
+            // (TGID, TID), which is unique even when a snapshot holds one TID twice (a
+            // TID reused during a scan by a task of another process).
+            let old = old_tasks
+                .get(&t.key())
+                .copied()
+                .filter(|o| o.tgid == t.tgid);
+            encode_task(&mut w, t, last_tid, old);
             last_tid = t.tid;
         }
     }
@@ -351,10 +360,10 @@ pub fn decode_format(
     let old_procs: HashMap<u32, &ProcessInfo> = prev
         .map(|p| p.processes.iter().map(|p| (p.tgid, p)).collect())
         .unwrap_or_default();
-    // TIDs are unique within one snapshot, so the previous tick's task with this TID is the
-    // one the encoder matched by identity.
-    let old_tasks: HashMap<u32, &TaskInfo> = prev
-        .map(|p| p.tasks().map(|t| (t.tid, t)).collect())
+    // (TGID, TID) is unique within one snapshot, so the previous tick's task with these is
+    // the one the encoder matched by identity (it matches only within a process).
+    let old_tasks: HashMap<(u32, u32), &TaskInfo> = prev
+        .map(|p| p.tasks().map(|t| ((t.tgid, t.tid), t)).collect())
         .unwrap_or_default();
     let nproc = r.u()?;
     if nproc > 1 << 22 {
@@ -406,7 +415,10 @@ pub fn decode_format(
             user,
             cmdline,
             rss_bytes,
+            // Not recorded: VIRT/SHR and per-task I/O are read for --json only so far.
+            statm: None,
             tasks,
+            task_io: Vec::new(),
             tasks_error,
         });
     }
@@ -445,7 +457,7 @@ fn decode_task(
     r: &mut Reader,
     last_tid: u32,
     tgid: u32,
-    old_tasks: &HashMap<u32, &TaskInfo>,
+    old_tasks: &HashMap<(u32, u32), &TaskInfo>,
 ) -> Result<TaskInfo, WireError> {
     let tid = i64::from(last_tid)
         .checked_add(r.i()?)
@@ -455,7 +467,7 @@ fn decode_task(
         0 => {
             // Same identity as a task of the previous tick: find it by TID.
             let b = *old_tasks
-                .get(&tid)
+                .get(&(tgid, tid))
                 .ok_or(WireError("delta for a task not in the previous tick"))?;
             (b, b.start_ticks)
         }

@@ -98,107 +98,328 @@ impl Recorder {
 pub struct Tick {
     pub boot_ns: u64,
     pub keyframe: bool,
-    /// Where its compressed body is in the file's bytes.
-    start: usize,
-    end: usize,
+    /// Where its compressed body is in the file.
+    start: u64,
+    end: u64,
 }
 
-/// A recording read into memory and indexed by tick.
+/// Longest record read: a deflated tick is never much bigger than the tick itself, which
+/// the codec caps at 256 MiB (50,000 threads take about 2 MiB). A longer length field is
+/// corruption, not a reason to allocate.
+const MAX_RECORD: u64 = 256 << 20;
+
+/// Where the records are: a file read piece by piece (a recording is never read whole),
+/// or bytes already in memory (tests, benchmarks).
+enum Source {
+    File(File),
+    Bytes(Vec<u8>),
+}
+
+impl Source {
+    /// Reads `len` bytes at `at`; fewer only at the end of the data.
+    fn read_at(&self, at: u64, len: u64) -> std::io::Result<Vec<u8>> {
+        match self {
+            Source::Bytes(b) => {
+                let start = usize::try_from(at).unwrap_or(usize::MAX).min(b.len());
+                let end = usize::try_from(at.saturating_add(len))
+                    .unwrap_or(usize::MAX)
+                    .min(b.len());
+                Ok(b[start..end].to_vec())
+            }
+            Source::File(f) => {
+                use std::os::unix::fs::FileExt;
+                let mut buf = vec![0; usize::try_from(len).unwrap_or(usize::MAX)];
+                let mut got = 0;
+                while got < buf.len() {
+                    match f.read_at(&mut buf[got..], at + got as u64) {
+                        Ok(0) => break,
+                        Ok(n) => got += n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                buf.truncate(got);
+                Ok(buf)
+            }
+        }
+    }
+}
+
+/// A recording, indexed by tick; tick bodies are read from the file when decoded.
 pub struct Recording {
-    data: Vec<u8>,
+    source: Source,
     pub header: Header,
     pub ticks: Vec<Tick>,
-    /// Not errors: e.g. a torn last record skipped.
+    /// Not errors: e.g. a torn last record, or corrupted records that were skipped.
     pub warnings: Vec<String>,
     /// The file's format version.
     pub format: u32,
+    /// Ticks lost to corrupted records: each corrupted record, and the deltas after it up
+    /// to the next keyframe (a delta means nothing without the tick before it).
+    pub skipped_ticks: u64,
+}
+
+/// One record found valid: its kind and fields, where its body starts and where it ends.
+struct Frame {
+    kind: u8,
+    boot_ns: u64,
+    header: Option<Header>,
+    body_start: u64,
+    end: u64,
+}
+
+/// Why the record at some position is not a valid one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bad {
+    /// Fewer than 8 bytes left for its length and checksum.
+    CutInHeader,
+    /// Its length runs past the end of the file (or past any sane size).
+    CutShort,
+    Checksum,
+    /// The checksum matches but the contents do not parse.
+    Contents(&'static str),
 }
 
 impl Recording {
     pub fn open(path: &Path) -> Result<Recording, String> {
-        let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Recording::parse(data).map_err(|e| format!("{}: {e}", path.display()))
+        let (file, size) =
+            crate::user_file::open_regular(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Recording::index(Source::File(file), size).map_err(|e| format!("{}: {e}", path.display()))
     }
 
     pub fn parse(data: Vec<u8>) -> Result<Recording, String> {
-        if data.len() < 12 || &data[..8] != MAGIC {
+        let size = data.len() as u64;
+        Recording::index(Source::Bytes(data), size)
+    }
+
+    fn read(&self, at: u64, len: u64) -> Result<Vec<u8>, String> {
+        self.source
+            .read_at(at, len)
+            .map_err(|e| format!("reading byte {at}: {e}"))
+    }
+
+    /// The record at `pos`, if it is a valid one. `header_seen`: a header record is valid
+    /// only first.
+    fn frame_at(src: &Source, size: u64, pos: u64, header_seen: bool) -> Result<Frame, Bad> {
+        let h = src.read_at(pos, 8).map_err(|_| Bad::CutInHeader)?;
+        if h.len() < 8 {
+            return Err(Bad::CutInHeader);
+        }
+        let len = u64::from(u32::from_le_bytes([h[0], h[1], h[2], h[3]]));
+        let crc = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+        let start = pos + 8;
+        if len > MAX_RECORD || start + len > size {
+            return Err(Bad::CutShort);
+        }
+        let payload = src.read_at(start, len).map_err(|_| Bad::CutShort)?;
+        if payload.len() as u64 != len {
+            return Err(Bad::CutShort);
+        }
+        if crc32fast::hash(&payload) != crc {
+            return Err(Bad::Checksum);
+        }
+        Self::fields(&payload, start, header_seen).map_err(Bad::Contents)
+    }
+
+    fn fields(payload: &[u8], start: u64, header_seen: bool) -> Result<Frame, &'static str> {
+        let mut r = Reader::new(payload);
+        let e = |e: super::wire::WireError| e.0;
+        let kind = r.byte().map_err(e)?;
+        let end = start + payload.len() as u64;
+        match kind {
+            KIND_HEADER if !header_seen => {
+                let header = Header {
+                    start_unix_ns: r.u().map_err(e)?,
+                    start_boot_ns: r.u().map_err(e)?,
+                    interval_ns: r.u().map_err(e)?,
+                    hostname: String::from_utf8_lossy(r.bytes().map_err(e)?).into_owned(),
+                };
+                Ok(Frame {
+                    kind,
+                    boot_ns: 0,
+                    header: Some(header),
+                    body_start: end,
+                    end,
+                })
+            }
+            KIND_KEYFRAME | KIND_DELTA if header_seen => {
+                let boot_ns = r.u().map_err(e)?;
+                let body = (payload.len() - r.remaining()) as u64;
+                Ok(Frame {
+                    kind,
+                    boot_ns,
+                    header: None,
+                    body_start: start + body,
+                    end,
+                })
+            }
+            _ => Err("unexpected kind"),
+        }
+    }
+
+    /// The first valid record after `pos`, searched a window at a time.
+    fn resync(src: &Source, size: u64, pos: u64, header_seen: bool) -> Option<u64> {
+        const WINDOW: u64 = 1 << 20;
+        let mut at = pos + 1;
+        while at + 9 <= size {
+            let window = src.read_at(at, WINDOW + 8).ok()?;
+            let last = window.len().saturating_sub(8);
+            for i in 0..last.min(WINDOW as usize) {
+                // Cheap checks first: a sane length, room for it, a tick's kind byte.
+                let w = &window[i..];
+                let len = u64::from(u32::from_le_bytes([w[0], w[1], w[2], w[3]]));
+                let p = at + i as u64;
+                if len == 0 || len > MAX_RECORD || p + 8 + len > size {
+                    continue;
+                }
+                if let Some(&k) = w.get(8)
+                    && k != KIND_KEYFRAME
+                    && k != KIND_DELTA
+                    && (header_seen || k != KIND_HEADER)
+                {
+                    continue;
+                }
+                if Self::frame_at(src, size, p, header_seen).is_ok() {
+                    return Some(p);
+                }
+            }
+            at += WINDOW;
+        }
+        None
+    }
+
+    /// The record at `pos` read as ending at `end` (where the next valid record starts, or
+    /// the end of the file), if its checksum and contents say so: only its length field
+    /// was damaged.
+    fn recover(src: &Source, pos: u64, end: u64, header_seen: bool) -> Option<Frame> {
+        let h = src.read_at(pos, 8).ok()?;
+        let len = end.checked_sub(pos + 8)?;
+        if h.len() < 8 || len > MAX_RECORD {
+            return None;
+        }
+        let payload = src.read_at(pos + 8, len).ok()?;
+        let crc = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+        if payload.len() as u64 != len || crc32fast::hash(&payload) != crc {
+            return None;
+        }
+        Self::fields(&payload, pos + 8, header_seen).ok()
+    }
+
+    fn index(source: Source, size: u64) -> Result<Recording, String> {
+        let start = source
+            .read_at(0, 12)
+            .map_err(|e| format!("reading it: {e}"))?;
+        if start.len() < 12 || &start[..8] != MAGIC {
             return Err("not a threadtop recording".into());
         }
-        let version = u32::from_le_bytes([data[8], data[9], data[10], data[11]]);
+        let version = u32::from_le_bytes([start[8], start[9], start[10], start[11]]);
         if version > VERSION {
             return Err(format!(
                 "recorded in format {version} by a newer threadtop; this one reads format {VERSION} and older: upgrade threadtop to replay it"
             ));
         }
-        let mut pos = 12;
-        let mut header = None;
+        let mut pos: u64 = 12;
+        let mut header: Option<Header> = None;
         let mut ticks = Vec::new();
         let mut warnings = Vec::new();
-        while pos < data.len() {
-            let torn = |what: &str| {
-                format!(
-                    "the last record is incomplete ({what}): the recorder was stopped mid-write; it was skipped"
-                )
-            };
-            let Some(h) = data.get(pos..pos + 8) else {
-                warnings.push(torn("cut in its header"));
-                break;
-            };
-            let len = u32::from_le_bytes([h[0], h[1], h[2], h[3]]) as usize;
-            let crc = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
-            let start = pos + 8;
-            let Some(payload) = start.checked_add(len).and_then(|end| data.get(start..end)) else {
-                warnings.push(torn("cut short"));
-                break;
-            };
-            if crc32fast::hash(payload) != crc {
-                if start + len == data.len() {
-                    warnings.push(torn("checksum mismatch"));
-                    break;
-                }
-                return Err(format!(
-                    "corrupted record at byte {pos} (checksum mismatch)"
-                ));
-            }
-            let mut r = Reader::new(payload);
-            let bad =
-                |e: super::wire::WireError| format!("corrupted record at byte {pos}: {}", e.0);
-            match r.byte().map_err(bad)? {
-                KIND_HEADER if header.is_none() => {
-                    header = Some(Header {
-                        start_unix_ns: r.u().map_err(bad)?,
-                        start_boot_ns: r.u().map_err(bad)?,
-                        interval_ns: r.u().map_err(bad)?,
-                        hostname: String::from_utf8_lossy(r.bytes().map_err(bad)?).into_owned(),
-                    });
-                }
-                kind @ (KIND_KEYFRAME | KIND_DELTA) if header.is_some() => {
-                    let boot_ns = r.u().map_err(bad)?;
-                    let keyframe = kind == KIND_KEYFRAME;
-                    if ticks.is_empty() && !keyframe {
-                        return Err(format!(
-                            "corrupted recording: the first tick at byte {pos} is not a keyframe"
+        // After a skipped record, deltas are dropped until a keyframe.
+        let mut need_keyframe = true;
+        let (mut corrupted, mut dependents) = (0u64, 0u64);
+        let mut first_bad: Option<String> = None;
+        while pos < size {
+            let frame = match Self::frame_at(&source, size, pos, header.is_some()) {
+                Ok(f) => f,
+                Err(bad) => {
+                    let next = Self::resync(&source, size, pos, header.is_some());
+                    let end = next.unwrap_or(size);
+                    if let Some(f) = Self::recover(&source, pos, end, header.is_some()) {
+                        // Its checksum covers exactly the bytes up to the next record.
+                        warnings.push(format!(
+                            "the record at byte {pos} has a corrupted length field; its contents check out and were kept"
                         ));
+                        f
+                    } else if let Some(next) = next {
+                        // A valid record follows: this one was damaged, not torn.
+                        let why = match bad {
+                            Bad::CutInHeader | Bad::CutShort => "its length field is corrupted",
+                            Bad::Checksum => "checksum mismatch",
+                            Bad::Contents(e) => e,
+                        };
+                        corrupted += 1;
+                        first_bad.get_or_insert(format!("byte {pos}: {why}"));
+                        need_keyframe = header.is_some();
+                        pos = next;
+                        continue;
+                    } else {
+                        match bad {
+                            // Records are written with one write(2) each: a stop
+                            // mid-write leaves a record shorter than its length says.
+                            Bad::CutInHeader | Bad::CutShort => warnings.push(format!(
+                                "the last record is incomplete ({}): the recorder was stopped mid-write; it was skipped",
+                                if bad == Bad::CutInHeader { "cut in its header" } else { "cut short" }
+                            )),
+                            Bad::Checksum | Bad::Contents(_) => {
+                                corrupted += 1;
+                                first_bad.get_or_insert(format!(
+                                    "byte {pos}: {}",
+                                    match bad {
+                                        Bad::Contents(e) => e,
+                                        _ => "checksum mismatch",
+                                    }
+                                ));
+                            }
+                        }
+                        break;
                     }
-                    let body = payload.len() - r.remaining();
-                    ticks.push(Tick {
-                        boot_ns,
-                        keyframe,
-                        start: start + body,
-                        end: start + len,
-                    });
                 }
-                _ => return Err(format!("corrupted record at byte {pos}: unexpected kind")),
+            };
+            match frame.kind {
+                KIND_HEADER => header = frame.header,
+                kind => {
+                    let keyframe = kind == KIND_KEYFRAME;
+                    if keyframe {
+                        need_keyframe = false;
+                    }
+                    if need_keyframe {
+                        if ticks.is_empty() && corrupted == 0 {
+                            return Err(format!(
+                                "corrupted recording: the first tick at byte {pos} is not a keyframe"
+                            ));
+                        }
+                        dependents += 1;
+                    } else {
+                        ticks.push(Tick {
+                            boot_ns: frame.boot_ns,
+                            keyframe,
+                            start: frame.body_start,
+                            end: frame.end,
+                        });
+                    }
+                }
             }
-            pos = start + len;
+            pos = frame.end;
         }
-        let header = header.ok_or("no header: not a complete threadtop recording")?;
+        let Some(header) = header else {
+            return Err(match first_bad {
+                Some(b) => format!(
+                    "its header record is corrupted ({b}): the recording's start time and host are lost"
+                ),
+                None => "no header: not a complete threadtop recording".to_owned(),
+            });
+        };
+        if let Some(b) = first_bad {
+            warnings.push(format!(
+                "{corrupted} corrupted record(s) skipped (the first at {b}), and {dependents} tick(s) after them that need the tick before (until the next keyframe): {} tick(s) lost",
+                corrupted + dependents
+            ));
+        }
         Ok(Recording {
-            data,
+            source,
             header,
             ticks,
             warnings,
             format: version,
+            skipped_ticks: corrupted + dependents,
         })
     }
 
@@ -224,10 +445,11 @@ impl Recording {
 
     fn body(&self, i: usize, prev: Option<&Snapshot>) -> Result<Snapshot, String> {
         let t = &self.ticks[i];
+        let body = self.read(t.start, t.end - t.start)?;
         codec::decode_format(
             if t.keyframe { None } else { prev },
             t.boot_ns,
-            &self.data[t.start..t.end],
+            &body,
             self.format,
         )
         .map_err(|e| format!("tick {i}: {}", e.0))

@@ -40,7 +40,7 @@ pub fn record(o: &Options) -> Result<(u64, u64), String> {
     };
     let mut rec =
         Recorder::create(o.file, &header).map_err(|e| format!("{}: {e}", o.file.display()))?;
-    let mut scanner = Scanner::new(o.proc_root);
+    let mut scanner = Scanner::new(o.proc_root).only(o.pids);
     let mut plan = DetailPlan::default();
     let began = Instant::now();
     let mut ticks = 0u64;

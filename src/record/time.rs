@@ -10,7 +10,7 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
         return None;
     }
     if let Ok(secs) = s.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        return Duration::try_from_secs_f64(secs).ok();
     }
     let mut total = 0.0;
     let mut num = String::new();
@@ -31,7 +31,8 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     if !num.is_empty() {
         return None;
     }
-    (total.is_finite()).then(|| Duration::from_secs_f64(total))
+    // try_: a huge offset (`99999999999999999999h`) is no duration, not a panic.
+    Duration::try_from_secs_f64(total).ok()
 }
 
 /// `HH:MM:SS` or `HH:MM` as seconds since midnight.

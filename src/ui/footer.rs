@@ -58,7 +58,13 @@ impl Widget for FooterPane<'_> {
                 Span::styled("Filter: ", t.header_label()),
                 Span::raw(self.filter_text.to_string()),
                 Span::raw(g.cursor),
-                Span::styled(format!("  {} rows match", self.rows), t.dim()),
+                Span::styled(
+                    match self.rows {
+                        1 => "  1 row matches".to_string(),
+                        n => format!("  {n} rows match"),
+                    },
+                    t.dim(),
+                ),
             ])
         } else {
             let dir = if o.sort.descending() != o.reverse {
@@ -93,7 +99,10 @@ impl Widget for FooterPane<'_> {
             if let Some(tid) = self.following {
                 parts.push(format!("following {tid}"));
             }
-            parts.push(format!("{} rows", self.rows));
+            parts.push(match self.rows {
+                1 => "1 row".to_string(),
+                n => format!("{n} rows"),
+            });
             if self.hidden_panes > 0 {
                 parts.push(format!(
                     "{} pane{} hidden: window too small",

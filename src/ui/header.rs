@@ -159,9 +159,15 @@ impl Widget for HeaderPane<'_> {
             let mut spans = vec![
                 label("Tasks "),
                 Span::raw(if long {
-                    format!("{} ({} processes): ", s.tasks, s.processes)
+                    let word = if s.processes == 1 {
+                        "process"
+                    } else {
+                        "processes"
+                    };
+                    format!("{} ({} {word}): ", s.tasks, s.processes)
                 } else {
-                    format!("{}, {} procs: ", s.tasks, s.processes)
+                    let word = if s.processes == 1 { "proc" } else { "procs" };
+                    format!("{}, {} {word}: ", s.tasks, s.processes)
                 }),
             ];
             for (i, (n, letter, word)) in states.iter().enumerate() {

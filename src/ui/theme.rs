@@ -142,6 +142,8 @@ pub struct Env {
     pub term: Option<String>,
     pub colorterm: Option<String>,
     pub no_color: Option<String>,
+    /// `max_colors` of TERM's terminfo entry (`tput colors`; -1: none), if one was found.
+    pub colors: Option<i32>,
 }
 
 impl Env {
@@ -151,13 +153,15 @@ impl Env {
             term: var("TERM"),
             colorterm: var("COLORTERM"),
             no_color: var("NO_COLOR"),
+            colors: var("TERM").as_deref().and_then(crate::terminfo::max_colors),
         }
     }
 }
 
 impl Theme {
     /// As `--color auto` without `--ascii`: colour unless NO_COLOR is set
-    /// (https://no-color.org: any non-empty value) or TERM=dumb.
+    /// (https://no-color.org: any non-empty value), TERM=dumb, or TERM's terminfo entry
+    /// has no colours.
     pub fn from_env() -> Self {
         Theme::detect(ColorChoice::Auto, false, &Env::read())
     }
@@ -171,7 +175,9 @@ impl Theme {
             ColorChoice::Never => false,
             ColorChoice::Auto => {
                 let no_color = env.no_color.as_deref().is_some_and(|v| !v.is_empty());
-                !no_color && term != Some("dumb")
+                // vt100, vt220: terminfo says no colour (`tput colors` is -1).
+                let colourless = env.colors.is_some_and(|n| n < 8);
+                !no_color && term != Some("dumb") && !colourless
             }
         };
         let ascii = ascii || matches!(term, Some("linux" | "vt100"));
@@ -306,6 +312,7 @@ mod tests {
             term: some(term),
             colorterm: some(colorterm),
             no_color: some(no_color),
+            colors: None,
         }
     }
 
@@ -319,6 +326,17 @@ mod tests {
         assert!(auto(&Env {
             no_color: Some(String::new()),
             ..env("xterm", "", "")
+        }));
+        // terminfo without max_colors (vt100): no colour, unless asked for.
+        let vt100 = Env {
+            colors: Some(-1),
+            ..env("vt100", "", "")
+        };
+        assert!(!auto(&vt100));
+        assert!(Theme::detect(ColorChoice::Always, false, &vt100).color);
+        assert!(auto(&Env {
+            colors: Some(8),
+            ..env("linux", "", "")
         }));
         let e = env("xterm", "", "1");
         assert!(Theme::detect(ColorChoice::Always, false, &e).color);

@@ -58,7 +58,8 @@ impl TreePane<'_> {
         }
     }
 
-    fn name_cell(&self, r: &Row) -> Cell<'static> {
+    /// The NAME cell of `r` in a column `width` cells wide.
+    fn name_cell(&self, r: &Row, width: u16) -> Cell<'static> {
         let t = self.theme;
         let g = t.glyphs;
         let glyph = match (r.kind, r.foldable, r.folded) {
@@ -76,19 +77,41 @@ impl TreePane<'_> {
         } else {
             Style::new()
         };
-        let mut spans = vec![Span::styled(g.guides(&r.prefix), t.dim()), Span::raw(glyph)];
+        // Cut to the cell's width here, not by the table: cut text ends with an ellipsis,
+        // a pool's " (pool)" goes first and its count last (at 80 columns a 20-thread pool
+        // read "×2" when the table cut it).
+        let guides = g.guides(&r.prefix);
+        let room = usize::from(width).saturating_sub(text_width(&guides) + text_width(&glyph));
+        let fit = |s: &str, w: usize| cut(s, w, g.ellipsis);
+        let mut spans = vec![Span::styled(guides, t.dim()), Span::raw(glyph)];
         if r.kind == RowKind::Pool {
+            let count = format!(" {}{}", g.times, r.threads);
+            let tag = " (pool)";
+            let (name_w, count_w) = (text_width(&r.name), text_width(&count));
+            let text = if name_w + count_w + tag.len() <= room {
+                format!("{}{count}{tag}", r.name)
+            } else if name_w + count_w <= room {
+                format!("{}{count}", r.name)
+            } else if room > count_w + text_width(g.ellipsis) {
+                format!("{}{count}", fit(&r.name, room - count_w))
+            } else {
+                fit(&format!("{}{count}", r.name), room)
+            };
+            spans.push(Span::styled(text, name_style));
+        } else if r.kind == RowKind::Process && r.kernel {
             spans.push(Span::styled(
-                format!("{} {}{} (pool)", r.name, g.times, r.threads),
+                fit(&format!("[{}]", r.name), room),
                 name_style,
             ));
-        } else if r.kind == RowKind::Process && r.kernel {
-            spans.push(Span::styled(format!("[{}]", r.name), name_style));
         } else {
-            spans.push(Span::styled(r.name.clone(), name_style));
+            spans.push(Span::styled(fit(&r.name, room), name_style));
         }
-        if r.kind == RowKind::Process && !r.kernel && !r.command.is_empty() {
-            spans.push(Span::styled(format!("  {}", r.command), t.dim()));
+        let rest = room.saturating_sub(text_width(&r.name));
+        if r.kind == RowKind::Process && !r.kernel && !r.command.is_empty() && rest > 2 {
+            spans.push(Span::styled(
+                format!("  {}", fit(&r.command, rest - 2)),
+                t.dim(),
+            ));
         }
         Cell::from(Line::from(spans))
     }
@@ -133,6 +156,9 @@ impl Widget for TreePane<'_> {
             .map(|c| Constraint::Length(column_width(*c, self.sort)))
             .collect();
         widths.push(Constraint::Fill(1));
+        let name_width =
+            area.width
+                .saturating_sub(name_column_x(self.columns, area.width, self.sort));
         let visible = usize::from(area.height.saturating_sub(1));
         let end = (self.offset + visible).min(self.rows.len());
         let start = self.offset.min(end);
@@ -141,7 +167,7 @@ impl Widget for TreePane<'_> {
             .enumerate()
             .map(|(i, r)| {
                 let mut cells: Vec<Cell> = cols.iter().map(|c| self.cell(*c, r)).collect();
-                cells.push(self.name_cell(r));
+                cells.push(self.name_cell(r, name_width));
                 let row = TableRow::new(cells);
                 if start + i == self.cursor {
                     row.style(t.selected())
@@ -154,6 +180,75 @@ impl Widget for TreePane<'_> {
             .header(TableRow::new(header).style(t.table_header()))
             .column_spacing(1)
             .render(area, buf);
+    }
+}
+
+fn text_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+/// `s` cut to `width` cells, ending in `ellipsis` where it was cut.
+fn cut(s: &str, width: usize, ellipsis: &str) -> String {
+    if text_width(s) <= width {
+        return s.to_string();
+    }
+    let room = width.saturating_sub(text_width(ellipsis));
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if text_width(ellipsis) <= width {
+        out.push_str(ellipsis);
+    }
+    out
+}
+
+/// The table as text, `width` cells wide, header line first and every row after it: what
+/// `--batch` prints each tick (the same cells as on screen, trailing blanks trimmed).
+pub fn table_text(
+    rows: &[Row],
+    columns: &[Column],
+    sort: SortKey,
+    reverse: bool,
+    width: u16,
+    theme: Theme,
+) -> Vec<String> {
+    // A buffer holds at most u16::MAX lines: a taller table is drawn in slices.
+    const SLICE: usize = 4096;
+    let mut out = Vec::with_capacity(rows.len() + 1);
+    let mut offset = 0;
+    loop {
+        let n = (rows.len() - offset).min(SLICE);
+        let area = Rect::new(0, 0, width, n as u16 + 1);
+        let mut buf = Buffer::empty(area);
+        TreePane {
+            rows,
+            offset,
+            cursor: usize::MAX,
+            sort,
+            reverse,
+            columns,
+            theme,
+        }
+        .render(area, &mut buf);
+        let skip = usize::from(offset > 0);
+        for y in skip..usize::from(area.height) {
+            let mut line = String::new();
+            for x in 0..width {
+                line.push_str(buf[(x, y as u16)].symbol());
+            }
+            out.push(line.trim_end().to_string());
+        }
+        offset += n;
+        if offset >= rows.len() {
+            return out;
+        }
     }
 }
 

@@ -7,14 +7,30 @@ pub mod pty;
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, atomic};
 
 #[allow(unused_imports)]
 pub use pty::{DEFAULT_TIMEOUT, Pty};
 
 /// The threadtop binary built for these tests.
 pub const THREADTOP: &str = env!("CARGO_BIN_EXE_threadtop");
-/// The workload binary built for these tests.
-pub const WORKLOAD: &str = env!("CARGO_BIN_EXE_threadtop-workload");
+/// The workload binary: a workspace member (so `cargo install` leaves it out), built by
+/// `cargo build` / `cargo test` / `cargo bench` at the root into the same target directory
+/// as this test, one level above its `deps/`.
+pub static WORKLOAD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap_or(std::path::Path::new("."));
+    let path = dir.join("threadtop-workload");
+    assert!(
+        path.exists(),
+        "{} is not built: run the tests from the repository root (`cargo test`), or `cargo build -p threadtop-workload`",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+});
 
 /// A running `threadtop-workload` whose threads have all started and named themselves.
 /// Dropping it kills the process.
@@ -68,13 +84,13 @@ pub fn workload<A: AsRef<OsStr>>(args: &[A]) -> Workload {
 /// As [`workload`], but a workload that cannot start (too many threads for this machine)
 /// is an `Err` with its stderr, for tests that skip then.
 pub fn try_workload<A: AsRef<OsStr>>(args: &[A]) -> Result<Workload, String> {
-    let mut child = Command::new(WORKLOAD)
+    let mut child = Command::new(&*WORKLOAD)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("starting {WORKLOAD}: {e}"))?;
+        .map_err(|e| format!("starting {}: {e}", *WORKLOAD))?;
     let stdout = child.stdout.take().ok_or("stdout is piped")?;
     let mut pid = None;
     let mut exec_pid = None;
@@ -260,4 +276,47 @@ pub fn table_lines(screen: &str) -> Vec<&str> {
         .take_while(|l| !l.trim().is_empty())
         .copied()
         .collect()
+}
+
+/// Makes TIDs wrap (the next one handed out is near pid_max) every few milliseconds while it
+/// lives, where we may write `ns_last_pid` (root); `None`, with the reason printed, elsewhere.
+pub struct TidWrapper {
+    stop: Arc<atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TidWrapper {
+    pub fn start() -> Option<TidWrapper> {
+        let pid_max: u32 = std::fs::read_to_string("/proc/sys/kernel/pid_max")
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
+        let near_end = (pid_max - 12).to_string();
+        if let Err(e) = std::fs::write("/proc/sys/kernel/ns_last_pid", &near_end) {
+            eprintln!("skipping the TID wrap (writing ns_last_pid: {e}); churn only");
+            return None;
+        }
+        let stop = Arc::new(atomic::AtomicBool::new(false));
+        let s = Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            while !s.load(atomic::Ordering::Relaxed) {
+                let _ = std::fs::write("/proc/sys/kernel/ns_last_pid", &near_end);
+                std::thread::sleep(std::time::Duration::from_millis(3));
+            }
+        });
+        Some(TidWrapper {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for TidWrapper {
+    fn drop(&mut self) {
+        self.stop.store(true, atomic::Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }

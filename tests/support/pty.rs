@@ -331,6 +331,14 @@ impl Pty {
         })
     }
 
+    /// Waits until the screen contains every one of `needles` (the text a test asserts,
+    /// not only a first sign of the frame: a frame can be read half drawn).
+    pub fn wait_for_all(&self, needles: &[&str], timeout: Duration) -> Result<String, String> {
+        self.wait_for(&format!("{needles:?} on screen"), timeout, |s| {
+            needles.iter().all(|n| s.contains(n))
+        })
+    }
+
     /// Resizes the terminal; the kernel sends SIGWINCH to the foreground process group.
     pub fn resize(&self, cols: u16, rows: u16) {
         let mut term = lock(&self.shared.term);
@@ -353,6 +361,26 @@ impl Pty {
             // Fails only if the child is gone, which the test will see some other way.
             let _ = rustix::process::kill_process(pid, sig);
         }
+    }
+
+    /// Closes the terminal's master side while the child lives, as when an SSH client or
+    /// terminal emulator goes away: the kernel hangs the terminal up (SIGHUP to the session
+    /// leader; reads then return 0 bytes and writes EIO). The reader stops first; the
+    /// screen stays as it was. Later `send`s go nowhere.
+    pub fn hang_up(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+        // The master is shared with the (stopped) reader, so it cannot be dropped here:
+        // /dev/null is put in its place, which closes the master (no other descriptor of it
+        // exists: it is close-on-exec and was never duplicated).
+        let null = std::fs::File::open("/dev/null").expect("open /dev/null");
+        use std::os::fd::AsRawFd;
+        // SAFETY: both descriptors are open and owned by this process; dup2 replaces the
+        // master's descriptor number atomically, so the OwnedFd stays valid (now /dev/null).
+        let r = unsafe { libc::dup2(null.as_raw_fd(), self.shared.master.as_raw_fd()) };
+        assert!(r >= 0, "dup2: {}", io::Error::last_os_error());
     }
 
     /// The child's exit status, if it has exited (does not wait).
@@ -379,6 +407,10 @@ impl Pty {
     /// Waits until the reader has found the terminal empty after this call began: all
     /// output written before the call has then been parsed.
     pub fn settle(&self) {
+        // After `hang_up` there is no reader and nothing more to parse.
+        if self.reader.is_none() {
+            return;
+        }
         let start = self.shared.idle_reads.load(Ordering::SeqCst);
         let deadline = Instant::now() + DEFAULT_TIMEOUT;
         while self.shared.idle_reads.load(Ordering::SeqCst) < start + 2 {

@@ -72,6 +72,8 @@ fn process(tgid: u32, tids: &[u32]) -> ProcessInfo {
         user: None,
         cmdline: Ok(Vec::new()),
         rss_bytes: 0,
+        statm: None,
+        task_io: Vec::new(),
         tasks: tids
             .iter()
             .map(|&tid| TaskInfo {

@@ -16,6 +16,10 @@
 //! Hostile workloads for the robustness tests:
 //! - `--churn RATE`: a `churner` thread starts about RATE short-lived threads a second
 //!   (named `churn-N`, each lives about a millisecond), forever: TIDs are reused quickly.
+//! - `--cycle N`: a `cycler` thread starts N threads (`cycle-K`, each spinning about 2 ms),
+//!   joins them all and starts N more, forever: the thread count stays near N + 2 while
+//!   every member changes, so the scanner's "same count, nothing to list" shortcut meets
+//!   new TIDs (lower ones too, once TIDs wrap) in place of the ones it kept.
 //! - `--zombie-leader`: after the report the main thread exits on its own (SYS_exit, not
 //!   exit_group), leaving a zombie group leader whose other threads still run.
 //! - `--d-state`: a thread `vfork-wait` starts a child with clone(CLONE_VM | CLONE_VFORK)
@@ -26,6 +30,8 @@
 //! - `--share-demo`: children made by clone(2) with chosen flags (`fork-child`, `vm-child`
 //!   with CLONE_VM, `files-child` with CLONE_FILES, `uts-child` in a new UTS namespace when
 //!   permitted), reported as `child PID NAME` before `end`, for the share tests.
+//! - `--writer PATH`: a thread `writer` writes 64 KiB to PATH and fsyncs it, about 20
+//!   times a second (rewriting the same 1 MiB), for the storage I/O tests.
 //!
 //! Scheduling workloads for the event tests (`--events`):
 //! - `--ticker CPU`: a thread `ticker` pinned to CPU, at nice 19, that sleeps 5 ms in a
@@ -46,8 +52,8 @@
 //!
 //! ```text
 //! threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] [--thread-name NAME]...
-//!                    [--churn RATE] [--zombie-leader] [--d-state] [--exec-loop]
-//!                    [--share-demo] [--ticker CPU] [--mover A,B] [--ping-pong]
+//!                    [--churn RATE] [--cycle N] [--zombie-leader] [--d-state] [--exec-loop]
+//!                    [--share-demo] [--writer PATH] [--ticker CPU] [--mover A,B] [--ping-pong]
 //!                    [--lock-pool N] [--pipe-pool N] [--nap-pool N]
 //!                    [--seconds S] [--exit-on-eof]
 //! ```
@@ -85,9 +91,11 @@ struct Args {
     seconds: u64,
     exit_on_eof: bool,
     churn: u32,
+    cycle: u32,
     zombie_leader: bool,
     d_state: bool,
     exec_loop: bool,
+    writer: Option<std::path::PathBuf>,
     ticker: Option<usize>,
     mover: Option<(usize, usize)>,
     ping_pong: bool,
@@ -97,9 +105,9 @@ struct Args {
 }
 
 const USAGE: &str = "usage: threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] \
-                     [--thread-name NAME]... [--churn RATE] [--zombie-leader] [--d-state] [--exec-loop] \
-                     [--share-demo] [--ticker CPU] [--mover A,B] [--ping-pong] [--lock-pool N] [--pipe-pool N] \
-                     [--nap-pool N] [--seconds S] [--exit-on-eof]";
+                     [--thread-name NAME]... [--churn RATE] [--cycle N] [--zombie-leader] [--d-state] \
+                     [--exec-loop] [--share-demo] [--writer PATH] [--ticker CPU] [--mover A,B] [--ping-pong] \
+                     [--lock-pool N] [--pipe-pool N] [--nap-pool N] [--seconds S] [--exit-on-eof]";
 
 /// A comm from arbitrary bytes: truncated to 15 bytes, interior NUL rejected.
 fn comm(opt: &str, value: OsString) -> Result<CString, String> {
@@ -126,9 +134,11 @@ fn parse_args() -> Result<Args, String> {
         seconds: 600,
         exit_on_eof: false,
         churn: 0,
+        cycle: 0,
         zombie_leader: false,
         d_state: false,
         exec_loop: false,
+        writer: None,
         ticker: None,
         mover: None,
         ping_pong: false,
@@ -166,6 +176,8 @@ fn parse_args() -> Result<Args, String> {
             "--thread-name" => args.thread_names.push(comm(&opt, value)?),
             "--seconds" => args.seconds = number(&opt, value)?,
             "--churn" => args.churn = number(&opt, value)?,
+            "--cycle" => args.cycle = number(&opt, value)?,
+            "--writer" => args.writer = Some(value.into()),
             "--ticker" => args.ticker = Some(number(&opt, value)?),
             "--lock-pool" => args.lock_pool = number(&opt, value)?,
             "--pipe-pool" => args.pipe_pool = number(&opt, value)?,
@@ -206,6 +218,25 @@ impl Stop {
                 x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
             }
         }
+    }
+}
+
+/// 64 KiB written and synced to storage every 50 ms, over the same 1 MiB of `file`.
+fn write_until_stopped(file: &mut std::fs::File, stop: &Stop) {
+    use std::io::Seek;
+    let block = vec![0x5a_u8; 64 * 1024];
+    let mut at = 0u64;
+    while !stop.stop.load(Ordering::Relaxed) {
+        let written = file
+            .seek(std::io::SeekFrom::Start(at))
+            .and_then(|_| file.write_all(&block))
+            .and_then(|()| file.sync_data());
+        if let Err(e) = written {
+            eprintln!("threadtop-workload: --writer: {e}");
+            return;
+        }
+        at = (at + block.len() as u64) % (1024 * 1024);
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -274,7 +305,9 @@ fn run(args: Args) -> Result<(), String> {
         + args.thread_names.len()
         + usize::from(args.exit_on_eof)
         + usize::from(args.churn > 0)
+        + usize::from(args.cycle > 0)
         + usize::from(args.d_state)
+        + usize::from(args.writer.is_some())
         + usize::from(args.ticker.is_some())
         + usize::from(args.mover.is_some())
         + 2 * usize::from(args.ping_pong)
@@ -317,6 +350,17 @@ fn run(args: Args) -> Result<(), String> {
             })
             .map_err(|e| format!("cannot start the churner: {e}{LIMITS}"))?;
     }
+    if args.cycle > 0 {
+        let (stop, ready, n) = (Arc::clone(&stop), ready.clone(), args.cycle);
+        std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn(move || {
+                name_self(c"cycler", &ready);
+                drop(ready);
+                cycle(n, &stop);
+            })
+            .map_err(|e| format!("cannot start the cycler: {e}{LIMITS}"))?;
+    }
     if args.d_state {
         let (stop, ready) = (Arc::clone(&stop), ready.clone());
         std::thread::Builder::new()
@@ -330,6 +374,19 @@ fn run(args: Args) -> Result<(), String> {
                 stop.sleep_until_stopped();
             })
             .map_err(|e| format!("cannot start the vfork thread: {e}{LIMITS}"))?;
+    }
+    if let Some(path) = args.writer {
+        let (stop, ready) = (Arc::clone(&stop), ready.clone());
+        let mut file = std::fs::File::create(&path)
+            .map_err(|e| format!("--writer {}: {e}", path.display()))?;
+        std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn(move || {
+                name_self(c"writer", &ready);
+                drop(ready);
+                write_until_stopped(&mut file, &stop);
+            })
+            .map_err(|e| format!("cannot start the writer: {e}{LIMITS}"))?;
     }
     let exec_child = if args.exec_loop {
         let exe = std::env::current_exe().map_err(|e| format!("--exec-loop: {e}"))?;
@@ -455,6 +512,34 @@ fn churn(rate: u32, stop: &Stop) {
             let _ = h.join();
         }
         std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `n` threads at a time, each spinning about 2 ms, joined and replaced, until stopped.
+fn cycle(n: u32, stop: &Stop) {
+    let mut batch = Vec::with_capacity(n as usize);
+    while !stop.stop.load(Ordering::Relaxed) {
+        for k in 0..n {
+            let name = CString::new(format!("cycle-{k}")).unwrap_or_default();
+            let spawned = std::thread::Builder::new()
+                .stack_size(STACK_SIZE)
+                .spawn(move || {
+                    let _ = rustix::thread::set_name(&name);
+                    let until = std::time::Instant::now() + Duration::from_millis(2);
+                    let mut x: u64 = 1;
+                    while std::time::Instant::now() < until {
+                        x = std::hint::black_box(x.wrapping_mul(6364136223846793005));
+                    }
+                });
+            match spawned {
+                Ok(h) => batch.push(h),
+                // Out of threads for a moment: join what started and go on.
+                Err(_) => break,
+            }
+        }
+        for h in batch.drain(..) {
+            let _ = h.join();
+        }
     }
 }
 

@@ -1,0 +1,265 @@
+//! Thread pools as programs name them: which threads of a process are one pool, and the
+//! label its folded row shows.
+//!
+//! The rule (checked on the name sets of Java, Go, tokio, .NET, Python, nginx, PostgreSQL
+//! and glibc's default in `tests/pools.rs`):
+//!
+//! 1. Names are compared by their text with every run of digits set aside: `pool-1-thread-3`
+//!    and `pool-2-thread-12` have the same text around their numbers, `GC Thread#0` another.
+//! 2. Among names with the same text, the *member number* is the last run of digits that
+//!    gives every thread its own value once the other numbers are held fixed: in
+//!    `pool-N-thread-M` that is M (N names the executor), in `ThreadPoolExecutor-0_3` the 3.
+//!    A number that repeats (`ForkJoinPool-1-` four times, where the kernel cut
+//!    `ForkJoinPool-1-worker-N` to 15 bytes) numbers nothing, except where the name fills
+//!    the 15 bytes and ends in it: `pool-2-thread-10..12` all read `pool-2-thread-1`, and
+//!    are still members of `pool-2-thread-#`.
+//! 3. A number glued to a letter (`C1`, `C2`, `G1`, `python3`) names what the thread is,
+//!    not which member it is: it is a member number only when at least three different
+//!    values occur (`worker1`, `worker2`, `worker3`). So `C1 CompilerThre` and
+//!    `C2 CompilerThre` are two threads, not a pool.
+//! 4. Threads whose names agree on everything but the member number are one pool; its
+//!    label keeps every shared digit and shows `#` only for the member number
+//!    (`pool-1-thread-# ×8` beside `pool-2-thread-# ×12`). Identical names are a pool under
+//!    their own name (`python3 ×20`, `tokio-runtime-w ×8`). Names this leaves alone are
+//!    grouped again among themselves (five single-thread executors `pool-1-thread-1` …
+//!    `pool-5-thread-1` are `pool-#-thread-1 ×5`).
+//! 5. The main thread (TID = TGID) is never a pool member: it is the process's own thread
+//!    even when the others share its name (Go, nginx, glibc's default).
+//!
+//! Pools form in processes with at least [`POOL_MIN_THREADS`] threads: below that every
+//! thread fits on screen anyway (a Python program with a 4-worker executor lists 5 rows),
+//! while every JVM has 20 or more threads, so its executors fold whatever their size.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::collect::{ProcessInfo, TaskInfo, TaskKey};
+use crate::text::escape;
+
+/// Processes with at least this many threads show their pools as folded rows; smaller
+/// ones list every thread. A bare JVM already has 20-25 threads (GC, compiler, VM
+/// threads), so an executor of any size in a JVM is folded.
+pub const POOL_MIN_THREADS: usize = 16;
+
+/// Bytes the kernel keeps of a thread's name (TASK_COMM_LEN less the NUL).
+const COMM_MAX: usize = 15;
+
+/// Stands for a run of digits in a name's skeleton: a NUL cannot occur in an escaped name.
+const DIGITS: char = '\0';
+
+/// One group of names: a pool when it has two or more members.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// The shared name, with `#` for the member number if the names have one.
+    pub label: String,
+    /// Indices into the names given to [`group`], in their order.
+    pub members: Vec<usize>,
+}
+
+/// A name split into the text around its numbers and the numbers.
+struct Split<'a> {
+    skeleton: String,
+    numbers: Vec<&'a str>,
+    /// The name fills the kernel's 15 bytes and ends in a number, which may have been cut:
+    /// `pool-2-thread-10`, `-11` and `-12` all read `pool-2-thread-1`.
+    cut: bool,
+}
+
+fn split(name: &str) -> Split<'_> {
+    let mut skeleton = String::with_capacity(name.len());
+    let mut numbers = Vec::new();
+    let mut start = None;
+    for (i, c) in name.char_indices() {
+        if c.is_ascii_digit() {
+            if start.is_none() {
+                start = Some(i);
+                skeleton.push(DIGITS);
+            }
+        } else {
+            if let Some(s) = start.take() {
+                numbers.push(&name[s..i]);
+            }
+            skeleton.push(c);
+        }
+    }
+    if let Some(s) = start {
+        numbers.push(&name[s..]);
+    }
+    let cut = name.len() == COMM_MAX && name.ends_with(|c: char| c.is_ascii_digit());
+    Split {
+        skeleton,
+        numbers,
+        cut,
+    }
+}
+
+/// Whether the `j`th run of digits in `skeleton` follows a letter (`C1`, `python3`).
+fn glued(skeleton: &str, j: usize) -> bool {
+    let mut seen = 0;
+    let mut before = None;
+    for c in skeleton.chars() {
+        if c == DIGITS {
+            if seen == j {
+                return before.is_some_and(char::is_alphabetic);
+            }
+            seen += 1;
+        }
+        before = Some(c);
+    }
+    false
+}
+
+/// Groups `names` (the escaped names of one process's threads, main thread left out) into
+/// pools by the rule at the top of this file. Every name is in exactly one group; groups
+/// come in the order of their first member.
+pub fn group<S: AsRef<str>>(names: &[S]) -> Vec<Group> {
+    let splits: Vec<Split> = names.iter().map(|n| split(n.as_ref())).collect();
+    let mut by_skeleton: HashMap<(&str, usize), Vec<usize>> = HashMap::new();
+    let mut order = Vec::new();
+    for (i, s) in splits.iter().enumerate() {
+        let k = (s.skeleton.as_str(), s.numbers.len());
+        let e = by_skeleton.entry(k).or_default();
+        if e.is_empty() {
+            order.push(k);
+        }
+        e.push(i);
+    }
+    let mut out: Vec<Group> = Vec::new();
+    for k in order {
+        out.extend(group_same_skeleton(
+            &splits,
+            &by_skeleton[&k],
+            k.0,
+            k.1,
+            true,
+        ));
+    }
+    out.sort_by_key(|g| g.members[0]);
+    out
+}
+
+/// Groups the names `at`, which share a skeleton with `n` runs of digits. Names left alone
+/// are grouped again among themselves: `pool-1-thread-1` … `pool-5-thread-1` (five
+/// single-thread executors) beside `pool-6-thread-1..3` are `pool-#-thread-1 ×5` and
+/// `pool-6-thread-# ×3`.
+fn group_same_skeleton(
+    splits: &[Split],
+    at: &[usize],
+    skeleton: &str,
+    n: usize,
+    again: bool,
+) -> Vec<Group> {
+    let index = member_number(splits, at, skeleton, n);
+    let mut out: Vec<Group> = Vec::new();
+    // Same numbers but the member number: one group.
+    let mut sub: HashMap<Vec<&str>, usize> = HashMap::new();
+    for &i in at {
+        let s = &splits[i];
+        let key: Vec<&str> = s
+            .numbers
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| Some(*j) != index)
+            .map(|(_, n)| *n)
+            .collect();
+        match sub.get(&key) {
+            Some(&g) => out[g].members.push(i),
+            None => {
+                sub.insert(key, out.len());
+                out.push(Group {
+                    label: label(s, index),
+                    members: vec![i],
+                });
+            }
+        }
+    }
+    let alone: Vec<usize> = out
+        .iter()
+        .filter(|g| g.members.len() == 1)
+        .map(|g| g.members[0])
+        .collect();
+    // Once: each pass costs a pass over the names.
+    if again && alone.len() >= 2 && alone.len() < at.len() {
+        out.retain(|g| g.members.len() > 1);
+        out.extend(group_same_skeleton(splits, &alone, skeleton, n, false));
+    }
+    out
+}
+
+/// The member number's position among the digit runs of the names `at` (all with the same
+/// skeleton and `n` runs), if they have one.
+fn member_number(splits: &[Split], at: &[usize], skeleton: &str, n: usize) -> Option<usize> {
+    (0..n).rev().find(|&j| {
+        let mut distinct: Vec<&str> = at.iter().map(|&i| splits[i].numbers[j]).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let needed = if glued(skeleton, j) { 3 } else { 2 };
+        if distinct.len() < needed {
+            return false;
+        }
+        // Every thread has its own value once the other numbers are held fixed. A set, not
+        // a list per group: a 10,000-thread pool made a list scan quadratic (seconds a tick).
+        let mut seen: HashSet<(Vec<&str>, &str)> = HashSet::with_capacity(at.len());
+        for &i in at {
+            let s = &splits[i];
+            let mut rest = s.numbers.clone();
+            let own = rest.remove(j);
+            // A cut member number may repeat: it was a longer, different one.
+            let cut_number = s.cut && j + 1 == n;
+            if !seen.insert((rest, own)) && !cut_number {
+                return false;
+            }
+        }
+        true
+    })
+}
+
+fn label(s: &Split, index: Option<usize>) -> String {
+    let mut out = String::with_capacity(s.skeleton.len() + 8);
+    let mut j = 0;
+    for c in s.skeleton.chars() {
+        if c == DIGITS {
+            if Some(j) == index {
+                out.push('#');
+            } else {
+                out.push_str(s.numbers.get(j).copied().unwrap_or(""));
+            }
+            j += 1;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The threads of `p` that can be pool members: all but the main thread.
+fn candidates(p: &ProcessInfo) -> impl Iterator<Item = &TaskInfo> {
+    p.tasks.iter().filter(move |t| t.tid != p.tgid)
+}
+
+/// The tasks of `p` that the pool row labelled `label` stands for.
+pub fn pool_members<'a>(p: &'a ProcessInfo, label: &str) -> impl Iterator<Item = &'a TaskInfo> {
+    let tasks: Vec<&TaskInfo> = candidates(p).collect();
+    let names: Vec<String> = tasks.iter().map(|t| escape(&t.comm)).collect();
+    let members = group(&names)
+        .into_iter()
+        .find(|g| g.label == label && g.members.len() >= 2)
+        .map(|g| g.members)
+        .unwrap_or_default();
+    members
+        .into_iter()
+        .filter_map(move |i| tasks.get(i).copied())
+}
+
+/// A stable identity for the pool labelled `label` of the process `process`: selection and
+/// folding follow it across refreshes whatever the members are.
+pub fn pool_key(process: TaskKey, label: &str) -> TaskKey {
+    // FNV-1a: stable across runs (unlike std's randomly seeded hasher).
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ process.start_ticks;
+    for b in label.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    TaskKey {
+        tid: process.tid,
+        start_ticks: h | 1 << 63,
+    }
+}
