@@ -89,6 +89,10 @@ pub struct System {
     pub user_threads: usize,
     pub states: HashMap<&'static str, usize>,
     pub hidepid: bool,
+    /// `"bpf_iterator"` or `"proc"`: where the per-task fields came from.
+    pub task_source: &'static str,
+    /// Why not the BPF task iterator, when it was asked for (`--events auto|on`).
+    pub task_source_why_not: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -445,6 +449,8 @@ fn shown(m: &Model, rows: &[Row]) -> HashMap<u32, Option<HashSet<u32>>> {
                     .get_or_insert_with(HashSet::new)
                     .extend(members);
             }
+            // Its tasks are listed by their own rows.
+            RowKind::Cgroup => {}
             RowKind::Thread => {
                 shown
                     .entry(r.tgid)
@@ -583,6 +589,11 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
             user_threads: s.user_threads,
             states,
             hidepid: snap.notes.hidepid,
+            task_source: match snap.task_source {
+                crate::collect::task_iter::TaskSource::Iterator => "bpf_iterator",
+                _ => "proc",
+            },
+            task_source_why_not: snap.task_source.why_not().map(str::to_owned),
         },
         processes,
         cgroups: cgroups::cgroups(m, tasks.iter().map(|t| (t.tgid, t.tid))),
@@ -595,6 +606,7 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
                     RowKind::Process => "process",
                     RowKind::Thread => "thread",
                     RowKind::Pool => "pool",
+                    RowKind::Cgroup => "cgroup",
                 },
                 tid: r.tid,
                 tgid: r.tgid,

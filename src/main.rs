@@ -122,22 +122,25 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    if replay.is_none()
-        && cli.events == events::Mode::On
-        && let Err(why) = events::source::start(events::Mode::On)
-    {
-        // Before the screen is taken. (The screen does not show event figures yet; the
-        // collector takes a source through `Collector::spawn_with_events`.)
-        eprintln!("threadtop: --events on: scheduling events cannot run: {why}");
-        return ExitCode::FAILURE;
-    }
+    // Loaded before the screen is taken, so `--events on` fails with its reason on a
+    // normal terminal; the collector then reads the source once a tick.
+    let start = match replay {
+        Some(_) => None,
+        None => match events::source::start(cli.events) {
+            Ok(start) => Some(start),
+            Err(why) => {
+                eprintln!("threadtop: --events on: scheduling events cannot run: {why}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     if let Err(e) = color_eyre::install() {
         eprintln!("threadtop: {e}");
     }
     terminal::install_panic_hook();
     let outcome = match replay {
         Some((player, start)) => run_replay(&cli, &loaded, player, start),
-        None => run_tui(&cli, &loaded),
+        None => run_tui(&cli, &loaded, start),
     };
     terminal::restore();
     match outcome {
@@ -173,7 +176,7 @@ fn forward_signals(tx: &mpsc::Sender<run::Event>) -> Result<()> {
         .wrap_err("installing signal handlers")
 }
 
-fn run_tui(cli: &Cli, loaded: &Loaded) -> Result<Exit> {
+fn run_tui(cli: &Cli, loaded: &Loaded, start: Option<events::source::Start>) -> Result<Exit> {
     // First, while this is the only thread: later, growing the table waits for the kernel.
     threadtop::collect::prepare_descriptor_table(&cli.proc_root);
     let (tx, rx) = mpsc::channel();
@@ -189,7 +192,8 @@ fn run_tui(cli: &Cli, loaded: &Loaded) -> Result<Exit> {
     let mut term =
         terminal::enter(theme.color, !cli.no_mouse).wrap_err("setting up the terminal")?;
     test_panic(&mut term);
-    run::run(&mut term, app, cli.proc_root.clone(), theme, tx, rx)
+    let feed = start.map(events::source::Feed::new);
+    run::run(&mut term, app, cli.proc_root.clone(), theme, feed, tx, rx)
 }
 
 /// Colour and glyphs: `--color` and `--ascii` against NO_COLOR, TERM and COLORTERM, with
@@ -332,6 +336,11 @@ fn each_tick(
             ))
         })?);
     let mut scanner = Scanner::new(&cli.proc_root).only(&cli.pids);
+    if cli.pids.is_empty() {
+        // The iterator walks every task in the kernel: with -p, reading only the chosen
+        // processes from /proc costs less (what they have, not what the machine has).
+        scanner = scanner.with_task_iter(cli.events);
+    }
     let mut first = scanner.scan(plan);
     events.fill(&mut first);
     let mut previous = Arc::new(first);
@@ -413,14 +422,22 @@ fn report(r: std::result::Result<(), String>) -> ExitCode {
 }
 
 fn record(cli: &Cli, file: &std::path::Path, duration: Option<std::time::Duration>) -> ExitCode {
+    let start = match events::source::start(cli.events) {
+        Ok(start) => start,
+        Err(why) => {
+            eprintln!("threadtop: --events on: scheduling events cannot run: {why}");
+            return ExitCode::FAILURE;
+        }
+    };
     let opts = threadtop::record::run::Options {
         proc_root: &cli.proc_root,
         file,
         interval: cli.delay,
         duration,
         pids: &cli.pids,
+        events: Some(start),
     };
-    report(threadtop::record::run::record(&opts).map(|(ticks, bytes)| {
+    report(threadtop::record::run::record(opts).map(|(ticks, bytes)| {
         eprintln!(
             "threadtop: recorded {ticks} {} to {}: {bytes} bytes ({} per tick)",
             if ticks == 1 { "tick" } else { "ticks" },

@@ -86,3 +86,197 @@ fn every_sortable_column_parses_back_and_sorting_steps_through_all() {
         assert!(c.spec().width >= 1 && !c.spec().title.is_empty());
     }
 }
+
+#[test]
+fn cgroup_column_names_each_tasks_cgroup_and_dashes_the_unknown() {
+    let m = Model::new(
+        Some(Arc::new(machine_in_cgroups(10, 0, 0))),
+        Arc::new(machine_in_cgroups(11, SEC, 5)),
+    );
+    let opts = ViewOptions {
+        tree: false,
+        sort: Column::Cgroup,
+        ..ViewOptions::default()
+    };
+    let rows = m.rows(&opts);
+    let cell = |tid: u32, kind: RowKind| {
+        let r = rows
+            .iter()
+            .find(|r| r.tid == tid && r.kind == kind)
+            .expect("row shown");
+        Column::Cgroup.cell(r).0
+    };
+    assert_eq!(cell(1, RowKind::Process), "init.scope");
+    assert_eq!(cell(100, RowKind::Process), "session-3.scope");
+    assert_eq!(cell(200, RowKind::Process), "pool.service");
+    assert_eq!(cell(201, RowKind::Thread), "pool.service");
+    // A thread of the pool in a threaded child cgroup: its own, not its process's.
+    assert_eq!(cell(202, RowKind::Thread), "web");
+    // Unknown (a kernel thread whose cgroup was not read) is `-`, never guessed.
+    assert_eq!(cell(2, RowKind::Process), "-");
+    // Sorted on it: by name, the unknown first.
+    let order: Vec<u32> = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Process)
+        .map(|r| r.tid)
+        .collect();
+    assert_eq!(order, vec![2, 3, 4, 1, 200, 100]);
+    let threads: Vec<u32> = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Thread)
+        .map(|r| r.tid)
+        .collect();
+    assert_eq!(threads, vec![200, 201, 203, 202]);
+}
+
+#[test]
+fn cgroup_column_is_named_everywhere_a_column_is_chosen_and_in_the_scheduling_set() {
+    assert_eq!(Column::from_name("cgroup"), Some(Column::Cgroup));
+    assert!(
+        Column::ALL.contains(&Column::Cgroup),
+        "in the column editor"
+    );
+    assert_eq!(
+        SortKey::parse("cgroup"),
+        Some(Column::Cgroup),
+        "--sort cgroup"
+    );
+    assert_eq!(
+        ColumnLayout::parse_list(&["tid", "cgroup"]),
+        Ok(vec![Column::Tid, Column::Cgroup])
+    );
+    assert!(
+        ColumnLayout::default().scheduling.contains(&Column::Cgroup),
+        "in the scheduling set"
+    );
+    assert_eq!(Column::Cgroup.spec().title, "CGROUP");
+    // The cgroup tracker reads every task's cgroup each tick: no status read needed.
+    assert!(!Column::Cgroup.needs_status() && !Column::Cgroup.needs_detail());
+}
+
+/// `machine` with scheduling events: per TID its waits (count, p99 ms, max ms) and waker.
+#[allow(clippy::type_complexity)]
+fn with_events(
+    figures: &[(u32, u32, u64, u64, Option<(u32, &'static [u8])>)],
+) -> threadtop::collect::Snapshot {
+    use threadtop::collect::events::{EventTick, Events, TaskEvents, Waker};
+    let mut s = machine(11, SEC);
+    let mut tick = EventTick {
+        interval_ns: Some(SEC),
+        ..EventTick::default()
+    };
+    for t in s.processes.iter().flat_map(|p| p.tasks.iter()) {
+        if let Some(&(_, waits, p99, max, waker)) = figures.iter().find(|x| x.0 == t.tid) {
+            tick.tasks.insert(
+                t.key(),
+                TaskEvents {
+                    waits,
+                    p99_ns: Some(p99 * 1_000_000),
+                    max_ns: Some(max * 1_000_000),
+                    woken_by: waker.map(|(tid, comm)| Waker {
+                        tid,
+                        comm: threadtop::collect::Comm::new(comm),
+                    }),
+                    ..TaskEvents::default()
+                },
+            );
+        }
+    }
+    s.events = Events::Bpf(Arc::new(tick));
+    s
+}
+
+#[test]
+fn lat_p99_lat_max_and_woken_by_come_from_the_events_and_sort() {
+    let snap = with_events(&[
+        (201, 50, 4, 38, Some((202, b"worker-1"))),
+        (202, 900, 2, 3, Some((201, b"worker-0"))),
+        (1, 3, 1, 1, Some((200, b"evil\x1b[31m"))),
+    ]);
+    let m = Model::new(Some(Arc::new(machine(10, 0))), Arc::new(snap));
+    let opts = ViewOptions {
+        tree: false,
+        sort: Column::LatMax,
+        ..ViewOptions::default()
+    };
+    let rows = m.rows(&opts);
+    let row = |tid: u32, kind: RowKind| {
+        rows.iter()
+            .find(|r| r.tid == tid && r.kind == kind)
+            .expect("row shown")
+    };
+    let w0 = row(201, RowKind::Thread);
+    assert_eq!(Column::LatP99.cell(w0).0, "4.0ms");
+    assert_eq!(Column::LatMax.cell(w0).0, "38ms");
+    assert_eq!(Column::WokenBy.cell(w0).0, "worker-1 (202)");
+    assert_eq!(
+        Column::WokenBy.cell(row(202, RowKind::Thread)).0,
+        "worker-0 (201)"
+    );
+    // No waits in the tick: unknown, not zero; a thread nobody woke: `-`.
+    let io = row(203, RowKind::Thread);
+    assert_eq!(Column::LatP99.cell(io).0, "-");
+    assert_eq!(Column::WokenBy.cell(io).0, "-");
+    // A process: its worst thread's figures; a waker only for a single-threaded one,
+    // its name escaped.
+    let pool = row(200, RowKind::Process);
+    assert_eq!(Column::LatMax.cell(pool).0, "38ms");
+    assert_eq!(Column::WokenBy.cell(pool).0, "-");
+    let init = Column::WokenBy.cell(row(1, RowKind::Process)).0;
+    assert!(
+        init.starts_with("evil") && !init.contains('\x1b'),
+        "{init:?}"
+    );
+    // Sorted on LAT max: the longest wait first.
+    let threads: Vec<u32> = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Thread && r.tgid == 200)
+        .map(|r| r.tid)
+        .take(2)
+        .collect();
+    assert_eq!(threads, vec![201, 202]);
+    assert!(Column::LatMax.descending() && Column::LatP99.descending());
+    let by_p99 = m.rows(&ViewOptions {
+        sort: Column::LatP99,
+        ..opts.clone()
+    });
+    let first = by_p99
+        .iter()
+        .find(|r| r.kind == RowKind::Thread && r.tgid == 200)
+        .map(|r| r.tid);
+    assert_eq!(first, Some(201));
+    let by_waker = m.rows(&ViewOptions {
+        sort: Column::WokenBy,
+        ..opts
+    });
+    let wakers: Vec<String> = by_waker
+        .iter()
+        .filter(|r| r.kind == RowKind::Thread && r.tgid == 200)
+        .map(|r| Column::WokenBy.cell(r).0)
+        .collect();
+    assert_eq!(wakers, vec!["-", "-", "worker-0 (201)", "worker-1 (202)"]);
+}
+
+#[test]
+fn without_events_the_event_columns_are_unknown_and_named_everywhere() {
+    let m = Model::new(Some(Arc::new(machine(10, 0))), Arc::new(machine(11, SEC)));
+    for r in m.rows(&ViewOptions::default()) {
+        for c in [Column::LatP99, Column::LatMax, Column::WokenBy] {
+            assert_eq!(c.cell(&r).0, if r.unreadable { "?" } else { "-" }, "{c:?}");
+        }
+    }
+    for (name, c) in [
+        ("lat-p99", Column::LatP99),
+        ("lat-max", Column::LatMax),
+        ("woken-by", Column::WokenBy),
+    ] {
+        assert_eq!(Column::from_name(name), Some(c));
+        assert_eq!(SortKey::parse(name), Some(c), "--sort {name}");
+        assert!(Column::ALL.contains(&c), "in the column editor");
+        assert!(
+            ColumnLayout::default().scheduling.contains(&c),
+            "in the scheduling set"
+        );
+        assert!(!c.needs_status());
+    }
+}

@@ -84,9 +84,18 @@ fn info(screen: &str, tids: &[u32]) -> Info {
         .lines()
         .map(|l| match l.strip_suffix('…') {
             Some(cut) => {
+                // ASCII's "..." takes two more columns than "…": drop two columns of text,
+                // which is one character when the last one is wide (a CJK name).
                 let mut cut = cut.to_string();
-                cut.pop();
-                cut.pop();
+                let mut dropped = 0;
+                while dropped < 2 {
+                    match cut.pop() {
+                        Some(c) => {
+                            dropped += unicode_width::UnicodeWidthChar::width(c).unwrap_or(1)
+                        }
+                        None => break,
+                    }
+                }
                 cut + "..."
             }
             None => l.to_string(),

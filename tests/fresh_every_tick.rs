@@ -360,3 +360,63 @@ fn status_descriptors_are_kept_only_for_the_rows_on_screen() {
     scanner.scan(&DetailPlan::default());
     assert_eq!(scanner.kept_descriptors(), base);
 }
+
+/// The same on the privileged path: with the BPF task iterator, every task's state, CPU
+/// and run time are fresh each tick too (a busy thread's run time grows every tick, every
+/// task of the workload is there with its figures), not only the rows on screen. Real
+/// kernel tasks, as a fabricated /proc cannot feed the iterator; skips, saying why, where
+/// it cannot load.
+#[test]
+fn fresh_every_tick_through_the_task_iterator() {
+    #[path = "support/mod.rs"]
+    mod support;
+    let mut scanner = Scanner::new("/proc").with_task_iter(threadtop::collect::events::Mode::Auto);
+    let plan = only_one_visible();
+    let first = scanner.scan(&plan);
+    if let Some(why) = first.task_source.why_not() {
+        eprintln!("SKIPPED: the BPF task iterator cannot run here: {why}");
+        return;
+    }
+    let w = support::workload(&["--name", "ttfresh", "--busy", "1", "--sleep", "4"]);
+    let busy = w.tid("busy-0").expect("busy thread");
+    let mut last_run = None;
+    let mut ticks = 0;
+    while ticks < 4 {
+        let snap = scanner.scan(&plan);
+        assert_eq!(
+            snap.task_source,
+            threadtop::collect::task_iter::TaskSource::Iterator
+        );
+        let Some(p) = snap.processes.iter().find(|p| p.tgid == w.pid) else {
+            continue; // not started yet as the kernel sees it: poll
+        };
+        let tids: Vec<u32> = p.tasks.iter().map(|t| t.tid).collect();
+        let mut want = w.tids();
+        want.retain(|&t| t != w.pid);
+        want.insert(0, w.pid);
+        assert_eq!(tids, want, "every task, every tick");
+        for t in &p.tasks {
+            assert!(
+                t.schedstat.is_ok() && t.processor.is_some(),
+                "tid {}",
+                t.tid
+            );
+            assert!(matches!(t.state, b'R' | b'S'), "tid {} state", t.tid);
+        }
+        let run = p
+            .tasks
+            .iter()
+            .find(|t| t.tid == busy)
+            .and_then(|t| t.schedstat.ok())
+            .map(|s| s.run_ns)
+            .expect("busy thread's run time");
+        if last_run.is_some_and(|l| run <= l) {
+            // Not on a CPU since the last tick (a loaded machine): wait for it to run.
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            continue;
+        }
+        last_run = Some(run);
+        ticks += 1;
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -158,3 +158,31 @@ fn runnable_tasks_are_grouped_by_their_last_cpu() {
         Some(vec![202])
     );
 }
+
+#[test]
+fn the_now_strip_splits_the_time_run_by_cpu_however_little_it_ran() {
+    use threadtop::collect::events::TaskEvents;
+    use threadtop::model::{dominant_cpu, share_strip};
+    let ran = |cpu_ns: Vec<(u32, u64)>| TaskEvents {
+        cpu_ns: Some(cpu_ns),
+        ..TaskEvents::default()
+    };
+    let mark = |cells: Option<Vec<Option<u32>>>| -> String {
+        cells
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| c.map_or('.', |c| char::from_digit(c, 36).unwrap_or('+')))
+            .collect()
+    };
+    // 2 ms of a second, half on each CPU: both shown, five cells each.
+    let mover = ran(vec![(1, 1_000_000), (0, 1_000_000)]);
+    assert_eq!(mark(share_strip(&mover, 10)), "0000011111");
+    assert_eq!(dominant_cpu(&mover), Some(0), "a tie goes to the lowest id");
+    // Thirds round by largest remainder to the full width.
+    let thirds = ran(vec![(0, 1), (1, 1), (2, 1)]);
+    assert_eq!(mark(share_strip(&thirds, 10)).len(), 10);
+    // Did not run: no marks; unknown: no strip.
+    assert_eq!(mark(share_strip(&ran(vec![]), 10)), "..........");
+    assert_eq!(dominant_cpu(&ran(vec![])), None);
+    assert_eq!(share_strip(&TaskEvents::default(), 10), None);
+}

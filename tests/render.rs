@@ -635,3 +635,74 @@ fn the_explain_card_of_a_pool_row_explains_the_pool() {
     );
     assert!(screen.contains("The first of them, worker-0"), "{screen}");
 }
+
+/// `snap` with scheduling events: worker-0 split 60/40 between CPUs 0 and 1 over the
+/// second, worker-1 all on CPU 1; pool and io-1 (not runnable, no entry) did not run.
+fn with_placement_events(mut snap: Snapshot) -> Snapshot {
+    use threadtop::collect::events::{EventTick, Events, TaskEvents};
+    let mut tick = EventTick {
+        interval_ns: Some(SEC),
+        ..EventTick::default()
+    };
+    for t in snap.processes.iter().flat_map(|p| p.tasks.iter()) {
+        let cpu_ns = match t.tid {
+            201 => vec![(0, SEC * 6 / 10), (1, SEC * 4 / 10)],
+            202 => vec![(1, SEC)],
+            _ => continue,
+        };
+        tick.tasks.insert(
+            t.key(),
+            TaskEvents {
+                cpu_ns: Some(cpu_ns),
+                migrations: 40,
+                ..TaskEvents::default()
+            },
+        );
+    }
+    snap.events = Events::Bpf(Arc::new(tick));
+    snap
+}
+
+#[test]
+fn placement_is_exact_with_events_a_strip_per_thread_by_time_share() {
+    let mut a = app_with(
+        with_topology(machine(10, 0), 2),
+        with_placement_events(with_topology(machine(11, SEC / 2), 2)),
+        ViewOptions::default(),
+    );
+    while a.selected_row().is_some_and(|r| r.tid != 200) {
+        key(&mut a, KeyCode::Down);
+    }
+    key(&mut a, KeyCode::Char('p'));
+    let screen = text(&render(&mut a, 120, 30, Theme::mono()));
+    assert!(screen.contains("exact, from events"), "{screen}");
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(name) && l.contains("0-1"))
+            .unwrap_or_else(|| panic!("{name} in placement: {screen}"))
+            .to_string()
+    };
+    // 60 % on CPU 0 and 40 % on CPU 1; then its history's tick: CPU 0, where most was.
+    assert!(
+        row("worker-0").contains("0000001111  0"),
+        "{}",
+        row("worker-0")
+    );
+    assert!(
+        row("worker-1").contains("1111111111  1"),
+        "{}",
+        row("worker-1")
+    );
+    insta::assert_snapshot!(screen);
+}
+
+#[test]
+fn placement_says_it_is_sampled_without_events() {
+    let mut a = placement_app(2);
+    let screen = text(&render(&mut a, 120, 30, Theme::mono()));
+    assert!(
+        screen.contains("sampled, last CPU per tick") && !screen.contains("NOW"),
+        "{screen}"
+    );
+}

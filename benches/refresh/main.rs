@@ -1,9 +1,13 @@
 //! The refresh benchmark: `cargo bench --bench refresh` (options after `--`:
 //! `--sizes 1000,10000,50000`, `--rounds N`, `--window SECS`, `--quick` to skip htop and
 //! the idle run, `--raise-pid-max` to lift pid_max for the run when root, `--baseline PATH`
-//! to measure another threadtop binary live in the same run, e.g. the previous version).
+//! to measure another threadtop binary live in the same run, e.g. the previous version;
+//! `--workloads sleeping,waking` to choose the workloads, both by default).
 //!
-//! For each size it starts its own workload of N threads (one busy, the rest sleeping),
+//! For each size and workload it starts its own workload of N threads (one busy, the rest
+//! sleeping; in the "waking" workload each sleeping thread wakes every 100 ms and sleeps
+//! again, as the workers of a pool and timer threads do, which the "sleeping" one's never
+//! do),
 //! spread over `threadtop-workload` processes of at most 10,000 threads each (each std
 //! thread takes about four memory maps and vm.max_map_count, 65,530 by default, is per
 //! process), then measures in the same run, one after another (never concurrently):
@@ -52,6 +56,15 @@ struct Opts {
     raise_pid_max: bool,
     /// Another threadtop binary measured live too (same arguments), e.g. the previous one.
     baseline: Option<String>,
+    /// Wake periods of the workloads measured: `None` never wakes ("sleeping").
+    workloads: Vec<Option<u64>>,
+}
+
+/// The "waking" workload's period: a pool's workers and timers wake about this often.
+const WAKE_MS: u64 = 100;
+
+fn workload_name(wake: Option<u64>) -> &'static str {
+    if wake.is_some() { "waking" } else { "sleeping" }
 }
 
 fn opts() -> Opts {
@@ -62,6 +75,7 @@ fn opts() -> Opts {
         quick: false,
         raise_pid_max: false,
         baseline: None,
+        workloads: vec![None, Some(WAKE_MS)],
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
@@ -80,6 +94,20 @@ fn opts() -> Opts {
             "--quick" => o.quick = true,
             "--raise-pid-max" => o.raise_pid_max = true,
             "--baseline" => o.baseline = it.next().cloned(),
+            "--workloads" => {
+                o.workloads = it
+                    .next()
+                    .map(|v| {
+                        v.split(',')
+                            .filter_map(|w| match w {
+                                "sleeping" => Some(None),
+                                "waking" => Some(Some(WAKE_MS)),
+                                _ => None,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }
             // `cargo bench` passes `--bench`; anything else unknown is ignored too.
             _ => {}
         }
@@ -118,7 +146,7 @@ impl Drop for Workload {
 /// Starts `threads` threads in all (one busy, the rest sleeping, counting each process's
 /// main thread) over as many processes as `THREADS_PER_PROCESS` needs. `Err` carries the
 /// workload's own explanation (e.g. which limit stopped it).
-fn start_workload(threads: usize) -> Result<Workload, String> {
+fn start_workload(threads: usize, wake: Option<u64>) -> Result<Workload, String> {
     let procs = threads.div_ceil(THREADS_PER_PROCESS).max(1);
     let mut w = Workload(Vec::with_capacity(procs));
     let mut left = threads;
@@ -128,13 +156,17 @@ fn start_workload(threads: usize) -> Result<Workload, String> {
         // Each process's main thread counts; the first one also runs the busy thread.
         let busy = usize::from(i == 0);
         let sleep = here.saturating_sub(1 + busy).to_string();
-        w.0.push(start_workload_process(busy, &sleep)?);
+        w.0.push(start_workload_process(busy, &sleep, wake)?);
     }
     Ok(w)
 }
 
-fn start_workload_process(busy: usize, sleep: &str) -> Result<Child, String> {
+fn start_workload_process(busy: usize, sleep: &str, wake: Option<u64>) -> Result<Child, String> {
     let mut child = Command::new(&*WORKLOAD)
+        .args(
+            wake.into_iter()
+                .flat_map(|ms| ["--wake-every".to_owned(), ms.to_string()]),
+        )
         .args([
             "--name",
             "ttbench",
@@ -369,6 +401,33 @@ fn in_process(rounds: usize) -> InProcess {
     }
 }
 
+/// The privileged path: the scanner with the BPF task iterator, CPU time per scan (median
+/// of the rounds, 200 ms apart, the same plan as the collector's: no rows on screen), and
+/// the tasks it read. Measured on its own, before the /proc scanner fills the descriptor
+/// table. `Err`: why the iterator cannot run here.
+fn iter_in_process(rounds: usize) -> Result<(f64, usize), String> {
+    let mut scanner = Scanner::new("/proc").with_task_iter(threadtop::collect::events::Mode::Auto);
+    let plan = threadtop::collect::DetailPlan::default();
+    let first = scanner.scan(&plan);
+    if let Some(why) = first.task_source.why_not() {
+        return Err(why.to_owned());
+    }
+    drop(first);
+    let mut v = Vec::new();
+    let mut tasks = 0;
+    for _ in 0..rounds {
+        std::thread::sleep(Duration::from_millis(200));
+        let c0 = thread_cpu_ns();
+        let snap = scanner.scan(&plan);
+        v.push((thread_cpu_ns() - c0) as f64 / 1e6);
+        tasks = snap.task_count();
+        if let Some(why) = snap.task_source.why_not() {
+            return Err(why.to_owned());
+        }
+    }
+    Ok((median(&mut v), tasks))
+}
+
 /// threadtop's header line reads "Tasks N (...": the first frame counts as full once N
 /// covers the workload.
 fn threadtop_ready(min_tasks: usize) -> impl Fn(&str) -> bool {
@@ -418,6 +477,15 @@ fn live_htop(htop: &str, o: &Opts) -> Result<Live, String> {
     r
 }
 
+/// The 1, 5 and 15 minute load averages: the machine is shared, so every figure says how
+/// busy it was.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "?".into())
+}
+
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -453,15 +521,26 @@ fn main() {
     }
     let pid_max_guard = check_pid_max(&o.sizes, o.raise_pid_max);
     let mut summary = Vec::new();
-    for &n in &o.sizes {
-        println!("\n== {n} workload threads ==");
-        let workload = match start_workload(n) {
+    let pairs: Vec<(usize, Option<u64>)> = o
+        .sizes
+        .iter()
+        .flat_map(|&n| o.workloads.iter().map(move |&w| (n, w)))
+        .collect();
+    for (n, wake) in pairs {
+        let kind = workload_name(wake);
+        println!(
+            "\n== {n} workload threads, {kind}{} == (load average before: {})",
+            wake.map_or(String::new(), |ms| format!(" every {ms} ms")),
+            loadavg()
+        );
+        let workload = match start_workload(n, wake) {
             Ok(w) => w,
             Err(e) => {
                 println!("  could not start {n} threads, size skipped. The workload said:\n  {e}");
                 continue;
             }
         };
+        let iter = iter_in_process(o.rounds);
         let ip = in_process(o.rounds);
         let per = |ms: f64| ms * 1e3 / ip.tasks.max(1) as f64;
         println!(
@@ -503,6 +582,15 @@ fn main() {
             "  first pass (stat only) {:.1} ms, first tick (first pass+model+render) {:.1} ms, then the first full scan {:.1} ms",
             ip.first_scan_ms, ip.first_tick_ms, ip.baseline_scan_ms
         );
+        match &iter {
+            Ok((ms, tasks)) => println!(
+                "  iterator  {ms:>7.2} ms ({:.2} µs/task, {tasks} tasks)  ratio to reference {:.3}, to the /proc collector {:.3}  (BPF task iterator, leaders from /proc)",
+                ms * 1e3 / (*tasks).max(1) as f64,
+                ms / ip.reference_ms,
+                ms / ip.collector_ms
+            ),
+            Err(why) => println!("  iterator  not measured: {why}"),
+        }
         let tt = live_threadtop(n, &o);
         print_live("threadtop", &tt);
         let ht = htop.as_deref().map(|h| live_htop(h, &o));
@@ -545,7 +633,12 @@ fn main() {
                 );
             }
         }
-        summary.push((n, ip, tt, ht));
+        let load = loadavg();
+        println!("  load average after: {load}");
+        let iter_ratio = iter.as_ref().map_or("-".to_owned(), |(ms, _)| {
+            format!("{:.3}", ms / ip.reference_ms)
+        });
+        summary.push((n, kind, load, ip, tt, ht, iter_ratio));
         drop(workload);
     }
     drop(pid_max_guard);
@@ -563,10 +656,10 @@ fn main() {
     }
 
     println!(
-        "\n| threads | tasks | µs/task collector | µs/task tick | collector / ref | threadtop process / ref | threadtop / htop CPU | first frame | key to screen | RSS peak | B/s threadtop / htop |"
+        "\n| threads | workload | load after | tasks | µs/task collector | µs/task tick | collector / ref | iterator scan / ref | threadtop process / ref | threadtop / htop CPU | first frame | key to screen | RSS peak | B/s threadtop / htop |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
-    for (n, ip, tt, ht) in &summary {
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (n, kind, load, ip, tt, ht, iter_ratio) in &summary {
         let per = |ms: f64| ms * 1e3 / ip.tasks.max(1) as f64;
         let (proc_ratio, ff, key, rss, bytes_t) = match tt {
             Ok(t) => (
@@ -587,7 +680,7 @@ fn main() {
             _ => ("-".into(), "-".into()),
         };
         println!(
-            "| {n} | {} | {:.2} | {:.2} | {:.2} | {proc_ratio} | {htop_ratio} | {ff} | {key} | {rss} | {bytes_t} / {bytes_h} |",
+            "| {n} | {kind} | {load} | {} | {:.2} | {:.2} | {:.2} | {iter_ratio} | {proc_ratio} | {htop_ratio} | {ff} | {key} | {rss} | {bytes_t} / {bytes_h} |",
             ip.tasks,
             per(ip.collector_ms),
             per(ip.tick_ms),

@@ -16,6 +16,7 @@ use ratatui::backend::Backend;
 use super::effects::Effects;
 use super::runner;
 use super::state::App;
+use crate::collect::events::source::Feed;
 use crate::collect::{Collector, Control, DetailPlan, Snapshot};
 use crate::ui::theme::Theme;
 
@@ -275,6 +276,7 @@ pub fn run<B: Backend>(
     app: App,
     proc_root: PathBuf,
     theme: Theme,
+    events: Option<Feed>,
     tx: Sender<Event>,
     rx: Receiver<Event>,
 ) -> Result<Exit>
@@ -282,10 +284,11 @@ where
     B::Error: Send + Sync + 'static,
 {
     let snap_tx = tx.clone();
-    let collector = Collector::spawn(
+    let collector = Collector::spawn_with_events(
         proc_root,
         app.refresh_interval,
         app.detail_plan(),
+        events,
         move |s| snap_tx.send(Event::Snapshot(s)).is_ok(),
     );
     spawn_input(tx);

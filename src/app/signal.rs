@@ -52,6 +52,8 @@ impl App {
                     tasks: c.tasks,
                 },
             ),
+            // `chosen` gives none: a cgroup row is no task.
+            RowKind::Cgroup => return,
         };
         self.last_pick = None;
         self.overlay = Overlay::Signal(SignalPicker {

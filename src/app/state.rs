@@ -88,6 +88,9 @@ pub struct App {
     /// What the open panes show about the selection, computed when the data or the
     /// selection changes (not per frame).
     pub derived: Derived,
+    /// Local time's offset from UTC, s: the explain card gives the worst wait's time of
+    /// day in local time. Read at start (a render test sets it).
+    pub utc_offset_secs: i64,
     /// Where /proc is, for re-checking a task right before acting on it.
     pub proc_root: PathBuf,
     /// Set when replaying a recording: the data is history, nothing may be changed.
@@ -100,6 +103,13 @@ pub struct App {
     pub(super) last_click: Option<(Instant, TaskKey, RowKind)>,
     /// The last click on a signal in the signal picker (a double click sends it).
     pub(super) last_pick: Option<(Instant, usize)>,
+}
+
+fn local_offset_now() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    crate::record::time::local_offset_secs(now)
 }
 
 impl App {
@@ -124,6 +134,7 @@ impl App {
             config_path: None,
             panes: PaneStates::default(),
             derived: Derived::default(),
+            utc_offset_secs: local_offset_now(),
             proc_root: PathBuf::from("/proc"),
             replay: None,
             focus: None,
@@ -189,6 +200,7 @@ impl App {
         let screen_line = self.cursor.saturating_sub(self.offset);
         let Some(model) = &self.model else { return };
         self.rows = model.rows(&self.opts);
+        self.derived.cgroups = crate::model::derived::CgroupView::compute(model, &self.rows);
         if let Some(f) = self.follow
             && !self.rows.iter().any(|r| r.key == f.key && r.kind == f.kind)
         {
@@ -282,15 +294,31 @@ impl App {
     /// Recomputes what the open panes show about the selection (the explain card, the
     /// share matrix): when the data, the selection or the open panes change.
     pub(super) fn derive(&mut self) {
+        let cgroups = std::mem::take(&mut self.derived.cgroups);
         self.derived = match &self.model {
             Some(m) => Derived::compute(
                 &m.current,
                 self.rows.get(self.cursor),
                 self.panes.is_open(Pane::Explain),
                 self.panes.is_open(Pane::Shares),
+                self.utc_offset_secs,
             ),
             None => Derived::default(),
         };
+        self.derived.cgroups = cgroups;
+        self.derive_cgroup_card();
+    }
+
+    /// The explain card's cgroup lines (its cgroup, the limit, throttling), after the
+    /// task's own.
+    fn derive_cgroup_card(&mut self) {
+        if let (Some(m), Some(card), Some(row)) = (
+            &self.model,
+            self.derived.explain.as_mut(),
+            self.rows.get(self.cursor),
+        ) {
+            card.extend(crate::model::derived::cgroup_card(m, row));
+        }
     }
 
     pub(super) fn clamp_offset(&mut self) {

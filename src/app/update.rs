@@ -44,6 +44,7 @@ impl Chosen {
                 self.tgid
             ),
             RowKind::Process => format!("process {} ({})", self.tgid, self.name),
+            RowKind::Cgroup => format!("cgroup {}", self.name),
         }
     }
 }
@@ -140,6 +141,18 @@ impl App {
             }
             Action::ToggleTree => {
                 self.opts.tree = !self.opts.tree;
+                self.rebuild();
+            }
+            Action::GroupByCgroup => {
+                self.opts.by_cgroup = !self.opts.by_cgroup;
+                self.status = Some(
+                    if self.opts.by_cgroup {
+                        "grouped by cgroup"
+                    } else {
+                        "grouped by process"
+                    }
+                    .into(),
+                );
                 self.rebuild();
             }
             Action::Faster | Action::Slower => {
@@ -331,6 +344,8 @@ impl App {
                 .map(|t| t.key())
                 .collect(),
             RowKind::Process => p.tasks.iter().map(|t| t.key()).collect(),
+            // Nothing acts on a whole cgroup: select a process or thread under it.
+            RowKind::Cgroup => return None,
         };
         Some(Chosen {
             kind: row.kind,

@@ -10,6 +10,7 @@ pub mod scan;
 pub mod share;
 pub mod snapshot;
 pub mod system;
+pub mod task_iter;
 pub mod topology;
 pub mod users;
 pub mod waits;

@@ -25,6 +25,7 @@ use super::parse::{
 };
 use super::snapshot::*;
 use super::system::SystemFiles;
+use super::task_iter::{TaskIter, TaskRec, TaskSource};
 use super::topology::TopologyCache;
 use super::users::UserNames;
 
@@ -136,11 +137,69 @@ pub struct Scanner {
     /// `-p`: only these thread groups are read (sorted; empty: every process). /proc is
     /// then not listed, so a tick costs what their tasks cost, not what the machine's do.
     only: Vec<u32>,
+    /// The BPF task iterator, when it loaded (see `task_iter`), and this tick's pass.
+    iter: Option<IterPass>,
+    /// Why there is no iterator, when one was asked for.
+    iter_why_not: Option<std::sync::Arc<str>>,
     /// Each task's cgroup, kept between ticks (read again only on a sign of change).
     cgroups: super::cgroup::CgroupTracker,
     /// The root is a real procfs (not a fabricated tree): its task directories list the
     /// group leader first.
     procfs: bool,
+}
+
+/// One tick of the task iterator: every task in TID order, and per thread group the
+/// range of `order` (record indices sorted by TGID, then TID) that holds its tasks.
+struct IterPass {
+    iter: TaskIter,
+    recs: Vec<TaskRec>,
+    order: Vec<u32>,
+    groups: Vec<(u32, u32, u32)>,
+    /// This tick's pass succeeded: the records are fresh.
+    fresh: bool,
+}
+
+impl IterPass {
+    /// Reads every task and groups them by process. `Err`: the pass failed (why).
+    fn run(&mut self) -> Result<(), String> {
+        self.fresh = false;
+        self.iter.read(&mut self.recs)?;
+        let recs = &self.recs;
+        self.order.clear();
+        self.order.extend(0..recs.len() as u32);
+        self.order
+            .sort_unstable_by_key(|&i| (recs[i as usize].tgid, recs[i as usize].tid));
+        self.groups.clear();
+        let mut i = 0;
+        while i < self.order.len() {
+            let tgid = recs[self.order[i] as usize].tgid;
+            let start = i;
+            while i < self.order.len() && recs[self.order[i] as usize].tgid == tgid {
+                i += 1;
+            }
+            self.groups.push((tgid, start as u32, i as u32));
+        }
+        self.fresh = true;
+        Ok(())
+    }
+
+    /// The records of thread group `tgid`, in TID order.
+    fn group(&self, tgid: u32) -> impl Iterator<Item = &TaskRec> {
+        let range = self
+            .groups
+            .binary_search_by_key(&tgid, |g| g.0)
+            .map_or(0..0, |k| {
+                self.groups[k].1 as usize..self.groups[k].2 as usize
+            });
+        self.order[range].iter().map(|&i| &self.recs[i as usize])
+    }
+
+    fn get(&self, tid: u32) -> Option<&TaskRec> {
+        self.recs
+            .binary_search_by_key(&tid, |r| r.tid)
+            .ok()
+            .map(|i| &self.recs[i])
+    }
 }
 
 /// `None`: the task or process is gone (normal churn). ESRCH shows up when a task dies
@@ -212,6 +271,8 @@ impl Scanner {
             last_pids: None,
             known_tasks: 0,
             only: Vec::new(),
+            iter: None,
+            iter_why_not: None,
             cgroups,
         }
     }
@@ -223,6 +284,29 @@ impl Scanner {
         self.only = pids.to_vec();
         self.only.sort_unstable();
         self.only.dedup();
+        self
+    }
+
+    /// Reads per-task fields with the BPF task iterator when `mode` allows and it loads;
+    /// otherwise /proc, and snapshots say why (`Snapshot::task_source`).
+    pub fn with_task_iter(mut self, mode: super::events::Mode) -> Self {
+        if self.root != Path::new("/proc") {
+            // The kernel's tasks are not a fabricated tree's.
+            self.iter_why_not = Some("not reading the system's /proc".into());
+            return self;
+        }
+        match TaskIter::start(mode) {
+            Ok(iter) => {
+                self.iter = Some(IterPass {
+                    iter,
+                    recs: Vec::new(),
+                    order: Vec::new(),
+                    groups: Vec::new(),
+                    fresh: false,
+                })
+            }
+            Err(why) => self.iter_why_not = Some(why.into()),
+        }
         self
     }
 
@@ -256,6 +340,13 @@ impl Scanner {
             ..ScanNotes::default()
         };
         let mut processes = Vec::with_capacity(self.procs.len() + 16);
+        if let Some(pass) = &mut self.iter
+            && let Err(e) = pass.run()
+        {
+            // Falls back to /proc for good: a pass that failed once would fail again.
+            self.iter = None;
+            self.iter_why_not = Some(format!("the task iterator failed: {e}").into());
+        }
         if let Some(root_fd) = self.root_fd.take() {
             self.scan_processes(root_fd.as_fd(), plan, &mut notes, &mut processes);
             self.root_fd = Some(root_fd);
@@ -287,6 +378,11 @@ impl Scanner {
             cgroups,
             events: Default::default(),
             waits: None,
+            task_source: match (&self.iter, &self.iter_why_not) {
+                (Some(_), _) => TaskSource::Iterator,
+                (None, Some(why)) => TaskSource::ProcBecause(why.clone()),
+                (None, None) => TaskSource::Proc,
+            },
         }
     }
 
@@ -404,10 +500,26 @@ impl Scanner {
     ) -> Option<ProcessInfo> {
         let tgid = pf.tgid;
         let mut tids = std::mem::take(&mut self.tids);
-        let unchanged = self.threads_unchanged(pf);
-        let listed = if unchanged {
+        // The iterator's tasks of this process; one it did not list (started since its
+        // pass, or one it does not show: PID 1 of this machine's container is left out)
+        // is read from /proc.
+        let from_iter = self
+            .iter
+            .as_ref()
+            .is_some_and(|p| p.fresh && p.group(tgid).next().is_some());
+        let unchanged = !from_iter && self.threads_unchanged(pf);
+        if from_iter {
+            self.pre_read = None;
             tids.clear();
-            tids.extend(pf.tasks.iter().map(|t| t.tid));
+            if let Some(pass) = &self.iter {
+                tids.extend(pass.group(tgid).map(|r| r.tid));
+            }
+        }
+        let listed = if unchanged || from_iter {
+            if unchanged {
+                tids.clear();
+                tids.extend(pf.tasks.iter().map(|t| t.tid));
+            }
             match pf.task_dir.take() {
                 Some(dir) => {
                     // Counted again when kept at the end of the tick, as in `list_tasks`.
@@ -734,6 +846,15 @@ impl Scanner {
         notes: &mut ScanNotes,
     ) -> Option<TaskInfo> {
         let tid = tf.tid;
+        if tid != tgid
+            && let Some(pass) = self.iter.as_ref().filter(|p| p.fresh)
+            && let Some(rec) = pass.get(tid)
+        {
+            // From the iterator: nothing opened. The leader is read from /proc (RSS, a
+            // workqueue worker's full name), as are the files only some rows ask for.
+            let task = rec.to_task_info(self.clk_tck);
+            return Some(self.scan_task_detail(base, prefix_tgid, tf, tgid, plan, task));
+        }
         self.task_path(prefix_tgid, tid, b"stat");
         let read = match self.pre_read.take_if(|(t, _)| *t == tid) {
             Some((_, n)) => {

@@ -496,6 +496,8 @@ pub struct Snapshot {
     /// What the sampled tasks waited on between the previous scan and this one (the
     /// tasks on screen, the selected process, `--json`'s); `None` when none were sampled.
     pub waits: Option<std::sync::Arc<super::waits::WaitSamples>>,
+    /// Where the per-task fields came from: /proc, or the BPF task iterator.
+    pub task_source: super::task_iter::TaskSource,
 }
 
 impl Snapshot {
@@ -592,6 +594,7 @@ mod tests {
             cgroups: Default::default(),
             events: Default::default(),
             waits: None,
+            task_source: Default::default(),
         };
         drop(snap);
         let again = task_list(n - 10);

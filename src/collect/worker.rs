@@ -113,7 +113,14 @@ fn run<F>(
 ) where
     F: FnMut(Box<Snapshot>) -> bool,
 {
-    let mut scanner = Scanner::new(&root);
+    // The task iterator follows `--events`: tried with them, not with `--events off`.
+    let mut scanner = match &events {
+        None => Scanner::new(&root),
+        Some(Feed::Off(why)) if why.contains("--events off") => {
+            Scanner::new(&root).with_task_iter(super::events::Mode::Off)
+        }
+        Some(_) => Scanner::new(&root).with_task_iter(super::events::Mode::Auto),
+    };
     let mut scans = 0u64;
     let mut shares: Option<std::sync::Arc<ShareReport>> = None;
     let mut sampler = Sampler::new(&root);

@@ -210,9 +210,10 @@ pub fn explain_lines(
             && let Some(l) = l
         {
             s.push_str(&format!(
-                ": its cgroup may use {} CPU and its {} want {}",
+                ": its cgroup may use {} CPU and its {} {} {}",
                 cpus_text(l),
                 plural(busy, "busy thread", "busy threads"),
+                if busy == 1 { "wants" } else { "want" },
                 want
             ));
         }
@@ -240,10 +241,22 @@ pub fn groups_of<'a>(
 /// its members, a thread row for itself.
 pub fn groups_of_rows(snap: &Snapshot, rows: &[crate::model::Row]) -> Vec<u32> {
     use crate::model::RowKind;
+    // By TGID once: a search of the process list per row was quadratic in the tasks.
+    let by_tgid: std::collections::HashMap<u32, &crate::collect::ProcessInfo> =
+        snap.processes.iter().map(|p| (p.tgid, p)).collect();
     let mut tasks: Vec<(u32, u32)> = Vec::new();
+    let mut direct: Vec<u32> = Vec::new();
     for r in rows {
-        let process = || snap.processes.iter().find(|p| p.tgid == r.tgid);
+        let process = || by_tgid.get(&r.tgid).copied();
         match r.kind {
+            // A (maybe folded) cgroup row of the grouped table stands for its cgroup.
+            RowKind::Cgroup => direct.extend(
+                snap.cgroups
+                    .groups
+                    .iter()
+                    .position(|g| crate::model::cgroup_tree::cgroup_key(&g.path) == r.key)
+                    .map(|i| i as u32),
+            ),
             RowKind::Thread => tasks.push((r.tgid, r.tid)),
             RowKind::Process => {
                 if let Some(p) = process() {
@@ -259,7 +272,13 @@ pub fn groups_of_rows(snap: &Snapshot, rows: &[crate::model::Row]) -> Vec<u32> {
             }
         }
     }
-    groups_of(snap, tasks)
+    let mut v = groups_of(snap, tasks);
+    if !direct.is_empty() {
+        v.extend(direct);
+        v.sort_unstable();
+        v.dedup();
+    }
+    v
 }
 
 /// A task's cgroup for a table cell: its readable name, or `-` when unknown.
@@ -434,6 +453,7 @@ mod tests {
             schedstat_read: true,
             events: Default::default(),
             waits: None,
+            task_source: Default::default(),
             cgroups: Cgroups {
                 unavailable: None,
                 groups: vec![svc, other],

@@ -12,6 +12,7 @@
 
 use std::cmp::Ordering;
 
+use super::events::wait_cell;
 use super::format;
 use super::view::{Row, RowKind, policy_name, state_rank};
 
@@ -35,6 +36,13 @@ pub enum Column {
     Involuntary,
     /// Cumulative CPU time (utime + stime), as htop's TIME+.
     CpuTime,
+    /// The readable name of the task's cgroup (systemd unit, container, last component).
+    Cgroup,
+    /// Scheduling events: the 99th percentile and the longest run-queue wait in the tick.
+    LatP99,
+    LatMax,
+    /// Scheduling events: the task that did most of its wakeups.
+    WokenBy,
     /// The task's name (and a process's command line): always drawn last, never listed.
     Name,
 }
@@ -100,7 +108,7 @@ const DESC: Option<Order> = Some(Order::Descending);
 
 impl Column {
     /// Every column the lists may hold, in the column editor's order.
-    pub const ALL: [Column; 17] = [
+    pub const ALL: [Column; 21] = [
         Column::Tid,
         Column::Tgid,
         Column::User,
@@ -118,10 +126,14 @@ impl Column {
         Column::Voluntary,
         Column::Involuntary,
         Column::CpuTime,
+        Column::Cgroup,
+        Column::LatP99,
+        Column::LatMax,
+        Column::WokenBy,
     ];
 
     /// The sortable columns, in the order `s` and `S`... step through them.
-    pub const SORTABLE: [Column; 13] = [
+    pub const SORTABLE: [Column; 17] = [
         Column::Cpu,
         Column::Tid,
         Column::Name,
@@ -135,6 +147,10 @@ impl Column {
         Column::RtPrio,
         Column::Nice,
         Column::CpuTime,
+        Column::Cgroup,
+        Column::LatP99,
+        Column::LatMax,
+        Column::WokenBy,
     ];
 
     pub fn spec(self) -> ColumnSpec {
@@ -310,6 +326,48 @@ impl Column {
                 8,
                 "CPU time used so far, user + system",
             ),
+            // Read for every task every tick (the collector's cgroup tracker): no source.
+            Column::Cgroup => s(
+                "cgroup",
+                "CGROUP",
+                16,
+                true,
+                DERIVED,
+                ASC,
+                7,
+                "its cgroup: systemd unit, container or last path component",
+            ),
+            Column::LatP99 => s(
+                "lat-p99",
+                "LAT p99",
+                7,
+                false,
+                DERIVED,
+                DESC,
+                // Off (`-`) wherever threadtop is not privileged: they go first.
+                11,
+                "99th percentile run-queue wait (scheduling events)",
+            ),
+            Column::LatMax => s(
+                "lat-max",
+                "LAT max",
+                7,
+                false,
+                DERIVED,
+                DESC,
+                10,
+                "longest run-queue wait (scheduling events)",
+            ),
+            Column::WokenBy => s(
+                "woken-by",
+                "WOKEN BY",
+                16,
+                true,
+                DERIVED,
+                ASC,
+                10,
+                "who did most of its wakeups (scheduling events)",
+            ),
             Column::Name => s("name", "NAME", 4, true, NONE, ASC, 0, "task name"),
         }
     }
@@ -319,6 +377,24 @@ impl Column {
         let plain = |s: String| (s, CellHint::Plain);
         if r.unreadable && !matches!(self, Column::Tid | Column::Tgid | Column::State) {
             return plain("?".into());
+        }
+        // A cgroup row is no task: no ids, no per-task settings.
+        if r.kind == RowKind::Cgroup
+            && !matches!(
+                self,
+                Column::State
+                    | Column::Cpu
+                    | Column::Switches
+                    | Column::Threads
+                    | Column::Wait
+                    | Column::Voluntary
+                    | Column::Involuntary
+                    | Column::CpuTime
+                    | Column::Cgroup
+                    | Column::Name
+            )
+        {
+            return plain(String::new());
         }
         match self {
             Column::Tid => plain(r.tid.to_string()),
@@ -346,6 +422,15 @@ impl Column {
             Column::Voluntary => plain(format::rate(r.voluntary_per_sec)),
             Column::Involuntary => plain(format::rate(r.involuntary_per_sec)),
             Column::CpuTime => plain(format::cpu_time(r.cpu_time_cs)),
+            Column::Cgroup => plain(r.cgroup.as_deref().unwrap_or("-").to_string()),
+            Column::LatP99 => plain(wait_cell(r.events.p99_ns)),
+            Column::LatMax => plain(wait_cell(r.events.max_ns)),
+            Column::WokenBy => plain(
+                r.events
+                    .woken_by
+                    .as_ref()
+                    .map_or("-".into(), |(tid, name)| format!("{name} ({tid})")),
+            ),
             Column::Name => plain(r.name.clone()),
         }
     }
@@ -367,6 +452,12 @@ impl Column {
             Column::RtPrio => a.rt_priority.cmp(&b.rt_priority),
             Column::Nice => a.nice.cmp(&b.nice),
             Column::CpuTime => a.cpu_time_cs.cmp(&b.cpu_time_cs),
+            // Unknown (`None`) first, as `-` sorts before letters.
+            Column::Cgroup => a.cgroup.cmp(&b.cgroup),
+            Column::LatP99 => a.events.p99_ns.cmp(&b.events.p99_ns),
+            Column::LatMax => a.events.max_ns.cmp(&b.events.max_ns),
+            // By the waker's name, then its tid; rows without one first.
+            Column::WokenBy => woken_key(a).cmp(&woken_key(b)),
             Column::Tgid | Column::User | Column::Prio | Column::Threads | Column::Affinity => {
                 Ordering::Equal
             }
@@ -420,6 +511,13 @@ impl Column {
         let i = all.iter().position(|k| *k == self).unwrap_or(0);
         all[(i + all.len() - 1) % all.len()]
     }
+}
+
+fn woken_key(r: &Row) -> Option<(String, u32)> {
+    r.events
+        .woken_by
+        .as_ref()
+        .map(|(tid, name)| (name.to_lowercase(), *tid))
 }
 
 /// Unknown sorts below every known value.
@@ -483,6 +581,10 @@ impl Default for ColumnLayout {
                 Wait,
                 Voluntary,
                 Involuntary,
+                Cgroup,
+                LatP99,
+                LatMax,
+                WokenBy,
             ],
         }
     }

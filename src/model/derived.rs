@@ -3,7 +3,10 @@
 //! used to build each of them about five times, for the layout's heights, the scroll
 //! limits and the draw), and only while the pane that shows them is open.
 
-use crate::collect::Snapshot;
+use crate::collect::{Snapshot, TaskKey};
+
+use super::Model;
+use super::cgroups::{cpuset_lines, explain_lines, groups_of_rows, throttle_hint};
 
 use super::explain::{explain, explain_pool};
 use super::shares::{ShareView, share_view};
@@ -16,6 +19,65 @@ pub struct Derived {
     pub explain: Option<Vec<String>>,
     /// The share matrix of the selected process, once the collector has compared it.
     pub shares: Option<ShareView>,
+    /// What the header and the CPU pane say about the shown rows' cgroups: computed when
+    /// the rows change, kept when only the selection does.
+    pub cgroups: CgroupView,
+}
+
+/// The cgroups of the rows shown, in words.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CgroupView {
+    /// The header's hint when a shown cgroup was throttled in the last interval.
+    pub hint: Option<String>,
+    /// For the CPU pane: which shown cgroups' cpusets cover each CPU, when not all do.
+    pub cpusets: Vec<String>,
+}
+
+impl CgroupView {
+    /// From the rows shown (those the filter keeps, folded or not: a process row stands
+    /// for all its tasks).
+    pub fn compute(model: &Model, rows: &[Row]) -> Self {
+        let snap = &model.current;
+        if snap.cgroups.groups.is_empty() {
+            return CgroupView::default();
+        }
+        let shown = groups_of_rows(snap, rows);
+        CgroupView {
+            hint: throttle_hint(snap, &model.cgroups, &shown),
+            cpusets: cpuset_lines(snap, &shown),
+        }
+    }
+}
+
+/// The explain card's lines about the cgroup(s) of what `row` stands for (a task, a
+/// pool's members, a process's tasks): its cgroup, the limit, and whether it was
+/// throttled in the last interval, with the numbers.
+pub fn cgroup_card(model: &Model, row: &Row) -> Vec<String> {
+    let snap = &model.current;
+    let tids: Vec<u32> = match row.kind {
+        RowKind::Thread => vec![row.tid],
+        RowKind::Cgroup => return Vec::new(),
+        RowKind::Pool | RowKind::Process => {
+            let Some(p) = snap.processes.iter().find(|p| p.tgid == row.tgid) else {
+                return Vec::new();
+            };
+            if row.kind == RowKind::Pool {
+                super::view::pool_members(p, &row.name)
+                    .map(|t| t.tid)
+                    .collect()
+            } else {
+                p.tasks.iter().map(|t| t.tid).collect()
+            }
+        }
+    };
+    explain_lines(
+        snap,
+        &model.cgroups,
+        &model.rates,
+        model.interval_secs(),
+        row.tgid,
+        &tids,
+    )
 }
 
 impl Derived {
@@ -25,11 +87,15 @@ impl Derived {
         selected: Option<&Row>,
         explain_open: bool,
         shares_open: bool,
+        utc_offset_secs: i64,
     ) -> Self {
         let explain = explain_open
             .then(|| match selected {
                 Some(r) if r.kind == RowKind::Pool => explain_pool(snap, r.tgid, &r.name),
-                Some(r) => explain(snap, r.key),
+                Some(r) => explain(snap, r.key).map(|mut card| {
+                    lead_with_events(&mut card, snap, r.key, utc_offset_secs);
+                    card
+                }),
                 None => None,
             })
             .flatten();
@@ -39,6 +105,37 @@ impl Derived {
                 (Some(report.tgid) == selected.map(|r| r.tgid)).then(|| share_view(snap, report))
             })
             .flatten();
-        Derived { explain, shares }
+        Derived {
+            explain,
+            shares,
+            cgroups: CgroupView::default(),
+        }
     }
+}
+
+/// The scheduling events' sentence ("waited up to 38 ms for a CPU at 12:03:41 (p99 4.1 ms
+/// over 1,240 waits); usually woken by `acceptor` (4411)") leads the card, right under its
+/// title: it is the one line /proc cannot give.
+fn lead_with_events(card: &mut Vec<String>, snap: &Snapshot, key: TaskKey, utc_offset_secs: i64) {
+    if snap.events.tick().is_none() {
+        return;
+    }
+    let Some(t) = snap
+        .processes
+        .iter()
+        .flat_map(|p| p.tasks.iter())
+        .find(|t| t.key() == key)
+    else {
+        return;
+    };
+    let Some(line) = super::events::of_task(&snap.events, t)
+        .and_then(|e| super::events::explain(&e, utc_offset_secs))
+    else {
+        return;
+    };
+    let mut line = line;
+    if let Some(first) = line.get(..1) {
+        line = first.to_uppercase() + &line[1..];
+    }
+    card.insert(1.min(card.len()), format!("{line}."));
 }

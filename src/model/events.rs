@@ -12,6 +12,8 @@ use crate::text::escape;
 pub fn source_label(ev: &Events) -> String {
     match ev.unavailable() {
         None => "events: bpf".into(),
+        // `--events off` gives its own reason, "off (--events off)".
+        Some(why) if why.starts_with("off ") => format!("events: {why}"),
         Some(why) => format!("events: off ({why})"),
     }
 }
@@ -75,6 +77,50 @@ fn clock(unix_ns: u64, utc_offset_secs: i64) -> String {
     let secs = (unix_ns / 1_000_000_000) as i64 + utc_offset_secs;
     let day = secs.rem_euclid(86_400);
     format!("{:02}:{:02}:{:02}", day / 3600, day % 3600 / 60, day % 60)
+}
+
+/// A table row's event figures (LAT p99, LAT max, WOKEN BY): `None`s when not known.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RowEvents {
+    pub p99_ns: Option<u64>,
+    pub max_ns: Option<u64>,
+    /// Waker's tid and escaped name.
+    pub woken_by: Option<(u32, String)>,
+}
+
+impl RowEvents {
+    /// One task's figures (no waits in the tick: unknown latencies, not zero).
+    pub fn of(e: &TaskEvents) -> RowEvents {
+        RowEvents {
+            p99_ns: e.p99_ns.filter(|_| e.waits > 0),
+            max_ns: e.max_ns.filter(|_| e.waits > 0),
+            woken_by: e.woken_by.as_ref().map(|w| (w.tid, escape(&w.comm))),
+        }
+    }
+
+    /// A row for several tasks (a process, a pool): its worst thread's p99 and max; the
+    /// waker only when one task stands for all (a single-threaded process), since each
+    /// thread's waker is its own.
+    pub fn merge(members: &[RowEvents]) -> RowEvents {
+        let worst = |f: fn(&RowEvents) -> Option<u64>| members.iter().filter_map(f).max();
+        RowEvents {
+            p99_ns: worst(|r| r.p99_ns),
+            max_ns: worst(|r| r.max_ns),
+            woken_by: match members {
+                [one] => one.woken_by.clone(),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// A wait for a table cell, at most 6 characters: `850µs`, `4.1ms`, `38ms`, `1.2s`; `-`
+/// when unknown.
+pub fn wait_cell(ns: Option<u64>) -> String {
+    match ns {
+        None => "-".into(),
+        Some(ns) => wait_text(ns).replace(' ', ""),
+    }
 }
 
 /// The explain card's sentence: "waited up to 38 ms for a CPU at 12:03:41 (p99 4.1 ms over
@@ -183,6 +229,8 @@ mod tests {
             source_label(&off),
             "events: off (needs root or CAP_BPF and CAP_PERFMON)"
         );
+        let asked_off = Events::Unavailable("off (--events off)".into());
+        assert_eq!(source_label(&asked_off), "events: off (--events off)");
     }
 
     #[test]

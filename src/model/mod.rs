@@ -1,5 +1,6 @@
 //! Pure and deterministic: snapshots in, the view out. No I/O, no terminal types.
 
+pub mod cgroup_tree;
 pub mod cgroups;
 pub mod columns;
 pub mod derived;
@@ -24,7 +25,7 @@ use crate::collect::Snapshot;
 
 pub use columns::{Column, ColumnLayout, ColumnSet, SortKey};
 pub use filter::Filter;
-pub use placement::{Placement, Track, runnable_by_cpu};
+pub use placement::{Placement, Track, dominant_cpu, runnable_by_cpu, share_strip};
 pub use rates::{
     IoRate, KeyMap, Rates, TaskRate, cpu_usage, io_rates, task_rates, task_rates_into,
 };

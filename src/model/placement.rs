@@ -98,8 +98,16 @@ impl Placement {
         self.index.reserve(n.saturating_sub(self.index.len()));
         self.slots
             .reserve(n.saturating_sub(self.slots.len() - self.free.len().min(self.slots.len())));
+        let exact = snap.events.tick().is_some_and(|e| e.interval_ns.is_some());
         for t in snap.tasks().filter(|t| t.stat_error.is_none()) {
-            let code = self.encode(t.processor);
+            let cpu = if exact {
+                // Exact: the CPU it spent most of the tick on, from the events; a tick it
+                // did not run in (or whose figures are unknown) has none.
+                super::events::of_task(&snap.events, t).and_then(|e| dominant_cpu(&e))
+            } else {
+                t.processor
+            };
+            let code = self.encode(cpu);
             let i = match self.index.get(&t.key()) {
                 Some(&i) => i as usize,
                 None => {
@@ -183,6 +191,54 @@ impl Placement {
     pub fn is_empty(&self) -> bool {
         self.index.is_empty()
     }
+}
+
+/// The CPU a task spent most of the tick on (the lowest id on a tie).
+pub fn dominant_cpu(e: &crate::collect::events::TaskEvents) -> Option<u32> {
+    e.cpu_ns
+        .as_deref()?
+        .iter()
+        .filter(|(_, ns)| *ns > 0)
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(cpu, _)| *cpu)
+}
+
+/// Cells of a strip `width` wide showing where a task ran in one tick by time share: each
+/// CPU's mark for its share of the time the task ran (in CPU order; largest remainders
+/// round, so a CPU with any time gets a cell only if its share earns one), all `None` when
+/// it did not run. Shares of the time run, not of the tick: a thread that runs 0.4 % of the
+/// tick, split between two CPUs, still shows both (its CPU% says how much it ran).
+pub fn share_strip(
+    e: &crate::collect::events::TaskEvents,
+    width: usize,
+) -> Option<Vec<Option<u32>>> {
+    let cpus = e.cpu_ns.as_deref()?;
+    let mut by_cpu: Vec<(u32, u64)> = cpus.iter().copied().filter(|c| c.1 > 0).collect();
+    by_cpu.sort_unstable_by_key(|c| c.0);
+    let ran: u128 = by_cpu.iter().map(|c| u128::from(c.1)).sum();
+    if ran == 0 || width == 0 {
+        return Some(vec![None; width]);
+    }
+    let mut cells: Vec<(u32, usize, u128)> = by_cpu
+        .iter()
+        .map(|&(cpu, ns)| {
+            let x = u128::from(ns) * width as u128;
+            (cpu, (x / ran) as usize, x % ran)
+        })
+        .collect();
+    let given: usize = cells.iter().map(|c| c.1).sum();
+    let mut order: Vec<usize> = (0..cells.len()).collect();
+    order.sort_by(|&a, &b| cells[b].2.cmp(&cells[a].2));
+    for i in order.into_iter().take(width.saturating_sub(given)) {
+        cells[i].1 += 1;
+    }
+    let mut out: Vec<Option<u32>> = cells
+        .iter()
+        .flat_map(|&(cpu, n, _)| std::iter::repeat_n(Some(cpu), n))
+        .take(width)
+        .collect();
+    out.resize(width, None);
+    Some(out)
 }
 
 /// Tasks in state R by the CPU they last ran on: "runnable on CPU n" (R is runnable, not

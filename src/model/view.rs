@@ -8,8 +8,11 @@
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
+use crate::collect::events::Events;
 use crate::collect::{ProcessInfo, Snapshot, TaskInfo, TaskKey, Unreadable};
+use crate::model::events::RowEvents;
 use crate::text::{escape, escape_cmdline};
 
 use super::columns::SortKey;
@@ -32,6 +35,8 @@ pub struct ViewOptions {
     pub folded: HashSet<TaskKey>,
     /// Thread pools (by pool row key) the user opened; pools start folded.
     pub open_pools: HashSet<TaskKey>,
+    /// `u`: group tasks by cgroup instead of by parent process.
+    pub by_cgroup: bool,
 }
 
 impl Default for ViewOptions {
@@ -47,6 +52,7 @@ impl Default for ViewOptions {
             processes_only: false,
             folded: HashSet::new(),
             open_pools: HashSet::new(),
+            by_cgroup: false,
         }
     }
 }
@@ -60,6 +66,9 @@ pub enum RowKind {
     /// Threads of one group whose names differ only by numbers (`worker-1..8`), folded
     /// into one row: `threads` members, CPU and switches summed.
     Pool,
+    /// A cgroup, when the table is grouped by cgroup: its tasks' sums. No task: nothing
+    /// acts on it.
+    Cgroup,
 }
 
 pub use super::pools::{POOL_MIN_THREADS, pool_key, pool_members};
@@ -92,6 +101,7 @@ fn pool_row(process: &Row, pattern: &str, members: &[&Row]) -> Row {
             .reduce(|a, b| a + b),
         threads: members.len() as u32,
         affinity: None,
+        events: RowEvents::merge(&members.iter().map(|m| m.events.clone()).collect::<Vec<_>>()),
         foldable: true,
         ..members
             .first()
@@ -131,6 +141,10 @@ pub struct Row {
     pub rt_priority: u32,
     /// Allowed CPUs (`0-3,8`), when `status` was read for this task.
     pub affinity: Option<String>,
+    /// The readable name of its cgroup (a process row: its leader's); `None`: unknown.
+    pub cgroup: Option<Arc<str>>,
+    /// LAT p99, LAT max and WOKEN BY, from the scheduling events (unknown without them).
+    pub events: RowEvents,
     pub threads: u32,
     pub kernel: bool,
     /// Has threads or child processes that folding would hide.
@@ -142,20 +156,22 @@ pub struct Row {
     pub unreadable_why: Option<&'static str>,
 }
 
-enum Match {
+pub(super) enum Match {
     Whole,
     Threads(HashSet<u32>),
 }
 
-struct Ctx<'a> {
-    snap: &'a Snapshot,
-    rates: &'a Rates,
-    opts: &'a ViewOptions,
+pub(super) struct Ctx<'a> {
+    pub(super) snap: &'a Snapshot,
+    /// The readable name of each cgroup of the snapshot (same order as its groups).
+    pub(super) cgroup_names: Vec<Arc<str>>,
+    pub(super) rates: &'a Rates,
+    pub(super) opts: &'a ViewOptions,
     /// Per process index: its row values (sums over its tasks).
-    proc_rows: Vec<Row>,
-    matches: Vec<Option<Match>>,
-    children: Vec<Vec<usize>>,
-    rows: Vec<Row>,
+    pub(super) proc_rows: Vec<Row>,
+    pub(super) matches: Vec<Option<Match>>,
+    pub(super) children: Vec<Vec<usize>>,
+    pub(super) rows: Vec<Row>,
 }
 
 pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row> {
@@ -173,6 +189,9 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
     }
     THREAD_ROWS.set(scratch);
     let cgroups = CgroupFilter::new(&snap.cgroups, &opts.filter, opts.cgroup.as_ref());
+    // Named once per cgroup, shared by every row in it: a host has a few dozen cgroups and
+    // thousands of tasks.
+    let cgroup_names = cgroup_names(snap);
     let mut ctx = Ctx {
         snap,
         rates,
@@ -180,8 +199,15 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
         proc_rows: snap
             .processes
             .iter()
-            .map(|p| process_row(p, rates, cpu_cap(snap), snap.clk_tck))
+            .map(|p| {
+                let mut r = process_row(p, rates, cpu_cap(snap), snap.clk_tck, &snap.events);
+                r.cgroup = p
+                    .leader()
+                    .and_then(|l| cgroup_of(snap, &cgroup_names, p.tgid, l.tid));
+                r
+            })
             .collect(),
+        cgroup_names,
         matches: snap
             .processes
             .iter()
@@ -190,6 +216,10 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
         children: vec![Vec::new(); n],
         rows: Vec::new(),
     };
+    if opts.by_cgroup {
+        super::cgroup_tree::build(&mut ctx);
+        return ctx.rows;
+    }
     let flat =
         !opts.tree || opts.filter.is_active() || !opts.pids.is_empty() || opts.cgroup.is_some();
     let mut roots = Vec::new();
@@ -228,6 +258,26 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
         emit_process(&mut ctx, r, &mut guides, k + 1 == count, true, &mut visited);
     }
     ctx.rows
+}
+
+impl Ctx<'_> {
+    /// A task's row, its cgroup named.
+    pub(super) fn thread_row(&self, p: &ProcessInfo, t: &TaskInfo) -> Row {
+        let mut r = thread_row(p, t, self.rates, self.snap.clk_tck, &self.snap.events);
+        r.cgroup = cgroup_of(self.snap, &self.cgroup_names, t.tgid, t.tid);
+        r
+    }
+
+    /// A process's row (the sums over `p.tasks`).
+    pub(super) fn process_row(&self, p: &ProcessInfo) -> Row {
+        process_row(
+            p,
+            self.rates,
+            cpu_cap(self.snap),
+            self.snap.clk_tck,
+            &self.snap.events,
+        )
+    }
 }
 
 fn match_process(p: &ProcessInfo, opts: &ViewOptions, cg: &CgroupFilter) -> Option<Match> {
@@ -302,7 +352,7 @@ pub fn cpu_cap(snap: &Snapshot) -> f64 {
             .max(1) as f64
 }
 
-fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
+fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64, events: &Events) -> Row {
     let lead = p.tasks.first();
     let sum = |f: fn(&TaskRate) -> Option<f64>| -> Option<f64> {
         let vals: Vec<f64> = p
@@ -356,6 +406,8 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
         policy: lead.map_or(0, |t| t.policy),
         rt_priority: lead.map_or(0, |t| t.rt_priority),
         affinity: lead.and_then(affinity),
+        cgroup: None,
+        events: task_events_row(p, events),
         threads: p.tasks.len() as u32,
         kernel,
         foldable: false,
@@ -365,7 +417,20 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64) -> Row {
     }
 }
 
-fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64) -> Row {
+/// A process's event cells: its threads' figures merged (nothing to look up without events).
+fn task_events_row(p: &ProcessInfo, events: &Events) -> RowEvents {
+    if events.tick().is_none() {
+        return RowEvents::default();
+    }
+    let each: Vec<RowEvents> = p.tasks.iter().map(|t| thread_events(t, events)).collect();
+    RowEvents::merge(&each)
+}
+
+fn thread_events(t: &TaskInfo, events: &Events) -> RowEvents {
+    crate::model::events::of_task(events, t).map_or_else(RowEvents::default, |e| RowEvents::of(&e))
+}
+
+fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64, events: &Events) -> Row {
     let rate = rates.get(&t.key()).copied().unwrap_or_default();
     Row {
         kind: RowKind::Thread,
@@ -393,6 +458,8 @@ fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64) -> Row
         policy: t.policy,
         rt_priority: t.rt_priority,
         affinity: affinity(t),
+        cgroup: None,
+        events: thread_events(t, events),
         threads: 1,
         kernel: t.is_kernel_thread(),
         foldable: false,
@@ -446,6 +513,21 @@ fn cpu_time_cs(t: &TaskInfo, clk_tck: u64) -> Option<u64> {
     })
 }
 
+/// The readable name of every cgroup of `snap`, in its order.
+pub fn cgroup_names(snap: &Snapshot) -> Vec<Arc<str>> {
+    snap.cgroups
+        .groups
+        .iter()
+        .map(|g| Arc::from(g.name().text))
+        .collect()
+}
+
+/// The name of a task's cgroup from [`cgroup_names`]; `None` when unknown.
+pub fn cgroup_of(snap: &Snapshot, names: &[Arc<str>], tgid: u32, tid: u32) -> Option<Arc<str>> {
+    let i = snap.cgroups.index_of(tgid, tid).ok()?;
+    names.get(i as usize).cloned()
+}
+
 fn affinity(t: &TaskInfo) -> Option<String> {
     Some(t.detail.as_ref()?.as_ref().ok()?.cpus_allowed.clone())
 }
@@ -467,7 +549,7 @@ pub(crate) fn state_rank(s: u8) -> u8 {
 /// decided once per sort, not per comparison: `descending()` reads the column table (a
 /// match that builds a whole spec), and sorting 12,000 rows makes about 160,000
 /// comparisons.
-fn compare(a: &Row, b: &Row, key: SortKey, flip: bool) -> Ordering {
+pub(super) fn compare(a: &Row, b: &Row, key: SortKey, flip: bool) -> Ordering {
     let by_value = key.compare(a, b);
     let by_value = if flip { by_value.reverse() } else { by_value };
     // Ties: the group leader first, then by TID, whatever the direction, so equal rows
@@ -483,7 +565,7 @@ fn sort_processes(ctx: &Ctx, list: &mut [usize]) {
 }
 
 /// `guides[k]`: whether the ancestor at depth k+1 has siblings still to come.
-fn guide_prefix(guides: &[bool], last: bool) -> String {
+pub(super) fn guide_prefix(guides: &[bool], last: bool) -> String {
     let mut s = String::new();
     for &more in guides {
         s.push_str(if more { "│ " } else { "  " });
@@ -536,7 +618,11 @@ fn emit_process(
             p.tasks
                 .iter()
                 .filter(|t| only.is_none_or(|s| s.contains(&t.tid)))
-                .map(|t| thread_row(p, t, ctx.rates, ctx.snap.clk_tck)),
+                .map(|t| {
+                    let mut r = thread_row(p, t, ctx.rates, ctx.snap.clk_tck, &ctx.snap.events);
+                    r.cgroup = cgroup_of(ctx.snap, &ctx.cgroup_names, t.tgid, t.tid);
+                    r
+                }),
         );
         let flip = ctx.opts.sort.descending() != ctx.opts.reverse;
         threads.sort_by(|a, b| compare(a, b, ctx.opts.sort, flip));

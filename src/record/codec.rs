@@ -201,6 +201,8 @@ pub fn encode(prev: Option<&Snapshot>, cur: &Snapshot) -> Vec<u8> {
     }
     // Format 2 on: the cgroups.
     super::cgroups::encode(&mut w, prev.map(|p| &p.cgroups), &cur.cgroups);
+    // Format 3 on: the scheduling events' figures.
+    super::events::encode(&mut w, &cur.events);
     miniz_oxide::deflate::compress_to_vec(&w.buf, LEVEL)
 }
 
@@ -281,7 +283,8 @@ pub fn decode(prev: Option<&Snapshot>, boot_ns: u64, data: &[u8]) -> Result<Snap
     decode_format(prev, boot_ns, data, super::file::VERSION)
 }
 
-/// Decodes a tick of file format `format` (1 had no cgroups: they are `NotRecorded`).
+/// Decodes a tick of file format `format` (1 had no cgroups: they are `NotRecorded`; 1
+/// and 2 had no scheduling events: `NotCollected`).
 pub fn decode_format(
     prev: Option<&Snapshot>,
     boot_ns: u64,
@@ -427,13 +430,19 @@ pub fn decode_format(
     } else {
         Cgroups::unavailable(cgroup::Why::NotRecorded)
     };
+    let events = if format >= 3 {
+        super::events::decode(&mut r)?
+    } else {
+        Default::default()
+    };
     if !r.is_empty() {
         return Err(WireError("trailing bytes in tick"));
     }
     Ok(Snapshot {
         schedstat_read: true,
-        events: Default::default(),
         waits: None,
+        events,
+        task_source: Default::default(),
         boot_ns,
         scan_ns,
         clk_tck,

@@ -15,7 +15,7 @@ use crate::collect::Snapshot;
 pub const MAGIC: &[u8; 8] = b"THRDTOP\x01";
 /// The format this build writes and the newest it reads. 2: ticks end with the cgroups
 /// (format 1 recordings still replay, without them).
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 /// A keyframe every this many ticks bounds the work of seeking (and what a corrupted
 /// record can cost).
 pub const KEYFRAME_EVERY: u64 = 300;

@@ -3,6 +3,7 @@
 
 mod cgroups;
 pub mod codec;
+mod events;
 pub mod file;
 pub mod run;
 pub mod time;

@@ -15,10 +15,13 @@ pub struct Options<'a> {
     pub duration: Option<Duration>,
     /// Only these processes (and every field of their tasks); empty = all.
     pub pids: &'a [u32],
+    /// The scheduling events' source (`--events`), started by the caller; `None`: not
+    /// collected.
+    pub events: Option<crate::collect::events::source::Start>,
 }
 
 /// Records until the duration ends or a termination signal arrives. Returns (ticks, bytes).
-pub fn record(o: &Options) -> Result<(u64, u64), String> {
+pub fn record(o: Options) -> Result<(u64, u64), String> {
     let stop = Arc::new(AtomicBool::new(false));
     for sig in [
         signal_hook::consts::SIGTERM,
@@ -40,6 +43,7 @@ pub fn record(o: &Options) -> Result<(u64, u64), String> {
     };
     let mut rec =
         Recorder::create(o.file, &header).map_err(|e| format!("{}: {e}", o.file.display()))?;
+    let mut events = o.events.map(crate::collect::events::source::Feed::new);
     let mut scanner = Scanner::new(o.proc_root).only(o.pids);
     let mut plan = DetailPlan::default();
     let began = Instant::now();
@@ -47,9 +51,13 @@ pub fn record(o: &Options) -> Result<(u64, u64), String> {
     while !stop.load(Ordering::Relaxed) {
         let tick_start = Instant::now();
         let mut snap: Snapshot = scanner.scan(&plan);
+        if let Some(feed) = &mut events {
+            feed.fill(&mut snap);
+        }
         if !o.pids.is_empty() {
             snap.processes.retain(|p| o.pids.contains(&p.tgid));
             snap.cgroups.procs.retain(|c| o.pids.contains(&c.tgid));
+            keep_events_of(&mut snap);
             // Their tasks get every field from the next tick on.
             plan.tids = snap.tasks().map(|t| t.tid).collect();
             plan.sched_tgid = None;
@@ -71,4 +79,21 @@ pub fn record(o: &Options) -> Result<(u64, u64), String> {
         }
     }
     Ok((ticks, rec.bytes))
+}
+
+/// With `-p`, only the recorded processes' event figures are kept.
+fn keep_events_of(snap: &mut Snapshot) {
+    use crate::collect::events::Events;
+    let Events::Bpf(tick) = &snap.events else {
+        return;
+    };
+    let keys: std::collections::HashSet<_> = snap
+        .processes
+        .iter()
+        .flat_map(|p| p.tasks.iter())
+        .map(|t| t.key())
+        .collect();
+    let mut tick = crate::collect::events::EventTick::clone(tick);
+    tick.tasks.retain(|k, _| keys.contains(k));
+    snap.events = Events::Bpf(Arc::new(tick));
 }

@@ -21,6 +21,9 @@ pub struct CpusPane<'a> {
     pub model: &'a Model,
     /// The selected process: its tasks are highlighted.
     pub selected_tgid: Option<u32>,
+    /// Which shown cgroups' cpusets cover each CPU, when not all of them
+    /// (`model::cgroups::cpuset_lines`); empty: every shown cgroup may use every CPU.
+    pub cpusets: &'a [String],
     pub theme: Theme,
     /// Lines scrolled past (clamped here to what there is).
     pub scroll: u16,
@@ -91,7 +94,21 @@ impl CpusPane<'_> {
         let full = n + 2;
         let per_line = (usize::from(width.saturating_sub(2)) / COMPACT_CELL).max(1);
         let compact = n.div_ceil(per_line) + 2;
-        full.min(compact.max(full.min(12))) as u16
+        full.min(compact.max(full.min(12))) as u16 + self.cpuset_lines().len() as u16
+    }
+
+    /// The cpuset lines under the CPUs: a heading and one line per CPU.
+    fn cpuset_lines(&self) -> Vec<Line<'static>> {
+        if self.cpusets.is_empty() {
+            return Vec::new();
+        }
+        let t = self.theme;
+        let mut out = vec![Line::styled(
+            "cgroup cpusets (the shown cgroups that may run on each CPU):",
+            t.header_label(),
+        )];
+        out.extend(self.cpusets.iter().map(|l| Line::raw(format!("  {l}"))));
+        out
     }
 
     fn task_spans(&self, tasks: &[(String, bool)], room: usize) -> Vec<Span<'static>> {
@@ -176,6 +193,7 @@ impl CpusPane<'_> {
                 lines.push(Line::from(spans));
             }
         }
+        lines.extend(self.cpuset_lines());
         lines
     }
 }

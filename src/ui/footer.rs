@@ -75,7 +75,9 @@ impl Widget for FooterPane<'_> {
             let mut parts = vec![
                 format!("sort {}{dir}", o.sort.name()),
                 // A filter or -p lists the matching processes flat (see model::view).
-                if !o.tree {
+                if o.by_cgroup {
+                    "by cgroup".into()
+                } else if !o.tree {
                     "flat".into()
                 } else if o.filter.is_active() || !o.pids.is_empty() {
                     "flat while filtered".into()

@@ -14,6 +14,8 @@ use crate::model::format;
 pub struct HeaderPane<'a> {
     pub model: Option<&'a Model>,
     pub refresh_interval: Duration,
+    /// A shown cgroup was throttled in the last interval (`model::cgroups::throttle_hint`).
+    pub cgroup_hint: Option<&'a str>,
     pub theme: Theme,
 }
 
@@ -52,7 +54,8 @@ impl HeaderPane<'_> {
         let Some(m) = self.model else { return 1 };
         let (_, cpu_lines) = cell_layout(m.cpus.len(), width);
         let notes = u16::from(note_line(m).is_some());
-        cpu_lines as u16 + 2 + notes
+        let hint = u16::from(self.cgroup_hint.is_some());
+        cpu_lines as u16 + 2 + notes + hint
     }
 
     fn cpu_lines(&self, m: &Model, width: u16) -> Vec<Line<'static>> {
@@ -118,6 +121,16 @@ impl HeaderPane<'_> {
                 Line::from(spans)
             })
             .collect()
+    }
+}
+
+/// Where the scheduling figures come from (`events: bpf`, or `events: off (why)`); nothing
+/// when they were never asked for (a recording made without them).
+fn events_source(m: &Model) -> Option<String> {
+    use crate::collect::events::Events;
+    match &m.current.events {
+        Events::NotCollected => None,
+        ev => Some(crate::model::events::source_label(ev)),
     }
 }
 
@@ -196,6 +209,9 @@ impl Widget for HeaderPane<'_> {
             "Threads ",
             format!("{} user, {} kernel", s.user_threads, s.kernel_threads),
         )];
+        if let Some(source) = events_source(m) {
+            pairs.push(("", source));
+        }
         if let Some([a, b, c]) = sys.load {
             pairs.push(("Load ", format!("{a:.2} {b:.2} {c:.2}")));
         }
@@ -235,6 +251,9 @@ impl Widget for HeaderPane<'_> {
         lines.push(Line::from(info));
         if let Some(note) = note_line(m) {
             lines.push(Line::styled(format!("! {note}"), t.warning()));
+        }
+        if let Some(hint) = self.cgroup_hint {
+            lines.push(Line::styled(format!("! {hint}"), t.warning()));
         }
         Paragraph::new(lines).render(area, buf);
     }

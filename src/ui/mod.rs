@@ -254,6 +254,7 @@ fn layout<'a>(v: &View<'a>, area: Rect) -> (ScreenLayout, Vec<Box<dyn PaneView +
     let header = HeaderPane {
         model: v.model,
         refresh_interval: v.refresh_interval,
+        cgroup_hint: v.derived.cgroups.hint.as_deref(),
         theme: v.theme,
     };
     // Keep at least a few table rows however many CPUs the header wants to show.
@@ -357,6 +358,7 @@ pub fn draw(frame: &mut Frame, v: &View) -> ScreenLayout {
         HeaderPane {
             model: v.model,
             refresh_interval: v.refresh_interval,
+            cgroup_hint: v.derived.cgroups.hint.as_deref(),
             theme,
         },
         a.header,

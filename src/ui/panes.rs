@@ -90,6 +90,7 @@ pub static PANES: [PaneDef; 4] = [
             Box::new(CpusPane {
                 model: c.model,
                 selected_tgid: c.selected.map(|r| r.tgid),
+                cpusets: &c.derived.cgroups.cpusets,
                 theme: c.theme,
                 scroll: c.scroll,
                 focused: c.focused,

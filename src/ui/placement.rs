@@ -27,6 +27,10 @@ pub struct PlacementPane<'a> {
 /// The heading lines above the thread rows: column names and the CPU row.
 const HEAD_LINES: u16 = 2;
 
+/// Cells of the NOW strip (the last tick by time share, with events): a tenth of the tick
+/// each, enough to tell one CPU from a split between two.
+const NOW_CELLS: usize = 10;
+
 /// The mark for CPU `id` in a history strip: 0-9, a-z, A-Z, then `+`.
 pub fn cpu_mark(id: u32) -> char {
     const MARKS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -61,6 +65,24 @@ impl PlacementPane<'_> {
         })
     }
 
+    /// The tick's length when the scheduling events give exact placement.
+    fn exact_interval(&self) -> Option<u64> {
+        self.model.current.events.tick()?.interval_ns
+    }
+
+    /// One cell of a strip: the CPU's mark in its colour, or the no-sample glyph.
+    fn mark(&self, cpu: Option<u32>) -> Span<'static> {
+        let t = self.theme;
+        match cpu {
+            Some(c) => Span::styled(
+                cpu_mark(c).to_string(),
+                t.cpu_color(c)
+                    .map_or(Style::new(), |col| Style::new().fg(col)),
+            ),
+            None => Span::raw(t.glyphs.no_sample),
+        }
+    }
+
     fn online(&self) -> Vec<u32> {
         let topo = &self.model.current.system.topology;
         if topo.is_empty() {
@@ -84,12 +106,20 @@ impl Widget for PlacementPane<'_> {
         let inner = t.block().inner(area);
         let rows_room = inner.height.saturating_sub(HEAD_LINES);
         let total = self.body_lines();
+        let exact_ns = self.exact_interval();
+        let title = match exact_ns {
+            Some(_) => format!(
+                " Placement of {name} ({}): exact, from events: NOW by time share, then most-time CPU per tick ",
+                p.tgid
+            ),
+            None => format!(
+                " Placement of {name} ({}): sampled, last CPU per tick, newest right ",
+                p.tgid
+            ),
+        };
         let (block, scroll) = super::pane_block(
             t,
-            Line::raw(format!(
-                " Placement of {name} ({}): CPU per tick, newest right ",
-                p.tgid
-            )),
+            Line::raw(title),
             self.focused,
             Some(super::Scroll {
                 want: self.scroll,
@@ -100,10 +130,17 @@ impl Widget for PlacementPane<'_> {
         block.render(area, buf);
         let online = self.online();
         let mask_w = online.len().max(4);
+        let now_w = if exact_ns.is_some() { NOW_CELLS + 2 } else { 0 };
         let mut lines = vec![Line::from(vec![Span::styled(
             format!(
-                "{:>7} {:<15} {:<9} {:<mask_w$} {:>4} {:>5}  history",
-                "TID", "NAME", "AFFINITY", "MASK", "SEEN", "EXACT"
+                "{:>7} {:<15} {:<9} {:<mask_w$} {:>4} {:>5}  {:<now_w$}history",
+                "TID",
+                "NAME",
+                "AFFINITY",
+                "MASK",
+                "SEEN",
+                "EXACT",
+                if exact_ns.is_some() { "NOW" } else { "" }
             ),
             t.header_label(),
         )])];
@@ -146,19 +183,22 @@ impl Widget for PlacementPane<'_> {
                 escape(&task.comm).chars().take(15).collect::<String>(),
                 affinity.unwrap_or_else(|| t.glyphs.ellipsis.into()),
             );
-            let room = usize::from(inner.width).saturating_sub(head.chars().count());
             let mut spans = vec![Span::raw(head)];
+            if exact_ns.is_some() {
+                let strip = crate::model::events::of_task(&self.model.current.events, task)
+                    .and_then(|e| crate::model::share_strip(&e, NOW_CELLS));
+                match strip {
+                    Some(cells) => spans.extend(cells.into_iter().map(|c| self.mark(c))),
+                    None => spans.push(Span::raw(format!("{:<NOW_CELLS$}", "?"))),
+                }
+                spans.push(Span::raw("  "));
+            }
+            let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+            let room = usize::from(inner.width).saturating_sub(used);
             if let Some(tr) = track {
                 let skip = tr.cpus.len().saturating_sub(room);
                 for cpu in tr.cpus.iter().skip(skip) {
-                    spans.push(match cpu {
-                        Some(c) => Span::styled(
-                            cpu_mark(*c).to_string(),
-                            t.cpu_color(*c)
-                                .map_or(Style::new(), |col| Style::new().fg(col)),
-                        ),
-                        None => Span::raw(t.glyphs.no_sample),
-                    });
+                    spans.push(self.mark(*cpu));
                 }
             }
             lines.push(Line::from(spans));

@@ -63,8 +63,10 @@ impl TreePane<'_> {
         let t = self.theme;
         let g = t.glyphs;
         let glyph = match (r.kind, r.foldable, r.folded) {
-            (RowKind::Process, true, true) | (RowKind::Pool, _, true) => format!("{} ", g.folded),
-            (RowKind::Process, true, false) | (RowKind::Pool, _, false) => {
+            (RowKind::Process, true, true) | (RowKind::Pool | RowKind::Cgroup, _, true) => {
+                format!("{} ", g.folded)
+            }
+            (RowKind::Process, true, false) | (RowKind::Pool | RowKind::Cgroup, _, false) => {
                 format!("{} ", g.unfolded)
             }
             (RowKind::Process, false, _) => "  ".to_string(),
@@ -107,7 +109,11 @@ impl TreePane<'_> {
             spans.push(Span::styled(fit(&r.name, room), name_style));
         }
         let rest = room.saturating_sub(text_width(&r.name));
-        if r.kind == RowKind::Process && !r.kernel && !r.command.is_empty() && rest > 2 {
+        if matches!(r.kind, RowKind::Process | RowKind::Cgroup)
+            && !r.kernel
+            && !r.command.is_empty()
+            && rest > 2
+        {
             spans.push(Span::styled(
                 format!("  {}", fit(&r.command, rest - 2)),
                 t.dim(),

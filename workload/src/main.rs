@@ -33,6 +33,10 @@
 //! - `--writer PATH`: a thread `writer` writes 64 KiB to PATH and fsyncs it, about 20
 //!   times a second (rewriting the same 1 MiB), for the storage I/O tests.
 //!
+//! - `--wake-every MS`: the sleeping threads wake every MS milliseconds and go back to
+//!   sleep (as the workers of a pool or timer threads do) instead of never waking; the
+//!   benchmark's "waking" workload uses 100.
+//!
 //! Scheduling workloads for the event tests (`--events`):
 //! - `--ticker CPU`: a thread `ticker` pinned to CPU, at nice 19, that sleeps 5 ms in a
 //!   loop: beside busy threads on that CPU (`--busy-on CPU`) it waits long for its CPU.
@@ -55,7 +59,7 @@
 //!                    [--churn RATE] [--cycle N] [--zombie-leader] [--d-state] [--exec-loop]
 //!                    [--share-demo] [--writer PATH] [--ticker CPU] [--mover A,B] [--ping-pong]
 //!                    [--lock-pool N] [--pipe-pool N] [--nap-pool N]
-//!                    [--seconds S] [--exit-on-eof]
+//!                    [--wake-every MS] [--seconds S] [--exit-on-eof]
 //! ```
 
 use std::ffi::{CString, OsString};
@@ -102,12 +106,15 @@ struct Args {
     lock_pool: usize,
     pipe_pool: usize,
     nap_pool: usize,
+    /// Sleeping threads wake every this many ms (`None`: they never wake).
+    wake_every: Option<u64>,
 }
 
 const USAGE: &str = "usage: threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] \
                      [--thread-name NAME]... [--churn RATE] [--cycle N] [--zombie-leader] [--d-state] \
                      [--exec-loop] [--share-demo] [--writer PATH] [--ticker CPU] [--mover A,B] [--ping-pong] \
-                     [--lock-pool N] [--pipe-pool N] [--nap-pool N] [--seconds S] [--exit-on-eof]";
+                     [--lock-pool N] [--pipe-pool N] [--nap-pool N] [--wake-every MS] [--seconds S] \
+                     [--exit-on-eof]";
 
 /// A comm from arbitrary bytes: truncated to 15 bytes, interior NUL rejected.
 fn comm(opt: &str, value: OsString) -> Result<CString, String> {
@@ -145,6 +152,7 @@ fn parse_args() -> Result<Args, String> {
         lock_pool: 0,
         pipe_pool: 0,
         nap_pool: 0,
+        wake_every: None,
     };
     let mut it = std::env::args_os().skip(1);
     while let Some(arg) = it.next() {
@@ -175,6 +183,7 @@ fn parse_args() -> Result<Args, String> {
             "--sleep" => args.sleep = number(&opt, value)?,
             "--thread-name" => args.thread_names.push(comm(&opt, value)?),
             "--seconds" => args.seconds = number(&opt, value)?,
+            "--wake-every" => args.wake_every = Some(number::<u64>(&opt, value)?.max(1)),
             "--churn" => args.churn = number(&opt, value)?,
             "--cycle" => args.cycle = number(&opt, value)?,
             "--writer" => args.writer = Some(value.into()),
@@ -199,6 +208,8 @@ fn parse_args() -> Result<Args, String> {
 #[derive(Default)]
 struct Stop {
     stop: AtomicBool,
+    /// `--wake-every`: sleeping threads wake this often.
+    wake_every: Option<Duration>,
     lock: Mutex<bool>,
     cond: Condvar,
 }
@@ -208,6 +219,14 @@ impl Stop {
         let mut stopped = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         while !*stopped {
             stopped = self.cond.wait(stopped).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Wakes every `period` until stopped: one nanosleep each time, nothing shared, so
+    /// 10,000 such threads do not contend on a lock (their phases spread as they start).
+    fn wake_until_stopped(&self, period: Duration) {
+        while !self.stop.load(Ordering::Relaxed) {
+            std::thread::sleep(period);
         }
     }
 
@@ -284,10 +303,10 @@ fn spawn(
             }
             name_self(&name, &ready);
             drop(ready);
-            if busy {
-                stop.spin_until_stopped();
-            } else {
-                stop.sleep_until_stopped();
+            match (busy, stop.wake_every) {
+                (true, _) => stop.spin_until_stopped(),
+                (false, Some(period)) => stop.wake_until_stopped(period),
+                (false, None) => stop.sleep_until_stopped(),
             }
         })
         .map(drop)
@@ -295,7 +314,10 @@ fn spawn(
 }
 
 fn run(args: Args) -> Result<(), String> {
-    let stop = Arc::new(Stop::default());
+    let stop = Arc::new(Stop {
+        wake_every: args.wake_every.map(Duration::from_millis),
+        ..Stop::default()
+    });
     let (ready, reports) = mpsc::channel();
 
     let expected = 1

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * threadtop's task iterator: one pass over every task in the kernel (threads included,
+ * in TID order), writing each one's hot fields as one fixed-size binary record, so a tick
+ * reads every task with a few read(2)s of the iterator instead of two /proc files a task.
+ *
+ * The record is mirrored in src/collect/task_iter/record.rs: change both. Rebuild the
+ * committed object with ./build.sh.
+ */
+#include "tasks.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct task_rec {
+	u64 start_boottime; /* ns, CLOCK_BOOTTIME */
+	u64 run_ns;         /* se.sum_exec_runtime, as schedstat's first field */
+	u64 wait_ns;        /* sched_info.run_delay, schedstat's second */
+	u64 timeslices;     /* sched_info.pcount, schedstat's third */
+	u64 nvcsw;          /* voluntary switches */
+	u64 nivcsw;         /* involuntary switches */
+	u64 utime_ns;       /* tick-sampled, not yet scaled to run_ns as /proc's stat does */
+	u64 stime_ns;
+	u64 migrations;     /* se.nr_migrations */
+	u32 tid;
+	u32 tgid;
+	u32 ppid;
+	u32 state;          /* __state */
+	u32 exit_state;
+	u32 flags;
+	u32 cpu;
+	u32 policy;
+	u32 rt_priority;
+	s32 prio;
+	s32 static_prio;
+	u32 nr_threads;
+	char comm[16];
+};
+
+SEC("iter/task")
+int dump_task(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *t = ctx->task;
+	struct task_rec r = {};
+
+	if (!t)
+		return 0;
+	r.start_boottime = t->start_boottime;
+	r.run_ns = t->se.sum_exec_runtime;
+	r.wait_ns = t->sched_info.run_delay;
+	r.timeslices = t->sched_info.pcount;
+	r.nvcsw = t->nvcsw;
+	r.nivcsw = t->nivcsw;
+	r.utime_ns = t->utime;
+	r.stime_ns = t->stime;
+	r.migrations = t->se.nr_migrations;
+	r.tid = t->pid;
+	r.tgid = t->tgid;
+	r.ppid = BPF_CORE_READ(t, real_parent, tgid);
+	r.state = t->__state;
+	r.exit_state = t->exit_state;
+	r.flags = t->flags;
+	r.cpu = t->thread_info.cpu;
+	r.policy = t->policy;
+	r.rt_priority = t->rt_priority;
+	r.prio = t->prio;
+	r.static_prio = t->static_prio;
+	r.nr_threads = BPF_CORE_READ(t, signal, nr_threads);
+	__builtin_memcpy(r.comm, t->comm, sizeof(r.comm));
+	bpf_seq_write(seq, &r, sizeof(r));
+	return 0;
+}

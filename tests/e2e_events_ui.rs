@@ -1,0 +1,177 @@
+//! Scheduling events on the live screen, through the binary in a pty: the header says
+//! where the figures come from (as root and as `nobody`), and with events on the workloads
+//! made for them show exact placement and who woke whom.
+//!
+//! Tests that need the events print why and return where they cannot load.
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+/// Why `--events on` cannot run here (`None`: it can).
+fn events_unavailable() -> Option<String> {
+    let out = support::command()
+        .args(["--json", "--events", "on", "--delay", "0.05", "-p", "1"])
+        .output()
+        .expect("run threadtop");
+    (!out.status.success()).then(|| String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn the_header_says_events_bpf_when_they_load_and_off_with_the_reason_when_asked_off() {
+    let w = support::workload(&["--ping-pong"]);
+    let pid = w.pid.to_string();
+    // Asked off: the header says so whoever runs it.
+    let mut pty = support::spawn(
+        &["--events", "off", "--delay", "0.3", "-p", &pid],
+        &[],
+        140,
+        30,
+    );
+    pty.wait_for_text("events: off (--events off)", WAIT)
+        .unwrap_or_else(|e| panic!("{e}"));
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+    if let Some(why) = events_unavailable() {
+        eprintln!("events: bpf: skipped: scheduling events cannot load here: {why}");
+        return;
+    }
+    let mut pty = support::spawn(&["--delay", "0.3", "-p", &pid], &[], 140, 30);
+    pty.wait_for_text("events: bpf", WAIT)
+        .unwrap_or_else(|e| panic!("{e}"));
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}
+
+#[test]
+fn as_nobody_the_header_says_events_are_off_and_what_they_need() {
+    let setpriv = Path::new("/usr/bin/setpriv");
+    if !rustix::process::geteuid().is_root() || !setpriv.exists() {
+        eprintln!("as nobody: skipped: needs root (to drop to nobody) and /usr/bin/setpriv");
+        return;
+    }
+    let w = support::workload(&["--ping-pong"]);
+    let pid = w.pid.to_string();
+    let mut pty = support::Pty::spawn(
+        setpriv,
+        &[
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            &support::threadtop().display().to_string(),
+            "--delay",
+            "0.3",
+            "-p",
+            &pid,
+        ],
+        &[("XDG_CONFIG_HOME", support::NO_CONFIG_DIR)],
+        140,
+        30,
+    )
+    .expect("setpriv");
+    if pty.wait_for_text("sort cpu", WAIT).is_err() {
+        eprintln!(
+            "as nobody: skipped: threadtop could not run as nobody here: {:?} {}",
+            pty.exit_status(),
+            pty.screen_text()
+        );
+        return;
+    }
+    pty.wait_for_text("events: off (needs root or CAP_BPF", WAIT)
+        .unwrap_or_else(|e| panic!("{e}"));
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}
+
+/// The tokens of the placement pane's row for `tid` (border stripped), if shown.
+fn placement_row(screen: &str, tid: u32) -> Option<Vec<String>> {
+    let tid = tid.to_string();
+    let mut in_pane = false;
+    for line in screen.lines() {
+        if line.contains("Placement of") {
+            in_pane = true;
+            continue;
+        }
+        if !in_pane {
+            continue;
+        }
+        let tokens: Vec<String> = line
+            .split_whitespace()
+            .filter(|t| *t != "│")
+            .map(|t| t.trim_matches('│').to_string())
+            .collect();
+        if tokens.first() == Some(&tid) {
+            return Some(tokens);
+        }
+    }
+    None
+}
+
+/// The table's row for `tid` (a thread row: its name is the last word).
+fn table_row<'a>(screen: &'a str, tid: u32, name: &str) -> Option<&'a str> {
+    let tid = tid.to_string();
+    screen.lines().find(|l| {
+        let mut w = l.split_whitespace();
+        w.next() == Some(tid.as_str()) && l.trim_end().ends_with(name)
+    })
+}
+
+#[test]
+fn with_events_the_mover_is_placed_exactly_and_ping_pong_show_each_other_as_waker() {
+    if let Some(why) = events_unavailable() {
+        eprintln!("exact placement on screen: skipped: scheduling events cannot load here: {why}");
+        return;
+    }
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        eprintln!("exact placement on screen: skipped: needs two CPUs");
+        return;
+    }
+    let w = support::workload(&["--mover", "0,1", "--ping-pong"]);
+    let (mover, ping, pong) = (
+        w.tid("mover").expect("mover"),
+        w.tid("ping").expect("ping"),
+        w.tid("pong").expect("pong"),
+    );
+    let pid = w.pid.to_string();
+    let mut pty = support::spawn(
+        &["--events", "on", "--delay", "0.5", "-p", &pid],
+        &[],
+        220,
+        50,
+    );
+    pty.wait_for_text("events: bpf", WAIT)
+        .unwrap_or_else(|e| panic!("{e}"));
+    // The scheduling set (WOKEN BY) and the placement pane of the selected process.
+    pty.send(b"c");
+    pty.wait_for_text("WOKEN BY", WAIT)
+        .unwrap_or_else(|e| panic!("{e}"));
+    pty.send(b"p");
+    let screen = pty
+        .wait_for("the mover's NOW strip on both CPUs", WAIT, |s| {
+            s.contains("exact, from events")
+                && placement_row(s, mover)
+                    .and_then(|t| t.get(6).cloned())
+                    .is_some_and(|now| now.contains('0') && now.contains('1'))
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let row = placement_row(&screen, mover).unwrap_or_default();
+    assert_eq!(row.get(1).map(String::as_str), Some("mover"), "{row:?}");
+    assert_eq!(
+        row.get(6).map(|s| s.chars().count()),
+        Some(10),
+        "ten cells: {row:?}"
+    );
+    // Each of the pair woken by the other, in the same tick's screen.
+    let (ping_by, pong_by) = (format!("pong ({pong})"), format!("ping ({ping})"));
+    pty.wait_for("ping and pong woken by each other", WAIT, |s| {
+        table_row(s, ping, "ping").is_some_and(|r| r.contains(&ping_by))
+            && table_row(s, pong, "pong").is_some_and(|r| r.contains(&pong_by))
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}
