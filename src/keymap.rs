@@ -153,7 +153,8 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[c('s')], Action::TogglePane(Pane::Shares), true),
     b(N, &[c('e')], Action::TogglePane(Pane::Explain), true),
     // After the panes: on a narrow footer the basic keys keep their place.
-    b(N, &[c('u')], Action::GroupByCgroup, true),
+    // Not `u`: that is htop's user filter; `b` and `v` are a replay's keys.
+    b(N, &[c('z')], Action::GroupByCgroup, true),
     b(N, &[k(K::Tab)], Action::FocusNext, false),
     b(N, &[k(K::BackTab)], Action::FocusPrev, false),
     b(N, &[c('[')], Action::Faster, false),

@@ -1,4 +1,4 @@
-//! The table grouped by cgroup (`u`): cgroup rows with their processes and threads under
+//! The table grouped by cgroup (`z`): cgroup rows with their processes and threads under
 //! them, folded like processes, from a fixture snapshot.
 
 mod fixture;

@@ -123,7 +123,7 @@ fn no_hint_when_nothing_was_throttled_and_no_cpusets_when_every_cgroup_has_every
 #[test]
 fn u_groups_the_table_by_cgroup_and_enter_folds_a_cgroup() {
     let mut a = app(5);
-    key(&mut a, KeyCode::Char('u'));
+    key(&mut a, KeyCode::Char('z'));
     let screen = render(&mut a, 120, 30);
     assert!(screen.contains("by cgroup"), "the footer says so: {screen}");
     // The key's footer word, where the footer has room (it comes after the panes' keys,
@@ -147,8 +147,8 @@ fn u_groups_the_table_by_cgroup_and_enter_folds_a_cgroup() {
         screen.contains("worker-1"),
         "in `web`, not folded: {screen}"
     );
-    // And `u` again is the process tree.
-    key(&mut a, KeyCode::Char('u'));
+    // And `z` again is the process tree.
+    key(&mut a, KeyCode::Char('z'));
     let screen = render(&mut a, 120, 30);
     assert!(!screen.contains("v2 /system.slice"), "{screen}");
     assert!(screen.contains("worker-0"), "{screen}");

@@ -1,4 +1,4 @@
-//! The table grouped by cgroup (`u`): one row per cgroup that holds a shown task, the
+//! The table grouped by cgroup (`z`): one row per cgroup that holds a shown task, the
 //! processes with tasks in it under it, and under each of those its threads in that cgroup.
 //! A process whose threads sit in different cgroups (v2 threaded mode, v1 per-thread
 //! placement) appears under each, with the threads there and their sums. Tasks whose

@@ -35,7 +35,7 @@ pub struct ViewOptions {
     pub folded: HashSet<TaskKey>,
     /// Thread pools (by pool row key) the user opened; pools start folded.
     pub open_pools: HashSet<TaskKey>,
-    /// `u`: group tasks by cgroup instead of by parent process.
+    /// `z`: group tasks by cgroup instead of by parent process.
     pub by_cgroup: bool,
 }
 
