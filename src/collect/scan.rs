@@ -379,6 +379,7 @@ impl Scanner {
             schedstat_read: !self.skip_schedstat,
             cgroups,
             events: Default::default(),
+            waits: None,
             task_source: match (&self.iter, &self.iter_why_not) {
                 (Some(_), _) => TaskSource::Iterator,
                 (None, Some(why)) => TaskSource::ProcBecause(why.clone()),

@@ -15,7 +15,9 @@ pub mod shares;
 pub mod signals;
 pub mod summary;
 pub mod syscalls;
+pub mod verdict;
 pub mod view;
+pub mod why;
 
 use std::sync::Arc;
 
