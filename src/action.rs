@@ -139,6 +139,7 @@ pub enum Action {
     /// A key htop users reach for that has another key here: the status line says which.
     Says(&'static str),
     SortByTime,
+    SortByMemory,
     StartSearch,
     SearchNext,
     SearchAccept,
@@ -245,6 +246,7 @@ impl Action {
             Action::JumpBackspace => "delete the last character",
             Action::Says(words) => words,
             Action::SortByTime => "sort by CPU time (TIME+), most first",
+            Action::SortByMemory => "sort by memory (MEM%), most first",
             Action::StartSearch => {
                 "search: jump to the next row whose name, command or ID matches (hides nothing)"
             }

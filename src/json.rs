@@ -5,9 +5,11 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::collect::waits::Source;
 use crate::collect::{
     Group, Resource, Shares, Snapshot, TaskInfo, TaskIo, TaskKey, TaskRef, Unreadable,
 };
+use crate::model::why::{Breakdown, WaitingOn, Why};
 use crate::model::{Model, Row, RowKind, ViewOptions};
 use crate::text::{escape, escape_cmdline};
 
@@ -41,6 +43,26 @@ pub struct Output {
     pub cgroups_unknown: Option<crate::collect::cgroup::Why>,
     /// The rows as the TUI would list them (tree order, after filter and sort).
     pub tree: Vec<TreeRow>,
+    /// Thread pools (two or more threads of a process whose names differ only by
+    /// numbers) of the listed processes, with their time breakdown and verdict.
+    pub pools: Vec<Pool>,
+}
+
+#[derive(Serialize)]
+pub struct Pool {
+    pub tgid: u32,
+    /// The name pattern, digits as `#` (`worker-#`), escaped.
+    pub label: String,
+    pub tids: Vec<u32>,
+    pub breakdown: Option<Breakdown>,
+    pub verdict: String,
+}
+
+#[derive(Serialize)]
+pub struct Lock {
+    /// The futex address the waiters are in (`0x7f2a5c000b28`).
+    pub futex: String,
+    pub waiters: Vec<u32>,
 }
 
 #[derive(Serialize)]
@@ -102,6 +124,12 @@ pub struct Process {
     pub memory_unreadable: Option<&'static str>,
     pub kernel_thread: bool,
     pub cpu_percent: Option<f64>,
+    /// The mean of its sampled tasks' breakdowns; null when none was sampled.
+    pub breakdown: Option<Breakdown>,
+    pub breakdown_source: Option<Source>,
+    pub verdict: Option<String>,
+    /// Its threads grouped by the futex they mostly waited on, biggest group first.
+    pub locks: Vec<Lock>,
 }
 
 #[derive(Serialize)]
@@ -171,6 +199,16 @@ pub struct Task {
     /// Wakeups over the interval by a task, and from interrupt context (timers, devices).
     pub interval_task_wakeups: Option<u32>,
     pub interval_interrupt_wakeups: Option<u32>,
+    /// Where the interval went, percent: exact `running` and `runnable`, the off-CPU rest
+    /// split by sampled reason. Null when unknown (`breakdown_unknown` says why).
+    pub breakdown: Option<Breakdown>,
+    /// `"sampled"` (or `"events"`); null with the breakdown.
+    pub breakdown_source: Option<Source>,
+    pub breakdown_unknown: Option<&'static str>,
+    /// What it waited on most: `{kind, detail}`, null when it was not seen blocked.
+    pub waiting_on: Option<WaitingOn>,
+    /// One sentence: what the interval means ("busy: on CPU 97 %").
+    pub verdict: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -292,7 +330,19 @@ fn task(
     io: Option<&Result<TaskIo, Unreadable>>,
     m: &Model,
     shares: &HashMap<TaskKey, Shares>,
+    why: &Why,
 ) -> Task {
+    let w = why.tasks.get(&t.key());
+    let breakdown = w.and_then(|w| w.breakdown);
+    let breakdown_unknown = match w {
+        Some(w) => w.unknown,
+        None if breakdown.is_some() => None,
+        None if m.interval_secs().is_none() => Some("no interval yet"),
+        None if t.is_kernel_thread() => Some("kernel threads are not sampled"),
+        None => Some(
+            "not sampled (gone, or more tasks listed than the sampling budget allows: use -p or a filter)",
+        ),
+    };
     let (shares, shares_unknown) = shares_json(shares.get(&t.key()));
     let io_read = io;
     let io = io.and_then(|r| r.as_ref().ok());
@@ -350,6 +400,11 @@ fn task(
         interval_involuntary_switches: invol,
         interval_task_wakeups: by_task,
         interval_interrupt_wakeups: by_irq,
+        breakdown,
+        breakdown_source: w.and_then(|w| w.source),
+        breakdown_unknown,
+        waiting_on: w.and_then(|w| w.waiting_on.clone()),
+        verdict: w.map(|w| w.verdict.clone()),
     }
 }
 
@@ -429,12 +484,15 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
     let rows: Vec<Row> = m.rows(opts);
     let snap: &Snapshot = &m.current;
     let shown = shown(m, &rows);
+    let why = crate::model::why::of_model(m);
+    let mut pools = Vec::new();
     let mut processes = Vec::new();
     let mut tasks = Vec::new();
     for p in &snap.processes {
         let Some(only) = shown.get(&p.tgid) else {
             continue;
         };
+        let pw = why.processes.get(&p.tgid);
         let cpu: Vec<f64> = p
             .tasks
             .iter()
@@ -464,10 +522,33 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
                     .sum::<f64>()
                     .min(crate::model::view::cpu_cap(snap))
             }),
+            breakdown: pw.and_then(|w| w.breakdown),
+            breakdown_source: pw.and_then(|w| w.breakdown.and(why.source)),
+            verdict: pw.map(|w| w.verdict.clone()),
+            locks: pw
+                .map(|w| {
+                    w.locks
+                        .iter()
+                        .map(|l| Lock {
+                            futex: l.futex.clone(),
+                            waiters: l.waiters.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
         });
+        if let Some(w) = pw {
+            pools.extend(w.pools.iter().map(|p| Pool {
+                tgid: p.tgid,
+                label: p.label.clone(),
+                tids: p.tids.clone(),
+                breakdown: p.breakdown,
+                verdict: p.verdict.clone(),
+            }));
+        }
         for t in &p.tasks {
             if only.as_ref().is_none_or(|s| s.contains(&t.tid)) {
-                tasks.push(task(t, p.io_of(t.tid), m, shares));
+                tasks.push(task(t, p.io_of(t.tid), m, shares, &why));
             }
         }
     }
@@ -532,5 +613,6 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
                 depth: r.depth,
             })
             .collect(),
+        pools,
     }
 }

@@ -251,7 +251,7 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[k(K::F(4))], Action::StartFilter, false),
     b(N, &[k(K::F(5))], Action::ToggleTree, false),
     b(N, &[k(K::F(6))], Action::Says(SAY_F6), false),
-    b(N, &[c('M')], Action::Says(SAY_M), false),
+    b(N, &[c('M')], Action::SortByMemory, false),
     b(N, &[c('T')], Action::SortByTime, false),
     b(N, &[c('u')], Action::PickUser, false),
     // Tags (htop's Space, which folds here): signal, nice and affinity act on them.
@@ -275,8 +275,6 @@ pub static BINDINGS: &[Binding] = &[
 
 /// F6, htop's sort menu.
 pub const SAY_F6: &str = "sort: use > / < (or click a column header); P by CPU, T by time";
-/// M, htop's sort by memory.
-pub const SAY_M: &str = "M (htop: sort by memory): no memory column here; > / < pick the sort";
 
 /// The action bound to `key` in `mode`, if any. In filter mode unbound printable keys
 /// are text, which the caller handles.

@@ -583,3 +583,27 @@ fn a_signal_never_reaches_a_task_whose_tid_was_reused() {
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(end.signal(), Some(libc::SIGTERM), "{status}");
 }
+
+#[test]
+fn statm_and_io_are_read_only_while_a_memory_or_io_column_is_shown_or_sorted() {
+    let mut app = started();
+    let plan = app.detail_plan();
+    assert!(!plan.memory && !plan.io, "the default columns need neither");
+    // RES and MEM% come from stat: no statm.
+    app.column_layout.basic.push(Column::Res);
+    app.column_layout.basic.push(Column::MemPercent);
+    assert!(!app.detail_plan().memory);
+    app.column_layout.basic.push(Column::Shr);
+    assert!(app.detail_plan().memory && !app.detail_plan().io);
+    app.column_layout.basic.push(Column::IoWrite);
+    assert!(app.detail_plan().io);
+    // Under the other set they are not shown: nothing read, unless sorted on.
+    key(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.columns, ColumnSet::Scheduling);
+    let plan = app.detail_plan();
+    assert!(!plan.memory && !plan.io);
+    app.opts.sort = SortKey::IoRead;
+    assert!(app.detail_plan().io && !app.detail_plan().memory);
+    app.opts.sort = SortKey::Virt;
+    assert!(app.detail_plan().memory);
+}

@@ -171,7 +171,8 @@ fn htops_keys_do_the_same_or_say_what_ours_is() {
     pty.send_key("F6");
     pty.wait_for_text("sort: use > / <", WAIT).expect("F6 says");
     pty.send(b"M");
-    pty.wait_for_text("no memory column", WAIT).expect("M says");
+    pty.wait_for_text("sort mem▼", WAIT)
+        .expect("M sorts by memory");
     // T: by CPU time, most first.
     pty.send(b"T");
     pty.wait_for_text("sort time▼", WAIT)

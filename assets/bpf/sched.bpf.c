@@ -26,6 +26,21 @@
 
 #define TASK_DEAD 0x80
 
+/* Task state bits (include/linux/sched.h). */
+#define TASK_UNINTERRUPTIBLE 0x2
+#define TASK_STOPPED_BITS 0xc /* __TASK_STOPPED | __TASK_TRACED */
+#define TASK_NOLOAD 0x400     /* with UNINTERRUPTIBLE: TASK_IDLE, shown as I, not D */
+#define PF_KTHREAD 0x00200000
+
+/* Why a task is off a CPU: the order of Reason in src/collect/waits/classify.rs. */
+#define OFF_LOCK 0
+#define OFF_IO 1
+#define OFF_FD 2
+#define OFF_SLEEP 3
+#define OFF_STOPPED 4
+#define OFF_OTHER 5
+#define NOFF 6
+
 struct cpu_slot {
 	u32 cpu;
 	u32 pad;
@@ -49,6 +64,7 @@ struct half {
 	char waker_comm[16];
 	u32 irq_wakings;  /* wakeups from interrupt context: a timer or a device, no task */
 	u32 pad;
+	u64 off_ns[NOFF]; /* time off a CPU (switched out blocked, until woken), by reason */
 	u32 hist[NBUCKETS];
 };
 
@@ -57,6 +73,9 @@ struct task_val {
 	u64 enq_ts; /* when it became runnable and started waiting; 0: not waiting */
 	u32 flags;
 	u32 pad;
+	u64 off_ts;     /* when it switched out blocked; 0: not off a CPU (or not known) */
+	u32 off_reason; /* OFF_*, set with off_ts */
+	u32 pad2;
 	struct half h[2];
 };
 
@@ -146,6 +165,60 @@ static __always_inline u32 task_state(struct task_struct *t)
 		return BPF_CORE_READ(t, __state);
 	struct task_struct___pre514 *old = (void *)t;
 	return (u32)BPF_CORE_READ(old, state);
+}
+
+/* x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl), grouped as
+ * src/collect/waits/classify.rs groups them by name. */
+static __always_inline u32 off_reason_of(struct task_struct *t, u32 state)
+{
+	if (state & TASK_STOPPED_BITS)
+		return OFF_STOPPED;
+	if ((state & TASK_UNINTERRUPTIBLE) && !(state & TASK_NOLOAD))
+		return OFF_IO;
+	if (BPF_CORE_READ(t, flags) & PF_KTHREAD)
+		return OFF_OTHER;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	if (!regs)
+		return OFF_OTHER;
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	switch (nr) {
+	case 202: /* futex */
+	case 449: /* futex_waitv */
+		return OFF_LOCK;
+	case 35:  /* nanosleep */
+	case 230: /* clock_nanosleep */
+		return OFF_SLEEP;
+	case 0: case 1: case 7: case 17: case 18: case 19: case 20: case 23: /* read write poll pread64 pwrite64 readv writev select */
+	case 42: case 43: case 44: case 45: case 46: case 47: /* connect accept sendto recvfrom sendmsg recvmsg */
+	case 73: case 232: case 270: case 271: case 281: case 288: /* flock epoll_wait pselect6 ppoll epoll_pwait accept4 */
+	case 295: case 296: case 299: case 307: case 327: case 328: case 441: /* preadv pwritev recvmmsg sendmmsg preadv2 pwritev2 epoll_pwait2 */
+		return OFF_FD;
+	default:
+		return OFF_OTHER;
+	}
+}
+
+/* Ends an off-CPU stretch (woken, or seen switching in): its part in this generation goes
+ * to its reason; earlier generations' parts were credited by user space at their end. */
+static __always_inline void end_off(struct task_val *v, struct half *h, struct gen_val *g, u64 now)
+{
+	if (!v->off_ts)
+		return;
+	u64 from = v->off_ts > g->start_ns ? v->off_ts : g->start_ns;
+	v->off_ts = 0;
+	if (now <= from)
+		return;
+	u64 d = now - from;
+	/* Constant indices: a bounds-checked variable one was rejected by the verifier
+	 * (clang reorders the check after the address arithmetic). */
+	switch (v->off_reason) {
+	case OFF_LOCK: h->off_ns[OFF_LOCK] += d; break;
+	case OFF_IO: h->off_ns[OFF_IO] += d; break;
+	case OFF_FD: h->off_ns[OFF_FD] += d; break;
+	case OFF_SLEEP: h->off_ns[OFF_SLEEP] += d; break;
+	case OFF_STOPPED: h->off_ns[OFF_STOPPED] += d; break;
+	default: h->off_ns[OFF_OTHER] += d; break;
+	}
 }
 
 static __always_inline struct gen_val *current_gen(void)
@@ -261,6 +334,12 @@ int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_
 		if (now > from)
 			add_cpu_time(h, cpu, now - from);
 		v->enq_ts = runnable ? now : 0;
+		if (runnable || (state & TASK_DEAD)) {
+			v->off_ts = 0;
+		} else {
+			v->off_ts = now;
+			v->off_reason = off_reason_of(prev, state);
+		}
 		if (state & TASK_DEAD)
 			v->flags |= EXITED;
 	}
@@ -273,6 +352,7 @@ int BPF_PROG(handle_switch, bool preempt, struct task_struct *prev, struct task_
 		struct half *h = half_of(v, g);
 		if (!h)
 			return 0;
+		end_off(v, h, g, now);
 		if (v->enq_ts && now > v->enq_ts) {
 			u64 lat = now - v->enq_ts;
 			u32 b = bucket_of(lat);
@@ -299,10 +379,13 @@ static __always_inline void on_wakeup(struct task_struct *p)
 	struct task_val *v = task_of(p);
 	if (!v)
 		return;
-	if (!half_of(v, g))
+	struct half *h = half_of(v, g);
+	if (!h)
 		return;
+	u64 now = bpf_ktime_get_ns();
+	end_off(v, h, g, now);
 	/* A task woken while still on its CPU sets this too: its switch-out overwrites it. */
-	v->enq_ts = bpf_ktime_get_ns();
+	v->enq_ts = now;
 }
 
 SEC("tp_btf/sched_wakeup")
@@ -463,7 +546,7 @@ int BPF_PROG(handle_exit, struct task_struct *p)
 char LICENSE[] SEC("license") = "GPL";
 
 /* Mirrored in src/collect/events/layout.rs, which asserts the same sizes. */
-_Static_assert(sizeof(struct half) == 552, "struct half changed: update layout.rs");
+_Static_assert(sizeof(struct half) == 600, "struct half changed: update layout.rs");
 _Static_assert(sizeof(struct cpu_state) == 24, "struct cpu_state changed: update layout.rs");
-_Static_assert(sizeof(struct task_val) == 1128, "struct task_val changed: update layout.rs");
+_Static_assert(sizeof(struct task_val) == 1240, "struct task_val changed: update layout.rs");
 _Static_assert(sizeof(struct gen_val) == 16, "struct gen_val changed: update layout.rs");

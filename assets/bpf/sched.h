@@ -52,6 +52,11 @@ struct task_struct {
 	char comm[16];
 } __attribute__((preserve_access_index));
 
+/* x86_64: the system call a task is in (-1: none), for why it is off a CPU. */
+struct pt_regs {
+	unsigned long orig_ax;
+} __attribute__((preserve_access_index));
+
 /* Kernels before 5.14 call the state field `state` (a long). */
 struct task_struct___pre514 {
 	long state;

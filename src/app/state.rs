@@ -361,6 +361,16 @@ impl App {
     /// explain card's task; every task when the sort needs it. `sched` (exact migrations)
     /// only for the selected process's tasks while the placement pane is open. The rows on
     /// screen are always named (`screen`), so their command lines stay fresh.
+    /// A column shown in the current set, or the sort key, asks for this.
+    fn shows_or_sorts(&self, needs: fn(Column) -> bool) -> bool {
+        needs(self.opts.sort)
+            || self
+                .column_layout
+                .get(self.columns)
+                .iter()
+                .any(|c| needs(*c))
+    }
+
     pub fn detail_plan(&self) -> DetailPlan {
         // What the open panes need about the selection, whatever else is read.
         let needs = self.panes.needs();
@@ -373,6 +383,8 @@ impl App {
                 .map(|s| s.key.tid)
                 .filter(|_| needs.task_explain),
             pids: self.opts.pids.clone(),
+            memory: self.shows_or_sorts(Column::needs_statm),
+            io: self.shows_or_sorts(Column::needs_io),
             ..DetailPlan::default()
         };
         if self.opts.sort.needs_detail() {

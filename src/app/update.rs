@@ -261,6 +261,12 @@ impl App {
                 return self.search_key(Action::SearchNext);
             }
             Action::Says(words) => self.status = Some(words.into()),
+            Action::SortByMemory => {
+                // Most memory first, as htop's M.
+                self.opts.sort = SortKey::MemPercent;
+                self.opts.reverse = !SortKey::MemPercent.descending();
+                self.rebuild();
+            }
             Action::SortByTime => {
                 // Most CPU time first, as htop's T.
                 self.opts.sort = SortKey::CpuTime;

@@ -13,6 +13,7 @@ pub mod system;
 pub mod task_iter;
 pub mod topology;
 pub mod users;
+pub mod waits;
 pub mod worker;
 
 pub use scan::{DetailPlan, Scanner, now_boot_ns, prepare_descriptor_table};

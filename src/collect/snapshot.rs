@@ -493,6 +493,9 @@ pub struct Snapshot {
     pub cgroups: super::cgroup::Cgroups,
     /// Scheduling figures from the kernel's tracepoints, or why there are none.
     pub events: super::events::Events,
+    /// What the sampled tasks waited on between the previous scan and this one (the
+    /// tasks on screen, the selected process, `--json`'s); `None` when none were sampled.
+    pub waits: Option<std::sync::Arc<super::waits::WaitSamples>>,
     /// Where the per-task fields came from: /proc, or the BPF task iterator.
     pub task_source: super::task_iter::TaskSource,
 }
@@ -590,6 +593,7 @@ mod tests {
             schedstat_read: true,
             cgroups: Default::default(),
             events: Default::default(),
+            waits: None,
             task_source: Default::default(),
         };
         drop(snap);

@@ -14,6 +14,7 @@ use super::events::source::Feed;
 use super::scan::{DetailPlan, Scanner};
 use super::share::{self, ShareReport};
 use super::snapshot::Snapshot;
+use super::waits::Sampler;
 
 #[derive(Debug, Clone)]
 pub enum Control {
@@ -122,6 +123,7 @@ fn run<F>(
     };
     let mut scans = 0u64;
     let mut shares: Option<std::sync::Arc<ShareReport>> = None;
+    let mut sampler = Sampler::new(&root);
     loop {
         let began = Instant::now();
         // The first frame comes from a pass over `stat` only (half the files to open); the
@@ -150,6 +152,14 @@ fn run<F>(
         if let Some(feed) = &mut events {
             feed.fill(&mut snap);
         }
+        let waits = sampler.take();
+        if waits.rounds > 0 {
+            snap.waits = Some(std::sync::Arc::new(waits));
+        }
+        sampler.set_tasks(sampled_tasks(&snap, &plan));
+        let mut next_round = sampler
+            .plan(interval, Duration::from_nanos(snap.scan_ns))
+            .map(|p| (Instant::now() + p, p));
         scans += 1;
         if !sink(Box::new(snap)) {
             return;
@@ -167,6 +177,34 @@ fn run<F>(
             began + interval
         };
         loop {
+            if let Some((at, every)) = next_round
+                && at < deadline
+            {
+                // Sampling rounds between scans, until the scan is due.
+                let left = at.saturating_duration_since(Instant::now());
+                let msg = match rx.recv_timeout(left) {
+                    Ok(m) => Some(m),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                };
+                match msg {
+                    None => {
+                        sampler.round();
+                        next_round = Some((at + every, every));
+                        continue;
+                    }
+                    Some(Control::Interval(d)) => {
+                        interval = d;
+                        break;
+                    }
+                    Some(Control::Detail(p)) => {
+                        // The new set is sampled from the next scan on.
+                        plan = p;
+                        continue;
+                    }
+                    Some(Control::ScanNow) => break,
+                }
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             // Past the deadline, what is already waiting is still taken (a new detail
             // plan matters for the scan about to start).
@@ -193,4 +231,27 @@ fn run<F>(
             }
         }
     }
+}
+
+/// The tasks whose waits are sampled between scans, as (TGID, TID): every task when the
+/// plan reads all (`--json`), else the rows on screen, the selected process's tasks and the
+/// explain card's task.
+pub fn sampled_tasks(snap: &Snapshot, plan: &DetailPlan) -> Vec<(u32, u32)> {
+    let mut out = Vec::new();
+    for p in &snap.processes {
+        if p.is_kernel() {
+            continue;
+        }
+        let whole = plan.all || plan.sched_tgid == Some(p.tgid);
+        for t in &p.tasks {
+            if whole
+                || plan.screen.contains(&t.tid)
+                || plan.tids.contains(&t.tid)
+                || plan.explain_tid == Some(t.tid)
+            {
+                out.push((p.tgid, t.tid));
+            }
+        }
+    }
+    out
 }

@@ -85,6 +85,14 @@ fn cgroup_row(snap: &Snapshot, gi: u32, members: &[Row], folded: bool) -> Row {
             .iter()
             .filter_map(|m| m.cpu_time_cs)
             .reduce(|a, b| a + b),
+        // Its members may be threads of processes that span cgroups: no memory figure.
+        rss_bytes: None,
+        virt_bytes: None,
+        shared_bytes: None,
+        mem_percent: None,
+        io_read_per_sec: sum(|r| r.io_read_per_sec),
+        io_write_per_sec: sum(|r| r.io_write_per_sec),
+        io_why: None,
         policy: 0,
         rt_priority: 0,
         affinity: None,

@@ -15,7 +15,9 @@ pub mod shares;
 pub mod signals;
 pub mod summary;
 pub mod syscalls;
+pub mod verdict;
 pub mod view;
+pub mod why;
 
 use std::sync::Arc;
 
@@ -63,6 +65,13 @@ impl Model {
     ) -> Self {
         task_rates_into(previous.as_deref(), &current, &mut rates);
         let io_rates = io_rates(previous.as_deref(), &current);
+        // The table's IOR/s and IOW/s columns read them beside the other rates.
+        for (key, io) in &io_rates {
+            if let Some(r) = rates.get_mut(key) {
+                r.io_read_per_sec = Some(io.read_bytes_per_sec);
+                r.io_write_per_sec = Some(io.write_bytes_per_sec);
+            }
+        }
         let cpus = cpu_usage(previous.as_deref(), &current);
         let summary = summarize(&current);
         let placement = history.advance(&current);

@@ -104,6 +104,9 @@ fn pool_row(process: &Row, pattern: &str, members: &[&Row]) -> Row {
             .iter()
             .filter_map(|m| m.cpu_time_cs)
             .reduce(|a, b| a + b),
+        io_read_per_sec: sum(|r| r.io_read_per_sec),
+        io_write_per_sec: sum(|r| r.io_write_per_sec),
+        io_why: None,
         threads: members.len() as u32,
         affinity: None,
         events: RowEvents::merge(&members.iter().map(|m| m.events.clone()).collect::<Vec<_>>()),
@@ -142,6 +145,20 @@ pub struct Row {
     /// CPU time used so far (utime + stime), in hundredths of a second; a process row:
     /// the sum over its threads (those alive now).
     pub cpu_time_cs: Option<u64>,
+    /// The process's resident memory (RES); `None` on thread and pool rows, which share
+    /// their process's memory and show `-`.
+    pub rss_bytes: Option<u64>,
+    /// The process's address space (VIRT) and its resident shared pages (SHR), from
+    /// `statm` when a column asked for it.
+    pub virt_bytes: Option<u64>,
+    pub shared_bytes: Option<u64>,
+    /// RES as % of the machine's memory.
+    pub mem_percent: Option<f64>,
+    /// Storage bytes read / written per second: a task's own, a process's or pool's sum.
+    pub io_read_per_sec: Option<f64>,
+    pub io_write_per_sec: Option<f64>,
+    /// Why a thread row's `io` could not be read ("permission denied"), when it was not.
+    pub io_why: Option<&'static str>,
     pub policy: u32,
     pub rt_priority: u32,
     /// Allowed CPUs (`0-3,8`), when `status` was read for this task.
@@ -207,7 +224,7 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
             .processes
             .iter()
             .map(|p| {
-                let mut r = process_row(p, rates, cpu_cap(snap), snap.clk_tck, &snap.events);
+                let mut r = process_row(p, rates, cpu_cap(snap), snap);
                 r.cgroup = p
                     .leader()
                     .and_then(|l| cgroup_of(snap, &cgroup_names, p.tgid, l.tid));
@@ -320,13 +337,7 @@ impl Ctx<'_> {
 
     /// A process's row (the sums over `p.tasks`).
     pub(super) fn process_row(&self, p: &ProcessInfo) -> Row {
-        process_row(
-            p,
-            self.rates,
-            cpu_cap(self.snap),
-            self.snap.clk_tck,
-            &self.snap.events,
-        )
+        process_row(p, self.rates, cpu_cap(self.snap), self.snap)
     }
 }
 
@@ -402,7 +413,8 @@ pub fn cpu_cap(snap: &Snapshot) -> f64 {
             .max(1) as f64
 }
 
-fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64, events: &Events) -> Row {
+fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, snap: &Snapshot) -> Row {
+    let (clk_tck, events) = (snap.clk_tck, &snap.events);
     let lead = p.tasks.first();
     let sum = |f: fn(&TaskRate) -> Option<f64>| -> Option<f64> {
         let vals: Vec<f64> = p
@@ -413,6 +425,7 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64, events: &
         (!vals.is_empty()).then(|| vals.iter().sum())
     };
     let why = unreadable_why(lead);
+    let statm = p.statm.and_then(|r| r.ok());
     // An unreadable process has no name to show: it is not a kernel thread's `[]`.
     let name = match why {
         Some(_) => UNREADABLE_NAME.to_string(),
@@ -454,6 +467,17 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64, events: &
             .iter()
             .filter_map(|t| cpu_time_cs(t, clk_tck))
             .reduce(|a, b| a + b),
+        rss_bytes: why.is_none().then_some(p.rss_bytes),
+        virt_bytes: statm.map(|s| s.size_pages.saturating_mul(snap.page_size)),
+        shared_bytes: statm.map(|s| s.shared_pages.saturating_mul(snap.page_size)),
+        mem_percent: snap
+            .system
+            .mem
+            .filter(|m| m.total_bytes > 0 && why.is_none())
+            .map(|m| p.rss_bytes as f64 * 100.0 / m.total_bytes as f64),
+        io_read_per_sec: sum(|r| r.io_read_per_sec),
+        io_write_per_sec: sum(|r| r.io_write_per_sec),
+        io_why: None,
         policy: lead.map_or(0, |t| t.policy),
         rt_priority: lead.map_or(0, |t| t.rt_priority),
         affinity: lead.and_then(affinity),
@@ -507,6 +531,16 @@ fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64, events
         involuntary_per_sec: rate.involuntary_per_sec,
         wait_percent: rate.wait_percent,
         cpu_time_cs: cpu_time_cs(t, clk_tck),
+        rss_bytes: None,
+        virt_bytes: None,
+        shared_bytes: None,
+        mem_percent: None,
+        io_read_per_sec: rate.io_read_per_sec,
+        io_write_per_sec: rate.io_write_per_sec,
+        io_why: match p.io_of(t.tid) {
+            Some(Err(e)) => Some(unreadable_words(*e)),
+            _ => None,
+        },
         policy: t.policy,
         rt_priority: t.rt_priority,
         affinity: affinity(t),
@@ -543,12 +577,17 @@ fn unreadable_why(t: Option<&TaskInfo>) -> Option<&'static str> {
     let Some(t) = t else {
         return Some("no task readable");
     };
-    Some(match t.stat_error? {
+    Some(unreadable_words(t.stat_error?))
+}
+
+/// Why a file could not be read, in words.
+fn unreadable_words(e: Unreadable) -> &'static str {
+    match e {
         Unreadable::Denied => "permission denied",
         Unreadable::Malformed => "malformed",
         Unreadable::Absent => "absent",
         Unreadable::NoDescriptors => "out of file descriptors",
-    })
+    }
 }
 
 /// utime + stime in hundredths of a second; unknown when stat was not read or USER_HZ is.

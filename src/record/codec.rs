@@ -440,6 +440,7 @@ pub fn decode_format(
     }
     Ok(Snapshot {
         schedstat_read: true,
+        waits: None,
         events,
         task_source: Default::default(),
         boot_ns,

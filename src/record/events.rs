@@ -169,6 +169,8 @@ fn get_task(r: &mut Reader) -> Result<TaskEvents, WireError> {
         _ => return Err(WireError("bad waker in events")),
     };
     Ok(TaskEvents {
+        // The off-CPU split is not recorded: a replayed breakdown has none from the events.
+        off_ns: [0; 6],
         waits,
         p50_ns,
         p99_ns,
@@ -204,6 +206,7 @@ mod tests {
                 start_ticks: 99,
             },
             TaskEvents {
+                off_ns: [0; 6],
                 waits: 1240,
                 p50_ns: Some(300_000),
                 p99_ns: Some(4_100_000),

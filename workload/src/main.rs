@@ -45,10 +45,20 @@
 //! - `--ping-pong`: threads `ping` and `pong` that hand a byte back and forth over two
 //!   pipes as fast as they can: each wakes the other (tens of thousands of switches a second).
 //!
+//! Pools for the "why" tests (`--why-*`, N threads each):
+//! - `--lock-pool N`: threads `lock-K` that take one shared mutex in a loop and spin 2 ms
+//!   holding it: all but the holder wait on one futex (a lock convoy).
+//! - `--pipe-pool N`: threads `pipe-K`, each blocked reading its own pipe (nothing is
+//!   ever written; the write ends stay open).
+//! - `--nap-pool N`: threads `nap-K` that sleep 100 ms in a loop.
+//!
+//! Three CPU-starved busy threads are `--busy-on 1 --busy-on 1 --busy-on 1`.
+//!
 //! ```text
 //! threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] [--thread-name NAME]...
 //!                    [--churn RATE] [--cycle N] [--zombie-leader] [--d-state] [--exec-loop]
 //!                    [--share-demo] [--writer PATH] [--ticker CPU] [--mover A,B] [--ping-pong]
+//!                    [--lock-pool N] [--pipe-pool N] [--nap-pool N]
 //!                    [--wake-every MS] [--seconds S] [--exit-on-eof]
 //! ```
 
@@ -93,6 +103,9 @@ struct Args {
     ticker: Option<usize>,
     mover: Option<(usize, usize)>,
     ping_pong: bool,
+    lock_pool: usize,
+    pipe_pool: usize,
+    nap_pool: usize,
     /// Sleeping threads wake every this many ms (`None`: they never wake).
     wake_every: Option<u64>,
 }
@@ -100,7 +113,8 @@ struct Args {
 const USAGE: &str = "usage: threadtop-workload [--name NAME] [--busy N] [--busy-on CPU]... [--sleep N] \
                      [--thread-name NAME]... [--churn RATE] [--cycle N] [--zombie-leader] [--d-state] \
                      [--exec-loop] [--share-demo] [--writer PATH] [--ticker CPU] [--mover A,B] [--ping-pong] \
-                     [--wake-every MS] [--seconds S] [--exit-on-eof]";
+                     [--lock-pool N] [--pipe-pool N] [--nap-pool N] [--wake-every MS] [--seconds S] \
+                     [--exit-on-eof]";
 
 /// A comm from arbitrary bytes: truncated to 15 bytes, interior NUL rejected.
 fn comm(opt: &str, value: OsString) -> Result<CString, String> {
@@ -135,6 +149,9 @@ fn parse_args() -> Result<Args, String> {
         ticker: None,
         mover: None,
         ping_pong: false,
+        lock_pool: 0,
+        pipe_pool: 0,
+        nap_pool: 0,
         wake_every: None,
     };
     let mut it = std::env::args_os().skip(1);
@@ -171,6 +188,9 @@ fn parse_args() -> Result<Args, String> {
             "--cycle" => args.cycle = number(&opt, value)?,
             "--writer" => args.writer = Some(value.into()),
             "--ticker" => args.ticker = Some(number(&opt, value)?),
+            "--lock-pool" => args.lock_pool = number(&opt, value)?,
+            "--pipe-pool" => args.pipe_pool = number(&opt, value)?,
+            "--nap-pool" => args.nap_pool = number(&opt, value)?,
             "--mover" => {
                 let text = value.to_string_lossy().into_owned();
                 let (a, b) = text
@@ -312,7 +332,10 @@ fn run(args: Args) -> Result<(), String> {
         + usize::from(args.writer.is_some())
         + usize::from(args.ticker.is_some())
         + usize::from(args.mover.is_some())
-        + 2 * usize::from(args.ping_pong);
+        + 2 * usize::from(args.ping_pong)
+        + args.lock_pool
+        + args.pipe_pool
+        + args.nap_pool;
     let main_name = match args.name {
         Some(name) => name,
         None => rustix::thread::name().map_err(|e| format!("reading the comm: {e}"))?,
@@ -330,6 +353,11 @@ fn run(args: Args) -> Result<(), String> {
         spawn(name, &stop, &ready, busy, pin)?;
     }
     sched_threads((args.ticker, args.mover, args.ping_pong), &stop, &ready)?;
+    let _pipe_writers = why_pools(
+        (args.lock_pool, args.pipe_pool, args.nap_pool),
+        &stop,
+        &ready,
+    )?;
     for name in args.thread_names {
         spawn(name, &stop, &ready, false, None)?;
     }
@@ -754,6 +782,72 @@ fn sched_threads(
         )?;
     }
     Ok(())
+}
+
+/// Starts the pools of the "why" tests; returns the pipe pool's write ends, to be kept open.
+fn why_pools(
+    (lock, pipe, nap): (usize, usize, usize),
+    stop: &Arc<Stop>,
+    ready: &mpsc::Sender<(i32, Vec<u8>)>,
+) -> Result<Vec<std::io::PipeWriter>, String> {
+    let start = |name: String, body: Box<dyn FnOnce(&Stop) + Send>| {
+        let (stop, ready) = (Arc::clone(stop), ready.clone());
+        let name = CString::new(name).map_err(|e| e.to_string())?;
+        std::thread::Builder::new()
+            .stack_size(STACK_SIZE)
+            .spawn(move || {
+                name_self(&name, &ready);
+                drop(ready);
+                body(&stop);
+            })
+            .map(drop)
+            .map_err(|e| format!("cannot start a pool thread: {e}{LIMITS}"))
+    };
+    let shared = Arc::new(Mutex::new(0u64));
+    for k in 0..lock {
+        let shared = Arc::clone(&shared);
+        start(
+            format!("lock-{k}"),
+            Box::new(move |stop| {
+                while !stop.stop.load(Ordering::Relaxed) {
+                    let mut n = shared.lock().unwrap_or_else(|e| e.into_inner());
+                    let until = std::time::Instant::now() + Duration::from_millis(2);
+                    while std::time::Instant::now() < until {
+                        *n = std::hint::black_box(n.wrapping_add(1));
+                    }
+                    drop(n);
+                    // A little work outside the lock (0.1 ms), as a real task would have.
+                    let until = std::time::Instant::now() + Duration::from_micros(100);
+                    while std::time::Instant::now() < until {
+                        std::hint::spin_loop();
+                    }
+                }
+            }),
+        )?;
+    }
+    let mut writers = Vec::new();
+    for k in 0..pipe {
+        let (mut r, w) = std::io::pipe().map_err(|e| format!("pipe: {e}"))?;
+        writers.push(w);
+        start(
+            format!("pipe-{k}"),
+            Box::new(move |_| {
+                let mut b = [0u8; 1];
+                while matches!(r.read(&mut b), Ok(n) if n > 0) {}
+            }),
+        )?;
+    }
+    for k in 0..nap {
+        start(
+            format!("nap-{k}"),
+            Box::new(move |stop| {
+                while !stop.stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }),
+        )?;
+    }
+    Ok(writers)
 }
 
 fn pin_self(cpu: usize) {

@@ -8,6 +8,9 @@ pub const NBUCKETS: usize = 100;
 /// CPUs whose time is kept apart per task per tick; time on others is summed.
 pub const NSLOTS: usize = 4;
 
+/// Reasons a task is off a CPU, as `collect::waits::Reason` numbers them.
+pub const NOFF: usize = 6;
+
 /// flags: the task exited (its entry is dropped once read).
 pub const EXITED: u32 = 2;
 
@@ -40,6 +43,9 @@ pub struct Half {
     /// Wakeups from interrupt context (a timer or a device handler): no task woke it.
     pub irq_wakings: u32,
     pub pad: u32,
+    /// Time off a CPU (switched out blocked, until woken) in the generation, ns, by reason
+    /// (the order of `collect::waits::Reason`).
+    pub off_ns: [u64; NOFF],
     pub hist: [u32; NBUCKETS],
 }
 
@@ -65,6 +71,7 @@ impl Half {
         waker_comm: [0; 16],
         irq_wakings: 0,
         pad: 0,
+        off_ns: [0; NOFF],
         hist: [0; NBUCKETS],
     };
 }
@@ -77,6 +84,11 @@ pub struct TaskVal {
     pub enq_ts: u64,
     pub flags: u32,
     pub pad: u32,
+    /// CLOCK_MONOTONIC ns at which it switched out blocked; 0: not off a CPU.
+    pub off_ts: u64,
+    /// Why, while `off_ts` is set (`collect::waits::Reason as u32`).
+    pub off_reason: u32,
+    pub pad2: u32,
     pub h: [Half; 2],
 }
 
@@ -86,6 +98,9 @@ impl TaskVal {
         enq_ts: 0,
         flags: 0,
         pad: 0,
+        off_ts: 0,
+        off_reason: 0,
+        pad2: 0,
         h: [Half::ZERO; 2],
     };
 }
@@ -110,8 +125,8 @@ pub struct GenVal {
     pub start_ns: u64,
 }
 
-const _: () = assert!(std::mem::size_of::<Half>() == 552);
-const _: () = assert!(std::mem::size_of::<TaskVal>() == 1128);
+const _: () = assert!(std::mem::size_of::<Half>() == 600);
+const _: () = assert!(std::mem::size_of::<TaskVal>() == 1240);
 const _: () = assert!(std::mem::size_of::<CpuState>() == 24);
 const _: () = assert!(std::mem::size_of::<GenVal>() == 16);
 

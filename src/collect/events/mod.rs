@@ -100,6 +100,9 @@ pub struct TaskEvents {
     pub irq_wakings: u32,
     /// The waker of more than half of those wakeups, if one did.
     pub woken_by: Option<Waker>,
+    /// Time off a CPU in the tick (switched out blocked until woken, or until the tick's
+    /// end), ns, by reason (index: `collect::waits::Reason as usize`).
+    pub off_ns: [u64; 6],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -256,7 +256,19 @@ impl EventSource {
                 gone.push(tid);
                 continue;
             }
-            if let Some(e) = task_events(&v, ended, now, wall) {
+            let mut e = task_events(&v, ended, now, wall);
+            // Still off a CPU at the bump: the generation's part of the open stretch.
+            if v.off_ts != 0 && (v.off_reason as usize) < super::layout::NOFF {
+                let from = v.off_ts.max(ended_start);
+                if now > from {
+                    let e = e.get_or_insert_with(|| TaskEvents {
+                        cpu_ns: Some(Vec::new()),
+                        ..TaskEvents::default()
+                    });
+                    e.off_ns[v.off_reason as usize] += now - from;
+                }
+            }
+            if let Some(e) = e {
                 tasks.insert(key, e);
             }
         }
@@ -344,6 +356,7 @@ fn task_events(v: &TaskVal, ended: u64, end: u64, wall: u64) -> Option<TaskEvent
         wakings: h.wakings,
         irq_wakings: h.irq_wakings,
         woken_by,
+        off_ns: h.off_ns,
     })
 }
 

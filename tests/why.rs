@@ -1,0 +1,236 @@
+//! The "why" model on hand-built snapshots: breakdowns from exact schedstat deltas and
+//! sampled reasons, lock groups, pools, and verdicts.
+
+mod fixture;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use fixture::*;
+use threadtop::collect::waits::{FdWhat, Reason, Target, TaskSamples, WaitSamples};
+use threadtop::collect::{SchedStat, Snapshot, TaskKey};
+use threadtop::model::Model;
+use threadtop::model::why::{self, Throttle};
+
+const FUTEX: u64 = 0x7f2a_5c00_0b28;
+
+/// A process `lock-0..5` + `pipe-0`; over one second each lock thread ran `run_ms` and
+/// waited `wait_ms` for a CPU.
+fn pair(run_ms: [u64; 6], wait_ms: [u64; 6]) -> (Snapshot, Snapshot) {
+    let names: [&'static [u8]; 7] = [
+        b"lock-0", b"lock-1", b"lock-2", b"lock-3", b"lock-4", b"lock-5", b"pipe-0",
+    ];
+    let mk = |at: u64, scale: u64| {
+        let tasks = (0..7)
+            .map(|i| t(101 + i as u32, names[i], b'S', 0))
+            .collect::<Vec<_>>();
+        let mut s = snap(at, vec![p(100, 1, b"app\0", tasks)]);
+        for (i, task) in s.processes[0].tasks.iter_mut().enumerate() {
+            let (r, w) = if i < 6 {
+                (run_ms[i], wait_ms[i])
+            } else {
+                (0, 0)
+            };
+            task.schedstat = Ok(SchedStat {
+                run_ns: r * 1_000_000 * scale,
+                wait_ns: w * 1_000_000 * scale,
+                timeslices: scale,
+            });
+            task.utime_ticks = r * scale / 10;
+        }
+        // The pipe reader ran once, long ago (0 0 would read as a kernel without schedstat).
+        s.processes[0].tasks[6].schedstat = Ok(SchedStat {
+            run_ns: 1_000_000,
+            wait_ns: 0,
+            timeslices: 1,
+        });
+        s
+    };
+    (mk(10, 0), mk(11, 1))
+}
+
+fn key(tid: u32) -> TaskKey {
+    TaskKey {
+        tid,
+        start_ticks: u64::from(tid),
+    }
+}
+
+fn samples(off: &[(Reason, u32)], runnable: u32, target: Option<Target>) -> TaskSamples {
+    let mut s = TaskSamples {
+        tgid: 100,
+        runnable,
+        ..TaskSamples::default()
+    };
+    for &(r, n) in off {
+        s.off[r as usize] += n;
+    }
+    s.samples = runnable + s.off_total();
+    if let Some(t) = target {
+        for _ in 0..s.off_total() {
+            s.add_target(t.clone());
+        }
+    }
+    s
+}
+
+fn model(mut a: Snapshot, mut b: Snapshot, tasks: HashMap<TaskKey, TaskSamples>) -> Model {
+    a.waits = None;
+    b.waits = Some(Arc::new(WaitSamples {
+        tasks,
+        rounds: 20,
+        period_ns: 50_000_000,
+    }));
+    Model::new(Some(Arc::new(a)), Arc::new(b))
+}
+
+#[test]
+fn a_convoy_is_one_group_and_the_shares_sum_to_100() {
+    let (a, b) = pair([300, 20, 20, 20, 20, 20], [50, 100, 100, 100, 100, 100]);
+    let mut tasks = HashMap::new();
+    // lock-0 holds the lock and runs; the others wait on it 16 of 20 rounds.
+    tasks.insert(
+        key(101),
+        samples(&[(Reason::Lock, 6)], 14, Some(Target::Futex(FUTEX))),
+    );
+    for tid in 102..=106 {
+        tasks.insert(
+            key(tid),
+            samples(
+                &[(Reason::Lock, 16), (Reason::Other, 2)],
+                2,
+                Some(Target::Futex(FUTEX)),
+            ),
+        );
+    }
+    tasks.insert(
+        key(107),
+        samples(
+            &[(Reason::FdWait, 20)],
+            0,
+            Some(Target::Fd {
+                syscall: "read".into(),
+                fd: 3,
+                what: FdWhat::Link {
+                    link: b"pipe:[123]".to_vec(),
+                    tcp: None,
+                },
+            }),
+        ),
+    );
+    let m = model(a, b, tasks);
+    let w = why::of_model(&m);
+    let t1 = &w.tasks[&key(102)];
+    let b1 = t1.breakdown.expect("breakdown");
+    assert!(
+        (b1.running - 2.0).abs() < 0.01 && (b1.runnable - 10.0).abs() < 0.01,
+        "{b1:?}"
+    );
+    // 88 % off CPU: 16 of 18 off-CPU samples in lock.
+    assert!((b1.lock - 88.0 * 16.0 / 18.0).abs() < 0.01, "{b1:?}");
+    assert!((b1.total() - 100.0).abs() < 1e-6);
+    assert_eq!(t1.waiting_on.as_ref().map(|x| x.kind), Some("futex"));
+    let p = &w.processes[&100];
+    assert_eq!(p.locks.len(), 1, "{:?}", p.locks);
+    assert_eq!(p.locks[0].futex, "0x7f2a5c000b28");
+    assert_eq!(p.locks[0].waiters, vec![101, 102, 103, 104, 105, 106]);
+    let pool = p.pools.iter().find(|x| x.label == "lock-#").expect("pool");
+    assert_eq!(pool.tids.len(), 6);
+    assert!((pool.breakdown.expect("b").total() - 100.0).abs() < 1e-6);
+    assert_eq!(
+        pool.verdict,
+        "lock convoy: 6 of 6 wait on one futex (0x7f2a5c000b28); lock-0 holds the CPU most"
+    );
+    // A single-member pattern is no pool.
+    assert!(p.pools.iter().all(|x| x.label != "pipe-#"));
+    assert_eq!(w.tasks[&key(107)].verdict, "idle: blocked reading a pipe");
+}
+
+#[test]
+fn unsampled_tasks_and_the_first_tick_have_no_breakdown() {
+    let (a, b) = pair([100; 6], [0; 6]);
+    let mut tasks = HashMap::new();
+    tasks.insert(key(101), samples(&[(Reason::Sleep, 10)], 0, None));
+    let m = model(a.clone(), b, tasks.clone());
+    let w = why::of_model(&m);
+    assert!(w.tasks[&key(101)].breakdown.is_some());
+    assert_eq!(w.tasks[&key(102)].breakdown, None);
+    assert!(w.tasks[&key(102)].verdict.starts_with("unknown"));
+    // No previous snapshot: no rates, so no breakdown (never a guess).
+    let mut first = a;
+    first.waits = Some(Arc::new(WaitSamples {
+        tasks,
+        rounds: 1,
+        period_ns: 0,
+    }));
+    let w = why::of_model(&Model::new(None, Arc::new(first)));
+    assert_eq!(w.tasks[&key(101)].breakdown, None);
+}
+
+#[test]
+fn cgroup_facts_fill_the_throttled_hook() {
+    let (a, b) = pair([200; 6], [600; 6]);
+    let mut tasks = HashMap::new();
+    tasks.insert(key(101), samples(&[], 10, None));
+    let m = model(a, b, tasks);
+    let mut throttle = HashMap::new();
+    throttle.insert(
+        key(101),
+        Throttle {
+            percent: 50.0,
+            quota_cpus: Some(0.5),
+        },
+    );
+    let w = why::analyze(&m.current, &m.rates, m.interval_secs(), &throttle);
+    let t = &w.tasks[&key(101)];
+    assert_eq!(t.breakdown.and_then(|b| b.throttled), Some(50.0));
+    assert_eq!(t.verdict, "throttled by its cgroup (0.5 CPU)");
+    let plain = why::of_model(&m);
+    assert_eq!(
+        plain.tasks[&key(101)].breakdown.and_then(|b| b.throttled),
+        None
+    );
+    assert!(plain.tasks[&key(101)].verdict.starts_with("CPU-starved"));
+}
+
+#[test]
+fn the_events_split_is_used_when_they_saw_the_task_off_a_cpu() {
+    use threadtop::collect::events::{EventTick, Events, TaskEvents};
+    use threadtop::collect::waits::Source;
+    let (a, mut b) = pair([100; 6], [100; 6]);
+    let mut ev = EventTick {
+        interval_ns: Some(1_000_000_000),
+        ..EventTick::default()
+    };
+    let mut off = [0u64; 6];
+    off[Reason::Lock as usize] = 600_000_000;
+    off[Reason::Sleep as usize] = 200_000_000;
+    ev.tasks.insert(
+        key(101),
+        TaskEvents {
+            off_ns: off,
+            ..TaskEvents::default()
+        },
+    );
+    let mut tasks = HashMap::new();
+    // The samples say otherwise: the events win where they saw the task off a CPU.
+    tasks.insert(key(101), samples(&[(Reason::FdWait, 10)], 0, None));
+    tasks.insert(key(102), samples(&[(Reason::FdWait, 10)], 0, None));
+    b.events = Events::Bpf(Arc::new(ev.clone()));
+    let m = model(a.clone(), b.clone(), tasks.clone());
+    let w = why::of_model(&m);
+    let t = &w.tasks[&key(101)];
+    assert_eq!(t.source, Some(Source::Events));
+    let x = t.breakdown.expect("breakdown");
+    // 80 % off a CPU: 3/4 lock, 1/4 sleep.
+    assert!(
+        (x.lock - 60.0).abs() < 0.01 && (x.sleep - 20.0).abs() < 0.01,
+        "{x:?}"
+    );
+    assert_eq!(w.tasks[&key(102)].source, Some(Source::Sampled));
+    // A tick in which the kernel map refused a task: no task's events are trusted.
+    ev.refused_in_tick = 1;
+    b.events = Events::Bpf(Arc::new(ev));
+    let w = why::of_model(&model(a, b, tasks));
+    assert_eq!(w.tasks[&key(101)].source, Some(Source::Sampled));
+}
