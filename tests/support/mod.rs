@@ -2,6 +2,7 @@
 //! `threadtop-workload` program ([`workload`]). Each test file uses a subset.
 #![allow(dead_code)]
 
+pub mod cgroups;
 pub mod pty;
 
 use std::ffi::OsStr;
