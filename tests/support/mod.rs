@@ -347,3 +347,19 @@ pub fn as_nobody(test: &str, args: &[&str]) -> Option<std::process::Output> {
     }
     Some(out)
 }
+
+/// `threadtop replay FILE --json --at AT`, which must succeed, parsed.
+pub fn replay_json(file: &std::path::Path, at: &str) -> serde_json::Value {
+    let out = command()
+        .arg("replay")
+        .arg(file)
+        .args(["--json", "--at", at])
+        .output()
+        .expect("run replay --json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
