@@ -380,6 +380,7 @@ impl Scanner {
             cgroups,
             events: Default::default(),
             waits: None,
+            partial: !self.only.is_empty() || !plan.pids.is_empty(),
             task_source: match (&self.iter, &self.iter_why_not) {
                 (Some(_), _) => TaskSource::Iterator,
                 (None, Some(why)) => TaskSource::ProcBecause(why.clone()),
