@@ -10,7 +10,8 @@ use std::time::Duration;
 use rustix::process::Signal;
 use support::{assert_restored, spawn, workload};
 
-const WAIT: Duration = Duration::from_secs(20);
+/// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
+const WAIT: Duration = support::DEFAULT_TIMEOUT;
 
 /// A table row as a user reads it: the numeric columns and the name without tree guides.
 #[derive(Debug)]

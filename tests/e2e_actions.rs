@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use support::{Pty, Workload, threadtop, workload};
 
-const WAIT: Duration = Duration::from_secs(20);
+/// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
+const WAIT: Duration = support::DEFAULT_TIMEOUT;
 
 /// The nice field (19) of /proc/PID/task/TID/stat.
 fn nice_of(pid: u32, tid: u32) -> Option<i64> {

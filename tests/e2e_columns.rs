@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use support::{spawn, workload};
 
-const WAIT: Duration = Duration::from_secs(30);
+/// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
+const WAIT: Duration = support::DEFAULT_TIMEOUT;
 
 #[test]
 fn memory_and_io_columns_through_the_binary() {

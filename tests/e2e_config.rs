@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use support::{assert_restored, command, sets_colour, spawn};
 
-const WAIT: Duration = Duration::from_secs(30);
+/// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
+const WAIT: Duration = support::DEFAULT_TIMEOUT;
 
 fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);

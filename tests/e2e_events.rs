@@ -17,7 +17,8 @@ use support::workload;
 /// The event tests measure scheduling: one at a time, so they do not load each other's CPUs.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-const WAIT: Duration = Duration::from_secs(60);
+/// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
+const WAIT: Duration = support::DEFAULT_TIMEOUT;
 
 /// Why `--events on` cannot run here (`None`: it can), asked once.
 fn events_unavailable() -> Option<String> {

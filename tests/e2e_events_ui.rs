@@ -9,7 +9,8 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(60);
+/// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
+const WAIT: Duration = support::DEFAULT_TIMEOUT;
 
 /// Why `--events on` cannot run here (`None`: it can).
 fn events_unavailable() -> Option<String> {

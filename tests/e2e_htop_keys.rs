@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use support::{spawn, workload};
 
-const WAIT: Duration = Duration::from_secs(20);
+/// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
+const WAIT: Duration = support::DEFAULT_TIMEOUT;
 
 /// The text of the table row drawn in reverse video (the selection, without colour).
 fn selected_line(pty: &support::Pty) -> Option<String> {

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use support::{assert_restored, enables_mouse, spawn, table_lines, workload};
 
-const WAIT: Duration = Duration::from_secs(20);
+/// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
+const WAIT: Duration = support::DEFAULT_TIMEOUT;
 
 /// An SGR mouse report: button code `b` at the 0-based cell (x, y), press or release.
 fn sgr(b: u32, x: u16, y: u16, press: bool) -> Vec<u8> {

@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use support::{Pty, THREADTOP, assert_restored, sets_colour, spawn, try_workload, workload};
 
-const WAIT: Duration = Duration::from_secs(30);
+/// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
+const WAIT: Duration = support::DEFAULT_TIMEOUT;
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)

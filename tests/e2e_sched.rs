@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use support::{Pty, threadtop, workload};
 
-const WAIT: Duration = Duration::from_secs(20);
+/// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
+const WAIT: Duration = support::DEFAULT_TIMEOUT;
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn online_cpus() -> Vec<u32> {

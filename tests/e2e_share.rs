@@ -10,7 +10,8 @@ use std::time::Duration;
 use serde_json::Value;
 use support::{Pty, threadtop, workload};
 
-const WAIT: Duration = Duration::from_secs(20);
+/// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
+const WAIT: Duration = support::DEFAULT_TIMEOUT;
 const KCMP: [&str; 4] = ["vm", "files", "fs", "sighand"];
 const NAMESPACES: [&str; 8] = ["mnt", "pid", "net", "uts", "ipc", "user", "cgroup", "time"];
 

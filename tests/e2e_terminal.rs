@@ -10,7 +10,8 @@ use std::time::Duration;
 use support::{Pty, THREADTOP, Workload, sets_colour, workload};
 use threadtop::ui::theme::Glyphs;
 
-const WAIT: Duration = Duration::from_secs(30);
+/// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
+const WAIT: Duration = support::DEFAULT_TIMEOUT;
 
 /// A thread whose name is not ASCII: its bytes are the only ones ≥ 0x80 allowed on a
 /// TERM=linux screen.

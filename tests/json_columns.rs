@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use support::{THREADTOP, command, workload};
 
-const WAIT: Duration = Duration::from_secs(30);
+/// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
+const WAIT: Duration = support::DEFAULT_TIMEOUT;
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = command().args(args).output().expect("run threadtop");

@@ -25,8 +25,12 @@ use rustix::io::Errno;
 use rustix::process::{Pid, Signal};
 use rustix::termios::{LocalModes, Termios, Winsize};
 
-/// How long waits last unless a test says otherwise. Generous: CI machines are noisy.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a test waits for the state it asserts. Only a failing test waits this long, so
+/// it is generous: with 25,000 tasks and a load average of 300-550 on 2 cores (another
+/// 10,000-thread workload waking every 100 ms), the debug build showed its first rows after
+/// 10-12 s and took 14-19 s to show the effect of `P` or `?` (its threads got about 5 % of a
+/// CPU each); the 20 s the end-to-end tests waited was not enough.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(90);
 
 const POLL: Duration = Duration::from_millis(50);
 /// How long the reader sleeps when the master has nothing to read.
