@@ -114,7 +114,11 @@ fn a_moving_proc_is_scanned_whole_and_nothing_is_misattributed() {
                 .iter()
                 .find(|t| t.tid == *tid)
                 .unwrap_or_else(|| panic!("thread {tid} missing"));
-            assert_eq!(&t.comm, name, "thread {tid}");
+            assert_eq!(
+                &t.comm, name,
+                "thread {tid}: state {:?}, stat unreadable: {:?}",
+                t.state as char, t.stat_error
+            );
             assert_eq!(t.tgid, w.pid);
             let start = *starts.entry(*tid).or_insert(t.start_ticks);
             assert_eq!(t.start_ticks, start, "thread {tid} changed identity");

@@ -198,12 +198,14 @@ fn rows_on_screen_get_a_fresh_command_line_but_no_status() {
 #[test]
 fn processes_that_start_and_end_between_scans_are_seen_at_once() {
     let mut scanner = Scanner::new("/proc");
-    let has = |scanner: &mut Scanner, pid: u32| {
+    // The child is its PID and start time: a PID is soon another process's where PIDs are
+    // scarce ("still gone" failed with 25,000 of 32,768 PIDs in use and threads churning).
+    let has = |scanner: &mut Scanner, pid: u32, start: u64| {
         scanner
             .scan(&DetailPlan::default())
             .processes
             .iter()
-            .any(|p| p.tgid == pid)
+            .any(|p| p.tgid == pid && p.tasks.first().is_some_and(|t| t.start_ticks == start))
     };
     for _ in 0..5 {
         let mut child = std::process::Command::new("sleep")
@@ -211,12 +213,16 @@ fn processes_that_start_and_end_between_scans_are_seen_at_once() {
             .spawn()
             .expect("sleep");
         let pid = child.id();
-        assert!(has(&mut scanner, pid), "started");
-        assert!(has(&mut scanner, pid), "still there");
+        let stat = std::fs::read(format!("/proc/{pid}/stat")).expect("the child's stat");
+        let start = threadtop::collect::parse::parse_stat(&stat)
+            .expect("parses")
+            .starttime;
+        assert!(has(&mut scanner, pid, start), "started");
+        assert!(has(&mut scanner, pid, start), "still there");
         child.kill().expect("kill");
         child.wait().expect("reaped");
-        assert!(!has(&mut scanner, pid), "ended");
-        assert!(!has(&mut scanner, pid), "still gone");
+        assert!(!has(&mut scanner, pid, start), "ended");
+        assert!(!has(&mut scanner, pid, start), "still gone");
     }
 }
 

@@ -1,6 +1,6 @@
 //! Whole-system counts for the header: tasks by state, kernel vs user threads.
 
-use crate::collect::Snapshot;
+use crate::collect::{Snapshot, Unreadable};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
@@ -17,6 +17,32 @@ pub struct Summary {
     pub zombie: usize,
     pub other: usize,
     pub unreadable: usize,
+    /// Of `unreadable`, how many for each reason, in [`REASONS`]' order: the header says
+    /// why (it said "permission denied" when threadtop had run out of descriptors).
+    pub unreadable_by: [usize; REASONS.len()],
+}
+
+/// Every reason a task's `stat` can be unreadable, in the order the header names them.
+pub const REASONS: [Unreadable; 4] = [
+    Unreadable::Denied,
+    Unreadable::NoDescriptors,
+    Unreadable::Malformed,
+    Unreadable::Absent,
+];
+
+impl Summary {
+    /// The reasons tasks were unreadable for, with how many each, most common first (in
+    /// [`REASONS`]' order on a tie); none when every task was read.
+    pub fn unreadable_reasons(&self) -> Vec<(Unreadable, usize)> {
+        let mut v: Vec<(Unreadable, usize)> = REASONS
+            .iter()
+            .zip(self.unreadable_by)
+            .filter(|(_, n)| *n > 0)
+            .map(|(r, n)| (*r, n))
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1));
+        v
+    }
 }
 
 pub fn summarize(s: &Snapshot) -> Summary {
@@ -26,8 +52,11 @@ pub fn summarize(s: &Snapshot) -> Summary {
     };
     for t in s.tasks() {
         out.tasks += 1;
-        if t.stat_error.is_some() {
+        if let Some(e) = t.stat_error {
             out.unreadable += 1;
+            if let Some(i) = REASONS.iter().position(|r| *r == e) {
+                out.unreadable_by[i] += 1;
+            }
             continue;
         }
         if t.is_kernel_thread() {

@@ -588,7 +588,7 @@ fn unreadable_why(t: Option<&TaskInfo>) -> Option<&'static str> {
 }
 
 /// Why a file could not be read, in words.
-fn unreadable_words(e: Unreadable) -> &'static str {
+pub fn unreadable_words(e: Unreadable) -> &'static str {
     match e {
         Unreadable::Denied => "permission denied",
         Unreadable::Malformed => "malformed",

@@ -141,10 +141,20 @@ fn note_line(m: &Model) -> Option<String> {
         parts.push("/proc is mounted with hidepid: other users' processes are hidden".to_string());
     }
     if m.summary.unreadable > 0 {
-        parts.push(format!(
-            "{} tasks unreadable (permission denied), shown as ?",
-            m.summary.unreadable
-        ));
+        // The true reason: with too few descriptors every task read as "permission denied"
+        // here while --json said "no_descriptors" (issue 19).
+        let reasons = m.summary.unreadable_reasons();
+        let why = match reasons.as_slice() {
+            [(r, _)] => crate::model::view::unreadable_words(*r).to_string(),
+            _ => reasons
+                .iter()
+                .map(|(r, n)| format!("{n} {}", crate::model::view::unreadable_words(*r)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let n = m.summary.unreadable;
+        let tasks = if n == 1 { "task" } else { "tasks" };
+        parts.push(format!("{n} {tasks} unreadable ({why}), shown as ?"));
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
