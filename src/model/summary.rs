@@ -40,7 +40,7 @@ impl Summary {
             .filter(|(_, n)| *n > 0)
             .map(|(r, n)| (*r, n))
             .collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1));
+        v.sort_by_key(|r| std::cmp::Reverse(r.1));
         v
     }
 }
