@@ -32,6 +32,21 @@ fn names(screen: &str) -> Vec<String> {
         .collect()
 }
 
+/// Waits until the recording being written has `more` ticks beyond what it has now (a
+/// record still being written is skipped by the reader, so it is not counted).
+fn wait_ticks(file: &std::path::Path, more: usize) {
+    let ticks = || Recording::open(file).map_or(0, |r| r.ticks.len());
+    let want = ticks() + more;
+    let until = std::time::Instant::now() + WAIT;
+    while ticks() < want {
+        assert!(
+            std::time::Instant::now() < until,
+            "the recording did not reach {want} ticks within {WAIT:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn a_recording_replays_the_changes_at_the_right_ticks() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -45,21 +60,25 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
             "--delay",
             "0.25",
             "--duration",
-            "7s",
+            "40s",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the recorder");
-    std::thread::sleep(Duration::from_millis(2000));
+    // Each phase lasts two ticks, not a fixed time: with 15,000 tasks under load a tick took
+    // over a second and 2 s phases in a 7 s recording left a change with no tick on one
+    // side ("the 5 ticks must cover both changes"). 40 s leaves room for slow ticks.
+    wait_ticks(&file, 2);
     let b_launched = now_ns();
     let b = workload(&["--name", "rec-b", "--sleep", "2"]);
     let b_ready = now_ns();
-    std::thread::sleep(Duration::from_millis(2000));
+    wait_ticks(&file, 2);
     let a_killed = now_ns();
     let _ = a.child.kill();
     let _ = a.child.wait();
     let a_gone = now_ns();
+    wait_ticks(&file, 2);
     let status = recorder.wait().expect("recorder ends by itself");
     assert!(status.success(), "{status:?}");
     // By process id, not name: other test runs on the machine may use the same names.

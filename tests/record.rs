@@ -1,6 +1,8 @@
 //! The recording format: exact round trips of real scans, and a reader that never panics
 //! on truncated, corrupted or foreign files.
 
+mod support;
+
 use std::path::Path;
 
 use proptest::prelude::*;
@@ -30,7 +32,7 @@ fn record(n: usize, plan: &DetailPlan) -> (tempfile::TempDir, std::path::PathBuf
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("rec.tt");
     let mut rec = Recorder::create(&path, &header()).expect("create");
-    let mut scanner = Scanner::new("/proc");
+    let mut scanner = support::proc_scanner();
     let mut snaps = Vec::new();
     for _ in 0..n {
         let s = small(scanner.scan(plan));
@@ -147,7 +149,7 @@ proptest! {
         flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8)
     ) {
         static SNAP: std::sync::OnceLock<Snapshot> = std::sync::OnceLock::new();
-        let snap = SNAP.get_or_init(|| small(Scanner::new("/proc").scan(&DetailPlan::default())));
+        let snap = SNAP.get_or_init(|| small(support::proc_scanner().scan(&DetailPlan::default())));
         let body = threadtop::record::codec::encode(None, snap);
         let raw = miniz_oxide::inflate::decompress_to_vec(&body).expect("inflate");
         let mut bad = raw.clone();
@@ -167,7 +169,7 @@ fn synthetic(n: usize) -> (Vec<u8>, Vec<Snapshot>, Vec<usize>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("rec.tt");
     let mut rec = Recorder::create(&path, &header()).expect("create");
-    let base = small(Scanner::new("/proc").scan(&DetailPlan::default()));
+    let base = small(support::proc_scanner().scan(&DetailPlan::default()));
     let mut snaps = Vec::new();
     for i in 0..n {
         let mut s = base.clone();
@@ -302,7 +304,7 @@ fn junk_of_every_kind_is_refused_at_once() {
 /// the old one's identity, and no test recorded a reused TID.
 #[test]
 fn reused_tids_come_back_as_the_tasks_they_were() {
-    let base = small(Scanner::new("/proc").scan(&DetailPlan::default()));
+    let base = small(support::proc_scanner().scan(&DetailPlan::default()));
     let me = std::process::id();
     let mut t0 = base.clone();
     t0.processes.retain(|p| p.tgid == me);

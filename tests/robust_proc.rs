@@ -91,7 +91,7 @@ fn a_moving_proc_is_scanned_whole_and_nothing_is_misattributed() {
     rustix::process::kill_process(pid(stopped.pid), Signal::STOP).expect("SIGSTOP");
     let exec_pid = w.exec_pid.expect("exec child reported");
 
-    let mut scanner = Scanner::new("/proc");
+    let mut scanner = support::proc_scanner();
     let plan = DetailPlan::all();
     let mut model: Option<Model> = None;
     // The stable threads: their start time must never change across scans.
@@ -186,7 +186,7 @@ fn history_of_dead_tasks_is_forgotten_under_churn() {
     let w = workload(&held(&[
         "--name", "ttforget", "--churn", "3000", "--sleep", "4",
     ]));
-    let mut scanner = Scanner::new("/proc");
+    let mut scanner = support::proc_scanner();
     let plan = DetailPlan::default();
     let mut model = Model::new(None, Arc::new(scanner.scan(&plan)));
     // A number of ticks, not a time window: on a loaded machine a scan can take long (it
@@ -313,7 +313,7 @@ fn one_row_per_task_while_tids_wrap_under_thread_churn() {
         "--name", "ttcycle", "--cycle", "8", "--sleep", "2",
     ]));
     let _wrap = support::TidWrapper::start();
-    let mut scanner = Scanner::new("/proc");
+    let mut scanner = support::proc_scanner();
     for plan in [DetailPlan::default(), DetailPlan::all()] {
         // 400 scans where a scan is quick; under load (25,000 tasks, load average 700: 800
         // scans had not ended after 34 minutes) as many as fit in 90 s, and at least 10.

@@ -1,6 +1,8 @@
 //! The scanner against a fabricated /proc tree: hostile names, truncated and missing files,
 //! tasks that vanished between listing and reading. No real /proc involved.
 
+mod support;
+
 use std::fs;
 use std::path::Path;
 
@@ -197,7 +199,7 @@ fn rows_on_screen_get_a_fresh_command_line_but_no_status() {
 /// PID); a process that started is still seen at once, and one that ended is gone at once.
 #[test]
 fn processes_that_start_and_end_between_scans_are_seen_at_once() {
-    let mut scanner = Scanner::new("/proc");
+    let mut scanner = support::proc_scanner();
     // The child is its PID and start time: a PID is soon another process's where PIDs are
     // scarce ("still gone" failed with 25,000 of 32,768 PIDs in use and threads churning).
     let has = |scanner: &mut Scanner, pid: u32, start: u64| {
@@ -300,7 +302,7 @@ fn a_thread_that_replaced_another_is_seen_at_once() {
         (tid_rx.recv().expect("tid"), stop_tx, h)
     }
     let me = std::process::id();
-    let mut scanner = Scanner::new("/proc");
+    let mut scanner = support::proc_scanner();
     let tids = |scanner: &mut Scanner| -> Vec<u32> {
         let snap = scanner.scan(&DetailPlan::default());
         let p = snap.processes.iter().find(|p| p.tgid == me).expect("me");
@@ -321,7 +323,7 @@ fn a_thread_that_replaced_another_is_seen_at_once() {
 
 #[test]
 fn scanning_the_real_proc_finds_ourselves_and_kthreadd() {
-    let mut scanner = Scanner::new("/proc");
+    let mut scanner = support::proc_scanner();
     let snap = scanner.scan(&DetailPlan::all());
     let me = std::process::id();
     let p = snap
