@@ -6,7 +6,7 @@ mod support;
 use std::path::Path;
 
 use proptest::prelude::*;
-use threadtop::collect::{DetailPlan, Scanner, Snapshot};
+use threadtop::collect::{DetailPlan, Snapshot};
 use threadtop::record::file::KEYFRAME_EVERY;
 use threadtop::record::{Header, Recorder, Recording};
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal};
 use support::workload;
-use threadtop::collect::{DetailPlan, Scanner, Snapshot, TaskKey};
+use threadtop::collect::{DetailPlan, Snapshot, TaskKey};
 use threadtop::model::{Model, RowKind, ViewOptions};
 
 /// Arguments that keep a workload alive for as long as the test holds it (it exits when the
