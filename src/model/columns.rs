@@ -43,6 +43,8 @@ pub enum Column {
     LatMax,
     /// Scheduling events: the task that did most of its wakeups.
     WokenBy,
+    /// The verdict: what its time went to in the last interval, in a word or two.
+    Why,
     /// The task's name (and a process's command line): always drawn last, never listed.
     Name,
 }
@@ -108,7 +110,7 @@ const DESC: Option<Order> = Some(Order::Descending);
 
 impl Column {
     /// Every column the lists may hold, in the column editor's order.
-    pub const ALL: [Column; 21] = [
+    pub const ALL: [Column; 22] = [
         Column::Tid,
         Column::Tgid,
         Column::User,
@@ -130,10 +132,11 @@ impl Column {
         Column::LatP99,
         Column::LatMax,
         Column::WokenBy,
+        Column::Why,
     ];
 
     /// The sortable columns, in the order `s` and `S`... step through them.
-    pub const SORTABLE: [Column; 17] = [
+    pub const SORTABLE: [Column; 18] = [
         Column::Cpu,
         Column::Tid,
         Column::Name,
@@ -151,6 +154,7 @@ impl Column {
         Column::LatP99,
         Column::LatMax,
         Column::WokenBy,
+        Column::Why,
     ];
 
     pub fn spec(self) -> ColumnSpec {
@@ -368,6 +372,17 @@ impl Column {
                 10,
                 "who did most of its wakeups (scheduling events)",
             ),
+            Column::Why => s(
+                "why",
+                "WHY",
+                14,
+                true,
+                DERIVED,
+                // Most waiting (for a CPU, a lock, I/O...) first.
+                DESC,
+                9,
+                "the last interval's verdict: busy, CPU-starved, idle...",
+            ),
             Column::Name => s("name", "NAME", 4, true, NONE, ASC, 0, "task name"),
         }
     }
@@ -391,6 +406,7 @@ impl Column {
                     | Column::Involuntary
                     | Column::CpuTime
                     | Column::Cgroup
+                    | Column::Why
                     | Column::Name
             )
         {
@@ -431,6 +447,7 @@ impl Column {
                     .as_ref()
                     .map_or("-".into(), |(tid, name)| format!("{name} ({tid})")),
             ),
+            Column::Why => plain(r.why.as_deref().unwrap_or("-").to_string()),
             Column::Name => plain(r.name.clone()),
         }
     }
@@ -458,6 +475,7 @@ impl Column {
             Column::LatMax => a.events.max_ns.cmp(&b.events.max_ns),
             // By the waker's name, then its tid; rows without one first.
             Column::WokenBy => woken_key(a).cmp(&woken_key(b)),
+            Column::Why => cmp_opt(a.why_share, b.why_share),
             Column::Tgid | Column::User | Column::Prio | Column::Threads | Column::Affinity => {
                 Ordering::Equal
             }

@@ -18,6 +18,7 @@ use crate::text::{escape, escape_cmdline};
 use super::columns::SortKey;
 use super::filter::{CgroupFilter, Filter};
 use super::rates::{Rates, TaskRate};
+use super::why::Why;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViewOptions {
@@ -103,6 +104,9 @@ fn pool_row(process: &Row, pattern: &str, members: &[&Row]) -> Row {
         affinity: None,
         events: RowEvents::merge(&members.iter().map(|m| m.events.clone()).collect::<Vec<_>>()),
         foldable: true,
+        // Filled from the pool's own analysis (`Ctx::pool_why`), never a member's.
+        why: None,
+        why_share: None,
         ..members
             .first()
             .map_or_else(|| process.clone(), |m| (*m).clone())
@@ -145,6 +149,10 @@ pub struct Row {
     pub cgroup: Option<Arc<str>>,
     /// LAT p99, LAT max and WOKEN BY, from the scheduling events (unknown without them).
     pub events: RowEvents,
+    /// The WHY column: the verdict's short form; `None`: not analysed (unknown).
+    pub why: Option<Arc<str>>,
+    /// What WHY sorts by: the share of the interval spent waiting (`Breakdown::waiting_share`).
+    pub why_share: Option<f64>,
     pub threads: u32,
     pub kernel: bool,
     /// Has threads or child processes that folding would hide.
@@ -167,6 +175,8 @@ pub(super) struct Ctx<'a> {
     pub(super) cgroup_names: Vec<Arc<str>>,
     pub(super) rates: &'a Rates,
     pub(super) opts: &'a ViewOptions,
+    /// The last interval's analysis (WHY column); empty when nothing was sampled.
+    pub(super) why: &'a Why,
     /// Per process index: its row values (sums over its tasks).
     pub(super) proc_rows: Vec<Row>,
     pub(super) matches: Vec<Option<Match>>,
@@ -175,6 +185,11 @@ pub(super) struct Ctx<'a> {
 }
 
 pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row> {
+    build_rows_why(snap, rates, opts, &Why::default())
+}
+
+/// `build_rows` with the interval's analysis, which fills (and sorts) the WHY column.
+pub fn build_rows_why(snap: &Snapshot, rates: &Rates, opts: &ViewOptions, why: &Why) -> Vec<Row> {
     let n = snap.processes.len();
     // The scratch thread rows give their memory back once the biggest process is gone.
     let biggest = snap
@@ -196,6 +211,7 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
         snap,
         rates,
         opts,
+        why,
         proc_rows: snap
             .processes
             .iter()
@@ -204,6 +220,9 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
                 r.cgroup = p
                     .leader()
                     .and_then(|l| cgroup_of(snap, &cgroup_names, p.tgid, l.tid));
+                if let Some(w) = why.processes.get(&p.tgid) {
+                    set_why(&mut r, &w.verdict, w.breakdown.as_ref());
+                }
                 r
             })
             .collect(),
@@ -265,7 +284,27 @@ impl Ctx<'_> {
     pub(super) fn thread_row(&self, p: &ProcessInfo, t: &TaskInfo) -> Row {
         let mut r = thread_row(p, t, self.rates, self.snap.clk_tck, &self.snap.events);
         r.cgroup = cgroup_of(self.snap, &self.cgroup_names, t.tgid, t.tid);
+        self.task_why(&mut r);
         r
+    }
+
+    /// Fills a task row's WHY from the analysis, when the task was analysed.
+    pub(super) fn task_why(&self, r: &mut Row) {
+        if let Some(w) = self.why.tasks.get(&r.key) {
+            set_why(r, &w.verdict, w.breakdown.as_ref());
+        }
+    }
+
+    /// Fills a pool row's WHY from the analysis of the pool of that label.
+    fn pool_why(&self, r: &mut Row) {
+        let pool = self
+            .why
+            .processes
+            .get(&r.tgid)
+            .and_then(|p| p.pools.iter().find(|x| x.label == r.name));
+        if let Some(w) = pool {
+            set_why(r, &w.verdict, w.breakdown.as_ref());
+        }
     }
 
     /// A process's row (the sums over `p.tasks`).
@@ -408,6 +447,8 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64, events: &
         affinity: lead.and_then(affinity),
         cgroup: None,
         events: task_events_row(p, events),
+        why: None,
+        why_share: None,
         threads: p.tasks.len() as u32,
         kernel,
         foldable: false,
@@ -460,6 +501,8 @@ fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64, events
         affinity: affinity(t),
         cgroup: None,
         events: thread_events(t, events),
+        why: None,
+        why_share: None,
         threads: 1,
         kernel: t.is_kernel_thread(),
         foldable: false,
@@ -621,6 +664,7 @@ fn emit_process(
                 .map(|t| {
                     let mut r = thread_row(p, t, ctx.rates, ctx.snap.clk_tck, &ctx.snap.events);
                     r.cgroup = cgroup_of(ctx.snap, &ctx.cgroup_names, t.tgid, t.tid);
+                    ctx.task_why(&mut r);
                     r
                 }),
         );
@@ -657,6 +701,7 @@ fn emit_process(
             let members: Vec<&Row> = g.members.iter().map(|&k| &threads[rest[k]]).collect();
             if members.len() >= 2 {
                 let mut pool = pool_row(proc_row, &pattern, &members);
+                ctx.pool_why(&mut pool);
                 pool.folded = !ctx.opts.open_pools.contains(&pool.key);
                 let shown = if pool.folded {
                     Vec::new()
@@ -699,4 +744,16 @@ fn emit_process(
     if !root {
         guides.pop();
     }
+}
+
+/// The verdict's short form for the WHY column: its head before the colon ("CPU-starved",
+/// "lock convoy", "idle"; the explain card has the whole sentence); an unknown verdict
+/// leaves the cell unknown (`-`).
+fn set_why(r: &mut Row, verdict: &str, b: Option<&super::why::Breakdown>) {
+    if verdict.starts_with("unknown") {
+        return;
+    }
+    let short = verdict.split_once(": ").map_or(verdict, |(head, _)| head);
+    r.why = Some(Arc::from(short));
+    r.why_share = b.map(|b| b.waiting_share());
 }
