@@ -234,3 +234,57 @@ fn the_events_split_is_used_when_they_saw_the_task_off_a_cpu() {
     let w = why::of_model(&model(a, b, tasks));
     assert_eq!(w.tasks[&key(101)].source, Some(Source::Sampled));
 }
+
+#[test]
+fn the_explain_card_leads_with_the_verdict_of_the_task_pool_and_process() {
+    use threadtop::model::derived::{Derived, lead_with_verdict};
+    use threadtop::model::{RowKind, ViewOptions};
+    let (a, b) = pair([300, 20, 20, 20, 20, 20], [50, 100, 100, 100, 100, 100]);
+    let mut tasks = HashMap::new();
+    tasks.insert(
+        key(101),
+        samples(&[(Reason::Lock, 6)], 14, Some(Target::Futex(FUTEX))),
+    );
+    for tid in 102..=106 {
+        tasks.insert(
+            key(tid),
+            samples(&[(Reason::Lock, 18)], 2, Some(Target::Futex(FUTEX))),
+        );
+    }
+    let m = model(a, b, tasks);
+    let rows = m.rows(&ViewOptions::default());
+    // The fixture's process has no leader task (tids 101..107): no card of its own for
+    // the process row, so the verdict is put under a title line.
+    let card = |row: &threadtop::model::Row| {
+        let mut c = Derived::compute(&m.current, Some(row), true, false, 0)
+            .explain
+            .unwrap_or_else(|| vec!["title".into()]);
+        lead_with_verdict(&mut c, &m, row);
+        c
+    };
+    let thread = rows.iter().find(|r| r.tid == 102).expect("thread row");
+    let c = card(thread);
+    assert!(c[0].starts_with("lock-1: task 102"), "{c:?}");
+    assert_eq!(
+        c[1],
+        format!("Why: {}.", m.why.tasks[&key(102)].verdict),
+        "{c:?}"
+    );
+    let process = rows
+        .iter()
+        .find(|r| r.kind == RowKind::Process)
+        .expect("process row");
+    let c = card(process);
+    assert_eq!(
+        c[1],
+        format!("Why: {}.", m.why.processes[&100].verdict),
+        "{c:?}"
+    );
+    // A pool row (the tree folds pools only in bigger processes: made from a member's).
+    let mut pool = thread.clone();
+    pool.kind = RowKind::Pool;
+    pool.name = "lock-#".into();
+    let mut c = vec!["title".to_string()];
+    lead_with_verdict(&mut c, &m, &pool);
+    assert!(c[1].starts_with("Why: lock convoy: 6 of 6"), "{c:?}");
+}

@@ -306,6 +306,13 @@ impl App {
             None => Derived::default(),
         };
         self.derived.cgroups = cgroups;
+        if let (Some(m), Some(card), Some(row)) = (
+            &self.model,
+            self.derived.explain.as_mut(),
+            self.rows.get(self.cursor),
+        ) {
+            crate::model::derived::lead_with_verdict(card, m, row);
+        }
         self.derive_cgroup_card();
     }
 

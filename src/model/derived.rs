@@ -139,3 +139,23 @@ fn lead_with_events(card: &mut Vec<String>, snap: &Snapshot, key: TaskKey, utc_o
     }
     card.insert(1.min(card.len()), format!("{line}."));
 }
+
+/// The verdict for what `row` stands for (a task, a pool, a process) leads the explain
+/// card, right under its title: the sum of the facts below it, in one sentence. Nothing
+/// when the row was not analysed (no wait sample and no events in the interval).
+pub fn lead_with_verdict(card: &mut Vec<String>, model: &Model, row: &Row) {
+    let why = &model.why;
+    let verdict = match row.kind {
+        RowKind::Pool => why
+            .processes
+            .get(&row.tgid)
+            .and_then(|p| p.pools.iter().find(|x| x.label == row.name))
+            .map(|x| &x.verdict),
+        RowKind::Process => why.processes.get(&row.tgid).map(|p| &p.verdict),
+        RowKind::Thread => why.tasks.get(&row.key).map(|t| &t.verdict),
+        _ => None,
+    };
+    if let Some(v) = verdict {
+        card.insert(1.min(card.len()), format!("Why: {v}."));
+    }
+}
