@@ -8,11 +8,18 @@ pub enum Pane {
     Cpus,
     Placement,
     Shares,
+    Why,
     Explain,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 4] = [Pane::Cpus, Pane::Placement, Pane::Shares, Pane::Explain];
+    pub const ALL: [Pane; 5] = [
+        Pane::Cpus,
+        Pane::Placement,
+        Pane::Shares,
+        Pane::Why,
+        Pane::Explain,
+    ];
 
     /// Its place in [`Pane::ALL`] (and in per-pane arrays).
     pub fn index(self) -> usize {
@@ -25,6 +32,7 @@ impl Pane {
             Pane::Cpus => "CPUs",
             Pane::Placement => "placement",
             Pane::Shares => "shares",
+            Pane::Why => "why",
             Pane::Explain => "explain",
         }
     }
@@ -47,6 +55,7 @@ impl Pane {
             Pane::Shares => {
                 "show or hide the share pane: what the tasks share (address space, files, …)"
             }
+            Pane::Why => "show or hide the why pane: where the process's threads' time went",
             Pane::Explain => "show or hide the explain card: the selected task in plain words",
         }
     }

@@ -152,6 +152,7 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[c('-')], Action::NiceMinus, false),
     b(N, &[c('s')], Action::TogglePane(Pane::Shares), true),
     b(N, &[c('e')], Action::TogglePane(Pane::Explain), true),
+    b(N, &[c('w')], Action::TogglePane(Pane::Why), true),
     // After the panes: on a narrow footer the basic keys keep their place.
     // Not `u`: that is htop's user filter; `b` and `v` are a replay's keys.
     b(N, &[c('z')], Action::GroupByCgroup, true),

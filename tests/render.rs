@@ -89,7 +89,7 @@ fn filter_line_while_typing() {
 fn help_screen_is_generated_from_the_key_table() {
     let mut a = app();
     key(&mut a, KeyCode::Char('?'));
-    let screen = text(&render(&mut a, 100, 50, Theme::mono()));
+    let screen = text(&render(&mut a, 100, 52, Theme::mono()));
     for (keys, what) in threadtop::keymap::help_lines(threadtop::keymap::Mode::Normal, false) {
         assert!(screen.contains(&keys), "help lacks {keys}");
         assert!(screen.contains(what), "help lacks {what}");
@@ -705,4 +705,75 @@ fn placement_says_it_is_sampled_without_events() {
         screen.contains("sampled, last CPU per tick") && !screen.contains("NOW"),
         "{screen}"
     );
+}
+
+/// A process `app` (100) whose `lock-0..3` wait on one futex (lock-0 runs most) and whose
+/// `nap` sleeps, over one second, the waits sampled 20 times.
+fn why_app() -> App {
+    use threadtop::collect::SchedStat;
+    use threadtop::collect::TaskKey;
+    use threadtop::collect::waits::{Reason, Target, TaskSamples, WaitSamples};
+    let names: [&'static [u8]; 6] = [b"app", b"lock-0", b"lock-1", b"lock-2", b"lock-3", b"nap"];
+    let run_ms = [1u64, 400, 30, 30, 30, 1];
+    let mk = |at: u64, scale: u64| {
+        let tasks = (0..6)
+            .map(|i| t(100 + i as u32, names[i], b'S', 0))
+            .collect::<Vec<_>>();
+        let mut s = snap(at, vec![p(100, 1, b"app\0", tasks)]);
+        for (task, r) in s.processes[0].tasks.iter_mut().zip(run_ms) {
+            task.schedstat = Ok(SchedStat {
+                run_ns: r * 1_000_000 * scale + 1_000_000,
+                wait_ns: 50_000_000 * scale,
+                timeslices: scale + 1,
+            });
+        }
+        s
+    };
+    let sample = |runnable: u32, reason: Reason, off: u32, target: Option<Target>| {
+        let mut s = TaskSamples {
+            tgid: 100,
+            runnable,
+            samples: runnable + off,
+            ..TaskSamples::default()
+        };
+        s.off[reason as usize] = off;
+        if let Some(t) = target {
+            for _ in 0..off {
+                s.add_target(t.clone());
+            }
+        }
+        s
+    };
+    let key = |tid: u32| TaskKey {
+        tid,
+        start_ticks: u64::from(tid),
+    };
+    let futex = Some(Target::Futex(0x7f2a_5c00_0b28));
+    let mut tasks = std::collections::HashMap::new();
+    tasks.insert(key(100), sample(0, Reason::Sleep, 20, None));
+    tasks.insert(key(101), sample(10, Reason::Lock, 10, futex.clone()));
+    for tid in 102..=104 {
+        tasks.insert(key(tid), sample(2, Reason::Lock, 18, futex.clone()));
+    }
+    tasks.insert(key(105), sample(0, Reason::Sleep, 20, None));
+    let a = mk(10, 0);
+    let mut b = mk(11, 1);
+    b.waits = Some(Arc::new(WaitSamples {
+        tasks,
+        rounds: 20,
+        period_ns: 50_000_000,
+    }));
+    app_with(a, b, ViewOptions::default())
+}
+
+#[test]
+fn why_pane_80x24_shows_bars_the_lock_group_and_the_verdicts() {
+    let mut a = why_app();
+    key(&mut a, KeyCode::Char('w'));
+    let screen = text(&render(&mut a, 80, 24, Theme::mono()));
+    assert!(
+        screen.contains("lock futex 0x7f2a5c000b28: 4 thread(s) wait"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
 }

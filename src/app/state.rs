@@ -313,6 +313,13 @@ impl App {
         ) {
             crate::model::derived::lead_with_verdict(card, m, row);
         }
+        if let (Some(m), Some(row), true) = (
+            &self.model,
+            self.rows.get(self.cursor),
+            self.panes.is_open(Pane::Why),
+        ) {
+            self.derived.why = crate::model::derived::why_view(m, row.tgid);
+        }
         self.derive_cgroup_card();
     }
 

@@ -38,6 +38,7 @@ pub mod signal;
 pub mod theme;
 pub mod timebar;
 pub mod tree;
+pub mod why;
 
 use std::time::Duration;
 

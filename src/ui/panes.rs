@@ -19,6 +19,7 @@ use super::explain::ExplainPane;
 use super::placement::PlacementPane;
 use super::shares::SharesPane;
 use super::theme::Theme;
+use super::why::WhyPane;
 
 /// A pane's widget, built once per frame from borrowed data.
 pub trait PaneView {
@@ -81,7 +82,7 @@ const NONE: Needs = Needs {
 };
 
 /// The registry: one row per pane, in [`Pane::ALL`] order.
-pub static PANES: [PaneDef; 4] = [
+pub static PANES: [PaneDef; 5] = [
     PaneDef {
         pane: Pane::Cpus,
         needs: NONE,
@@ -126,6 +127,19 @@ pub static PANES: [PaneDef; 4] = [
             Box::new(SharesPane {
                 view: c.derived.shares.as_ref(),
                 replay: c.replay,
+                theme: c.theme,
+                scroll: c.scroll,
+                focused: c.focused,
+            })
+        },
+    },
+    PaneDef {
+        pane: Pane::Why,
+        needs: NONE,
+        about: About::Process,
+        build: |c| {
+            Box::new(WhyPane {
+                view: c.derived.why.as_ref(),
                 theme: c.theme,
                 scroll: c.scroll,
                 focused: c.focused,
