@@ -144,6 +144,25 @@ pub enum Action {
     JumpAccept,
     JumpCancel,
     JumpBackspace,
+    // htop's habits (app/search.rs, app/user.rs).
+    /// A key htop users reach for that has another key here: the status line says which.
+    Says(&'static str),
+    SortByTime,
+    SortByMemory,
+    StartSearch,
+    SearchNext,
+    SearchAccept,
+    SearchCancel,
+    SearchBackspace,
+    SearchClearLine,
+    PickUser,
+    UserNext,
+    UserPrev,
+    UserAccept,
+    UserCancel,
+    UserBackspace,
+    Tag,
+    UntagAll,
 }
 
 impl Action {
@@ -234,6 +253,27 @@ impl Action {
             Action::JumpAccept => "jump there",
             Action::JumpCancel => "cancel the jump",
             Action::JumpBackspace => "delete the last character",
+            Action::Says(words) => words,
+            Action::SortByTime => "sort by CPU time (TIME+), most first",
+            Action::SortByMemory => "sort by memory (MEM%), most first",
+            Action::StartSearch => {
+                "search: jump to the next row whose name, command or ID matches (hides nothing)"
+            }
+            Action::SearchNext => "next match (wraps around)",
+            Action::SearchAccept => "keep the search (F3 or n jumps to the next match)",
+            Action::SearchCancel => "close the search line",
+            Action::SearchBackspace => "delete the last character",
+            Action::SearchClearLine => "delete the whole search",
+            Action::PickUser => "show only one user's processes (Esc clears it)",
+            Action::UserNext => "next user that owns a listed process",
+            Action::UserPrev => "previous user",
+            Action::UserAccept => "show that user's processes (empty: everyone's)",
+            Action::UserCancel => "cancel, keep the user filter as it was",
+            Action::UserBackspace => "delete the last character",
+            Action::Tag => {
+                "tag or untag the selected process or thread; k, +, - and a then act on the tagged"
+            }
+            Action::UntagAll => "untag every row",
         }
     }
 
@@ -289,6 +329,12 @@ impl Action {
             Action::ReplayJump => "jump",
             Action::JumpAccept => "jump",
             Action::JumpCancel => "cancel",
+            Action::SearchAccept => "keep",
+            Action::SearchNext => "next",
+            Action::SearchCancel => "close",
+            Action::UserAccept => "show",
+            Action::UserNext => "next user",
+            Action::UserCancel => "cancel",
             _ => "",
         }
     }

@@ -23,6 +23,10 @@ pub enum Mode {
     Jump,
     /// The column editor is open.
     Columns,
+    /// Typing a search (F3): the cursor jumps to matches, nothing is hidden.
+    Search,
+    /// Typing or picking the user to show (`u`).
+    User,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -116,7 +120,7 @@ const fn r(keys: &'static [Key], action: Action, hint: bool) -> Binding {
 use KeyCode as K;
 use Mode::{
     Affinity as A, Columns as E, Confirm as Y, Filter as F, Help as H, Jump as J, Normal as N,
-    Signal as S,
+    Search as Q, Signal as S, User as U,
 };
 
 pub static BINDINGS: &[Binding] = &[
@@ -243,7 +247,35 @@ pub static BINDINGS: &[Binding] = &[
     b(J, &[k(K::Backspace)], Action::JumpBackspace, false),
     b(J, &[ctrl('c')], Action::Quit, false),
     b(J, &[ctrl('z')], Action::Suspend, false),
+    // htop's keys (README "Coming from htop"): what does the same here, or what to use.
+    b(N, &[k(K::F(3))], Action::StartSearch, false),
+    b(N, &[k(K::F(4))], Action::StartFilter, false),
+    b(N, &[k(K::F(5))], Action::ToggleTree, false),
+    b(N, &[k(K::F(6))], Action::Says(SAY_F6), false),
+    b(N, &[c('M')], Action::SortByMemory, false),
+    b(N, &[c('T')], Action::SortByTime, false),
+    b(N, &[c('u')], Action::PickUser, false),
+    // Tags (htop's Space, which folds here): signal, nice and affinity act on them.
+    b(N, &[c('m')], Action::Tag, false),
+    b(N, &[c('U')], Action::UntagAll, false),
+    b(Q, &[k(K::Enter)], Action::SearchAccept, true),
+    b(Q, &[k(K::F(3))], Action::SearchNext, true),
+    b(Q, &[k(K::Esc)], Action::SearchCancel, true),
+    b(Q, &[k(K::Backspace)], Action::SearchBackspace, false),
+    b(Q, &[ctrl('u')], Action::SearchClearLine, false),
+    b(Q, &[ctrl('c')], Action::Quit, false),
+    b(Q, &[ctrl('z')], Action::Suspend, false),
+    b(U, &[k(K::Enter)], Action::UserAccept, true),
+    b(U, &[k(K::Down), k(K::Tab)], Action::UserNext, true),
+    b(U, &[k(K::Up), k(K::BackTab)], Action::UserPrev, false),
+    b(U, &[k(K::Esc)], Action::UserCancel, true),
+    b(U, &[k(K::Backspace)], Action::UserBackspace, false),
+    b(U, &[ctrl('c')], Action::Quit, false),
+    b(U, &[ctrl('z')], Action::Suspend, false),
 ];
+
+/// F6, htop's sort menu.
+pub const SAY_F6: &str = "sort: use > / < (or click a column header); P by CPU, T by time";
 
 /// The action bound to `key` in `mode`, if any. In filter mode unbound printable keys
 /// are text, which the caller handles.
@@ -319,6 +351,8 @@ mod tests {
             Mode::Confirm,
             Mode::Jump,
             Mode::Columns,
+            Mode::Search,
+            Mode::User,
         ] {
             assert_eq!(lookup(m, ctrl('c')), Some(Action::Quit));
             assert_eq!(lookup(m, ctrl('z')), Some(Action::Suspend));

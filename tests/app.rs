@@ -102,7 +102,8 @@ fn typing_a_filter_applies_live_and_esc_clears_it() {
         key(&mut app, KeyCode::Char(c));
     }
     let tids: Vec<u32> = app.rows.iter().map(|r| r.tid).collect();
-    assert_eq!(tids, vec![200, 201, 202]);
+    // In the tree: pool's two matching threads under pool, bash and init (context).
+    assert_eq!(tids, vec![1, 100, 200, 201, 202]);
     // Navigation keys still work while typing; letters go into the filter.
     key(&mut app, KeyCode::Char('k'));
     assert_eq!(app.filter_text, "worker-k");
@@ -110,7 +111,7 @@ fn typing_a_filter_applies_live_and_esc_clears_it() {
     key(&mut app, KeyCode::Backspace);
     key(&mut app, KeyCode::Enter);
     assert_eq!(app.mode(), Mode::Normal);
-    assert_eq!(app.rows.len(), 3);
+    assert_eq!(app.rows.len(), 5);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.rows.len(), all);
 }
@@ -581,4 +582,28 @@ fn a_signal_never_reaches_a_task_whose_tid_was_reused() {
     let end = child.wait().expect("wait");
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(end.signal(), Some(libc::SIGTERM), "{status}");
+}
+
+#[test]
+fn statm_and_io_are_read_only_while_a_memory_or_io_column_is_shown_or_sorted() {
+    let mut app = started();
+    let plan = app.detail_plan();
+    assert!(!plan.memory && !plan.io, "the default columns need neither");
+    // RES and MEM% come from stat: no statm.
+    app.column_layout.basic.push(Column::Res);
+    app.column_layout.basic.push(Column::MemPercent);
+    assert!(!app.detail_plan().memory);
+    app.column_layout.basic.push(Column::Shr);
+    assert!(app.detail_plan().memory && !app.detail_plan().io);
+    app.column_layout.basic.push(Column::IoWrite);
+    assert!(app.detail_plan().io);
+    // Under the other set they are not shown: nothing read, unless sorted on.
+    key(&mut app, KeyCode::Char('c'));
+    assert_eq!(app.columns, ColumnSet::Scheduling);
+    let plan = app.detail_plan();
+    assert!(!plan.memory && !plan.io);
+    app.opts.sort = SortKey::IoRead;
+    assert!(app.detail_plan().io && !app.detail_plan().memory);
+    app.opts.sort = SortKey::Virt;
+    assert!(app.detail_plan().memory);
 }

@@ -375,3 +375,188 @@ fn why_column_is_named_everywhere_a_column_is_chosen() {
         Ok(vec![Column::Tid, Column::Why])
     );
 }
+
+/// `machine` with memory for the pool process (200) and bash (100), and `/proc/TID/io`
+/// counts for the pool's threads: 203's unreadable (another user's task).
+fn with_memory_and_io(at_secs: u64, io_scale: u64) -> threadtop::collect::Snapshot {
+    use threadtop::collect::{Statm, TaskIo, Unreadable};
+    let mut s = machine(at_secs, SEC);
+    for p in &mut s.processes {
+        match p.tgid {
+            200 => {
+                p.rss_bytes = 3 << 20;
+                p.statm = Some(Ok(Statm {
+                    size_pages: 25_600, // 100 MiB at 4 KiB pages
+                    resident_pages: 768,
+                    shared_pages: 256, // 1 MiB
+                }));
+                p.task_io = vec![
+                    (
+                        200,
+                        Ok(TaskIo {
+                            read_bytes: 0,
+                            write_bytes: 0,
+                        }),
+                    ),
+                    (
+                        201,
+                        Ok(TaskIo {
+                            read_bytes: io_scale * 2048,
+                            write_bytes: io_scale * (1 << 20),
+                        }),
+                    ),
+                    (
+                        202,
+                        Ok(TaskIo {
+                            read_bytes: io_scale * 512 * 1024,
+                            write_bytes: 0,
+                        }),
+                    ),
+                    (203, Err(Unreadable::Denied)),
+                ];
+            }
+            100 => {
+                p.rss_bytes = 8 << 20;
+                p.statm = Some(Ok(Statm {
+                    size_pages: 2560,
+                    resident_pages: 2048,
+                    shared_pages: 512,
+                }));
+            }
+            _ => {}
+        }
+    }
+    s
+}
+
+fn rows_sorted(sort: Column, tree: bool) -> Vec<Row> {
+    // One second apart: the I/O counts grew by exactly one `io_scale` step.
+    let m = Model::new(
+        Some(Arc::new(with_memory_and_io(10, 1))),
+        Arc::new(with_memory_and_io(11, 2)),
+    );
+    m.rows(&ViewOptions {
+        tree,
+        sort,
+        ..ViewOptions::default()
+    })
+}
+
+fn find(rows: &[Row], tid: u32, kind: RowKind) -> &Row {
+    rows.iter()
+        .find(|r| r.tid == tid && r.kind == kind)
+        .expect("row shown")
+}
+
+#[test]
+fn memory_columns_show_the_process_figures_and_a_dash_on_thread_rows() {
+    let rows = rows_sorted(Column::Res, false);
+    let p = find(&rows, 200, RowKind::Process);
+    assert_eq!(p.rss_bytes, Some(3 << 20));
+    assert_eq!(Column::Res.cell(p).0, "3.0M");
+    assert_eq!(p.virt_bytes, Some(100 << 20));
+    assert_eq!(Column::Virt.cell(p).0, "100M");
+    assert_eq!(Column::Shr.cell(p).0, "1.0M");
+    // 3 MiB of the fixture's 8 GiB.
+    let pct = p.mem_percent.expect("known");
+    assert!((pct - 3.0 * 100.0 / 8192.0).abs() < 1e-9, "{pct}");
+    assert_eq!(Column::MemPercent.cell(p).0, "0.0");
+    let bash = find(&rows, 100, RowKind::Process);
+    assert_eq!(Column::Res.cell(bash).0, "8.0M");
+    assert_eq!(Column::MemPercent.cell(bash).0, "0.1");
+    // Threads share their process's memory: a dash, not a copy of it.
+    let w0 = find(&rows, 201, RowKind::Thread);
+    for c in [Column::Res, Column::Virt, Column::Shr, Column::MemPercent] {
+        assert_eq!(c.cell(w0).0, "-", "{c:?}");
+    }
+    // A process without statm read (kthreadd here) shows VIRT and SHR unknown.
+    let kthreadd = find(&rows, 2, RowKind::Process);
+    assert_eq!(Column::Virt.cell(kthreadd).0, "-");
+    // Sorted on RES: the biggest process first.
+    let order: Vec<u32> = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Process)
+        .map(|r| r.tid)
+        .take(2)
+        .collect();
+    assert_eq!(order, vec![100, 200]);
+    let order: Vec<u32> = rows_sorted(Column::Virt, false)
+        .iter()
+        .filter(|r| r.kind == RowKind::Process)
+        .map(|r| r.tid)
+        .take(2)
+        .collect();
+    assert_eq!(order, vec![200, 100], "VIRT: 100 MiB before 10 MiB");
+}
+
+#[test]
+fn io_columns_are_per_task_rates_with_a_dash_and_reason_where_unreadable() {
+    let rows = rows_sorted(Column::IoWrite, false);
+    let w0 = find(&rows, 201, RowKind::Thread);
+    assert_eq!(w0.io_read_per_sec, Some(2048.0));
+    assert_eq!(Column::IoRead.cell(w0).0, "2.0K");
+    assert_eq!(w0.io_write_per_sec, Some((1 << 20) as f64));
+    assert_eq!(Column::IoWrite.cell(w0).0, "1.0M");
+    let w1 = find(&rows, 202, RowKind::Thread);
+    assert_eq!(Column::IoRead.cell(w1).0, "512K");
+    assert_eq!(Column::IoWrite.cell(w1).0, "0");
+    let denied = find(&rows, 203, RowKind::Thread);
+    assert_eq!(Column::IoRead.cell(denied).0, "-");
+    assert_eq!(Column::IoWrite.cell(denied).0, "-");
+    assert_eq!(denied.io_why, Some("permission denied"));
+    // The process sums the rates its threads have.
+    let p = find(&rows, 200, RowKind::Process);
+    assert_eq!(p.io_read_per_sec, Some(2048.0 + 512.0 * 1024.0));
+    // Sorted on IOW/s: the writer first among its process's threads, unknown last.
+    let threads: Vec<u32> = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Thread && r.tgid == 200)
+        .map(|r| r.tid)
+        .collect();
+    assert_eq!(threads.first(), Some(&201));
+    assert_eq!(threads.last(), Some(&203));
+    let threads: Vec<u32> = rows_sorted(Column::IoRead, false)
+        .iter()
+        .filter(|r| r.kind == RowKind::Thread && r.tgid == 200)
+        .map(|r| r.tid)
+        .collect();
+    assert_eq!(threads, vec![202, 201, 200, 203]);
+    // The explain card says why the cells are dashes.
+    let m = Model::new(None, Arc::new(with_memory_and_io(11, 2)));
+    let key = m
+        .current
+        .processes
+        .iter()
+        .flat_map(|p| p.tasks.iter())
+        .find(|t| t.tid == 203)
+        .expect("task")
+        .key();
+    let card = threadtop::model::explain::explain(&m.current, key).expect("card");
+    assert!(
+        card.iter()
+            .any(|l| l.contains("/proc/203/io") && l.contains("permission denied")),
+        "{card:?}"
+    );
+}
+
+#[test]
+fn memory_and_io_columns_are_named_everywhere_and_drive_the_detail_plan() {
+    for (name, c) in [
+        ("res", Column::Res),
+        ("virt", Column::Virt),
+        ("shr", Column::Shr),
+        ("mem", Column::MemPercent),
+        ("ior", Column::IoRead),
+        ("iow", Column::IoWrite),
+    ] {
+        assert_eq!(Column::from_name(name), Some(c));
+        assert_eq!(SortKey::parse(name), Some(c), "--sort {name}");
+        assert!(Column::ALL.contains(&c), "in the column editor");
+    }
+    // RES and MEM% come from stat (every tick); VIRT and SHR from statm, the rates from io.
+    assert!(!Column::Res.needs_statm() && !Column::MemPercent.needs_statm());
+    assert!(Column::Virt.needs_statm() && Column::Shr.needs_statm());
+    assert!(Column::IoRead.needs_io() && Column::IoWrite.needs_io());
+    assert_eq!(Column::IoRead.spec().shown, &[Source::Io]);
+    assert_eq!(Column::Virt.spec().shown, &[Source::Statm]);
+}

@@ -95,7 +95,8 @@ fn filter_by_pid_shows_exactly_the_test_programs_threads_and_cpu_sort_puts_busy_
 #[test]
 fn filter_by_name_fold_help_and_quit() {
     let w = workload(&["--name", "ttfoldme", "--sleep", "2"]);
-    let mut pty = spawn(&["--delay", "0.5"], &[], 100, 30);
+    // Flat: in the tree a name filter also shows the match's ancestors (tests/model.rs).
+    let mut pty = spawn(&["--delay", "0.5", "--flat"], &[], 100, 30);
     pty.wait_for_text("TGID", WAIT).expect("table drawn");
     pty.send(b"/ttfoldme");
     // Waits for what it asserts (only the workload's rows), not a first sign of it.

@@ -10,35 +10,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::cgroups::{Made, write};
 use support::{command, workload};
 use threadtop::collect::cgroup::mounts::Mounts;
 
 /// How long a test waits for what it asserts (a loaded machine can be slow to throttle).
 const WAIT: Duration = Duration::from_secs(90);
-
-/// Cgroup directories made by a test, removed (deepest first) when dropped. Declared
-/// before the workload, so the workload is dropped (killed and reaped) first and the
-/// directories are empty by then.
-struct Made(Vec<PathBuf>);
-
-impl Drop for Made {
-    fn drop(&mut self) {
-        for d in self.0.iter().rev() {
-            // The killed workload leaves its cgroup as it is reaped; give it a moment.
-            let until = Instant::now() + Duration::from_secs(10);
-            while std::fs::remove_dir(d).is_err() && d.exists() && Instant::now() < until {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            if d.exists() {
-                eprintln!("could not remove the test cgroup {}", d.display());
-            }
-        }
-    }
-}
-
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("writing {text:?} to {}: {e}", path.display()))
-}
 
 /// The mount of a v1 hierarchy with `controller`, or the v2 mount when it offers it.
 enum Where {

@@ -8,35 +8,14 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use support::cgroups::{Made, write};
 use support::{Pty, threadtop, workload};
 use threadtop::collect::cgroup::mounts::Mounts;
 
 /// How long a test waits for what it asserts (a loaded machine can be slow to throttle).
 const WAIT: Duration = Duration::from_secs(90);
-
-/// Cgroup directories made by a test, removed (deepest first) when dropped; declared
-/// before the workload, so the workload is killed and reaped first.
-struct Made(Vec<PathBuf>);
-
-impl Drop for Made {
-    fn drop(&mut self) {
-        for d in self.0.iter().rev() {
-            let until = Instant::now() + Duration::from_secs(10);
-            while std::fs::remove_dir(d).is_err() && d.exists() && Instant::now() < until {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            if d.exists() {
-                eprintln!("could not remove the test cgroup {}", d.display());
-            }
-        }
-    }
-}
-
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("writing {text:?} to {}: {e}", path.display()))
-}
 
 /// Makes cgroup `name` for `controller` (v1 hierarchy with it, else v2 offering it), and
 /// returns its directory and whether it is v1.

@@ -1,61 +1,72 @@
-//! The column editor in the real binary: a column hidden from the UI leaves the header at
-//! once, `w` writes both sets to the config file under XDG_CONFIG_HOME, and the file keeps
-//! what the user wrote there before.
+//! The memory and I/O columns through the real binary in a pseudo-terminal: chosen with
+//! `--columns`, sorted with `--sort`, on the test workload's writer thread.
 
 mod support;
 
 use std::time::Duration;
 
-use support::spawn;
+use support::{spawn, workload};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn header(screen: &str) -> String {
-    screen
-        .lines()
-        .find(|l| l.contains("NAME") && l.contains("CPU%"))
-        .unwrap_or_default()
-        .to_string()
-}
-
 #[test]
-fn hiding_a_column_in_the_editor_and_saving_it() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let xdg = dir.path().to_str().expect("utf-8 temp path").to_string();
-    let file = dir.path().join("threadtop").join("config.toml");
-    std::fs::create_dir_all(file.parent().expect("parent")).expect("mkdir");
-    std::fs::write(&file, "# my settings\n").expect("write");
+fn memory_and_io_columns_through_the_binary() {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir");
+    let file = dir.path().join("written");
+    let w = workload(&["--name", "tt-cols", "--writer", &file.to_string_lossy()]);
+    let writer = w.tid("writer").expect("writer").to_string();
+    let pid = w.pid.to_string();
     let mut pty = spawn(
-        &["--pid", "1"],
-        &[("XDG_CONFIG_HOME", xdg.as_str())],
+        &[
+            "--delay",
+            "0.3",
+            "--pid",
+            &pid,
+            "--columns",
+            "tid,res,mem,ior,iow",
+            "--sort",
+            "iow",
+        ],
+        &[],
         120,
-        40,
+        30,
     );
-    pty.wait_for("the header with TGID", WAIT, |s| header(s).contains("TGID"))
-        .expect("table");
-    pty.send(b"o");
-    pty.wait_for_text("Columns: basic set", WAIT)
-        .expect("editor open");
-    // TGID is the second entry: hide it.
-    pty.send_key("Down");
-    pty.send(b" ");
-    pty.wait_for("TGID gone from the header", WAIT, |s| {
-        !header(s).is_empty() && !header(s).contains("TGID") && s.contains("[ ] TGID")
-    })
-    .expect("TGID leaves the header");
-    pty.send(b"w");
-    pty.wait_for_all(&["columns saved to", "config.toml"], WAIT)
-        .expect("saved message");
-    let text = std::fs::read_to_string(&file).expect("config written");
-    assert!(text.starts_with("# my settings\n"), "{text}");
+    // The cells of the row whose TID is `tid`: TID RES MEM% IOR/s IOW/s NAME...
+    let cells = |s: &str, tid: &str| -> Option<Vec<String>> {
+        s.lines()
+            .map(|l| l.split_whitespace().map(String::from).collect::<Vec<_>>())
+            .find(|w| w.first().map(String::as_str) == Some(tid) && w.len() >= 6)
+    };
+    let is_bytes = |c: &str| {
+        c.len() > 1
+            && c.ends_with(['B', 'K', 'M', 'G'])
+            && c[..c.len() - 1]
+                .chars()
+                .all(|d| d.is_ascii_digit() || d == '.')
+    };
+    // Polled: a file system that has not flushed yet shows 0 for a tick or two.
+    let screen = pty
+        .wait_for("the writer's IOW/s above 0", WAIT, |s| {
+            s.contains("IOW/s▼")
+                && cells(s, &writer).is_some_and(|c| is_bytes(&c[4]))
+                && cells(s, &pid).is_some_and(|c| is_bytes(&c[1]))
+        })
+        .unwrap_or_else(|e| {
+            if std::fs::metadata(&file).is_ok() {
+                eprintln!("the file system may not account writes (tmpfs?): {e}");
+            }
+            panic!("{e}")
+        });
+    let process = cells(&screen, &pid).expect("process row");
+    let thread = cells(&screen, &writer).expect("writer row");
+    // RES and MEM% per process; a thread row shows `-` there, its own I/O rates beside.
     assert!(
-        text.contains("basic = [\"tid\", \"user\", \"state\", \"cpu\""),
-        "{text}"
+        process[2].parse::<f64>().is_ok_and(|p| p >= 0.0),
+        "{process:?}"
     );
-    pty.send_key("Esc");
-    // Esc and q sent together would read as Alt-q: wait for the editor to close first.
-    pty.wait_for("editor closed", WAIT, |s| !s.contains("Columns: basic set"))
-        .expect("editor closed");
+    assert_eq!(thread[1], "-", "{thread:?}");
+    assert_eq!(thread[2], "-", "{thread:?}");
+    assert!(screen.contains("RES") && screen.contains("MEM%") && screen.contains("IOR/s"));
     pty.send(b"q");
-    assert!(pty.wait_exit(WAIT).is_some(), "threadtop did not quit");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
 }

@@ -7,8 +7,7 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -193,35 +192,12 @@ fn each_thread_of_a_ping_pong_pair_is_woken_by_the_other() {
     assert_eq!(main["woken_by"], Value::Null);
 }
 
-/// `setpriv` as `nobody`, or `None` (with the reason printed) where that cannot be done.
-fn as_nobody(test: &str, args: &[&str]) -> Option<Output> {
-    let setpriv = Path::new("/usr/bin/setpriv");
-    if !rustix::process::geteuid().is_root() || !setpriv.exists() {
-        eprintln!("{test}: skipped: needs root (to drop to nobody) and /usr/bin/setpriv");
-        return None;
-    }
-    let out = Command::new(setpriv)
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(support::threadtop())
-        .args(args)
-        .env("XDG_CONFIG_HOME", support::NO_CONFIG_DIR)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run setpriv");
-    let err = String::from_utf8_lossy(&out.stderr);
-    if err.contains("Permission denied") && out.stdout.is_empty() && !err.contains("events") {
-        eprintln!("{test}: skipped: threadtop could not run as nobody here: {err}");
-        return None;
-    }
-    Some(out)
-}
-
 #[test]
 fn as_an_unprivileged_user_events_are_null_with_the_reason_and_the_rest_unchanged() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let w = workload(&["--busy-on", "0", "--ticker", "0", "--ping-pong"]);
     let pid = w.pid.to_string();
-    let Some(out) = as_nobody(
+    let Some(out) = support::as_nobody(
         "unprivileged",
         &["--json", "--delay", "1", "--events", "auto", "-p", &pid],
     ) else {
@@ -246,7 +222,8 @@ fn as_an_unprivileged_user_events_are_null_with_the_reason_and_the_rest_unchange
         assert!(t["switches_per_sec"].is_f64(), "{name}: {t}");
     }
     // `on` refuses to start, naming what is missing.
-    let Some(on) = as_nobody("unprivileged on", &["--json", "--events", "on", "-p", &pid]) else {
+    let Some(on) = support::as_nobody("unprivileged on", &["--json", "--events", "on", "-p", &pid])
+    else {
         return;
     };
     assert!(!on.status.success());

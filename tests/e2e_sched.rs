@@ -119,8 +119,10 @@ fn pinned_threads_show_on_their_cpus_with_their_affinity_and_history() {
         .rsplit(' ')
         .next()
         .unwrap_or("");
+    // `·`: a tick it did not run in at all (with the scheduling events the history is exact,
+    // and on a loaded machine a pinned thread can miss a whole short tick); never CPU 1.
     assert!(
-        !strip.is_empty() && strip.chars().all(|c| c == '0'),
+        strip.contains('0') && strip.chars().all(|c| c == '0' || c == '·'),
         "{pinned0}"
     );
     pty.send(b"q");

@@ -5,8 +5,7 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -307,36 +306,13 @@ fn three_busy_threads_on_one_cpu_are_cpu_starved_events_on() {
     pinned("on");
 }
 
-/// `threadtop` as `nobody` (setpriv), or `None` (the reason printed) where that cannot be done.
-fn as_nobody(args: &[&str]) -> Option<Output> {
-    let setpriv = Path::new("/usr/bin/setpriv");
-    if !rustix::process::geteuid().is_root() || !setpriv.exists() {
-        eprintln!("as nobody: skipped: needs root (to drop to nobody) and /usr/bin/setpriv");
-        return None;
-    }
-    let out = Command::new(setpriv)
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-        .arg(support::threadtop())
-        .args(args)
-        .env("XDG_CONFIG_HOME", support::NO_CONFIG_DIR)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run setpriv");
-    let err = String::from_utf8_lossy(&out.stderr);
-    if err.contains("Permission denied") && out.stdout.is_empty() {
-        eprintln!("as nobody: skipped: threadtop could not run as nobody here: {err}");
-        return None;
-    }
-    Some(out)
-}
-
 #[test]
 fn without_ptrace_access_the_wait_is_unknown_and_the_exact_parts_stay() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let w = workload(&["--pipe-pool", "2"]);
     let tid = w.tid("pipe-0").expect("pipe-0");
     let pid = w.pid.to_string();
-    let Some(out) = as_nobody(&["--json", "--delay", "1", "-p", &pid]) else {
+    let Some(out) = support::as_nobody("as nobody", &["--json", "--delay", "1", "-p", &pid]) else {
         return;
     };
     let v = json(&out);

@@ -289,6 +289,7 @@ fn filter_by_tgid_shows_the_process_and_all_its_threads() {
     let rows = m.rows(&ViewOptions {
         filter: Filter::parse("200"),
         sort: SortKey::Tid,
+        tree: false,
         ..ViewOptions::default()
     });
     let tids: Vec<u32> = rows.iter().map(|r| r.tid).collect();
@@ -302,6 +303,7 @@ fn filter_matching_a_thread_shows_its_process_with_that_thread() {
     for f in ["worker-1", "202", "WORKER", "w*r-1"] {
         let rows = m.rows(&ViewOptions {
             filter: Filter::parse(f),
+            tree: false,
             ..ViewOptions::default()
         });
         let got: Vec<(RowKind, u32)> = rows.iter().map(|r| (r.kind, r.tid)).collect();
@@ -325,6 +327,7 @@ fn filter_matches_command_lines_and_process_names() {
         let mut v: Vec<u32> = m
             .rows(&ViewOptions {
                 filter: Filter::parse(f),
+                tree: false,
                 ..ViewOptions::default()
             })
             .iter()
@@ -338,6 +341,77 @@ fn filter_matches_command_lines_and_process_names() {
     assert_eq!(tgids("splash"), vec![1]);
     assert_eq!(tgids("kworker"), vec![3]);
     assert_eq!(tgids("nothing-matches-this"), Vec::<u32>::new());
+}
+
+#[test]
+fn a_filtered_tree_stays_a_tree_with_the_matches_ancestors() {
+    let m = model(machine(10, 0), machine(11, 0));
+    let opts = |f: &str| ViewOptions {
+        filter: Filter::parse(f),
+        sort: SortKey::Tid,
+        ..ViewOptions::default()
+    };
+    // Threads of pool (200, under bash under init) match: under its ancestors, which show
+    // no threads of theirs; kworker/0:1 under kthreadd.
+    assert_eq!(
+        names(&m.rows(&opts("worker-"))),
+        vec![
+            "init",
+            "└─bash",
+            "  └─pool",
+            "    ├─worker-0",
+            "    └─worker-1"
+        ]
+    );
+    assert_eq!(
+        names(&m.rows(&opts("kworker"))),
+        vec!["kthreadd", "└─kworker/0:1"]
+    );
+    // A process that matched keeps all its threads; `t` still gives the flat list.
+    let flat = m.rows(&ViewOptions {
+        tree: false,
+        ..opts("--workers")
+    });
+    assert_eq!(flat[0].name, "pool");
+    assert_eq!(flat.len(), 5, "{:?}", names(&flat));
+}
+
+#[test]
+fn a_user_filter_shows_that_users_processes_in_their_tree() {
+    let mut cur = machine(11, 0);
+    for p in cur.processes.iter_mut().filter(|p| p.tgid == 200) {
+        p.user = Some("alice".into());
+    }
+    let m = model(machine(10, 0), cur);
+    let rows = m.rows(&ViewOptions {
+        user: Some("alice".into()),
+        sort: SortKey::Tid,
+        ..ViewOptions::default()
+    });
+    // alice's process with its threads, under root's bash and init (context).
+    assert_eq!(
+        names(&rows),
+        vec![
+            "init",
+            "└─bash",
+            "  └─pool",
+            "    ├─pool",
+            "    ├─worker-0",
+            "    ├─worker-1",
+            "    └─io-1",
+        ]
+    );
+    let flat = m.rows(&ViewOptions {
+        user: Some("alice".into()),
+        tree: false,
+        ..ViewOptions::default()
+    });
+    assert!(flat.iter().all(|r| r.tgid == 200 && r.user == "alice"));
+    let nobody = m.rows(&ViewOptions {
+        user: Some("nobody".into()),
+        ..ViewOptions::default()
+    });
+    assert!(nobody.is_empty(), "{:?}", names(&nobody));
 }
 
 #[test]

@@ -14,21 +14,6 @@ use threadtop::record::Recording;
 /// Written by threadtop before cgroups were recorded (`record -p` of a small workload).
 const OLD: &str = "tests/fixture/recording-v1.ttr";
 
-fn replay_json(file: &Path) -> Value {
-    let out = command()
-        .arg("replay")
-        .arg(file)
-        .args(["--json", "--at", "0.5s"])
-        .output()
-        .expect("run replay --json");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("valid JSON")
-}
-
 #[test]
 fn a_recording_of_the_old_format_replays_with_cgroups_unknown() {
     let rec = Recording::open(Path::new(OLD)).expect("opens");
@@ -43,7 +28,7 @@ fn a_recording_of_the_old_format_replays_with_cgroups_unknown() {
         assert_eq!(snap.cgroups.unavailable, Some(Why::NotRecorded));
         prev = Some(snap);
     }
-    let v = replay_json(Path::new(OLD));
+    let v = support::replay_json(Path::new(OLD), "0.5s");
     assert_eq!(v["cgroups_unknown"], "not_recorded");
     assert_eq!(v["cgroups"], Value::Array(Vec::new()));
     let tasks = v["tasks"].as_array().expect("tasks");
@@ -78,7 +63,7 @@ fn a_new_recording_carries_the_cgroups() {
         String::from_utf8_lossy(&out.stderr)
     );
     let own = std::fs::read_to_string(format!("/proc/{}/cgroup", w.pid)).expect("cgroup file");
-    let v = replay_json(&file);
+    let v = support::replay_json(&file, "0.5s");
     assert!(v["cgroups_unknown"].is_null(), "{}", v["cgroups_unknown"]);
     let lead = v["tasks"]
         .as_array()

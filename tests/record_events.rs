@@ -14,21 +14,6 @@ use threadtop::record::Recording;
 const V2: &str = "tests/fixture/recording-v2.ttr";
 const V1: &str = "tests/fixture/recording-v1.ttr";
 
-fn replay_json(file: &Path, at: &str) -> Value {
-    let out = command()
-        .arg("replay")
-        .arg(file)
-        .args(["--json", "--at", at])
-        .output()
-        .expect("run replay --json");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("valid JSON")
-}
-
 #[test]
 fn format_1_and_2_recordings_replay_without_event_figures() {
     for (file, format) in [(V1, 1), (V2, 2)] {
@@ -43,7 +28,7 @@ fn format_1_and_2_recordings_replay_without_event_figures() {
             assert_eq!(snap.events, Events::NotCollected);
             prev = Some(snap);
         }
-        let v = replay_json(Path::new(file), "0.5s");
+        let v = support::replay_json(Path::new(file), "0.5s");
         assert_eq!(v["events"], Value::Null, "{file}");
         assert_eq!(v["events_unavailable"], "not collected", "{file}");
         let tasks = v["tasks"].as_array().expect("tasks");
@@ -53,7 +38,7 @@ fn format_1_and_2_recordings_replay_without_event_figures() {
         }
     }
     // Format 2 kept its cgroups.
-    let v = replay_json(Path::new(V2), "0.5s");
+    let v = support::replay_json(Path::new(V2), "0.5s");
     assert!(v["cgroups_unknown"].is_null(), "{}", v["cgroups_unknown"]);
 }
 
@@ -87,7 +72,7 @@ fn a_recording_with_events_replays_their_figures() {
     if let Some(why) = first.events.unavailable() {
         // Recorded as it was: the reason replays too.
         assert!(matches!(first.events, Events::Unavailable(_)), "{why}");
-        let v = replay_json(&file, "0s");
+        let v = support::replay_json(&file, "0s");
         assert_eq!(v["events_unavailable"], why);
         eprintln!("events figures: skipped: scheduling events cannot load here: {why}");
         return;
@@ -122,7 +107,7 @@ fn a_recording_with_events_replays_their_figures() {
     // Within a millisecond after the tick, far from the next (0.3 s on).
     let ms = (rec.offset_secs(i) * 1000.0).ceil() as u64;
     let at = format!("{}.{:03}s", ms / 1000, ms % 1000);
-    let v = replay_json(&file, &at);
+    let v = support::replay_json(&file, &at);
     assert_eq!(v["events"], "bpf", "{v}");
     let task = |tid: u32| {
         v["tasks"]

@@ -121,7 +121,7 @@ fn no_hint_when_nothing_was_throttled_and_no_cpusets_when_every_cgroup_has_every
 }
 
 #[test]
-fn u_groups_the_table_by_cgroup_and_enter_folds_a_cgroup() {
+fn z_groups_the_table_by_cgroup_and_enter_folds_a_cgroup() {
     let mut a = app(5);
     key(&mut a, KeyCode::Char('z'));
     let screen = render(&mut a, 120, 30);
@@ -130,7 +130,7 @@ fn u_groups_the_table_by_cgroup_and_enter_folds_a_cgroup() {
     // which a narrow footer keeps first).
     let wide = render(&mut a, 150, 30);
     assert!(
-        wide.contains("u by cgroup"),
+        wide.contains("z by cgroup"),
         "the key in the footer: {wide}"
     );
     assert!(

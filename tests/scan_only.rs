@@ -45,6 +45,8 @@ fn only_the_chosen_processes_are_read() {
         assert_eq!(s.processes[0].tgid, 100);
         assert_eq!(s.processes[0].tasks.len(), 2);
         assert_eq!(s.notes.malformed, 0, "process 200 was read");
+        // Said so: a task missing from it may still run (the event source keeps its entry).
+        assert!(s.partial);
     }
     // The detail plan carries `-p` for the collector thread (the UI) the same way.
     let plan = DetailPlan {
@@ -53,6 +55,11 @@ fn only_the_chosen_processes_are_read() {
     };
     let s = Scanner::new(root).scan(&plan);
     assert_eq!(s.processes.len(), 1);
+    assert!(s.partial);
+    assert!(
+        !Scanner::new(root).scan(&DetailPlan::all()).partial,
+        "the whole machine"
+    );
     assert_eq!(s.notes.malformed, 0);
     // A PID that is no process is simply not there.
     let s = Scanner::new(root).only(&[4242]).scan(&DetailPlan::all());

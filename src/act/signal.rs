@@ -21,6 +21,8 @@ pub enum Target {
     Process(TaskKey),
     /// These threads of thread group `tgid`, and no other.
     Threads { tgid: u32, tasks: Vec<TaskKey> },
+    /// Each of these (the tagged rows), each re-checked as above.
+    Many(Vec<Target>),
 }
 
 /// What a sending did.
@@ -64,6 +66,31 @@ fn tgkill(tgid: u32, tid: u32, sig: Signal) -> Result<(), Errno> {
 /// is refused; among several threads the ones gone meanwhile are skipped.
 pub fn send(proc_root: &Path, target: &Target, sig: &SignalInfo) -> Result<Sent, String> {
     match target {
+        Target::Many(targets) => {
+            let mut sent = Sent {
+                signalled: 0,
+                gone: 0,
+            };
+            let mut failed = Vec::new();
+            for t in targets {
+                match send(proc_root, t, sig) {
+                    Ok(s) => {
+                        sent.signalled += s.signalled;
+                        sent.gone += s.gone;
+                    }
+                    Err(why) => failed.push(why),
+                }
+            }
+            match failed.first() {
+                None => Ok(sent),
+                Some(why) => Err(format!(
+                    "{} of {} tagged failed, first: {why}; {} task(s) signalled",
+                    failed.len(),
+                    targets.len(),
+                    sent.signalled
+                )),
+            }
+        }
         Target::Process(key) => {
             let p = pid(key.tid)?;
             if !still_same_task(proc_root, *key) {

@@ -52,8 +52,17 @@ impl App {
     /// Opens the picker on the selected row's tasks, nothing ticked until their CPUs are
     /// read; the tasks to read.
     fn open_affinity_picker(&mut self) -> Option<Vec<TaskKey>> {
-        let (c, model) = (self.chosen()?, self.model.as_ref()?);
-        let (target, tasks) = (c.threads_words(), c.tasks);
+        let c = self.chosen()?;
+        self.open_affinity_for(c.threads_words(), c.tasks)
+    }
+
+    /// Opens the picker on `tasks` (the selected row's, or the tagged rows').
+    pub(super) fn open_affinity_for(
+        &mut self,
+        target: String,
+        tasks: Vec<TaskKey>,
+    ) -> Option<Vec<TaskKey>> {
+        let model = self.model.as_ref()?;
         let mut cpus: Vec<u32> = model.current.system.topology.iter().map(|c| c.id).collect();
         if cpus.is_empty() {
             cpus = model.cpus.iter().map(|c| c.0).collect();

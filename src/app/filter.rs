@@ -12,6 +12,10 @@ impl App {
             Action::StartFilter => self.overlay = Overlay::Filter,
             Action::ClearFilter | Action::FilterCancel => {
                 self.filter_text.clear();
+                if action == Action::ClearFilter {
+                    // Esc clears the filters: the user filter (`u`) is one of them.
+                    self.opts.user = None;
+                }
                 self.overlay = Overlay::None;
                 self.apply_filter();
             }

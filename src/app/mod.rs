@@ -16,9 +16,12 @@ pub mod overlay;
 pub mod replay;
 pub mod run;
 pub mod runner;
+pub mod search;
 pub mod signal;
 pub mod state;
+pub mod tagged;
 pub mod update;
+pub mod user;
 
 pub use crate::ui::timebar::ReplayInfo;
 pub use effects::{ActRequest, Effects, ReplayCmd};

@@ -55,8 +55,8 @@ impl App {
             Mode::Columns => {}
             Mode::Signal | Mode::Affinity => return self.mouse_in_picker(wheel, at, now),
             // Questions and the time prompt answer keys only.
-            Mode::Confirm | Mode::Jump => {}
-            Mode::Normal | Mode::Filter => match (wheel, in_table, pane) {
+            Mode::Confirm | Mode::Jump | Mode::User => {}
+            Mode::Normal | Mode::Filter | Mode::Search => match (wheel, in_table, pane) {
                 (0, true, _) => {
                     self.focus = None;
                     self.click_table(e.column, e.row, now);

@@ -27,6 +27,10 @@ pub enum Overlay {
     Jump(String),
     /// A yes/no question before an action that changes the system.
     Confirm(Confirm),
+    /// Typing a search (its text is `App::search_text`: it stays for F3 / n).
+    Search,
+    /// Typing or picking a user to show (`u`).
+    User(String),
 }
 
 /// What a question is about; the picker it came from is drawn with it.
@@ -69,6 +73,8 @@ impl Overlay {
             Overlay::Columns(_) => Mode::Columns,
             Overlay::Jump(_) => Mode::Jump,
             Overlay::Confirm(_) => Mode::Confirm,
+            Overlay::Search => Mode::Search,
+            Overlay::User(_) => Mode::User,
         }
     }
 }

@@ -70,6 +70,10 @@ pub struct App {
     pub overlay: Overlay,
     /// The filter as typed (the view option is parsed from it).
     pub filter_text: String,
+    /// The search as typed (F3): it moves the cursor and hides nothing.
+    pub search_text: String,
+    /// The tagged rows (`m`), in the order tagged: see app/tagged.rs.
+    pub tagged: Vec<super::tagged::Tag>,
     pub refresh_interval: Duration,
     /// A one-line message for the footer (errors, "followed task exited", …).
     pub status: Option<String>,
@@ -124,6 +128,8 @@ impl App {
             follow: None,
             overlay: Overlay::None,
             filter_text: String::new(),
+            search_text: String::new(),
+            tagged: Vec::new(),
             refresh_interval,
             status: None,
             quit: false,
@@ -201,6 +207,7 @@ impl App {
         let Some(model) = &self.model else { return };
         self.rows = model.rows(&self.opts);
         self.derived.cgroups = crate::model::derived::CgroupView::compute(model, &self.rows);
+        self.mark_tagged();
         if let Some(f) = self.follow
             && !self.rows.iter().any(|r| r.key == f.key && r.kind == f.kind)
         {
@@ -368,6 +375,16 @@ impl App {
     /// explain card's task; every task when the sort needs it. `sched` (exact migrations)
     /// only for the selected process's tasks while the placement pane is open. The rows on
     /// screen are always named (`screen`), so their command lines stay fresh.
+    /// A column shown in the current set, or the sort key, asks for this.
+    fn shows_or_sorts(&self, needs: fn(Column) -> bool) -> bool {
+        needs(self.opts.sort)
+            || self
+                .column_layout
+                .get(self.columns)
+                .iter()
+                .any(|c| needs(*c))
+    }
+
     pub fn detail_plan(&self) -> DetailPlan {
         // What the open panes need about the selection, whatever else is read.
         let needs = self.panes.needs();
@@ -380,6 +397,8 @@ impl App {
                 .map(|s| s.key.tid)
                 .filter(|_| needs.task_explain),
             pids: self.opts.pids.clone(),
+            memory: self.shows_or_sorts(Column::needs_statm),
+            io: self.shows_or_sorts(Column::needs_io),
             ..DetailPlan::default()
         };
         if self.opts.sort.needs_detail() {
@@ -485,7 +504,11 @@ impl App {
                     theme,
                 })
             }
-            Overlay::None | Overlay::Filter | Overlay::Jump(_) => ui::Overlay::None,
+            Overlay::None
+            | Overlay::Filter
+            | Overlay::Jump(_)
+            | Overlay::Search
+            | Overlay::User(_) => ui::Overlay::None,
         };
         ui::View {
             model: self.model.as_ref(),
@@ -502,12 +525,14 @@ impl App {
             mode,
             overlay,
             input: match &self.overlay {
-                Overlay::Jump(text) => text,
+                Overlay::Jump(text) | Overlay::User(text) => text,
+                Overlay::Search => &self.search_text,
                 _ => &self.filter_text,
             },
             following: self.follow.map(|f| f.key.tid),
             status: self.status.as_deref(),
             theme,
+            tagged: self.tagged.len(),
         }
     }
 

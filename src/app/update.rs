@@ -63,8 +63,10 @@ impl App {
         if let (KeyCode::Char(ch), false) = (e.code, key.ctrl) {
             if self.overlay == Overlay::Filter {
                 self.filter_type(ch);
-            } else if let Overlay::Jump(text) = &mut self.overlay {
+            } else if let Overlay::Jump(text) | Overlay::User(text) = &mut self.overlay {
                 text.push(ch);
+            } else if self.overlay == Overlay::Search {
+                self.search_type(ch);
             }
         }
         Effects::default()
@@ -197,6 +199,12 @@ impl App {
                 self.status = Some(crate::act::REPLAY_REFUSAL.into());
             }
             Action::SetAffinity | Action::SendSignal | Action::NicePlus | Action::NiceMinus
+                if !self.tagged.is_empty() =>
+            {
+                return self.act_on_tagged(action);
+            }
+            Action::Tag | Action::UntagAll => self.tag_key(action),
+            Action::SetAffinity | Action::SendSignal | Action::NicePlus | Action::NiceMinus
                 if let Some(why) = self.selected_row().and_then(|r| r.unreadable_why) =>
             {
                 // Nothing to re-check it by (its start time is unknown): refuse, and say so,
@@ -248,6 +256,35 @@ impl App {
             | Action::PickerAccept
             | Action::PickerCancel => return self.affinity_key(action),
             Action::ConfirmYes | Action::ConfirmNo => return self.confirm_key(action),
+            // `n` outside a replay, after a search: the next match, as in htop and less.
+            Action::ReplayForward if self.replay.is_none() && !self.search_text.is_empty() => {
+                return self.search_key(Action::SearchNext);
+            }
+            Action::Says(words) => self.status = Some(words.into()),
+            Action::SortByMemory => {
+                // Most memory first, as htop's M.
+                self.opts.sort = SortKey::MemPercent;
+                self.opts.reverse = !SortKey::MemPercent.descending();
+                self.rebuild();
+            }
+            Action::SortByTime => {
+                // Most CPU time first, as htop's T.
+                self.opts.sort = SortKey::CpuTime;
+                self.opts.reverse = !SortKey::CpuTime.descending();
+                self.rebuild();
+            }
+            Action::StartSearch
+            | Action::SearchNext
+            | Action::SearchAccept
+            | Action::SearchCancel
+            | Action::SearchBackspace
+            | Action::SearchClearLine => return self.search_key(action),
+            Action::PickUser
+            | Action::UserNext
+            | Action::UserPrev
+            | Action::UserAccept
+            | Action::UserCancel
+            | Action::UserBackspace => return self.user_key(action),
             Action::ReplayPlayPause
             | Action::ReplayBack
             | Action::ReplayForward

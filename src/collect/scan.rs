@@ -82,6 +82,8 @@ impl DetailPlan {
             || (self.sched_tgid.is_some() && before.sched_tgid.is_none())
             || (self.explain_tid.is_some() && before.explain_tid.is_none())
             || (self.screen_status && !before.screen_status)
+            || (self.io && !before.io)
+            || (self.memory && !before.memory)
     }
 
     /// This process's command line is read fresh, not taken from the cache.
@@ -378,6 +380,7 @@ impl Scanner {
             cgroups,
             events: Default::default(),
             waits: None,
+            partial: !self.only.is_empty() || !plan.pids.is_empty(),
             task_source: match (&self.iter, &self.iter_why_not) {
                 (Some(_), _) => TaskSource::Iterator,
                 (None, Some(why)) => TaskSource::ProcBecause(why.clone()),

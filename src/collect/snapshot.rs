@@ -498,6 +498,9 @@ pub struct Snapshot {
     pub waits: Option<std::sync::Arc<super::waits::WaitSamples>>,
     /// Where the per-task fields came from: /proc, or the BPF task iterator.
     pub task_source: super::task_iter::TaskSource,
+    /// Only some processes were read (`-p`): a task missing from this snapshot may still
+    /// run. The event source then lets the kernel's exit flag, not absence, end an entry.
+    pub partial: bool,
 }
 
 impl Snapshot {
@@ -595,6 +598,7 @@ mod tests {
             events: Default::default(),
             waits: None,
             task_source: Default::default(),
+            partial: false,
         };
         drop(snap);
         let again = task_list(n - 10);

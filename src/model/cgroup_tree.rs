@@ -59,6 +59,7 @@ fn cgroup_row(snap: &Snapshot, gi: u32, members: &[Row], folded: bool) -> Row {
         .map_or(b'?', |m| m.state);
     let first = members.first();
     Row {
+        tagged: false,
         kind: RowKind::Cgroup,
         prefix: String::new(),
         depth: 0,
@@ -84,6 +85,14 @@ fn cgroup_row(snap: &Snapshot, gi: u32, members: &[Row], folded: bool) -> Row {
             .iter()
             .filter_map(|m| m.cpu_time_cs)
             .reduce(|a, b| a + b),
+        // Its members may be threads of processes that span cgroups: no memory figure.
+        rss_bytes: None,
+        virt_bytes: None,
+        shared_bytes: None,
+        mem_percent: None,
+        io_read_per_sec: sum(|r| r.io_read_per_sec),
+        io_write_per_sec: sum(|r| r.io_write_per_sec),
+        io_why: None,
         policy: 0,
         rt_priority: 0,
         affinity: None,

@@ -452,6 +452,7 @@ mod tests {
             shares: None,
             schedstat_read: true,
             events: Default::default(),
+            partial: false,
             waits: None,
             task_source: Default::default(),
             cgroups: Cgroups {

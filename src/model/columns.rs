@@ -36,6 +36,18 @@ pub enum Column {
     Involuntary,
     /// Cumulative CPU time (utime + stime), as htop's TIME+.
     CpuTime,
+    /// The process's resident memory, as htop's RES.
+    Res,
+    /// The process's address space, as htop's VIRT.
+    Virt,
+    /// The process's resident shared pages, as htop's SHR.
+    Shr,
+    /// RES as % of the machine's memory, as htop's MEM%.
+    MemPercent,
+    /// Storage bytes read per second by the task (`/proc/TID/io`).
+    IoRead,
+    /// Storage bytes written per second by the task.
+    IoWrite,
     /// The readable name of the task's cgroup (systemd unit, container, last component).
     Cgroup,
     /// Scheduling events: the 99th percentile and the longest run-queue wait in the tick.
@@ -59,6 +71,10 @@ pub enum Source {
     Stat,
     Schedstat,
     Status,
+    /// `/proc/PID/statm` of every process (VIRT, SHR): `DetailPlan::memory`.
+    Statm,
+    /// `/proc/TID/io` of every task (storage bytes): `DetailPlan::io`.
+    Io,
     /// Filled by the model (rates, sums, the user table), from the sources above.
     Derived,
 }
@@ -104,13 +120,15 @@ const STAT: &[Source] = &[Source::Stat];
 const SCHEDSTAT: &[Source] = &[Source::Schedstat];
 const STATUS: &[Source] = &[Source::Status];
 const DERIVED: &[Source] = &[Source::Derived];
+const STATM: &[Source] = &[Source::Statm];
+const IO: &[Source] = &[Source::Io];
 const NONE: &[Source] = &[];
 const ASC: Option<Order> = Some(Order::Ascending);
 const DESC: Option<Order> = Some(Order::Descending);
 
 impl Column {
     /// Every column the lists may hold, in the column editor's order.
-    pub const ALL: [Column; 22] = [
+    pub const ALL: [Column; 28] = [
         Column::Tid,
         Column::Tgid,
         Column::User,
@@ -128,6 +146,12 @@ impl Column {
         Column::Voluntary,
         Column::Involuntary,
         Column::CpuTime,
+        Column::Res,
+        Column::Virt,
+        Column::Shr,
+        Column::MemPercent,
+        Column::IoRead,
+        Column::IoWrite,
         Column::Cgroup,
         Column::LatP99,
         Column::LatMax,
@@ -136,7 +160,7 @@ impl Column {
     ];
 
     /// The sortable columns, in the order `s` and `S`... step through them.
-    pub const SORTABLE: [Column; 18] = [
+    pub const SORTABLE: [Column; 24] = [
         Column::Cpu,
         Column::Tid,
         Column::Name,
@@ -150,6 +174,12 @@ impl Column {
         Column::RtPrio,
         Column::Nice,
         Column::CpuTime,
+        Column::Res,
+        Column::Virt,
+        Column::Shr,
+        Column::MemPercent,
+        Column::IoRead,
+        Column::IoWrite,
         Column::Cgroup,
         Column::LatP99,
         Column::LatMax,
@@ -330,6 +360,67 @@ impl Column {
                 8,
                 "CPU time used so far, user + system",
             ),
+            // RES is stat's rss field, read every tick; VIRT and SHR need `statm`.
+            Column::Res => s(
+                "res",
+                "RES",
+                6,
+                false,
+                STAT,
+                DESC,
+                6,
+                "resident memory of the process (threads: -)",
+            ),
+            Column::Virt => s(
+                "virt",
+                "VIRT",
+                6,
+                false,
+                STATM,
+                DESC,
+                8,
+                "address space of the process (threads: -)",
+            ),
+            Column::Shr => s(
+                "shr",
+                "SHR",
+                6,
+                false,
+                STATM,
+                DESC,
+                8,
+                "shared resident memory: files, shm (threads: -)",
+            ),
+            Column::MemPercent => s(
+                "mem",
+                "MEM%",
+                5,
+                false,
+                STAT,
+                DESC,
+                6,
+                "RES as % of the machine's memory (threads: -)",
+            ),
+            Column::IoRead => s(
+                "ior",
+                "IOR/s",
+                6,
+                false,
+                IO,
+                DESC,
+                5,
+                "storage bytes read per second by the task",
+            ),
+            Column::IoWrite => s(
+                "iow",
+                "IOW/s",
+                6,
+                false,
+                IO,
+                DESC,
+                5,
+                "storage bytes written per second by the task",
+            ),
             // Read for every task every tick (the collector's cgroup tracker): no source.
             Column::Cgroup => s(
                 "cgroup",
@@ -438,6 +529,12 @@ impl Column {
             Column::Voluntary => plain(format::rate(r.voluntary_per_sec)),
             Column::Involuntary => plain(format::rate(r.involuntary_per_sec)),
             Column::CpuTime => plain(format::cpu_time(r.cpu_time_cs)),
+            Column::Res => plain(r.rss_bytes.map_or("-".into(), format::bytes)),
+            Column::Virt => plain(r.virt_bytes.map_or("-".into(), format::bytes)),
+            Column::Shr => plain(r.shared_bytes.map_or("-".into(), format::bytes)),
+            Column::MemPercent => plain(format::percent(r.mem_percent)),
+            Column::IoRead => plain(format::byte_rate(r.io_read_per_sec)),
+            Column::IoWrite => plain(format::byte_rate(r.io_write_per_sec)),
             Column::Cgroup => plain(r.cgroup.as_deref().unwrap_or("-").to_string()),
             Column::LatP99 => plain(wait_cell(r.events.p99_ns)),
             Column::LatMax => plain(wait_cell(r.events.max_ns)),
@@ -469,6 +566,12 @@ impl Column {
             Column::RtPrio => a.rt_priority.cmp(&b.rt_priority),
             Column::Nice => a.nice.cmp(&b.nice),
             Column::CpuTime => a.cpu_time_cs.cmp(&b.cpu_time_cs),
+            Column::Res => a.rss_bytes.cmp(&b.rss_bytes),
+            Column::Virt => a.virt_bytes.cmp(&b.virt_bytes),
+            Column::Shr => a.shared_bytes.cmp(&b.shared_bytes),
+            Column::MemPercent => cmp_opt(a.mem_percent, b.mem_percent),
+            Column::IoRead => cmp_opt(a.io_read_per_sec, b.io_read_per_sec),
+            Column::IoWrite => cmp_opt(a.io_write_per_sec, b.io_write_per_sec),
             // Unknown (`None`) first, as `-` sorts before letters.
             Column::Cgroup => a.cgroup.cmp(&b.cgroup),
             Column::LatP99 => a.events.p99_ns.cmp(&b.events.p99_ns),
@@ -491,6 +594,17 @@ impl Column {
     /// timeslice count, read for every task every tick, gives it within one switch.
     pub fn needs_status(self) -> bool {
         self.spec().shown.contains(&Source::Status)
+    }
+
+    /// Shown or sorted on, it needs `/proc/PID/statm` of every process.
+    pub fn needs_statm(self) -> bool {
+        self.spec().shown.contains(&Source::Statm)
+    }
+
+    /// Shown or sorted on, it needs `/proc/TID/io` of every task (a rate needs the
+    /// previous tick's count too, so the tasks on screen alone would show `-` on scroll).
+    pub fn needs_io(self) -> bool {
+        self.spec().shown.contains(&Source::Io)
     }
 
     /// A column the lists may hold, by its name.

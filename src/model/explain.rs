@@ -181,6 +181,23 @@ pub fn explain(snap: &Snapshot, key: TaskKey) -> Option<Vec<String>> {
             out.push("Its main thread has exited (zombie) while this one still runs.".into());
         }
     }
+    // Read only while an I/O column is shown or sorted on; the columns then show `-`.
+    if let Some(Err(e)) = process.io_of(t.tid) {
+        let why = match e {
+            crate::collect::Unreadable::Denied => {
+                "permission denied: reading it needs ptrace access to the task (same user, or root)"
+            }
+            crate::collect::Unreadable::Absent => {
+                "absent: the kernel keeps no per-task I/O accounting, or the task exited"
+            }
+            crate::collect::Unreadable::Malformed => "malformed",
+            crate::collect::Unreadable::NoDescriptors => "out of file descriptors",
+        };
+        out.push(format!(
+            "Its storage I/O (/proc/{}/io) could not be read ({why}): IOR/s and IOW/s show -.",
+            t.tid
+        ));
+    }
     if let Some(report) = snap.shares.as_deref().filter(|r| r.tgid == t.tgid) {
         if let Some(l) = leader.filter(|_| !t.is_leader()) {
             if let Some(Compared {

@@ -30,6 +30,15 @@ pub fn bytes(b: u64) -> String {
     }
 }
 
+/// Bytes per second in at most 6 columns (`0`, `512K`, `1.2M`); `-` when unknown.
+pub fn byte_rate(r: Option<f64>) -> String {
+    match r {
+        None => "-".into(),
+        Some(v) if v < 0.5 => "0".into(),
+        Some(v) => bytes(v.round() as u64),
+    }
+}
+
 /// `3d 04:05` or `04:05:06`.
 pub fn uptime(secs: f64) -> String {
     let s = secs.max(0.0) as u64;

@@ -60,6 +60,10 @@ pub struct TaskRate {
     pub involuntary_per_sec: Option<f64>,
     /// Time spent runnable but waiting for a CPU, as % of the interval (schedstat).
     pub wait_percent: Option<f64>,
+    /// Storage bytes read and written per second (`/proc/TID/io`), where both scans read
+    /// it; filled from [`io_rates`] by the model.
+    pub io_read_per_sec: Option<f64>,
+    pub io_write_per_sec: Option<f64>,
 }
 
 /// Rates for every task of `cur`, keyed by identity. Tasks with no usable history get
@@ -110,6 +114,7 @@ pub fn task_rates_into(prev: Option<&Snapshot>, cur: &Snapshot, out: &mut Rates)
                         voluntary_per_sec: sw.map(|(v, _)| per_sec(v)),
                         involuntary_per_sec: sw.map(|(_, i)| per_sec(i)),
                         wait_percent: wait_delta(p, t).map(|d| percent(d, elapsed_ns)),
+                        ..TaskRate::default()
                     }
                 }
                 None => born_during(prev, cur, t),

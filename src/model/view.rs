@@ -3,8 +3,9 @@
 //! Tree mode nests processes under their parent (kernel threads under kthreadd, as the
 //! kernel has them) and puts a multi-threaded process's threads right under its row, the
 //! group leader first among equals. Flat mode lists processes, each with its threads. A
-//! filter shows the matching processes (flat) with all their threads when the process
-//! matched, or only the matching threads when only threads did.
+//! filter shows the matching processes with all their threads when the process matched,
+//! or only the matching threads when only threads did; in tree mode they stay in the tree,
+//! under their ancestors up to the root (shown as context, without their threads).
 
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
@@ -27,6 +28,8 @@ pub struct ViewOptions {
     pub pids: Vec<u32>,
     /// `--cgroup`: only the tasks in cgroups whose name or path matches.
     pub cgroup: Option<super::filter::Pattern>,
+    /// `u`: only the processes owned by this user (as the USER column shows it).
+    pub user: Option<String>,
     pub sort: SortKey,
     pub reverse: bool,
     pub tree: bool,
@@ -46,6 +49,7 @@ impl Default for ViewOptions {
             filter: Filter::None,
             pids: Vec::new(),
             cgroup: None,
+            user: None,
             sort: SortKey::Cpu,
             reverse: false,
             tree: true,
@@ -84,6 +88,7 @@ fn pool_row(process: &Row, pattern: &str, members: &[&Row]) -> Row {
         .min_by_key(|m| state_rank(m.state))
         .map_or(b'?', |m| m.state);
     Row {
+        tagged: false,
         kind: RowKind::Pool,
         key: pool_key(process.key, pattern),
         tid: members.first().map_or(process.tgid, |m| m.tid),
@@ -100,6 +105,9 @@ fn pool_row(process: &Row, pattern: &str, members: &[&Row]) -> Row {
             .iter()
             .filter_map(|m| m.cpu_time_cs)
             .reduce(|a, b| a + b),
+        io_read_per_sec: sum(|r| r.io_read_per_sec),
+        io_write_per_sec: sum(|r| r.io_write_per_sec),
+        io_why: None,
         threads: members.len() as u32,
         affinity: None,
         events: RowEvents::merge(&members.iter().map(|m| m.events.clone()).collect::<Vec<_>>()),
@@ -141,6 +149,20 @@ pub struct Row {
     /// CPU time used so far (utime + stime), in hundredths of a second; a process row:
     /// the sum over its threads (those alive now).
     pub cpu_time_cs: Option<u64>,
+    /// The process's resident memory (RES); `None` on thread and pool rows, which share
+    /// their process's memory and show `-`.
+    pub rss_bytes: Option<u64>,
+    /// The process's address space (VIRT) and its resident shared pages (SHR), from
+    /// `statm` when a column asked for it.
+    pub virt_bytes: Option<u64>,
+    pub shared_bytes: Option<u64>,
+    /// RES as % of the machine's memory.
+    pub mem_percent: Option<f64>,
+    /// Storage bytes read / written per second: a task's own, a process's or pool's sum.
+    pub io_read_per_sec: Option<f64>,
+    pub io_write_per_sec: Option<f64>,
+    /// Why a thread row's `io` could not be read ("permission denied"), when it was not.
+    pub io_why: Option<&'static str>,
     pub policy: u32,
     pub rt_priority: u32,
     /// Allowed CPUs (`0-3,8`), when `status` was read for this task.
@@ -162,6 +184,8 @@ pub struct Row {
     pub unreadable: bool,
     /// Why, in words ("permission denied"), when it was.
     pub unreadable_why: Option<&'static str>,
+    /// Tagged by the user (`m`): actions act on the tagged rows. Set by the app.
+    pub tagged: bool,
 }
 
 pub(super) enum Match {
@@ -216,7 +240,7 @@ pub fn build_rows_why(snap: &Snapshot, rates: &Rates, opts: &ViewOptions, why: &
             .processes
             .iter()
             .map(|p| {
-                let mut r = process_row(p, rates, cpu_cap(snap), snap.clk_tck, &snap.events);
+                let mut r = process_row(p, rates, cpu_cap(snap), snap);
                 r.cgroup = p
                     .leader()
                     .and_then(|l| cgroup_of(snap, &cgroup_names, p.tgid, l.tid));
@@ -227,22 +251,25 @@ pub fn build_rows_why(snap: &Snapshot, rates: &Rates, opts: &ViewOptions, why: &
             })
             .collect(),
         cgroup_names,
-        matches: snap
-            .processes
-            .iter()
-            .map(|p| match_process(p, opts, &cgroups))
-            .collect(),
+        matches: Vec::new(),
         children: vec![Vec::new(); n],
         rows: Vec::new(),
     };
+    ctx.matches = snap
+        .processes
+        .iter()
+        .zip(&ctx.proc_rows)
+        .map(|(p, row)| {
+            let user_ok = opts.user.as_ref().is_none_or(|u| *u == row.user);
+            user_ok.then(|| match_process(p, opts, &cgroups)).flatten()
+        })
+        .collect();
     if opts.by_cgroup {
         super::cgroup_tree::build(&mut ctx);
         return ctx.rows;
     }
-    let flat =
-        !opts.tree || opts.filter.is_active() || !opts.pids.is_empty() || opts.cgroup.is_some();
     let mut roots = Vec::new();
-    if flat {
+    if !opts.tree {
         roots.extend((0..n).filter(|&i| ctx.matches[i].is_some()));
     } else {
         let index: HashMap<u32, usize> = snap
@@ -251,6 +278,9 @@ pub fn build_rows_why(snap: &Snapshot, rates: &Rates, opts: &ViewOptions, why: &
             .enumerate()
             .map(|(i, p)| (p.tgid, i))
             .collect();
+        if narrowed(opts) {
+            add_ancestors(snap, &index, &opts.pids, &mut ctx.matches);
+        }
         for i in 0..n {
             if ctx.matches[i].is_none() {
                 continue;
@@ -277,6 +307,43 @@ pub fn build_rows_why(snap: &Snapshot, rates: &Rates, opts: &ViewOptions, why: &
         emit_process(&mut ctx, r, &mut guides, k + 1 == count, true, &mut visited);
     }
     ctx.rows
+}
+
+/// Whether anything hides processes that a plain tree would show.
+/// (`-p` is not one: it names the processes to show, and only those are read; nor is a
+/// PID/TID filter, which asks for that process: its ancestors would push it down.)
+pub fn narrowed(opts: &ViewOptions) -> bool {
+    matches!(opts.filter, Filter::Pattern(_)) || opts.cgroup.is_some() || opts.user.is_some()
+}
+
+/// Keeps a filtered tree a tree: every ancestor of a match, up to the root, is shown as
+/// context (its row only, none of its threads) so a match sits where it lives.
+/// With `-p`, only the named processes are ancestors to show.
+fn add_ancestors(
+    snap: &Snapshot,
+    index: &HashMap<u32, usize>,
+    pids: &[u32],
+    matches: &mut [Option<Match>],
+) {
+    let hits: Vec<usize> = (0..matches.len())
+        .filter(|&i| matches[i].is_some())
+        .collect();
+    for i in hits {
+        let mut at = i;
+        // A PPID loop cannot happen in a consistent /proc, but a scan is not atomic: the
+        // walk stops after as many steps as there are processes.
+        for _ in 0..matches.len() {
+            let Some(&parent) = index.get(&snap.processes[at].ppid) else {
+                break;
+            };
+            let shown = pids.is_empty() || pids.contains(&snap.processes[parent].tgid);
+            if parent == at || matches[parent].is_some() || !shown {
+                break;
+            }
+            matches[parent] = Some(Match::Threads(HashSet::new()));
+            at = parent;
+        }
+    }
 }
 
 impl Ctx<'_> {
@@ -309,13 +376,7 @@ impl Ctx<'_> {
 
     /// A process's row (the sums over `p.tasks`).
     pub(super) fn process_row(&self, p: &ProcessInfo) -> Row {
-        process_row(
-            p,
-            self.rates,
-            cpu_cap(self.snap),
-            self.snap.clk_tck,
-            &self.snap.events,
-        )
+        process_row(p, self.rates, cpu_cap(self.snap), self.snap)
     }
 }
 
@@ -391,7 +452,8 @@ pub fn cpu_cap(snap: &Snapshot) -> f64 {
             .max(1) as f64
 }
 
-fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64, events: &Events) -> Row {
+fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, snap: &Snapshot) -> Row {
+    let (clk_tck, events) = (snap.clk_tck, &snap.events);
     let lead = p.tasks.first();
     let sum = |f: fn(&TaskRate) -> Option<f64>| -> Option<f64> {
         let vals: Vec<f64> = p
@@ -402,6 +464,7 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64, events: &
         (!vals.is_empty()).then(|| vals.iter().sum())
     };
     let why = unreadable_why(lead);
+    let statm = p.statm.and_then(|r| r.ok());
     // An unreadable process has no name to show: it is not a kernel thread's `[]`.
     let name = match why {
         Some(_) => UNREADABLE_NAME.to_string(),
@@ -419,6 +482,7 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64, events: &
         Err(_) => format!("[{name}] (command line unreadable)"),
     };
     Row {
+        tagged: false,
         kind: RowKind::Process,
         prefix: String::new(),
         depth: 0,
@@ -442,6 +506,17 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, clk_tck: u64, events: &
             .iter()
             .filter_map(|t| cpu_time_cs(t, clk_tck))
             .reduce(|a, b| a + b),
+        rss_bytes: why.is_none().then_some(p.rss_bytes),
+        virt_bytes: statm.map(|s| s.size_pages.saturating_mul(snap.page_size)),
+        shared_bytes: statm.map(|s| s.shared_pages.saturating_mul(snap.page_size)),
+        mem_percent: snap
+            .system
+            .mem
+            .filter(|m| m.total_bytes > 0 && why.is_none())
+            .map(|m| p.rss_bytes as f64 * 100.0 / m.total_bytes as f64),
+        io_read_per_sec: sum(|r| r.io_read_per_sec),
+        io_write_per_sec: sum(|r| r.io_write_per_sec),
+        io_why: None,
         policy: lead.map_or(0, |t| t.policy),
         rt_priority: lead.map_or(0, |t| t.rt_priority),
         affinity: lead.and_then(affinity),
@@ -474,6 +549,7 @@ fn thread_events(t: &TaskInfo, events: &Events) -> RowEvents {
 fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64, events: &Events) -> Row {
     let rate = rates.get(&t.key()).copied().unwrap_or_default();
     Row {
+        tagged: false,
         kind: RowKind::Thread,
         prefix: String::new(),
         depth: 0,
@@ -496,6 +572,16 @@ fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64, events
         involuntary_per_sec: rate.involuntary_per_sec,
         wait_percent: rate.wait_percent,
         cpu_time_cs: cpu_time_cs(t, clk_tck),
+        rss_bytes: None,
+        virt_bytes: None,
+        shared_bytes: None,
+        mem_percent: None,
+        io_read_per_sec: rate.io_read_per_sec,
+        io_write_per_sec: rate.io_write_per_sec,
+        io_why: match p.io_of(t.tid) {
+            Some(Err(e)) => Some(unreadable_words(*e)),
+            _ => None,
+        },
         policy: t.policy,
         rt_priority: t.rt_priority,
         affinity: affinity(t),
@@ -534,12 +620,17 @@ fn unreadable_why(t: Option<&TaskInfo>) -> Option<&'static str> {
     let Some(t) = t else {
         return Some("no task readable");
     };
-    Some(match t.stat_error? {
+    Some(unreadable_words(t.stat_error?))
+}
+
+/// Why a file could not be read, in words.
+fn unreadable_words(e: Unreadable) -> &'static str {
+    match e {
         Unreadable::Denied => "permission denied",
         Unreadable::Malformed => "malformed",
         Unreadable::Absent => "absent",
         Unreadable::NoDescriptors => "out of file descriptors",
-    })
+    }
 }
 
 /// utime + stime in hundredths of a second; unknown when stat was not read or USER_HZ is.

@@ -443,6 +443,8 @@ pub fn decode_format(
         waits: None,
         events,
         task_source: Default::default(),
+        // Recordings keep what was recorded; only a live event source reads this.
+        partial: false,
         boot_ns,
         scan_ns,
         clk_tck,

@@ -13,6 +13,8 @@ pub struct FooterPane<'a> {
     pub mode: Mode,
     pub opts: &'a ViewOptions,
     pub filter_text: &'a str,
+    /// Rows tagged (`m`).
+    pub tagged: usize,
     pub rows: usize,
     pub following: Option<u32>,
     pub status: Option<&'a str>,
@@ -29,7 +31,7 @@ impl Widget for FooterPane<'_> {
         let g = t.glyphs;
         let o = self.opts;
         if let Some(msg) = self.status
-            && self.mode != Mode::Filter
+            && !matches!(self.mode, Mode::Filter | Mode::Search | Mode::User)
             && msg.chars().count() > usize::from(area.width)
         {
             // Too long for one line: the message takes both, the key hints come back with
@@ -39,10 +41,15 @@ impl Widget for FooterPane<'_> {
                 .render(area, buf);
             return;
         }
-        let typing = matches!(self.mode, Mode::Filter | Mode::Jump);
+        let typing = matches!(
+            self.mode,
+            Mode::Filter | Mode::Jump | Mode::Search | Mode::User
+        );
         let first = if let (Some(msg), false) = (self.status, typing) {
             // A message gets the whole line: it is what the user needs to read now.
             Line::styled(msg.to_string(), t.warning())
+        } else if let Some(line) = super::footer_htop::prompt(&self, g.cursor) {
+            line
         } else if self.mode == Mode::Jump {
             Line::from(vec![
                 Span::styled("Jump to: ", t.header_label()),
@@ -74,19 +81,22 @@ impl Widget for FooterPane<'_> {
             };
             let mut parts = vec![
                 format!("sort {}{dir}", o.sort.name()),
-                // A filter or -p lists the matching processes flat (see model::view).
+                // A filter keeps the tree: matches under their ancestors (see model::view).
                 if o.by_cgroup {
                     "by cgroup".into()
                 } else if !o.tree {
                     "flat".into()
-                } else if o.filter.is_active() || !o.pids.is_empty() {
-                    "flat while filtered".into()
+                } else if crate::model::view::narrowed(o) {
+                    "tree: matches and their ancestors".into()
                 } else {
                     "tree".into()
                 },
             ];
             if !self.filter_text.is_empty() {
                 parts.push(format!("filter \"{}\"", self.filter_text));
+            }
+            if let Some(user) = &o.user {
+                parts.push(format!("user \"{user}\""));
             }
             if !o.pids.is_empty() {
                 let pids: Vec<String> = o.pids.iter().map(u32::to_string).collect();
@@ -97,6 +107,9 @@ impl Widget for FooterPane<'_> {
             }
             if o.processes_only {
                 parts.push("processes only".into());
+            }
+            if self.tagged > 0 {
+                parts.push(format!("{} tagged", self.tagged));
             }
             if let Some(tid) = self.following {
                 parts.push(format!("following {tid}"));

@@ -49,6 +49,8 @@ fn help_lines(t: Theme) -> Vec<Line<'static>> {
         ("Keys", Mode::Normal, false),
         ("While typing a filter", Mode::Filter, false),
         ("In the column editor (o)", Mode::Columns, false),
+        ("While typing a search (F3)", Mode::Search, false),
+        ("While choosing a user (u)", Mode::User, false),
         ("When replaying a recording", Mode::Normal, true),
     ] {
         lines.push(Line::styled(title, t.header_label()));

@@ -28,6 +28,7 @@ pub mod column_editor;
 pub mod cpus;
 pub mod explain;
 pub mod footer;
+pub mod footer_htop;
 pub mod header;
 pub mod help;
 pub mod panes;
@@ -220,6 +221,8 @@ pub struct View<'a> {
     pub following: Option<u32>,
     pub status: Option<&'a str>,
     pub theme: Theme,
+    /// How many rows are tagged (`m`).
+    pub tagged: usize,
 }
 
 /// What covers the table (help) or is drawn over it (pickers, the column editor).
@@ -396,6 +399,7 @@ pub fn draw(frame: &mut Frame, v: &View) -> ScreenLayout {
             mode: v.mode,
             opts: v.opts,
             filter_text: v.input,
+            tagged: v.tagged,
             rows: v.rows.len(),
             following: v.following,
             status: v.status,

@@ -83,9 +83,16 @@ impl TreePane<'_> {
         // a pool's " (pool)" goes first and its count last (at 80 columns a 20-thread pool
         // read "×2" when the table cut it).
         let guides = g.guides(&r.prefix);
-        let room = usize::from(width).saturating_sub(text_width(&guides) + text_width(&glyph));
+        // A tagged row (`m`) is marked `*` before its name, after the fold mark (whose
+        // place the mouse hit-tests).
+        let mark = if r.tagged { "*" } else { "" };
+        let room = usize::from(width)
+            .saturating_sub(text_width(&guides) + text_width(&glyph) + mark.len());
         let fit = |s: &str, w: usize| cut(s, w, g.ellipsis);
         let mut spans = vec![Span::styled(guides, t.dim()), Span::raw(glyph)];
+        if r.tagged {
+            spans.push(Span::styled(mark, t.warning()));
+        }
         if r.kind == RowKind::Pool {
             let count = format!(" {}{}", g.times, r.threads);
             let tag = " (pool)";

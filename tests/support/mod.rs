@@ -2,6 +2,7 @@
 //! `threadtop-workload` program ([`workload`]). Each test file uses a subset.
 #![allow(dead_code)]
 
+pub mod cgroups;
 pub mod pty;
 
 use std::ffi::OsStr;
@@ -319,4 +320,46 @@ impl Drop for TidWrapper {
             let _ = t.join();
         }
     }
+}
+
+/// threadtop with `args` run as `nobody` through `setpriv`, stdout and stderr kept; `None`
+/// (with the reason printed for `test`) where that cannot be done here: not root, no
+/// setpriv, or the binary not reachable for nobody. A refusal that names the events is
+/// threadtop's own answer, not a failure to run it.
+pub fn as_nobody(test: &str, args: &[&str]) -> Option<std::process::Output> {
+    let setpriv = std::path::Path::new("/usr/bin/setpriv");
+    if !rustix::process::geteuid().is_root() || !setpriv.exists() {
+        eprintln!("{test}: skipped: needs root (to drop to nobody) and /usr/bin/setpriv");
+        return None;
+    }
+    let out = std::process::Command::new(setpriv)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(threadtop())
+        .args(args)
+        .env("XDG_CONFIG_HOME", NO_CONFIG_DIR)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run setpriv");
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("Permission denied") && out.stdout.is_empty() && !err.contains("events") {
+        eprintln!("{test}: skipped: threadtop could not run as nobody here: {err}");
+        return None;
+    }
+    Some(out)
+}
+
+/// `threadtop replay FILE --json --at AT`, which must succeed, parsed.
+pub fn replay_json(file: &std::path::Path, at: &str) -> serde_json::Value {
+    let out = command()
+        .arg("replay")
+        .arg(file)
+        .args(["--json", "--at", at])
+        .output()
+        .expect("run replay --json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
 }

@@ -252,7 +252,10 @@ impl EventSource {
                 tid,
                 start_ticks: v.start_boottime / tick_per_ns,
             };
-            if read_for_the_last_time(&v, ended, live.contains(&tid)) {
+            // Under `-p` the snapshot holds only the chosen processes: a task it lacks is not
+            // gone, and only the kernel's exit flag may end its entry.
+            let in_proc = snap.partial || live.contains(&tid);
+            if read_for_the_last_time(&v, ended, in_proc) {
                 gone.push(tid);
                 continue;
             }
