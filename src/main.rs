@@ -368,7 +368,7 @@ fn each_tick(
                 .map(|t| (t.tgid, t.key.tid))
                 .collect(),
         );
-        let min_rounds = if sampler.len() <= 100 { 10 } else { 0 };
+        let min_rounds = sampler.min_rounds();
         sampler.sample_during(
             due.saturating_duration_since(std::time::Instant::now()),
             std::time::Duration::from_nanos(previous.scan_ns),

@@ -433,10 +433,21 @@ impl App {
         if screen_status {
             tids.extend(screen.iter().copied());
         }
+        // A process's or pool's verdict (WHY, the why pane, the explain card) is about all
+        // its threads: their waits are sampled too, not only the rows drawn.
+        let mut why_tgids: Vec<u32> = on_screen
+            .iter()
+            .filter(|r| matches!(r.kind, RowKind::Process | RowKind::Pool))
+            .map(|r| r.tgid)
+            .chain(self.selected.map(|s| s.tgid))
+            .collect();
+        why_tgids.sort_unstable();
+        why_tgids.dedup();
         DetailPlan {
             tids,
             screen,
             screen_status,
+            why_tgids,
             ..base
         }
     }

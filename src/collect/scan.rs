@@ -60,6 +60,10 @@ pub struct DetailPlan {
     pub io: bool,
     /// Every process's `statm` (VIRT, SHR): `--json`, or a shown memory column.
     pub memory: bool,
+    /// Processes whose every task has its waits sampled (not read otherwise): the selected
+    /// one and those with a process or pool row on screen, whose WHY verdicts and the why
+    /// pane need all their threads, not only the rows drawn.
+    pub why_tgids: Vec<u32>,
 }
 
 impl DetailPlan {

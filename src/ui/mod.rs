@@ -292,10 +292,16 @@ fn layout<'a>(v: &View<'a>, area: Rect) -> (ScreenLayout, Vec<Box<dyn PaneView +
         }
     }
     // A pane squeezed below a few lines shows only its title: rather than slivers, the
-    // last opened panes are left out, and the footer says how many.
+    // panes lowest in the stack are left out, and the footer says how many; never the one
+    // opened last while another can go (the key just pressed shows its pane).
     let mut hidden_panes = 0;
     while wanted.iter().map(|w| w.1.min(MIN_PANE)).sum::<u16>() > budget && !wanted.is_empty() {
-        wanted.pop();
+        let keep = v.panes.last_opened();
+        let drop = wanted
+            .iter()
+            .rposition(|w| Some(w.0) != keep)
+            .unwrap_or(wanted.len() - 1);
+        wanted.remove(drop);
         hidden_panes += 1;
     }
     let heights = allocate(&wanted.iter().map(|w| w.1).collect::<Vec<_>>(), budget);

@@ -175,6 +175,9 @@ pub fn def(p: Pane) -> &'static PaneDef {
 pub struct PaneStates {
     open: [bool; Pane::ALL.len()],
     scroll: [u16; Pane::ALL.len()],
+    /// The pane opened last: kept when the window cannot hold them all (the key just
+    /// pressed shows its pane; `w` with the CPU pane open at 80x24 used to show nothing).
+    last_opened: Option<Pane>,
 }
 
 impl PaneStates {
@@ -186,6 +189,16 @@ impl PaneStates {
     pub fn set_open(&mut self, p: Pane, open: bool) {
         self.open[p.index()] = open;
         self.scroll[p.index()] = 0;
+        if open {
+            self.last_opened = Some(p);
+        } else if self.last_opened == Some(p) {
+            self.last_opened = None;
+        }
+    }
+
+    /// The pane opened last, while it is open.
+    pub fn last_opened(&self) -> Option<Pane> {
+        self.last_opened.filter(|p| self.is_open(*p))
     }
 
     pub fn scroll(&self, p: Pane) -> u16 {
