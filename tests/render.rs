@@ -781,3 +781,42 @@ fn why_pane_80x24_shows_bars_the_lock_group_and_the_verdicts() {
     );
     insta::assert_snapshot!(screen);
 }
+
+#[test]
+fn the_pane_opened_last_is_shown_when_the_window_holds_only_one() {
+    // At 80x24 the placement pane and the why pane do not fit together: `w` pressed with
+    // the placement pane open showed nothing but "1 pane hidden" (the why pane is lower
+    // in the stack, and the lowest went first).
+    let mut a = why_app();
+    key(&mut a, KeyCode::Char('p'));
+    key(&mut a, KeyCode::Char('w'));
+    let screen = text(&render(&mut a, 80, 24, Theme::mono()));
+    assert!(screen.contains("why: app (100)"), "{screen}");
+    assert!(screen.contains("1 pane hidden"), "{screen}");
+    // And the other way round: the key pressed last wins.
+    key(&mut a, KeyCode::Char('w'));
+    key(&mut a, KeyCode::Char('w'));
+    key(&mut a, KeyCode::Char('p'));
+    key(&mut a, KeyCode::Char('p'));
+    let screen = text(&render(&mut a, 80, 24, Theme::mono()));
+    assert!(!screen.contains("why: app (100)"), "{screen}");
+    assert!(screen.contains("1 pane hidden"), "{screen}");
+}
+
+#[test]
+fn why_pane_ascii_80x24_wraps_the_verdicts_and_draws_with_ascii_only() {
+    let mut a = why_app();
+    key(&mut a, KeyCode::Char('w'));
+    let screen = text(&render(&mut a, 80, 24, Theme::mono().ascii()));
+    assert_ascii(&screen);
+    // The verdict is read whole: wrapped under itself, not cut at the pane's edge.
+    assert!(
+        screen.contains("lock convoy: 4 of 6 wait on one"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("(0x7f2a5c000b28); lock-0 holds the CPU"),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}

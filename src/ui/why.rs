@@ -12,9 +12,47 @@ use crate::model::derived::{WhyLine, WhyView};
 use crate::model::why::Part;
 
 /// Label column: "4411 worker-12" fits; longer names are cut.
-const LABEL: usize = 18;
-/// The bar's width at most: at 80 columns it leaves 33 for the verdict (24 cells: 4 % each).
-const BAR_MAX: u16 = 24;
+const LABEL: usize = 16;
+/// The bar's width at most (20 cells: 5 % each). At 80 columns it leaves 40 for the
+/// verdict, which wraps below itself past that: cut at 33, "lock convoy: 6 of 6 wait on
+/// one fu" was all a user read of the longest sentences.
+const BAR_MAX: u16 = 20;
+/// The verdict's column is never narrower than this (the bar gives way first).
+const VERDICT_MIN: u16 = 20;
+
+/// `text` in lines of at most `width` characters, broken at spaces (a longer word is cut
+/// into pieces).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let have = line.chars().count();
+            let gap = usize::from(have > 0);
+            if have + gap + word.len() <= width {
+                if gap > 0 {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                break;
+            }
+            if have > 0 {
+                out.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word wider than a line: as much as fits, the rest on the next.
+            let rest = word.split_off(width);
+            out.push(word.into_iter().collect());
+            word = rest;
+        }
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
 
 pub struct WhyPane<'a> {
     /// Computed once per tick or selection ([`crate::model::derived::Derived`]).
@@ -39,11 +77,25 @@ impl WhyPane<'_> {
             .iter()
             .map(|p| format!("{}={}", p.ascii(), p.name()))
             .collect();
-        let mut out = vec![Line::styled(legend.join(" "), t.dim())];
-        let bar_w = width.saturating_sub(LABEL as u16 + 3).min(BAR_MAX);
+        let mut out: Vec<Line<'static>> = wrap(&legend.join(" "), usize::from(width.max(1)))
+            .into_iter()
+            .map(|l| Line::styled(l, t.dim()))
+            .collect();
+        let bar_w = width
+            .saturating_sub(LABEL as u16 + 2 + VERDICT_MIN)
+            .min(BAR_MAX);
+        let verdict_at = LABEL + 1 + usize::from(bar_w) + 1;
+        let room = usize::from(width).saturating_sub(verdict_at);
         for l in &v.lines {
             match l {
-                WhyLine::Text(s) => out.push(Line::raw(s.clone())),
+                WhyLine::Text(s) => {
+                    // Continued two columns in, so a wrapped line reads as one.
+                    let lines = wrap(s, usize::from(width.saturating_sub(2).max(1)));
+                    for (i, part) in lines.into_iter().enumerate() {
+                        let indent = if i == 0 { "" } else { "  " };
+                        out.push(Line::raw(format!("{indent}{part}")));
+                    }
+                }
                 WhyLine::Bar {
                     label,
                     breakdown,
@@ -67,8 +119,17 @@ impl WhyPane<'_> {
                             spans.push(Span::raw(format!("{:<w$}", "?", w = usize::from(bar_w))))
                         }
                     }
-                    spans.push(Span::raw(format!(" {verdict}")));
+                    let parts = if room >= usize::from(VERDICT_MIN) {
+                        wrap(verdict, room)
+                    } else {
+                        vec![verdict.clone()]
+                    };
+                    let mut parts = parts.into_iter();
+                    spans.push(Span::raw(format!(" {}", parts.next().unwrap_or_default())));
                     out.push(Line::from(spans));
+                    for part in parts {
+                        out.push(Line::raw(format!("{:verdict_at$}{part}", "")));
+                    }
                 }
             }
         }
@@ -117,5 +178,26 @@ impl super::panes::PaneView for WhyPane<'_> {
     }
     fn render(self: Box<Self>, area: Rect, buf: &mut Buffer) {
         Widget::render(*self, area, buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_cuts_only_a_word_too_long() {
+        assert_eq!(
+            wrap("idle: blocked reading a pipe", 14),
+            ["idle: blocked", "reading a pipe"]
+        );
+        assert_eq!(
+            wrap("futex 0x7f2a5c000b28", 8),
+            ["futex", "0x7f2a5c", "000b28"]
+        );
+        assert_eq!(wrap("", 5), [""]);
+        for line in wrap("lock convoy: 6 of 6 wait on one futex (0x55c34caf7290)", 12) {
+            assert!(line.chars().count() <= 12, "{line}");
+        }
     }
 }
