@@ -549,7 +549,7 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
         }
         for t in &p.tasks {
             if only.as_ref().is_none_or(|s| s.contains(&t.tid)) {
-                tasks.push(task(t, p.io_of(t.tid), m, shares, &why));
+                tasks.push(task(t, p.io_of(t.tid), m, shares, why));
             }
         }
     }
