@@ -108,8 +108,24 @@ pub fn why_view(model: &Model, tgid: u32) -> Option<WhyView> {
             verdict: w.verdict.clone(),
         });
     }
+    // Where the off-CPU split came from, as JSON's `breakdown_source` says per task.
+    use crate::collect::waits::Source;
+    let sources: Vec<Source> = p
+        .tasks
+        .iter()
+        .filter_map(|t| model.why.tasks.get(&t.key()).and_then(|w| w.source))
+        .collect();
+    let by = match (
+        sources.contains(&Source::Events),
+        sources.contains(&Source::Sampled),
+    ) {
+        (true, true) => ", off-CPU split: events + sampled",
+        (true, false) => ", off-CPU split: events",
+        (false, true) => ", off-CPU split: sampled",
+        (false, false) => "",
+    };
     Some(WhyView {
-        title: format!("why: {pname} ({tgid})"),
+        title: format!("why: {pname} ({tgid}){by}"),
         lines,
     })
 }
