@@ -74,7 +74,8 @@ pub fn why_view(model: &Model, tgid: u32) -> Option<WhyView> {
             verdict: pool.verdict.clone(),
         });
     }
-    for l in &pw.locks {
+    // A "group" of one thread is a thread waiting on a futex: its own line says so.
+    for l in pw.locks.iter().filter(|l| l.waiters.len() >= 2) {
         let holder = l
             .busiest
             .as_ref()
