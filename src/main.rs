@@ -183,6 +183,7 @@ fn run_tui(cli: &Cli, loaded: &Loaded, start: Option<events::source::Start>) -> 
     forward_signals(&tx)?;
     let mut app = App::new(cli.view_options(), cli.delay);
     app.column_layout = loaded.columns.clone();
+    app.tools.clone_from(&loaded.tools);
     if let Some(f) = &cli.filter {
         app = app.with_filter_text(f);
     }

@@ -65,17 +65,61 @@ pub fn enter(color: bool, mouse: bool) -> io::Result<Tui> {
 /// did. The caller redraws the whole screen. In an orphaned process group (no shell to
 /// continue it) the kernel discards SIGTSTP and this returns at once, set up again.
 pub fn suspend() -> io::Result<()> {
-    let mouse = MOUSE_ON.load(Ordering::SeqCst);
-    restore();
+    let held = release();
     let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TSTP);
     // Continued.
+    take_back(held)
+}
+
+/// The terminal as threadtop had it, for [`take_back`]: whether mouse reporting was on.
+#[derive(Debug, Clone, Copy)]
+pub struct Released {
+    mouse: bool,
+}
+
+/// Gives the terminal back for a while (Ctrl-Z, a tool handed the selected task): as
+/// [`restore`], remembering what [`take_back`] must turn on again.
+pub fn release() -> Released {
+    let mouse = MOUSE_ON.load(Ordering::SeqCst);
+    restore();
+    Released { mouse }
+}
+
+/// Sets the terminal up again after [`release`], as [`enter`] did. The caller redraws
+/// the whole screen (something else drew on it meanwhile).
+pub fn take_back(held: Released) -> io::Result<()> {
     terminal::enable_raw_mode()?;
     execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
-    if mouse {
+    if held.mouse {
         MOUSE_ON.store(true, Ordering::SeqCst);
         execute!(io::stdout(), EnableMouse)?;
     }
     Ok(())
+}
+
+/// Prints `prompt` on the normal screen and waits for one key (raw mode, so any key, Ctrl-C
+/// too, is just a key); what else was typed is discarded, so the rest of an arrow key's
+/// sequence is not read as keys later. Returns at once when the terminal is gone.
+pub fn wait_for_key(prompt: &str) {
+    let mut out = io::stdout();
+    let _ = write!(out, "{prompt}");
+    let _ = out.flush();
+    let raw = terminal::enable_raw_mode().is_ok();
+    let mut byte = [0u8; 1];
+    loop {
+        // SAFETY: reads at most one byte into a local buffer.
+        let n = unsafe { libc::read(libc::STDIN_FILENO, byte.as_mut_ptr().cast(), 1) };
+        if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+            continue;
+        }
+        break;
+    }
+    // SAFETY: tcflush on stdin touches no memory.
+    unsafe { libc::tcflush(libc::STDIN_FILENO, libc::TCIFLUSH) };
+    if raw {
+        let _ = terminal::disable_raw_mode();
+    }
+    let _ = writeln!(out);
 }
 
 /// Turns mouse reporting off (every mode: 1000, 1002, 1003, 1006, 1015), resets the
@@ -173,6 +217,14 @@ fn stop_reading_stdin() {
         libc::dup2(fds[0], libc::STDIN_FILENO);
         libc::close(fds[0]);
     }
+}
+
+/// Writes `line` and a newline to stdout (the terminal, in its normal mode), never
+/// panicking.
+pub fn note_out(line: &str) {
+    let mut out = io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 /// Writes `line` to stderr, never panicking: stderr is often the terminal that is gone

@@ -83,11 +83,16 @@ pub fn spawn_input(tx: Sender<Event>) {
     crate::terminal::on_hangup(move |why| {
         let _ = lost.send(Event::TerminalLost(why));
     });
+    // Counted before the thread starts, so a hand-off right away still waits for it.
+    let running = super::input_gate::running();
     let _ = std::thread::Builder::new()
         .name("tt-input".into())
         .spawn(move || {
+            let _running = running;
             let mut size = crossterm::terminal::size().ok();
             loop {
+                // A tool has the terminal (the hand-off): wait until it is ours again.
+                super::input_gate::checkpoint();
                 // After an SSH drop with SIGHUP ignored, crossterm keeps polling a dead tty;
                 // checking the tty itself is what notices.
                 if !std::io::stdin().is_terminal() {
@@ -231,6 +236,13 @@ where
                 crate::terminal::suspend().wrap_err("resuming after Ctrl-Z")?;
                 // The shell drew on the screen meanwhile: everything is drawn again.
                 terminal.clear().wrap_err("clearing after Ctrl-Z")?;
+            }
+            if let Some(h) = &fx.hand_off
+                && runner::hand_off(&mut app, h)
+                    .wrap_err("taking the terminal back after a tool")?
+            {
+                // The tool drew on the screen meanwhile: everything is drawn again.
+                terminal.clear().wrap_err("clearing after a tool")?;
             }
             source.effects(&mut app, fx);
             if app.quit {

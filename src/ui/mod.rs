@@ -38,6 +38,7 @@ pub mod shares;
 pub mod signal;
 pub mod theme;
 pub mod timebar;
+pub mod tools;
 pub mod tree;
 
 use std::time::Duration;
@@ -235,6 +236,7 @@ pub enum Overlay<'a> {
     Columns(ColumnEditorPane<'a>),
     /// A question with no picker behind it.
     Question(question::QuestionPane),
+    Tools(tools::ToolPane<'a>),
 }
 
 /// The first row to draw so the cursor is on a page of `page` rows and no page ends short
@@ -391,6 +393,7 @@ pub fn draw(frame: &mut Frame, v: &View) -> ScreenLayout {
         Overlay::Signal(p) => frame.render_widget(p.clone(), a.table),
         Overlay::Columns(e) => frame.render_widget(e.clone(), a.table),
         Overlay::Question(q) => frame.render_widget(q.clone(), a.table),
+        Overlay::Tools(t) => frame.render_widget(t.clone(), a.table),
         Overlay::None | Overlay::Help { .. } => {}
     }
     frame.render_widget(
