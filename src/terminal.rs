@@ -98,8 +98,9 @@ pub fn take_back(held: Released) -> io::Result<()> {
 }
 
 /// Prints `prompt` on the normal screen and waits for one key (raw mode, so any key, Ctrl-C
-/// too, is just a key); what else was typed is discarded, so the rest of an arrow key's
-/// sequence is not read as keys later. Returns at once when the terminal is gone.
+/// too, is just a key). A key that starts with ESC (an arrow, F1) is read whole, so the
+/// rest of its sequence is not read as keys later; what was typed after the key is left
+/// for threadtop. Returns at once when the terminal is gone.
 pub fn wait_for_key(prompt: &str) {
     let mut out = io::stdout();
     let _ = write!(out, "{prompt}");
@@ -114,8 +115,22 @@ pub fn wait_for_key(prompt: &str) {
         }
         break;
     }
-    // SAFETY: tcflush on stdin touches no memory.
-    unsafe { libc::tcflush(libc::STDIN_FILENO, libc::TCIFLUSH) };
+    if byte[0] == 0x1b {
+        // The rest of the sequence comes in the same write: whatever arrives within 50 ms
+        // (a lone Esc: nothing). Never blocks: poll first.
+        let mut rest = [0u8; 32];
+        let mut fds = [libc::pollfd {
+            fd: libc::STDIN_FILENO,
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        // SAFETY: one valid pollfd; the read goes into a local buffer of its length.
+        unsafe {
+            if libc::poll(fds.as_mut_ptr(), 1, 50) > 0 && fds[0].revents & libc::POLLIN != 0 {
+                libc::read(libc::STDIN_FILENO, rest.as_mut_ptr().cast(), rest.len());
+            }
+        }
+    }
     if raw {
         let _ = terminal::disable_raw_mode();
     }

@@ -66,7 +66,11 @@ impl App {
             return None;
         }
         let Some(c) = self.chosen() else {
-            self.status = Some("select a process or a thread to hand to a tool".into());
+            self.status = Some(if self.rows.is_empty() {
+                "nothing is selected (no rows yet)".into()
+            } else {
+                "select a process or a thread to hand to a tool".into()
+            });
             return None;
         };
         let (tid, words) = match c.kind {
