@@ -435,6 +435,33 @@ pub fn popup(
     Paragraph::new(lines).block(block).render(r, buf);
 }
 
+/// As [`popup`], its lines wrapped at word boundaries, for a question: one that names
+/// several tasks ("Let 2 tagged: process 1234 (a), process 1240 (b) run only on CPUs 0?")
+/// is longer than the popup is wide, and was cut where it said which.
+pub fn popup_wrapped(
+    lines: Vec<ratatui::text::Line<'_>>,
+    block: ratatui::widgets::Block<'_>,
+    max_width: u16,
+    area: Rect,
+    buf: &mut ratatui::buffer::Buffer,
+) {
+    use ratatui::widgets::{Clear, Widget};
+    let width = area.width.min(max_width);
+    let inner = wrapped_height(&lines, width.saturating_sub(2), false);
+    let height = (inner + 2).min(area.height);
+    let r = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    Clear.render(r, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block)
+        .render(r, buf);
+}
+
 /// Where a picker's list of entries lies in its popup (see [`popup`]) over `area`: two
 /// header lines above it, as many entries as fit, scrolled to keep the cursor in view.
 /// Drawing and mouse clicks both go by it, so a click lands on the entry it is on.
