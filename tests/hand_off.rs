@@ -208,8 +208,11 @@ fn a_tool_is_never_started_on_a_task_whose_tid_now_names_another() {
     // The thread reused (its start time differs), its process as shown.
     let dir = fake_proc(&[(202, 9_999), (200, 200)]);
     app.proc_root = dir.path().to_path_buf();
-    let drawn_anew = threadtop::app::runner::hand_off(&mut app, &h).expect("no terminal use");
+    let mut held = Vec::new();
+    let drawn_anew = threadtop::app::runner::hand_off(&mut app, &h, &mut |on| held.push(on))
+        .expect("no terminal use");
     assert!(!drawn_anew);
+    assert!(held.is_empty(), "the collector is not held for a refusal");
     let status = app.status.clone().unwrap_or_default();
     assert!(
         status.contains("task 202 is no longer the one shown")
@@ -219,7 +222,7 @@ fn a_tool_is_never_started_on_a_task_whose_tid_now_names_another() {
     // The thread as shown, its process replaced: refused as well, naming the process.
     let dir = fake_proc(&[(202, 202), (200, 12_345)]);
     app.proc_root = dir.path().to_path_buf();
-    assert!(!threadtop::app::runner::hand_off(&mut app, &h).expect("no terminal use"));
+    assert!(!threadtop::app::runner::hand_off(&mut app, &h, &mut |_| {}).expect("no terminal use"));
     let status = app.status.clone().unwrap_or_default();
     assert!(
         status.contains("task 200 is no longer the one shown"),

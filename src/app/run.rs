@@ -180,6 +180,9 @@ pub trait Source {
     fn effects(&mut self, app: &mut App, fx: Effects);
     /// Every waiting event was handled; the next frame comes.
     fn settled(&mut self, _app: &mut App) {}
+    /// A tool has the terminal (`true`) or has ended (`false`, the refresh interval to
+    /// go back to): nothing is drawn meanwhile, so nothing need be read.
+    fn hold(&mut self, _held: bool, _every: Duration) {}
 }
 
 /// The loop, live or replayed.
@@ -237,8 +240,9 @@ where
                 // The shell drew on the screen meanwhile: everything is drawn again.
                 terminal.clear().wrap_err("clearing after Ctrl-Z")?;
             }
+            let every = app.refresh_interval;
             if let Some(h) = &fx.hand_off
-                && runner::hand_off(&mut app, h)
+                && runner::hand_off(&mut app, h, &mut |held| source.hold(held, every))
                     .wrap_err("taking the terminal back after a tool")?
             {
                 // The tool drew on the screen meanwhile: everything is drawn again.
@@ -278,6 +282,17 @@ impl Source for Live {
             self.collector.send(Control::Detail(app.detail_plan()));
             self.collector.send(Control::ScanNow);
         }
+    }
+
+    /// While a tool runs (an hour of gdb, say) the loop draws nothing and takes in no
+    /// snapshot: left ticking, the collector would queue a whole snapshot a tick in the
+    /// channel. It waits a day instead, and scans at once when told the interval again.
+    fn hold(&mut self, held: bool, every: Duration) {
+        self.collector.send(Control::Interval(if held {
+            Duration::from_secs(24 * 3600)
+        } else {
+            every
+        }));
     }
 
     fn settled(&mut self, app: &mut App) {

@@ -33,7 +33,9 @@ pub fn apply(app: &mut App, fx: &Effects) {
 /// terminal, the screen given back as for Ctrl-Z, the tool run in the foreground until
 /// it ends, a key awaited so its last output can be read, the screen taken back. The
 /// status line then says how it ended. `Ok(true)`: the screen must be drawn anew.
-pub fn hand_off(app: &mut App, h: &HandOff) -> std::io::Result<bool> {
+/// `hold(true)` is called once the tool is sure to start, `hold(false)` when it has ended:
+/// the loop stops the collector meanwhile (see `Source::hold`).
+pub fn hand_off(app: &mut App, h: &HandOff, hold: &mut dyn FnMut(bool)) -> std::io::Result<bool> {
     if app.replay.is_some() {
         app.status = Some(super::tools::REPLAY_REFUSAL.into());
         return Ok(false);
@@ -50,6 +52,7 @@ pub fn hand_off(app: &mut App, h: &HandOff) -> std::io::Result<bool> {
         ));
         return Ok(false);
     }
+    hold(true);
     super::input_gate::pause();
     let held = crate::terminal::release();
     crate::terminal::note_out(&format!(
@@ -64,6 +67,7 @@ pub fn hand_off(app: &mut App, h: &HandOff) -> std::io::Result<bool> {
     crate::terminal::wait_for_key(&format!("threadtop: {said}; press a key to return "));
     let back = crate::terminal::take_back(held);
     super::input_gate::resume();
+    hold(false);
     app.status = Some(said);
     back.map(|()| true)
 }
