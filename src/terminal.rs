@@ -102,6 +102,11 @@ pub fn take_back(held: Released) -> io::Result<()> {
 /// rest of its sequence is not read as keys later; what was typed after the key is left
 /// for threadtop. Returns at once when the terminal is gone.
 pub fn wait_for_key(prompt: &str) {
+    use std::io::IsTerminal;
+    // Gone (a hang-up put an empty pipe in its place): nobody to wait for.
+    if !io::stdin().is_terminal() {
+        return;
+    }
     let mut out = io::stdout();
     let _ = write!(out, "{prompt}");
     let _ = out.flush();

@@ -170,3 +170,76 @@ fn a_tool_that_is_not_installed_is_listed_so_and_cannot_start() {
     pty.send(b"q");
     assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
 }
+
+/// The terminal hanging up while a tool has it (an SSH drop during strace): the tool is
+/// told (SIGHUP) and threadtop ends as README says for a lost terminal, status 129,
+/// rather than wait on a tool that would never notice.
+#[test]
+fn a_hang_up_during_a_tool_ends_the_tool_and_threadtop() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conf = dir.path().join("config.toml");
+    // It sleeps without reading the terminal, as strace does.
+    std::fs::write(
+        &conf,
+        "[tools]\nsleeper = \"sh -c 'echo sleeping on {tid}; exec sleep 1000'\"\n",
+    )
+    .expect("write config");
+    let w = workload(&["--name", "tthangup", "--sleep", "1"]);
+    let pid = w.pid.to_string();
+    let mut pty = spawn(
+        &[
+            "--config".as_ref(),
+            conf.as_os_str(),
+            "--filter".as_ref(),
+            pid.as_ref(),
+        ],
+        &[("NO_COLOR", "1")],
+        120,
+        30,
+    );
+    pty.wait_for_all(&["tthangup", "sleep-0"], WAIT)
+        .expect("table drawn");
+    pty.send(b"!");
+    pty.wait_for_text("Hand off to a tool", WAIT)
+        .expect("picker");
+    pty.send_key("Enter");
+    pty.wait_for("the tool runs", WAIT, |s| {
+        s.lines().any(|l| l.starts_with("sleeping on "))
+    })
+    .expect("the tool runs");
+    // The sleep, in the tool's own process group.
+    let sleeper = std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .find(|p| {
+            std::fs::read(format!("/proc/{p}/cmdline")).is_ok_and(|c| c == b"sleep\x001000\x00")
+                && std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|s| {
+                    s.rsplit(')')
+                        .next()
+                        .and_then(|r| r.split_whitespace().nth(1))
+                        == Some(&pty.pid().to_string())
+                })
+        })
+        .expect("the tool's sleep, a child of threadtop");
+    pty.hang_up();
+    let status = pty.wait_exit(WAIT).expect("threadtop ends");
+    assert_eq!(status.code(), Some(129), "{status:?}");
+    let deadline = std::time::Instant::now() + WAIT;
+    // Gone, or a zombie waiting for its new parent to reap it: ended either way.
+    let alive = || {
+        std::fs::read_to_string(format!("/proc/{sleeper}/stat")).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().next())
+                != Some("Z")
+        })
+    };
+    while alive() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the tool ({sleeper}) outlived the terminal"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -9,6 +9,24 @@ use std::io;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+/// The process group of the tool running now (0: none), for [`signal_running`].
+static RUNNING: AtomicI32 = AtomicI32::new(0);
+
+/// Passes `sig` on to the tool running now, if any (and continues it, were it stopped):
+/// threadtop ending (SIGTERM, SIGHUP, a lost terminal) must not wait on a tool that
+/// will never notice, such as strace on a terminal that hung up.
+pub fn signal_running(sig: i32) {
+    let pgrp = RUNNING.load(Ordering::SeqCst);
+    if pgrp > 0 {
+        // SAFETY: plain system calls on the tool's process group.
+        unsafe {
+            libc::killpg(pgrp, sig);
+            libc::killpg(pgrp, libc::SIGCONT);
+        }
+    }
+}
 
 /// How a tool ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +121,9 @@ pub fn run_foreground(argv: &[OsString]) -> io::Result<Ended> {
     let child = cmd.spawn()?;
     let pid = libc::pid_t::try_from(child.id())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "child id out of range"))?;
+    RUNNING.store(pid, Ordering::SeqCst);
     let ended = wait(pid);
+    RUNNING.store(0, Ordering::SeqCst);
     // Ours again, whatever happened; the terminal may be gone (an SSH drop): the caller
     // finds out when it draws.
     // SAFETY: getpgrp cannot fail.

@@ -81,6 +81,8 @@ pub fn spawn_input(tx: Sender<Event>) {
     // A hang-up (SSH dropped, SIGHUP trapped by the shell) must not wait for crossterm.
     let lost = tx.clone();
     crate::terminal::on_hangup(move |why| {
+        // A tool handed the terminal (`!`) goes with it: the loop is waiting for it.
+        crate::act::tool::signal_running(libc::SIGHUP);
         let _ = lost.send(Event::TerminalLost(why));
     });
     // Counted before the thread starts, so a hand-off right away still waits for it.
