@@ -163,6 +163,12 @@ pub enum Action {
     UserBackspace,
     Tag,
     UntagAll,
+    // The hand-off (app/tools.rs).
+    HandOff,
+    ToolUp,
+    ToolDown,
+    ToolStart,
+    ToolCancel,
 }
 
 impl Action {
@@ -274,6 +280,13 @@ impl Action {
                 "tag or untag the selected process or thread; k, +, - and a then act on the tagged"
             }
             Action::UntagAll => "untag every row",
+            Action::HandOff => {
+                "run a tool (strace, lsof, gdb: the config's [tools]) on the selected task here"
+            }
+            Action::ToolUp => "previous tool",
+            Action::ToolDown => "next tool",
+            Action::ToolStart => "start it in this terminal; threadtop is back when it ends",
+            Action::ToolCancel => "cancel, start nothing",
         }
     }
 
@@ -335,6 +348,9 @@ impl Action {
             Action::UserAccept => "show",
             Action::UserNext => "next user",
             Action::UserCancel => "cancel",
+            Action::HandOff => "tools",
+            Action::ToolStart => "start",
+            Action::ToolCancel => "cancel",
             _ => "",
         }
     }

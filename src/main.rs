@@ -172,8 +172,12 @@ fn main() -> ExitCode {
 /// Termination signals reach the loop as events.
 fn forward_signals(tx: &mpsc::Sender<run::Event>) -> Result<()> {
     let tx = tx.clone();
-    terminal::forward_signals(move |sig| tx.send(run::Event::Signal(sig)).is_ok())
-        .wrap_err("installing signal handlers")
+    terminal::forward_signals(move |sig| {
+        // A tool handed the terminal (`!`) ends with threadtop: the loop waits for it.
+        threadtop::act::tool::signal_running(sig);
+        tx.send(run::Event::Signal(sig)).is_ok()
+    })
+    .wrap_err("installing signal handlers")
 }
 
 fn run_tui(cli: &Cli, loaded: &Loaded, start: Option<events::source::Start>) -> Result<Exit> {
@@ -183,6 +187,7 @@ fn run_tui(cli: &Cli, loaded: &Loaded, start: Option<events::source::Start>) -> 
     forward_signals(&tx)?;
     let mut app = App::new(cli.view_options(), cli.delay);
     app.column_layout = loaded.columns.clone();
+    app.tools.clone_from(&loaded.tools);
     if let Some(f) = &cli.filter {
         app = app.with_filter_text(f);
     }

@@ -107,6 +107,8 @@ pub struct App {
     pub(super) last_click: Option<(Instant, TaskKey, RowKind)>,
     /// The last click on a signal in the signal picker (a double click sends it).
     pub(super) last_pick: Option<(Instant, usize)>,
+    /// The tools `!` offers (the config's `[tools]`, else strace, lsof, gdb).
+    pub tools: Vec<crate::config::tools::Tool>,
 }
 
 fn local_offset_now() -> i64 {
@@ -147,6 +149,7 @@ impl App {
             frame: None,
             last_click: None,
             last_pick: None,
+            tools: crate::config::tools::defaults(),
         }
     }
 
@@ -515,6 +518,22 @@ impl App {
                     theme,
                 })
             }
+            Overlay::Tools(p) => ui::Overlay::Tools(ui::tools::ToolPane {
+                words: &p.words,
+                tid: p.tid,
+                pid: p.pid,
+                entries: p
+                    .entries
+                    .iter()
+                    .map(|e| ui::tools::ToolLine {
+                        name: &e.name,
+                        shown: &e.shown,
+                        installed: e.installed,
+                    })
+                    .collect(),
+                cursor: p.cursor,
+                theme,
+            }),
             Overlay::None
             | Overlay::Filter
             | Overlay::Jump(_)
