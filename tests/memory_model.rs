@@ -1,10 +1,9 @@
-//! What building the rows costs in memory, counted by a counting allocator (no timing):
-//! a folded thread pool builds no row for its members, so a process of 10,000 pooled
-//! threads costs far less than a `Row` per thread at the peak of `Model::rows`.
-//!
-//! Before this was measured, every thread's row was built (and kept in a scratch list)
-//! and the pools grouped from those rows: about 3 MiB of rows at 10,000 threads, and most
-//! of the UI thread's tick (perf, 10,000 waking threads).
+//! What the model costs in memory, counted by a counting allocator (no timing):
+//! - a folded thread pool builds no row for its members, so a process of 10,000 pooled
+//!   threads costs far less than a `Row` per thread at the peak of `Model::rows` (every
+//!   thread's row was built and kept in a scratch list before: 13 MB at the peak);
+//! - the CPU history grows by what a tick needs, not by doubling (13.7 MB of slots for
+//!   25,000 tasks on a busy machine, heaptrack, twice what they held).
 
 mod fixture;
 
@@ -13,7 +12,8 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use fixture::*;
-use threadtop::model::{Model, Row, RowKind, ViewOptions};
+use threadtop::model::placement::HISTORY_TICKS;
+use threadtop::model::{Model, Placement, Row, RowKind, ViewOptions};
 
 thread_local! {
     // Counted per thread: the test harness's other threads do not disturb the figures.
@@ -108,5 +108,31 @@ fn a_folded_pool_of_ten_thousand_threads_builds_no_row_per_thread() {
         peak < bound,
         "building the rows peaked at {peak} bytes: half a row ({per_row} bytes) per thread \
          is {bound}; a folded pool's members must not get rows"
+    );
+}
+
+fn pool_of(n: u32) -> fixture::P {
+    let mut tasks = vec![t(1000, b"server", b'S', 0)];
+    tasks.extend((1..n).map(|i| t(1000 + i, b"worker", b'S', 0)));
+    p(1000, 1, b"server", tasks)
+}
+
+#[test]
+fn the_cpu_history_grows_by_what_a_tick_needs_not_by_doubling() {
+    let first = snap(10, vec![pool_of(THREADS)]);
+    // A thousand threads more: a tenth more slots, not twice as many.
+    let next = snap(11, vec![pool_of(THREADS + 1000)]);
+    let history = Placement::default().advance(&first);
+    let before = LIVE.with(Cell::get);
+    let history = history.advance(&next);
+    let grown = LIVE.with(Cell::get) - before;
+    assert_eq!(history.len(), (THREADS + 1000) as usize);
+    let slot = (HISTORY_TICKS * 2) as isize;
+    let bound = THREADS as isize * slot / 4;
+    eprintln!("history of {THREADS} tasks grew by {grown} bytes for 1,000 more");
+    assert!(
+        grown < bound,
+        "the history grew by {grown} bytes for 1,000 tasks more (a quarter of the slots is \
+         {bound}): it must not double"
     );
 }
