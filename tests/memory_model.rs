@@ -102,6 +102,17 @@ fn a_folded_pool_of_ten_thousand_threads_builds_no_row_per_thread() {
     assert!((got - want).abs() < 1e-6 * want, "pool CPU {got} != {want}");
     // Lowest TID first: the pool's TID does not move with its members' CPU use.
     assert_eq!(pool.tid, 1001);
+    // The next tick with the same threads and names reuses the grouping: no name or
+    // skeleton string per thread (about 80 bytes a thread when grouped again).
+    let (again, peak_again) = peak_of(|| model.rows(&opts));
+    eprintln!("the same rows again: peak {peak_again} bytes");
+    assert_eq!(again, rows);
+    let bound_again = isize::try_from(THREADS).unwrap_or(isize::MAX) * 48;
+    assert!(
+        peak_again < bound_again,
+        "the same pool's rows again peaked at {peak_again} bytes (bound {bound_again}): \
+         grouped again?"
+    );
     let per_row = std::mem::size_of::<Row>() as isize;
     let bound = isize::try_from(THREADS).unwrap_or(isize::MAX) * per_row / 2;
     assert!(

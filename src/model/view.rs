@@ -155,18 +155,6 @@ fn pool_row(
     }
 }
 
-/// A thread row's NAME as the pools group it: escaped, borrowed when nothing needs
-/// escaping (most names), so grouping 10,000 names allocates none of them.
-fn pool_name(t: &TaskInfo) -> std::borrow::Cow<'_, str> {
-    if t.stat_error.is_some() {
-        return UNREADABLE_NAME.into();
-    }
-    match std::str::from_utf8(&t.comm) {
-        Ok(s) if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'\\') => s.into(),
-        _ => escape(&t.comm).into(),
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub kind: RowKind,
@@ -750,11 +738,10 @@ fn emit_process(
         // lines; a filter that picked threads by name shows exactly those. Grouped by the
         // tasks' names: a folded pool's members get no row at all, only the pool's sums.
         // The main thread is never a pool member (see model/pools.rs).
-        let (main, rest): (Vec<&TaskInfo>, Vec<&TaskInfo>) =
-            p.tasks.iter().partition(|t| t.tid == t.tgid);
-        let names: Vec<std::borrow::Cow<str>> = rest.iter().map(|t| pool_name(t)).collect();
-        items.extend(main.iter().map(|t| (ctx.thread_row(p, t), Vec::new())));
-        for g in super::pools::group(&names) {
+        let rest: Vec<&TaskInfo> = super::pools::candidates(p).collect();
+        let main = p.tasks.iter().filter(|t| t.tid == p.tgid);
+        items.extend(main.map(|t| (ctx.thread_row(p, t), Vec::new())));
+        for g in super::pools::groups(p).iter() {
             let members: Vec<&TaskInfo> = g.members.iter().map(|&k| rest[k]).collect();
             if members.len() >= 2 {
                 let proc_row = &ctx.rows[ctx.rows.len() - 1];
