@@ -553,15 +553,23 @@ impl Column {
     /// user's reverse are applied by the caller). Columns that do not sort compare equal.
     pub fn compare(self, a: &Row, b: &Row) -> Ordering {
         match self {
-            Column::Cpu => cmp_opt(a.cpu_percent, b.cpu_percent),
-            Column::Switches => cmp_opt(a.switches_per_sec, b.switches_per_sec),
+            Column::Cpu => cmp_shown(a.cpu_percent, b.cpu_percent, format::percent_shown),
+            Column::Switches => {
+                cmp_shown(a.switches_per_sec, b.switches_per_sec, format::rate_shown)
+            }
             Column::Tid => a.tid.cmp(&b.tid),
             Column::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
             Column::State => state_rank(a.state).cmp(&state_rank(b.state)),
             Column::LastCpu => a.processor.cmp(&b.processor),
-            Column::Wait => cmp_opt(a.wait_percent, b.wait_percent),
-            Column::Voluntary => cmp_opt(a.voluntary_per_sec, b.voluntary_per_sec),
-            Column::Involuntary => cmp_opt(a.involuntary_per_sec, b.involuntary_per_sec),
+            Column::Wait => cmp_shown(a.wait_percent, b.wait_percent, format::percent_shown),
+            Column::Voluntary => {
+                cmp_shown(a.voluntary_per_sec, b.voluntary_per_sec, format::rate_shown)
+            }
+            Column::Involuntary => cmp_shown(
+                a.involuntary_per_sec,
+                b.involuntary_per_sec,
+                format::rate_shown,
+            ),
             Column::Policy => a.policy.cmp(&b.policy),
             Column::RtPrio => a.rt_priority.cmp(&b.rt_priority),
             Column::Nice => a.nice.cmp(&b.nice),
@@ -569,9 +577,17 @@ impl Column {
             Column::Res => a.rss_bytes.cmp(&b.rss_bytes),
             Column::Virt => a.virt_bytes.cmp(&b.virt_bytes),
             Column::Shr => a.shared_bytes.cmp(&b.shared_bytes),
-            Column::MemPercent => cmp_opt(a.mem_percent, b.mem_percent),
-            Column::IoRead => cmp_opt(a.io_read_per_sec, b.io_read_per_sec),
-            Column::IoWrite => cmp_opt(a.io_write_per_sec, b.io_write_per_sec),
+            Column::MemPercent => cmp_shown(a.mem_percent, b.mem_percent, format::percent_shown),
+            Column::IoRead => cmp_shown(
+                a.io_read_per_sec,
+                b.io_read_per_sec,
+                format::byte_rate_shown,
+            ),
+            Column::IoWrite => cmp_shown(
+                a.io_write_per_sec,
+                b.io_write_per_sec,
+                format::byte_rate_shown,
+            ),
             // Unknown (`None`) first, as `-` sorts before letters.
             Column::Cgroup => a.cgroup.cmp(&b.cgroup),
             Column::LatP99 => a.events.p99_ns.cmp(&b.events.p99_ns),
@@ -653,6 +669,12 @@ fn woken_key(r: &Row) -> Option<(String, u32)> {
 }
 
 /// Unknown sorts below every known value.
+/// Orders by the value the cell shows (`shown`), so rows that read the same are ties
+/// (broken by TID by the caller) and keep their places from tick to tick.
+fn cmp_shown(a: Option<f64>, b: Option<f64>, shown: fn(f64) -> f64) -> Ordering {
+    cmp_opt(a.map(shown), b.map(shown))
+}
+
 fn cmp_opt(a: Option<f64>, b: Option<f64>) -> Ordering {
     match (a, b) {
         (Some(x), Some(y)) => x.total_cmp(&y),
