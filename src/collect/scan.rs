@@ -291,13 +291,23 @@ impl Scanner {
 
     /// Reads per-task fields with the BPF task iterator when `mode` allows and it loads;
     /// otherwise /proc, and snapshots say why (`Snapshot::task_source`).
-    pub fn with_task_iter(mut self, mode: super::events::Mode) -> Self {
+    pub fn with_task_iter(self, mode: super::events::Mode) -> Self {
+        if self.root != Path::new("/proc") {
+            return self.with_loaded_task_iter(Err(String::new()));
+        }
+        let loaded = TaskIter::start(mode);
+        self.with_loaded_task_iter(loaded)
+    }
+
+    /// As `with_task_iter`, with an iterator already loaded (by the event source, which
+    /// shares its parse of the kernel's BTF), or why there is none.
+    pub fn with_loaded_task_iter(mut self, loaded: Result<TaskIter, String>) -> Self {
         if self.root != Path::new("/proc") {
             // The kernel's tasks are not a fabricated tree's.
             self.iter_why_not = Some("not reading the system's /proc".into());
             return self;
         }
-        match TaskIter::start(mode) {
+        match loaded {
             Ok(iter) => {
                 self.iter = Some(IterPass {
                     iter,
@@ -309,6 +319,12 @@ impl Scanner {
             }
             Err(why) => self.iter_why_not = Some(why.into()),
         }
+        self
+    }
+
+    /// Reads /proc only, and snapshots say why not the iterator (`-p`, below).
+    pub fn without_task_iter(mut self, why: &str) -> Self {
+        self.iter_why_not = Some(why.into());
         self
     }
 
