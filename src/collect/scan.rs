@@ -155,6 +155,8 @@ pub struct Scanner {
 struct IterPass {
     iter: TaskIter,
     recs: Vec<TaskRec>,
+    /// Scratch: (TGID << 32 | record index), sorted.
+    keys: Vec<u64>,
     order: Vec<u32>,
     groups: Vec<(u32, u32, u32)>,
     /// This tick's pass succeeded: the records are fresh.
@@ -167,16 +169,24 @@ impl IterPass {
         self.fresh = false;
         self.iter.read(&mut self.recs)?;
         let recs = &self.recs;
+        // Sorted as plain integers (TGID above the record's index): the records come in
+        // TID order, so within a group the index order is the TID order. Sorting indices
+        // by a key looked up in the records cost 4 % of the scan's CPU at 25,000 tasks.
+        self.keys.clear();
+        self.keys.extend(
+            recs.iter()
+                .enumerate()
+                .map(|(i, r)| (u64::from(r.tgid) << 32) | i as u64),
+        );
+        self.keys.sort_unstable();
         self.order.clear();
-        self.order.extend(0..recs.len() as u32);
-        self.order
-            .sort_unstable_by_key(|&i| (recs[i as usize].tgid, recs[i as usize].tid));
+        self.order.extend(self.keys.iter().map(|&k| k as u32));
         self.groups.clear();
         let mut i = 0;
-        while i < self.order.len() {
-            let tgid = recs[self.order[i] as usize].tgid;
+        while i < self.keys.len() {
+            let tgid = (self.keys[i] >> 32) as u32;
             let start = i;
-            while i < self.order.len() && recs[self.order[i] as usize].tgid == tgid {
+            while i < self.keys.len() && (self.keys[i] >> 32) as u32 == tgid {
                 i += 1;
             }
             self.groups.push((tgid, start as u32, i as u32));
@@ -312,6 +322,7 @@ impl Scanner {
                 self.iter = Some(IterPass {
                     iter,
                     recs: Vec::new(),
+                    keys: Vec::new(),
                     order: Vec::new(),
                     groups: Vec::new(),
                     fresh: false,
@@ -604,7 +615,10 @@ impl Scanner {
             let t = self.scan_task(base, prefix_tgid, &mut tf, tgid, plan, notes);
             merged.push(tf);
             if let Some(t) = t {
-                if Some(i) == leader_at {
+                // The leader is usually the lowest TID, so already first: held back and
+                // inserted at the front only when it is not (the insert moves every task
+                // after it, 1.8 MiB at 10,000 threads).
+                if Some(i) == leader_at && i != 0 {
                     leader_task = Some(t);
                 } else {
                     tasks.push(t);

@@ -163,6 +163,7 @@ impl TaskIter {
             };
             filled += n;
             let whole = filled / RECORD_LEN * RECORD_LEN;
+            out.reserve(whole / RECORD_LEN);
             out.extend(
                 self.buf[..whole]
                     .chunks_exact(RECORD_LEN)
