@@ -363,10 +363,15 @@ fn a_filtered_tree_stays_a_tree_with_the_matches_ancestors() {
             "    └─worker-1"
         ]
     );
+    // Only the threads matched: init, bash and pool's own row are there for the tree.
+    let context: Vec<bool> = m.rows(&opts("worker-")).iter().map(|r| r.context).collect();
+    assert_eq!(context, vec![true, true, true, false, false]);
     assert_eq!(
         names(&m.rows(&opts("kworker"))),
         vec!["kthreadd", "└─kworker/0:1"]
     );
+    let context: Vec<bool> = m.rows(&opts("kworker")).iter().map(|r| r.context).collect();
+    assert_eq!(context, vec![true, false]);
     // A process that matched keeps all its threads; `t` still gives the flat list.
     let flat = m.rows(&ViewOptions {
         tree: false,
@@ -374,6 +379,7 @@ fn a_filtered_tree_stays_a_tree_with_the_matches_ancestors() {
     });
     assert_eq!(flat[0].name, "pool");
     assert_eq!(flat.len(), 5, "{:?}", names(&flat));
+    assert!(flat.iter().all(|r| !r.context), "a whole process matched");
 }
 
 #[test]

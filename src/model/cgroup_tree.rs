@@ -60,6 +60,7 @@ fn cgroup_row(snap: &Snapshot, gi: u32, members: &[Row], folded: bool) -> Row {
     let first = members.first();
     Row {
         tagged: false,
+        context: false,
         kind: RowKind::Cgroup,
         prefix: String::new(),
         depth: 0,

@@ -88,6 +88,7 @@ fn pool_row(process: &Row, pattern: &str, members: &[&Row]) -> Row {
         .map_or(b'?', |m| m.state);
     Row {
         tagged: false,
+        context: false,
         kind: RowKind::Pool,
         key: pool_key(process.key, pattern),
         tid: members.first().map_or(process.tgid, |m| m.tid),
@@ -178,6 +179,10 @@ pub struct Row {
     pub unreadable_why: Option<&'static str>,
     /// Tagged by the user (`m`): actions act on the tagged rows. Set by the app.
     pub tagged: bool,
+    /// Shown only to place a match in its tree (an ancestor process, or the process above
+    /// the threads that matched); it did not match itself, so "N rows match" does not
+    /// count it.
+    pub context: bool,
 }
 
 pub(super) enum Match {
@@ -444,6 +449,7 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, snap: &Snapshot) -> Row
     };
     Row {
         tagged: false,
+        context: false,
         kind: RowKind::Process,
         prefix: String::new(),
         depth: 0,
@@ -509,6 +515,7 @@ fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64, events
     let rate = rates.get(&t.key()).copied().unwrap_or_default();
     Row {
         tagged: false,
+        context: false,
         kind: RowKind::Thread,
         prefix: String::new(),
         depth: 0,
@@ -691,6 +698,15 @@ fn emit_process(
     visited[i] = true;
     let p = &ctx.snap.processes[i];
     let mut row = ctx.proc_rows[i].clone();
+    // Context: an ancestor (`add_ancestors` gives it an empty thread set; a real match is
+    // never empty, `match_process` and `combine` give `None` then), or the process row
+    // above the threads that matched, when they are shown as rows of their own.
+    row.context = match &ctx.matches[i] {
+        Some(Match::Threads(set)) => {
+            set.is_empty() || (p.tasks.len() > 1 && !ctx.opts.processes_only)
+        }
+        _ => false,
+    };
     // Roots get no guide; everything below them does.
     if !root {
         row.prefix = guide_prefix(guides, last);

@@ -16,6 +16,8 @@ pub struct FooterPane<'a> {
     /// Rows tagged (`m`).
     pub tagged: usize,
     pub rows: usize,
+    /// Of `rows`, those shown only as a match's ancestors.
+    pub context_rows: usize,
     pub following: Option<u32>,
     pub status: Option<&'a str>,
     /// Replaying a recording: its keys are shown.
@@ -66,9 +68,16 @@ impl Widget for FooterPane<'_> {
                 Span::raw(self.filter_text.to_string()),
                 Span::raw(g.cursor),
                 Span::styled(
-                    match self.rows {
-                        1 => "  1 row matches".to_string(),
-                        n => format!("  {n} rows match"),
+                    // Rows shown only to keep the tree are not matches (counting them
+                    // said "4 rows match" for one matching thread).
+                    match (
+                        self.rows - self.context_rows.min(self.rows),
+                        self.context_rows,
+                    ) {
+                        (1, 0) => "  1 row matches".to_string(),
+                        (n, 0) => format!("  {n} rows match"),
+                        (1, c) => format!("  1 row matches (+{c} for the tree)"),
+                        (n, c) => format!("  {n} rows match (+{c} for the tree)"),
                     },
                     t.dim(),
                 ),

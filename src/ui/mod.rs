@@ -400,6 +400,7 @@ pub fn draw(frame: &mut Frame, v: &View) -> ScreenLayout {
             filter_text: v.input,
             tagged: v.tagged,
             rows: v.rows.len(),
+            context_rows: v.rows.iter().filter(|r| r.context).count(),
             following: v.following,
             status: v.status,
             replay: v.replay.is_some(),
