@@ -636,6 +636,14 @@ impl Scanner {
             // a new thread is not a tick late.
             if let Some(d) = &dir {
                 self.scan_new_tasks(d.as_fd(), tgid, &mut merged, &mut tasks, plan, notes);
+                // It sorts by TID: a leader kept first in `tasks` (below) goes back to the
+                // front when a new thread's TID is lower (TIDs wrapped).
+                if leader_task.is_none()
+                    && let Some(k) = tasks.iter().position(|t| t.tid == tgid)
+                    && k != 0
+                {
+                    tasks[..=k].rotate_right(1);
+                }
             }
         }
         // Dropped entries of vanished tasks stay in `merged` only until the next listing.
@@ -793,7 +801,7 @@ impl Scanner {
             }
             if added || merged.len() != before {
                 merged.sort_unstable_by_key(|t| t.tid);
-                // The leader is not among them: it goes first afterwards.
+                // The leader, if among them, is put back first by the caller.
                 tasks.sort_unstable_by_key(|t| t.tid);
             }
         }
