@@ -615,10 +615,7 @@ impl Scanner {
             let t = self.scan_task(base, prefix_tgid, &mut tf, tgid, plan, notes);
             merged.push(tf);
             if let Some(t) = t {
-                // The leader is usually the lowest TID, so already first: held back and
-                // inserted at the front only when it is not (the insert moves every task
-                // after it, 1.8 MiB at 10,000 threads).
-                if Some(i) == leader_at && i != 0 {
+                if Some(i) == leader_at {
                     leader_task = Some(t);
                 } else {
                     tasks.push(t);
@@ -636,14 +633,6 @@ impl Scanner {
             // a new thread is not a tick late.
             if let Some(d) = &dir {
                 self.scan_new_tasks(d.as_fd(), tgid, &mut merged, &mut tasks, plan, notes);
-                // It sorts by TID: a leader kept first in `tasks` (below) goes back to the
-                // front when a new thread's TID is lower (TIDs wrapped).
-                if leader_task.is_none()
-                    && let Some(k) = tasks.iter().position(|t| t.tid == tgid)
-                    && k != 0
-                {
-                    tasks[..=k].rotate_right(1);
-                }
             }
         }
         // Dropped entries of vanished tasks stay in `merged` only until the next listing.
@@ -801,7 +790,7 @@ impl Scanner {
             }
             if added || merged.len() != before {
                 merged.sort_unstable_by_key(|t| t.tid);
-                // The leader, if among them, is put back first by the caller.
+                // The leader is not among them: it goes first afterwards.
                 tasks.sort_unstable_by_key(|t| t.tid);
             }
         }
