@@ -119,12 +119,21 @@ fn run<F>(
     F: FnMut(Box<Snapshot>) -> bool,
 {
     // The task iterator follows `--events`: tried with them, not with `--events off`.
-    let mut scanner = match &events {
+    // The event source loads the iterator with its own parse of the kernel's BTF (one
+    // parse, not two); when the events are off for another reason it is tried alone.
+    let mut scanner = match &mut events {
         None => Scanner::new(&root),
         Some(Feed::Off(why)) if why.contains("--events off") => {
             Scanner::new(&root).with_task_iter(super::events::Mode::Off)
         }
-        Some(_) => Scanner::new(&root).with_task_iter(super::events::Mode::Auto),
+        // `-p`: as `--json -p` (see `task_iter::NOT_WITH_PIDS`).
+        Some(_) if !plan.pids.is_empty() => {
+            Scanner::new(&root).without_task_iter(super::task_iter::NOT_WITH_PIDS)
+        }
+        Some(feed) => match feed.take_task_iter() {
+            Some(loaded) => Scanner::new(&root).with_loaded_task_iter(loaded),
+            None => Scanner::new(&root).with_task_iter(super::events::Mode::Auto),
+        },
     };
     let mut scans = 0u64;
     let mut shares: Option<std::sync::Arc<ShareReport>> = None;
