@@ -121,6 +121,9 @@ fn two_busy_threads_in_half_a_cpu_are_throttled_and_json_says_so() {
         Where::V1(_) => {
             write(&dir.join("cpu.cfs_period_us"), "100000").expect("period");
             write(&dir.join("cpu.cfs_quota_us"), "50000").expect("quota");
+            // The most weight: with an ordinary one, under load, the group got 21 % of a
+            // CPU, never reached its quota and was never throttled.
+            write(&dir.join("cpu.shares"), "262144").expect("shares");
             // Usage comes from cpuacct: the same cgroup there, when it is its own hierarchy.
             let m = Mounts::read(Path::new("/proc"));
             if let Some(acct) = m
@@ -133,7 +136,10 @@ fn two_busy_threads_in_half_a_cpu_are_throttled_and_json_says_so() {
                 }
             }
         }
-        Where::V2(_) => write(&dir.join("cpu.max"), "50000 100000").expect("cpu.max"),
+        Where::V2(_) => {
+            write(&dir.join("cpu.max"), "50000 100000").expect("cpu.max");
+            write(&dir.join("cpu.weight"), "10000").expect("cpu.weight");
+        }
     }
     let w = workload(&["--name", "tt-cg-quota", "--busy", "2", "--seconds", "300"]);
     for d in &made.0 {
