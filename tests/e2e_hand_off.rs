@@ -62,7 +62,8 @@ fn a_tool_runs_on_the_selected_thread_in_this_terminal_and_threadtop_comes_back(
     // The picker names the thread and the IDs the tool gets.
     pty.send(b"!");
     let words = format!("thread {tid} (sleep-1) of process {pid}");
-    pty.wait_for_all(&["Hand off to a tool", &words], WAIT)
+    let ids = format!("{{tid}} is {tid}, {{pid}} is {pid}");
+    pty.wait_for_all(&["Hand off to a tool", &words, &ids], WAIT)
         .expect("the picker, on the selected thread");
     pty.send_key("Enter");
     // The tool's output, on the normal screen, with the selected thread's TID (a line of

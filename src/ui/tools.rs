@@ -38,10 +38,12 @@ impl Widget for ToolPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let mut lines = vec![
-            Line::raw(format!(
-                "Tool for {} ({{tid}} {}, {{pid}} {}):",
-                self.words, self.tid, self.pid
-            )),
+            // Two lines: on one, a thread with a 15-byte name ran past 80 columns.
+            Line::raw(format!("Tool for {}:", self.words)),
+            Line::styled(
+                format!("{{tid}} is {}, {{pid}} is {}", self.tid, self.pid),
+                t.dim(),
+            ),
             Line::styled(
                 "↑/↓ choose, Enter runs it here (back when it ends), Esc cancels",
                 t.dim(),
