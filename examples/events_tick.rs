@@ -21,7 +21,7 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(10);
-    let mut source = match EventSource::load() {
+    let mut source = match EventSource::load(false) {
         Ok(s) => s,
         Err(why) => {
             eprintln!("events_tick: the event source cannot load here: {why}");

@@ -8,11 +8,18 @@ pub enum Pane {
     Cpus,
     Placement,
     Shares,
+    Why,
     Explain,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 4] = [Pane::Cpus, Pane::Placement, Pane::Shares, Pane::Explain];
+    pub const ALL: [Pane; 5] = [
+        Pane::Cpus,
+        Pane::Placement,
+        Pane::Shares,
+        Pane::Why,
+        Pane::Explain,
+    ];
 
     /// Its place in [`Pane::ALL`] (and in per-pane arrays).
     pub fn index(self) -> usize {
@@ -25,6 +32,7 @@ impl Pane {
             Pane::Cpus => "CPUs",
             Pane::Placement => "placement",
             Pane::Shares => "shares",
+            Pane::Why => "why",
             Pane::Explain => "explain",
         }
     }
@@ -47,6 +55,7 @@ impl Pane {
             Pane::Shares => {
                 "show or hide the share pane: what the tasks share (address space, files, …)"
             }
+            Pane::Why => "show or hide the why pane: where the process's threads' time went",
             Pane::Explain => "show or hide the explain card: the selected task in plain words",
         }
     }
@@ -154,6 +163,12 @@ pub enum Action {
     UserBackspace,
     Tag,
     UntagAll,
+    // The hand-off (app/tools.rs).
+    HandOff,
+    ToolUp,
+    ToolDown,
+    ToolStart,
+    ToolCancel,
 }
 
 impl Action {
@@ -265,6 +280,13 @@ impl Action {
                 "tag or untag the selected process or thread; k, +, - and a then act on the tagged"
             }
             Action::UntagAll => "untag every row",
+            Action::HandOff => {
+                "run a tool (strace, lsof, gdb: the config's [tools]) on the selected task here"
+            }
+            Action::ToolUp => "previous tool",
+            Action::ToolDown => "next tool",
+            Action::ToolStart => "start it in this terminal; threadtop is back when it ends",
+            Action::ToolCancel => "cancel, start nothing",
         }
     }
 
@@ -326,6 +348,9 @@ impl Action {
             Action::UserAccept => "show",
             Action::UserNext => "next user",
             Action::UserCancel => "cancel",
+            Action::HandOff => "tools",
+            Action::ToolStart => "start",
+            Action::ToolCancel => "cancel",
             _ => "",
         }
     }

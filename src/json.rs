@@ -484,7 +484,8 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
     let rows: Vec<Row> = m.rows(opts);
     let snap: &Snapshot = &m.current;
     let shown = shown(m, &rows);
-    let why = crate::model::why::of_model(m);
+    // The model's analysis, the one the screen shows (computed once per tick).
+    let why = &m.why;
     let mut pools = Vec::new();
     let mut processes = Vec::new();
     let mut tasks = Vec::new();
@@ -548,7 +549,7 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
         }
         for t in &p.tasks {
             if only.as_ref().is_none_or(|s| s.contains(&t.tid)) {
-                tasks.push(task(t, p.io_of(t.tid), m, shares, &why));
+                tasks.push(task(t, p.io_of(t.tid), m, shares, why));
             }
         }
     }

@@ -27,6 +27,8 @@ pub enum Mode {
     Search,
     /// Typing or picking the user to show (`u`).
     User,
+    /// Choosing a tool to hand the selected task to (`!`).
+    Tools,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,7 +122,7 @@ const fn r(keys: &'static [Key], action: Action, hint: bool) -> Binding {
 use KeyCode as K;
 use Mode::{
     Affinity as A, Columns as E, Confirm as Y, Filter as F, Help as H, Jump as J, Normal as N,
-    Search as Q, Signal as S, User as U,
+    Search as Q, Signal as S, Tools as O, User as U,
 };
 
 pub static BINDINGS: &[Binding] = &[
@@ -156,6 +158,9 @@ pub static BINDINGS: &[Binding] = &[
     b(N, &[c('-')], Action::NiceMinus, false),
     b(N, &[c('s')], Action::TogglePane(Pane::Shares), true),
     b(N, &[c('e')], Action::TogglePane(Pane::Explain), true),
+    b(N, &[c('w')], Action::TogglePane(Pane::Why), true),
+    // `!` as a shell escape (vi, less): a tool (strace, lsof, gdb) on the selected task.
+    b(N, &[c('!')], Action::HandOff, true),
     // After the panes: on a narrow footer the basic keys keep their place.
     // Not `u`: that is htop's user filter; `b` and `v` are a replay's keys.
     b(N, &[c('z')], Action::GroupByCgroup, true),
@@ -271,6 +276,12 @@ pub static BINDINGS: &[Binding] = &[
     b(U, &[k(K::Backspace)], Action::UserBackspace, false),
     b(U, &[ctrl('c')], Action::Quit, false),
     b(U, &[ctrl('z')], Action::Suspend, false),
+    b(O, &[k(K::Up), c('k')], Action::ToolUp, false),
+    b(O, &[k(K::Down), c('j')], Action::ToolDown, false),
+    b(O, &[k(K::Enter)], Action::ToolStart, true),
+    b(O, &[k(K::Esc), c('q')], Action::ToolCancel, true),
+    b(O, &[ctrl('c')], Action::Quit, false),
+    b(O, &[ctrl('z')], Action::Suspend, false),
 ];
 
 /// F6, htop's sort menu.
@@ -352,6 +363,7 @@ mod tests {
             Mode::Columns,
             Mode::Search,
             Mode::User,
+            Mode::Tools,
         ] {
             assert_eq!(lookup(m, ctrl('c')), Some(Action::Quit));
             assert_eq!(lookup(m, ctrl('z')), Some(Action::Suspend));

@@ -126,7 +126,7 @@ fn main() -> ExitCode {
     // normal terminal; the collector then reads the source once a tick.
     let start = match replay {
         Some(_) => None,
-        None => match events::source::start(cli.events) {
+        None => match events::source::start_with(cli.events, cli.pids.is_empty()) {
             Ok(start) => Some(start),
             Err(why) => {
                 eprintln!("threadtop: --events on: scheduling events cannot run: {why}");
@@ -172,8 +172,12 @@ fn main() -> ExitCode {
 /// Termination signals reach the loop as events.
 fn forward_signals(tx: &mpsc::Sender<run::Event>) -> Result<()> {
     let tx = tx.clone();
-    terminal::forward_signals(move |sig| tx.send(run::Event::Signal(sig)).is_ok())
-        .wrap_err("installing signal handlers")
+    terminal::forward_signals(move |sig| {
+        // A tool handed the terminal (`!`) ends with threadtop: the loop waits for it.
+        threadtop::act::tool::signal_running(sig);
+        tx.send(run::Event::Signal(sig)).is_ok()
+    })
+    .wrap_err("installing signal handlers")
 }
 
 fn run_tui(cli: &Cli, loaded: &Loaded, start: Option<events::source::Start>) -> Result<Exit> {
@@ -183,6 +187,7 @@ fn run_tui(cli: &Cli, loaded: &Loaded, start: Option<events::source::Start>) -> 
     forward_signals(&tx)?;
     let mut app = App::new(cli.view_options(), cli.delay);
     app.column_layout = loaded.columns.clone();
+    app.tools.clone_from(&loaded.tools);
     if let Some(f) = &cli.filter {
         app = app.with_filter_text(f);
     }
@@ -329,17 +334,22 @@ fn each_tick(
     mut print: impl FnMut(&Model) -> Result<Vec<u8>, JsonError>,
 ) -> Result<(), JsonError> {
     // Loaded before the first scan: that scan starts the interval the events count over.
-    let mut events =
-        events::source::Feed::new(events::source::start(events_mode).map_err(|why| {
+    let mut events = events::source::Feed::new(
+        events::source::start_with(events_mode, cli.pids.is_empty()).map_err(|why| {
             JsonError::Other(color_eyre::eyre::eyre!(
                 "--events on: scheduling events cannot run: {why}"
             ))
-        })?);
+        })?,
+    );
     let mut scanner = Scanner::new(&cli.proc_root).only(&cli.pids);
     if cli.pids.is_empty() {
-        // The iterator walks every task in the kernel: with -p, reading only the chosen
-        // processes from /proc costs less (what they have, not what the machine has).
-        scanner = scanner.with_task_iter(cli.events);
+        scanner = match events.take_task_iter() {
+            Some(loaded) => scanner.with_loaded_task_iter(loaded),
+            None => scanner.with_task_iter(cli.events),
+        };
+    } else if cli.events != events::Mode::Off {
+        // Not loaded with the events either (`start_with`).
+        scanner = scanner.without_task_iter(threadtop::collect::task_iter::NOT_WITH_PIDS);
     }
     let mut first = scanner.scan(plan);
     events.fill(&mut first);
@@ -368,7 +378,7 @@ fn each_tick(
                 .map(|t| (t.tgid, t.key.tid))
                 .collect(),
         );
-        let min_rounds = if sampler.len() <= 100 { 10 } else { 0 };
+        let min_rounds = sampler.min_rounds();
         sampler.sample_during(
             due.saturating_duration_since(std::time::Instant::now()),
             std::time::Duration::from_nanos(previous.scan_ns),
@@ -422,7 +432,8 @@ fn report(r: std::result::Result<(), String>) -> ExitCode {
 }
 
 fn record(cli: &Cli, file: &std::path::Path, duration: Option<std::time::Duration>) -> ExitCode {
-    let start = match events::source::start(cli.events) {
+    // Recordings read /proc (the iterator is not loaded for them).
+    let start = match events::source::start_with(cli.events, false) {
         Ok(start) => start,
         Err(why) => {
             eprintln!("threadtop: --events on: scheduling events cannot run: {why}");

@@ -65,17 +65,81 @@ pub fn enter(color: bool, mouse: bool) -> io::Result<Tui> {
 /// did. The caller redraws the whole screen. In an orphaned process group (no shell to
 /// continue it) the kernel discards SIGTSTP and this returns at once, set up again.
 pub fn suspend() -> io::Result<()> {
-    let mouse = MOUSE_ON.load(Ordering::SeqCst);
-    restore();
+    let held = release();
     let _ = rustix::process::kill_process(rustix::process::getpid(), rustix::process::Signal::TSTP);
     // Continued.
+    take_back(held)
+}
+
+/// The terminal as threadtop had it, for [`take_back`]: whether mouse reporting was on.
+#[derive(Debug, Clone, Copy)]
+pub struct Released {
+    mouse: bool,
+}
+
+/// Gives the terminal back for a while (Ctrl-Z, a tool handed the selected task): as
+/// [`restore`], remembering what [`take_back`] must turn on again.
+pub fn release() -> Released {
+    let mouse = MOUSE_ON.load(Ordering::SeqCst);
+    restore();
+    Released { mouse }
+}
+
+/// Sets the terminal up again after [`release`], as [`enter`] did. The caller redraws
+/// the whole screen (something else drew on it meanwhile).
+pub fn take_back(held: Released) -> io::Result<()> {
     terminal::enable_raw_mode()?;
     execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
-    if mouse {
+    if held.mouse {
         MOUSE_ON.store(true, Ordering::SeqCst);
         execute!(io::stdout(), EnableMouse)?;
     }
     Ok(())
+}
+
+/// Prints `prompt` on the normal screen and waits for one key (raw mode, so any key, Ctrl-C
+/// too, is just a key). A key that starts with ESC (an arrow, F1) is read whole, so the
+/// rest of its sequence is not read as keys later; what was typed after the key is left
+/// for threadtop. Returns at once when the terminal is gone.
+pub fn wait_for_key(prompt: &str) {
+    use std::io::IsTerminal;
+    // Gone (a hang-up put an empty pipe in its place): nobody to wait for.
+    if !io::stdin().is_terminal() {
+        return;
+    }
+    let mut out = io::stdout();
+    let _ = write!(out, "{prompt}");
+    let _ = out.flush();
+    let raw = terminal::enable_raw_mode().is_ok();
+    let mut byte = [0u8; 1];
+    loop {
+        // SAFETY: reads at most one byte into a local buffer.
+        let n = unsafe { libc::read(libc::STDIN_FILENO, byte.as_mut_ptr().cast(), 1) };
+        if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+            continue;
+        }
+        break;
+    }
+    if byte[0] == 0x1b {
+        // The rest of the sequence comes in the same write: whatever arrives within 50 ms
+        // (a lone Esc: nothing). Never blocks: poll first.
+        let mut rest = [0u8; 32];
+        let mut fds = [libc::pollfd {
+            fd: libc::STDIN_FILENO,
+            events: libc::POLLIN,
+            revents: 0,
+        }];
+        // SAFETY: one valid pollfd; the read goes into a local buffer of its length.
+        unsafe {
+            if libc::poll(fds.as_mut_ptr(), 1, 50) > 0 && fds[0].revents & libc::POLLIN != 0 {
+                libc::read(libc::STDIN_FILENO, rest.as_mut_ptr().cast(), rest.len());
+            }
+        }
+    }
+    if raw {
+        let _ = terminal::disable_raw_mode();
+    }
+    let _ = writeln!(out);
 }
 
 /// Turns mouse reporting off (every mode: 1000, 1002, 1003, 1006, 1015), resets the
@@ -173,6 +237,14 @@ fn stop_reading_stdin() {
         libc::dup2(fds[0], libc::STDIN_FILENO);
         libc::close(fds[0]);
     }
+}
+
+/// Writes `line` and a newline to stdout (the terminal, in its normal mode), never
+/// panicking.
+pub fn note_out(line: &str) {
+    let mut out = io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 /// Writes `line` to stderr, never panicking: stderr is often the terminal that is gone

@@ -210,6 +210,32 @@ fn status_is_read_only_for_what_a_shown_column_or_pane_needs() {
 }
 
 #[test]
+fn the_processes_and_pools_on_screen_and_the_selection_have_all_their_waits_sampled() {
+    let mut app = started();
+    // The tree shows init, bash and the pool's process: each verdict (WHY, the why pane)
+    // is about all its threads, so all are sampled, not only the rows drawn.
+    let plan = app.detail_plan();
+    for tgid in [1, 100, 200] {
+        assert!(
+            plan.why_tgids.contains(&tgid),
+            "{tgid}: {:?}",
+            plan.why_tgids
+        );
+    }
+    // Folded out of sight, a process is still sampled while it is selected.
+    app.set_page_height(1);
+    select_tid(&mut app, 203, RowKind::Thread);
+    let plan = app.detail_plan();
+    assert!(!plan.screen.contains(&1), "{:?}", plan.screen);
+    assert!(!plan.why_tgids.contains(&1), "{:?}", plan.why_tgids);
+    assert!(plan.why_tgids.contains(&200), "{:?}", plan.why_tgids);
+    let sampled = threadtop::collect::worker::sampled_tasks(&machine(12, SEC), &plan);
+    for tid in [200, 201, 202, 203] {
+        assert!(sampled.contains(&(200, tid)), "{tid}: {sampled:?}");
+    }
+}
+
+#[test]
 fn view_toggles_and_quit() {
     let mut app = started();
     key(&mut app, KeyCode::Char('K'));

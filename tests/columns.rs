@@ -281,6 +281,101 @@ fn without_events_the_event_columns_are_unknown_and_named_everywhere() {
     }
 }
 
+/// A process of four threads over one second: `spin` on a CPU 970 ms, `starve` 300 ms
+/// with 650 ms waiting for one, `nap` asleep every round, `gone` not sampled.
+fn why_model() -> Model {
+    use threadtop::collect::waits::{Reason, TaskSamples, WaitSamples};
+    use threadtop::collect::{SchedStat, TaskKey};
+    let mk = |at: u64, scale: u64| {
+        let tasks = vec![
+            t(101, b"spin", b'R', 0),
+            t(102, b"starve", b'R', 0),
+            t(103, b"nap", b'S', 0),
+            t(104, b"gone", b'S', 0),
+        ];
+        let mut s = snap(at, vec![p(100, 1, b"app\0", tasks)]);
+        let figures = [(970, 0), (300, 650), (1, 0), (1, 0)];
+        for (task, (r, w)) in s.processes[0].tasks.iter_mut().zip(figures) {
+            task.schedstat = Ok(SchedStat {
+                run_ns: r * 1_000_000 * scale + 1_000_000,
+                wait_ns: w * 1_000_000 * scale,
+                timeslices: scale + 1,
+            });
+        }
+        s
+    };
+    let samples = |runnable: u32, sleep: u32| {
+        let mut s = TaskSamples {
+            tgid: 100,
+            runnable,
+            samples: runnable + sleep,
+            ..TaskSamples::default()
+        };
+        s.off[Reason::Sleep as usize] = sleep;
+        s
+    };
+    let key = |tid: u32| TaskKey {
+        tid,
+        start_ticks: u64::from(tid),
+    };
+    let mut tasks = std::collections::HashMap::new();
+    tasks.insert(key(101), samples(20, 0));
+    tasks.insert(key(102), samples(20, 0));
+    tasks.insert(key(103), samples(0, 20));
+    let a = mk(10, 0);
+    let mut b = mk(11, 1);
+    b.waits = Some(Arc::new(WaitSamples {
+        tasks,
+        rounds: 20,
+        period_ns: 50_000_000,
+    }));
+    Model::new(Some(Arc::new(a)), Arc::new(b))
+}
+
+#[test]
+fn why_column_shows_the_verdicts_short_form_and_sorts_most_waiting_first() {
+    let m = why_model();
+    let opts = ViewOptions {
+        sort: Column::Why,
+        ..ViewOptions::default()
+    };
+    let rows = m.rows(&opts);
+    let cell = |tid: u32| {
+        let r = rows
+            .iter()
+            .find(|r| r.tid == tid && r.kind == RowKind::Thread);
+        Column::Why.cell(r.expect("row")).0
+    };
+    assert_eq!(cell(101), "busy");
+    assert_eq!(cell(102), "CPU-starved");
+    // A verdict without a head is shown whole.
+    assert_eq!(cell(103), "sleeping 100 % of the last second");
+    // Not sampled: unknown, never guessed.
+    assert_eq!(cell(104), "-");
+    // The whole sentence is the model's; the column holds its head.
+    let w = &m.why.tasks[&rows.iter().find(|r| r.tid == 102).expect("102").key];
+    assert!(w.verdict.starts_with("CPU-starved: "), "{}", w.verdict);
+    // Most waiting first (nap 100 % off CPU, starve 65 % for a CPU, spin 3 %), unknown last.
+    let order: Vec<u32> = rows
+        .iter()
+        .filter(|r| r.kind == RowKind::Thread)
+        .map(|r| r.tid)
+        .collect();
+    assert_eq!(order, vec![103, 102, 101, 104]);
+    assert_eq!(Column::Why.spec().title, "WHY");
+}
+
+#[test]
+fn why_column_is_named_everywhere_a_column_is_chosen() {
+    assert_eq!(Column::from_name("why"), Some(Column::Why));
+    assert!(Column::ALL.contains(&Column::Why), "in the column editor");
+    assert_eq!(SortKey::parse("why"), Some(Column::Why), "--sort why");
+    assert_eq!(
+        ColumnLayout::parse_list(&["tid", "why"]),
+        Ok(vec![Column::Tid, Column::Why])
+    );
+}
+
 /// `machine` with memory for the pool process (200) and bash (100), and `/proc/TID/io`
 /// counts for the pool's threads: 203's unreadable (another user's task).
 fn with_memory_and_io(at_secs: u64, io_scale: u64) -> threadtop::collect::Snapshot {

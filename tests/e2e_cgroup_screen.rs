@@ -73,8 +73,11 @@ fn a_throttled_cgroup_shows_its_hint_in_the_header_and_its_name_in_the_cgroup_co
     if v1 {
         write(&dir.join("cpu.cfs_period_us"), "100000").expect("period");
         write(&dir.join("cpu.cfs_quota_us"), "50000").expect("quota");
+        // The most weight: under load an ordinary one never reached its quota.
+        write(&dir.join("cpu.shares"), "262144").expect("shares");
     } else {
         write(&dir.join("cpu.max"), "50000 100000").expect("cpu.max");
+        write(&dir.join("cpu.weight"), "10000").expect("cpu.weight");
     }
     let w = workload(&["--name", "tt-cg-ui", "--busy", "2", "--seconds", "300"]);
     write(&dir.join("cgroup.procs"), &w.pid.to_string()).expect("move the workload");

@@ -95,11 +95,9 @@ fn f3_searches_without_hiding_rows_and_n_goes_on_to_the_next_match() {
     assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
 }
 
-#[test]
-fn u_filters_by_a_user_shown_in_the_status_line_and_esc_clears_it() {
-    let w = workload(&["--name", "ttuser", "--sleep", "1"]);
-    let pid = w.pid.to_string();
-    let me = std::fs::read_to_string(format!("/proc/{pid}/status"))
+/// The name of the user that owns `pid` (as /etc/passwd says, else the UID).
+fn owner(pid: &str) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             let uid = s
@@ -115,7 +113,14 @@ fn u_filters_by_a_user_shown_in_the_status_line_and_esc_clears_it() {
                 .and_then(|l| l.split(':').next().map(str::to_string))
                 .or(Some(uid))
         })
-        .expect("the workload's user");
+        .expect("the workload's user")
+}
+
+#[test]
+fn u_filters_by_a_user_shown_in_the_status_line_and_esc_clears_it() {
+    let w = workload(&["--name", "ttuser", "--sleep", "1"]);
+    let pid = w.pid.to_string();
+    let me = owner(&pid);
     let mut pty = spawn(&["--delay", "0.5"], &[("NO_COLOR", "1")], 140, 30);
     pty.wait_for_text("rows", WAIT).expect("table drawn");
     pty.send(b"u");
@@ -155,7 +160,16 @@ fn htops_keys_do_the_same_or_say_what_ours_is() {
     let mut pty = spawn(&["--delay", "0.5"], &[("NO_COLOR", "1")], 150, 30);
     pty.wait_for_text("· tree ·", WAIT).expect("table drawn");
     let closed = |s: &str| !s.contains("Search: ") && !s.contains("Filter: ");
-    // F9 (htop's kill) was bound before these: tests/e2e_actions.rs opens the picker.
+    // F9, htop's kill: the signal picker (README "Coming from htop") on the selected row,
+    // once there are rows; Esc sends nothing.
+    pty.wait_for("rows drawn", WAIT, |s| !support::table_lines(s).is_empty())
+        .expect("rows");
+    pty.send_key("F9");
+    pty.wait_for_all(&["Send a signal", "SIGTERM"], WAIT)
+        .expect("F9 opens the signal picker");
+    pty.send_key("Esc");
+    pty.wait_for_text("no signal sent", WAIT)
+        .expect("F9's picker cancelled");
     // F3 search, F4 filter: their lines open; Esc closes them.
     for (key, prompt) in [("F3", "Search: "), ("F4", "Filter: ")] {
         pty.send_key(key);
@@ -225,24 +239,26 @@ fn m_tags_rows_and_a_signal_goes_to_every_tagged_process_after_saying_which() {
     );
     pty.wait_for_all(&["tttaga", "tttagb", "tttagc"], WAIT)
         .expect("listed");
-    // Processes only, by TID: the three workloads in the order they started.
     pty.send(b"H");
-    pty.send(b"<");
     pty.wait_for_text("processes only", WAIT)
         .expect("processes only");
-    // threadtop's own row matches too (its command line has the filter): go to a's.
-    pty.send_key("F3");
-    pty.send(b"tttaga");
-    pty.send_key("Enter");
-    wait_selected(&pty, "tttaga", "");
-    // `m` tags and moves down: two presses tag a and b; both are marked.
-    pty.send(b"m");
-    pty.wait_for_text("1 tagged", WAIT).expect("one tagged");
-    pty.send(b"m");
+    // Each tagged where the search puts the selection: by TID order the two were not
+    // always next to each other (PIDs wrap: 388 and 301 seen on a busy machine).
+    for (name, n) in [("tttaga", 1), ("tttagb", 2)] {
+        pty.send_key("F3");
+        pty.wait_for_text("Search: ", WAIT).expect("search line");
+        pty.send_key("Ctrl-U");
+        pty.send(name.as_bytes());
+        pty.send_key("Enter");
+        wait_selected(&pty, name, "");
+        pty.send(b"m");
+        pty.wait_for_text(&format!("{n} tagged"), WAIT)
+            .expect("tagged");
+    }
     pty.wait_for_all(&["2 tagged", "*tttaga", "*tttagb"], WAIT)
         .expect("two tagged, marked");
     assert!(!pty.screen_text().contains("*tttagc"));
-    // The signal goes to the tagged, whichever row is selected (c is now).
+    // The signal goes to the tagged, whichever row is selected (the one after b now).
     pty.send(b"k");
     pty.wait_for_text("Send a signal", WAIT).expect("picker");
     pty.send_key("Enter");
@@ -259,6 +275,204 @@ fn m_tags_rows_and_a_signal_goes_to_every_tagged_process_after_saying_which() {
     // U untags (the two gone ones too).
     pty.send(b"U");
     pty.wait_for_text("untagged 2", WAIT).expect("untagged");
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}
+
+/// The name on the user prompt (`User: NAME`), if it is open.
+fn user_prompt(screen: &str) -> Option<String> {
+    screen
+        .lines()
+        .find_map(|l| l.split_once("User: "))
+        .map(|(_, rest)| {
+            // The name, then the text cursor (█) and, after two spaces, the keys' hint.
+            let name = rest.split("  ").next().unwrap_or("");
+            name.trim_end_matches('█').trim().to_string()
+        })
+}
+
+#[test]
+fn u_picks_the_user_with_the_arrows_without_typing() {
+    let w = workload(&["--name", "ttuserarrow", "--sleep", "1"]);
+    let pid = w.pid.to_string();
+    let me = owner(&pid);
+    let mut pty = spawn(&["--delay", "0.5"], &[("NO_COLOR", "1")], 140, 30);
+    pty.wait_for("rows drawn", WAIT, |s| {
+        !support::table_lines(s).is_empty() && s.contains(" rows")
+    })
+    .expect("table drawn");
+    pty.send(b"u");
+    pty.wait_for("an empty user prompt", WAIT, |s| {
+        user_prompt(s).is_some_and(|n| n.is_empty())
+    })
+    .expect("user prompt");
+    // ↓ steps through the users that own listed processes, sorted, wrapping: the
+    // workload's owner is among them. Each step waits for the name to change.
+    let next_user = |key: &str, from: &str| -> String {
+        pty.send_key(key);
+        let screen = pty
+            .wait_for(&format!("{key} from user {from:?}"), WAIT, |s| {
+                user_prompt(s).is_some_and(|n| !n.is_empty() && n != from)
+            })
+            .unwrap_or_else(|e| panic!("{e}"));
+        user_prompt(&screen).unwrap_or_default()
+    };
+    let first = next_user("Down", "");
+    let mut seen = vec![first.clone()];
+    let mut name = first.clone();
+    while name != me {
+        name = next_user("Down", &name);
+        assert!(name != first, "{me} never came up: {seen:?}");
+        seen.push(name.clone());
+    }
+    if seen.len() > 1 || name != first {
+        // ↑ goes back the other way, ↓ forward again.
+        let prev = next_user("Up", &me);
+        assert_eq!(next_user("Down", &prev), me);
+    } else {
+        eprintln!("only one user owns listed processes: ↑ is not checked against ↓");
+    }
+    pty.send_key("Enter");
+    pty.wait_for_all(&[&format!("user \"{me}\"")], WAIT)
+        .expect("the user filter is on, said on the status line");
+    pty.send(b"/");
+    pty.send(pid.as_bytes());
+    pty.send_key("Enter");
+    pty.wait_for_text("ttuserarrow", WAIT)
+        .expect("the workload is listed under its user");
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}
+
+/// The nice field of every thread of `pid`, by TID.
+fn nices(w: &support::Workload) -> Vec<(u32, Option<i64>)> {
+    w.tids()
+        .into_iter()
+        .map(|tid| {
+            let stat = std::fs::read(format!("/proc/{}/task/{tid}/stat", w.pid)).ok();
+            let nice = stat
+                .as_deref()
+                .and_then(threadtop::collect::parse::parse_stat)
+                .map(|s| s.nice);
+            (tid, nice)
+        })
+        .collect()
+}
+
+/// The CPUs every thread of `pid` may run on (Cpus_allowed_list), by TID.
+fn cpus_allowed(w: &support::Workload) -> Vec<(u32, String)> {
+    w.tids()
+        .into_iter()
+        .map(|tid| {
+            let status = std::fs::read_to_string(format!("/proc/{}/task/{tid}/status", w.pid))
+                .unwrap_or_default();
+            let list = status
+                .lines()
+                .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_default();
+            (tid, list)
+        })
+        .collect()
+}
+
+/// Polls until `f` holds (the change is made by threadtop, in its own time).
+fn eventually(what: &str, f: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + WAIT;
+    while !f() {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn nice_and_affinity_go_to_every_tagged_process_after_saying_which() {
+    let online = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let a = workload(&["--name", "ttnicea", "--sleep", "2"]);
+    let b = workload(&["--name", "ttniceb", "--sleep", "2"]);
+    let bystander = workload(&["--name", "ttnicec", "--sleep", "2"]);
+    let before_c = (nices(&bystander), cpus_allowed(&bystander));
+    assert!(
+        nices(&a)
+            .iter()
+            .chain(&nices(&b))
+            .all(|(_, n)| *n == Some(0)),
+        "the workloads start at nice 0"
+    );
+    let mut pty = spawn(
+        &["--delay", "0.5", "--flat", "--filter", "ttnice"],
+        &[("NO_COLOR", "1")],
+        150,
+        30,
+    );
+    pty.wait_for_all(&["ttnicea", "ttniceb", "ttnicec"], WAIT)
+        .expect("listed");
+    pty.send(b"H");
+    pty.send(b"<");
+    pty.wait_for_text("processes only", WAIT)
+        .expect("processes only");
+    // Each tagged where the search puts the selection (PIDs may wrap: not by order).
+    for (name, n) in [("ttnicea", 1), ("ttniceb", 2)] {
+        pty.send_key("F3");
+        pty.wait_for_text("Search: ", WAIT).expect("search line");
+        pty.send_key("Ctrl-U");
+        pty.send(name.as_bytes());
+        pty.send_key("Enter");
+        wait_selected(&pty, name, "");
+        pty.send(b"m");
+        pty.wait_for_text(&format!("{n} tagged"), WAIT)
+            .expect("tagged");
+    }
+    pty.wait_for_all(&["2 tagged", "*ttnicea", "*ttniceb"], WAIT)
+        .expect("two tagged");
+    // Nice +1: the question names both; yes changes every thread of both.
+    pty.send(b"+");
+    // (Wrapped in the popup at word boundaries: each name whole.)
+    pty.wait_for_all(&["Nice +1", "2 tagged:", "(ttnicea)", "(ttniceb)"], WAIT)
+        .expect("the question says how many and which");
+    pty.send(b"y");
+    pty.wait_for_text("nice 0 → 1", WAIT).expect("done, said");
+    eventually("every tagged thread at nice 1", || {
+        nices(&a)
+            .iter()
+            .chain(&nices(&b))
+            .all(|(_, n)| *n == Some(1))
+    });
+    assert_eq!(
+        nices(&bystander),
+        before_c.0,
+        "the untagged one is unchanged"
+    );
+    if online < 2 {
+        eprintln!("affinity on tagged rows not checked: {online} CPU online, nothing to narrow");
+    } else {
+        // Affinity: the picker for the tagged, none then CPU 0 only, Enter asks, yes sets.
+        pty.send(b"a");
+        pty.wait_for_all(&["2 tagged:", "(ttnicea)"], WAIT)
+            .expect("the CPU picker names the tagged");
+        pty.send(b"n");
+        pty.send(b"x");
+        pty.send_key("Enter");
+        pty.wait_for_all(
+            &["Let 2 tagged:", "(ttnicea)", "(ttniceb)", "CPUs 0?"],
+            WAIT,
+        )
+        .expect("the question says which");
+        pty.send(b"y");
+        pty.wait_for_text("may now run on CPUs 0", WAIT)
+            .expect("set, said");
+        eventually("every tagged thread on CPU 0 only", || {
+            cpus_allowed(&a)
+                .iter()
+                .chain(&cpus_allowed(&b))
+                .all(|(_, l)| l == "0")
+        });
+        assert_eq!(
+            cpus_allowed(&bystander),
+            before_c.1,
+            "the untagged one is unchanged"
+        );
+    }
     pty.send(b"q");
     assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
 }

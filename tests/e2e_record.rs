@@ -12,6 +12,8 @@ use threadtop::record::Recording;
 
 /// The suite's wait for a state (generous: see `DEFAULT_TIMEOUT`).
 const WAIT: Duration = support::DEFAULT_TIMEOUT;
+/// For the recorder's ticks: one took 2 s and more with 15,000 tasks at load 20-700.
+const TICKS_WAIT: Duration = Duration::from_secs(180);
 
 fn now_ns() -> u64 {
     SystemTime::now()
@@ -32,18 +34,34 @@ fn names(screen: &str) -> Vec<String> {
         .collect()
 }
 
-/// Waits until the recording being written has `more` ticks beyond what it has now (a
-/// record still being written is skipped by the reader, so it is not counted).
-fn wait_ticks(file: &std::path::Path, more: usize) {
-    let ticks = || Recording::open(file).map_or(0, |r| r.ticks.len());
-    let want = ticks() + more;
-    let until = std::time::Instant::now() + WAIT;
-    while ticks() < want {
+/// Waits until the recording being written holds `count` ticks that began after `after_ns`
+/// and ended too (a tick is written once its scan is done). Fails if the recorder exits.
+fn wait_for_ticks(
+    file: &std::path::Path,
+    after_ns: u64,
+    count: usize,
+    rec: &mut std::process::Child,
+) {
+    let began = Instant::now();
+    loop {
+        let have = Recording::open(file).map_or(0, |r| {
+            (0..r.ticks.len())
+                .filter(|&i| r.wall_ns(i) > after_ns)
+                .count()
+        });
+        if have >= count {
+            return;
+        }
         assert!(
-            std::time::Instant::now() < until,
-            "the recording did not reach {want} ticks within {WAIT:?}"
+            matches!(rec.try_wait(), Ok(None)),
+            "the recorder exited with {have} of {count} ticks after {after_ns}"
         );
-        std::thread::sleep(Duration::from_millis(50));
+        assert!(
+            began.elapsed() < TICKS_WAIT,
+            "{have} of {count} ticks after {after_ns} in {:?}",
+            began.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -53,33 +71,32 @@ fn a_recording_replays_the_changes_at_the_right_ticks() {
     let file = dir.path().join("incident.tt");
     // A: busy and blocked threads, then it exits. B: created while we record.
     let mut a = workload(&["--name", "rec-a", "--busy", "1", "--sleep", "2"]);
+    // No --duration: the recorder runs until each change has ticks on both sides of it,
+    // then SIGTERM ends it. With 15,000 tasks on a loaded machine a tick took 2 s or more
+    // (3 ticks in 7 s), so fixed sleeps left a change with no tick after it.
     let mut recorder = support::command()
-        .args([
-            "record",
-            &file.to_string_lossy(),
-            "--delay",
-            "0.25",
-            "--duration",
-            "40s",
-        ])
+        .args(["record", &file.to_string_lossy(), "--delay", "0.25"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the recorder");
-    // Each phase lasts two ticks, not a fixed time: with 15,000 tasks under load a tick took
-    // over a second and 2 s phases in a 7 s recording left a change with no tick on one
-    // side ("the 5 ticks must cover both changes"). 40 s leaves room for slow ticks.
-    wait_ticks(&file, 2);
+    // Two whole ticks before B is started (ended before its launch).
+    wait_for_ticks(&file, now_ns(), 2, &mut recorder);
     let b_launched = now_ns();
     let b = workload(&["--name", "rec-b", "--sleep", "2"]);
     let b_ready = now_ns();
-    wait_ticks(&file, 2);
+    // Two ticks begun once B was ready, A still alive.
+    wait_for_ticks(&file, b_ready, 2, &mut recorder);
     let a_killed = now_ns();
     let _ = a.child.kill();
     let _ = a.child.wait();
     let a_gone = now_ns();
-    wait_ticks(&file, 2);
-    let status = recorder.wait().expect("recorder ends by itself");
+    // Two ticks begun after A was reaped.
+    wait_for_ticks(&file, a_gone, 2, &mut recorder);
+    if let Some(pid) = rustix::process::Pid::from_raw(recorder.id() as i32) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    }
+    let status = recorder.wait().expect("recorder ends on SIGTERM");
     assert!(status.success(), "{status:?}");
     // By process id, not name: other test runs on the machine may use the same names.
     let pids = format!("{},{}", a.pid, b.pid);

@@ -1,12 +1,17 @@
 //! The BPF task iterator against the /proc scanner, on the same tasks: identities,
 //! states, CPUs and priorities exactly where they cannot move (sleeping threads that never
-//! wake), run time ordered between two /proc reads for a busy thread. Skips, saying why,
-//! where the iterator cannot load (not root, no BTF, an old kernel).
+//! wake), run time ordered between two /proc reads for a busy thread; processes the kernel
+//! hides from the iterator read whole from /proc; the live display and `--json` using it
+//! (and saying why not). Skips, saying why, where the iterator cannot load (not root, no
+//! BTF, an old kernel).
 
 mod support;
 
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
 use threadtop::collect::events::Mode;
-use threadtop::collect::task_iter::TaskSource;
+
+use threadtop::collect::task_iter::{TaskIter, TaskSource};
 use threadtop::collect::{DetailPlan, ProcessInfo, Scanner, Snapshot, TaskInfo};
 
 fn iter_scanner() -> Option<Scanner> {
@@ -122,5 +127,271 @@ impl TapLeader for Vec<u32> {
         self.retain(|&t| t != leader);
         self.insert(0, leader);
         self
+    }
+}
+
+/// TIDs /proc lists for process `pid` (sorted), `None` when it is gone.
+fn proc_tids(pid: u32) -> Option<Vec<u32>> {
+    let mut v: Vec<u32> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    v.sort_unstable();
+    Some(v)
+}
+
+fn proc_pids() -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Thread groups one pass of the iterator lists.
+fn iterated_tgids(it: &mut TaskIter) -> HashSet<u32> {
+    let mut recs = Vec::new();
+    it.read(&mut recs).expect("a pass");
+    recs.iter().map(|r| r.tgid).collect()
+}
+
+/// A process /proc lists and the iterator does not (on the project's machine: PID 1, the
+/// VM's agent, whose whole thread group its kernel leaves out of task iterators, as it
+/// refuses even root ptrace access to it) is read whole from /proc: every task, with its
+/// schedstat, in the iterator scanner's snapshot.
+#[test]
+fn processes_the_iterator_does_not_list_are_read_from_proc() {
+    let Some(mut scanner) = iter_scanner() else {
+        return;
+    };
+    let mut it = TaskIter::load().expect("loads where the scanner's did");
+    // Not listed by a pass before and a pass after /proc was listed: hidden, not new.
+    let before = iterated_tgids(&mut it);
+    let listed = proc_pids();
+    let after = iterated_tgids(&mut it);
+    let hidden: Vec<u32> = listed
+        .into_iter()
+        .filter(|p| !before.contains(p) && !after.contains(p))
+        .collect();
+    if hidden.is_empty() {
+        eprintln!("SKIPPED: the iterator lists every process here (none hidden to fall back for)");
+        return;
+    }
+    eprintln!("processes the iterator does not list: {hidden:?}");
+    let plan = DetailPlan::default();
+    let mut checked = 0;
+    for pid in hidden {
+        // Poll until its task list holds still around a scan (or it is gone).
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while let Some(tids) = proc_tids(pid) {
+            let snap = scanner.scan(&plan);
+            assert_eq!(snap.task_source, TaskSource::Iterator);
+            if proc_tids(pid).as_ref() != Some(&tids) {
+                assert!(
+                    Instant::now() < deadline,
+                    "{pid}'s threads never held still"
+                );
+                continue;
+            }
+            let p = process(&snap, pid);
+            let got = p.tasks.iter().map(|t| t.tid).collect::<Vec<_>>();
+            assert_eq!(got, tids.tap_leader(pid), "every task of {pid}");
+            for t in &p.tasks {
+                assert!(t.schedstat.is_ok(), "{pid}/{}: schedstat from /proc", t.tid);
+            }
+            checked += 1;
+            break;
+        }
+    }
+    assert!(
+        checked > 0,
+        "every hidden process vanished before it could be checked"
+    );
+}
+
+/// Descriptors `pid` holds on the `stat` or `schedstat` of `w`'s threads other than its
+/// leader (the /proc path keeps one of each per task; the iterator path none).
+fn thread_files_held(pid: u32, w: u32) -> usize {
+    let prefix = format!("/proc/{w}/task/");
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .filter(|l| {
+                    let l = l.to_string_lossy();
+                    l.strip_prefix(&prefix).is_some_and(|rest| {
+                        let (tid, file) = rest.split_once('/').unwrap_or((rest, ""));
+                        tid != w.to_string() && (file == "stat" || file == "schedstat")
+                    })
+                })
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+fn leader_stat_held(pid: u32, w: u32) -> bool {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|d| {
+        d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+            .any(|l| l.to_string_lossy() == format!("/proc/{w}/task/{w}/stat"))
+    })
+}
+
+/// IDs of the BPF programs `pid` holds (from its descriptors' fdinfo).
+fn programs_held(pid: u32) -> HashSet<u32> {
+    std::fs::read_dir(format!("/proc/{pid}/fdinfo"))
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                .filter_map(|info| {
+                    info.lines()
+                        .find_map(|l| l.strip_prefix("prog_id:"))
+                        .and_then(|id| id.trim().parse().ok())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `pid` holds the task iterator's program (named `dump_task`).
+fn holds_task_iter(pid: u32) -> bool {
+    let held = programs_held(pid);
+    aya::programs::loaded_programs()
+        .filter_map(Result::ok)
+        .any(|p| held.contains(&p.id()) && p.name_as_str() == Some("dump_task"))
+}
+
+/// The live display reads tasks with the iterator when the events load (the default
+/// `--events auto`): it holds the iterator's program, and no descriptor on the workload's
+/// threads' files, only on its leader's (read from /proc for RSS). With `--events off` it
+/// holds no such program and, where the descriptor limit lets it keep every task's files,
+/// keeps both files of every thread open: this test tells the two paths apart.
+#[test]
+fn the_live_display_reads_tasks_with_the_iterator() {
+    if let Err(why) = TaskIter::load() {
+        eprintln!("SKIPPED: the BPF task iterator cannot run here: {why}");
+        return;
+    }
+    let w = support::workload(&["--name", "ttlive", "--sleep", "30"]);
+    let wait = |pty: &support::Pty, what: &str, ok: &dyn Fn() -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !ok() {
+            assert!(pty.exit_status().is_none(), "threadtop exited");
+            assert!(Instant::now() < deadline, "{what}: not within 60 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let pty = support::spawn(&["--delay", "0.2"], &[], 120, 40);
+    wait(&pty, "the iterator loaded", &|| holds_task_iter(pty.pid()));
+    wait(&pty, "the leader read from /proc", &|| {
+        leader_stat_held(pty.pid(), w.pid)
+    });
+    // Over the next ticks (the leader's file is read each one), no thread's file is opened.
+    for _ in 0..10 {
+        assert_eq!(
+            thread_files_held(pty.pid(), w.pid),
+            0,
+            "the live display opened the threads' files: not the iterator"
+        );
+        assert!(holds_task_iter(pty.pid()), "the iterator was dropped");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(pty);
+    // The /proc path: every thread's two files are kept, where the limit allows.
+    let off = support::spawn(&["--delay", "0.2", "--events", "off"], &[], 120, 40);
+    wait(&off, "the leader read from /proc", &|| {
+        leader_stat_held(off.pid(), w.pid)
+    });
+    assert!(
+        !holds_task_iter(off.pid()),
+        "--events off loaded the iterator"
+    );
+    let tasks = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| {
+            l.split_whitespace()
+                .nth(3)?
+                .split_once('/')?
+                .1
+                .parse::<u64>()
+                .ok()
+        })
+        .unwrap_or(u64::MAX);
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .maximum
+        .unwrap_or(u64::MAX);
+    if tasks.saturating_mul(2) + 1000 < limit {
+        wait(&off, "--events off keeps every thread's files", &|| {
+            thread_files_held(off.pid(), w.pid) == 2 * 30
+        });
+    } else {
+        eprintln!(
+            "SKIPPED (the /proc half's descriptors): {tasks} tasks on the machine, two files each do not fit the limit of {limit}"
+        );
+    }
+}
+
+fn json_system(args: &[&str]) -> serde_json::Value {
+    let out = support::command()
+        .args(["--json", "--delay", "0.2"])
+        .args(args)
+        .output()
+        .expect("run --json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    v["system"].clone()
+}
+
+/// `system.task_source` says where the tasks came from, and why not the iterator: the
+/// iterator by default where it loads; /proc with `--events off`, with `-p`, and for a
+/// user who may not load BPF, each with its reason.
+#[test]
+fn json_says_where_tasks_came_from() {
+    let w = support::workload(&["--name", "ttsrc", "--sleep", "2"]);
+    let off = json_system(&["--events", "off"]);
+    assert_eq!(off["task_source"], "proc");
+    assert!(
+        off["task_source_why_not"]
+            .as_str()
+            .is_some_and(|w| w.contains("--events off")),
+        "{off}"
+    );
+    match TaskIter::load() {
+        Ok(_) => {
+            let auto = json_system(&[]);
+            assert_eq!(auto["task_source"], "bpf_iterator", "{auto}");
+            assert!(auto["task_source_why_not"].is_null(), "{auto}");
+            let pid = json_system(&["-p", &w.pid.to_string()]);
+            assert_eq!(pid["task_source"], "proc");
+            assert!(
+                pid["task_source_why_not"]
+                    .as_str()
+                    .is_some_and(|w| w.starts_with("-p")),
+                "{pid}"
+            );
+        }
+        Err(why) => eprintln!("SKIPPED (iterator half): it cannot run here: {why}"),
+    }
+    // Unprivileged: /proc, with the reason.
+    if let Some(out) = support::as_nobody(
+        "json_says_where_tasks_came_from",
+        &["--json", "--delay", "0.2", "--events", "auto"],
+    ) {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(v["system"]["task_source"], "proc");
+        assert!(
+            v["system"]["task_source_why_not"]
+                .as_str()
+                .is_some_and(|w| !w.is_empty()),
+            "{}",
+            v["system"]
+        );
     }
 }

@@ -80,3 +80,26 @@ fn rows_on_screen_are_sampled_and_nothing_else_without_a_selection() {
     });
     assert_eq!(got.tasks.len(), 1, "{got:?}");
 }
+
+#[test]
+fn a_chosen_process_is_sampled_at_least_ten_times_an_interval_however_cheap_its_scan() {
+    // `-p`: a scan of one small process costs well under a millisecond, and a tenth of it
+    // bought one round an interval at most (every verdict then read "unknown" live).
+    let w = support::workload(&["--nap-pool", "2"]);
+    let nap = w.tid("nap-0").expect("nap-0");
+    let plan = DetailPlan {
+        pids: vec![w.pid],
+        why_tgids: vec![w.pid],
+        ..DetailPlan::default()
+    };
+    let got = until(plan, |s| {
+        s.rounds >= 3
+            && s.tasks
+                .iter()
+                .any(|(k, t)| k.tid == nap && t.off[Reason::Sleep as usize] >= 3)
+    });
+    // Every thread of the process, not only a row on screen.
+    let mine: HashSet<u32> = w.tids().into_iter().collect();
+    let seen: HashSet<u32> = got.tasks.keys().map(|k| k.tid).collect();
+    assert_eq!(seen, mine, "{got:?}");
+}

@@ -234,3 +234,149 @@ fn the_events_split_is_used_when_they_saw_the_task_off_a_cpu() {
     let w = why::of_model(&model(a, b, tasks));
     assert_eq!(w.tasks[&key(101)].source, Some(Source::Sampled));
 }
+
+#[test]
+fn the_explain_card_leads_with_the_verdict_of_the_task_pool_and_process() {
+    use threadtop::model::derived::{Derived, lead_with_verdict};
+    use threadtop::model::{RowKind, ViewOptions};
+    let (a, b) = pair([300, 20, 20, 20, 20, 20], [50, 100, 100, 100, 100, 100]);
+    let mut tasks = HashMap::new();
+    tasks.insert(
+        key(101),
+        samples(&[(Reason::Lock, 6)], 14, Some(Target::Futex(FUTEX))),
+    );
+    for tid in 102..=106 {
+        tasks.insert(
+            key(tid),
+            samples(&[(Reason::Lock, 18)], 2, Some(Target::Futex(FUTEX))),
+        );
+    }
+    let m = model(a, b, tasks);
+    let rows = m.rows(&ViewOptions::default());
+    // The fixture's process has no leader task (tids 101..107): no card of its own for
+    // the process row, so the verdict is put under a title line.
+    let card = |row: &threadtop::model::Row| {
+        let mut c = Derived::compute(&m.current, Some(row), true, false, 0)
+            .explain
+            .unwrap_or_else(|| vec!["title".into()]);
+        lead_with_verdict(&mut c, &m, row);
+        c
+    };
+    let thread = rows.iter().find(|r| r.tid == 102).expect("thread row");
+    let c = card(thread);
+    assert!(c[0].starts_with("lock-1: task 102"), "{c:?}");
+    assert_eq!(
+        c[1],
+        format!("Why: {}.", m.why.tasks[&key(102)].verdict),
+        "{c:?}"
+    );
+    let process = rows
+        .iter()
+        .find(|r| r.kind == RowKind::Process)
+        .expect("process row");
+    let c = card(process);
+    assert_eq!(
+        c[1],
+        format!("Why: {}.", m.why.processes[&100].verdict),
+        "{c:?}"
+    );
+    // A pool row (the tree folds pools only in bigger processes: made from a member's).
+    let mut pool = thread.clone();
+    pool.kind = RowKind::Pool;
+    pool.name = "lock-#".into();
+    let mut c = vec!["title".to_string()];
+    lead_with_verdict(&mut c, &m, &pool);
+    assert!(c[1].starts_with("Why: lock convoy: 6 of 6"), "{c:?}");
+}
+
+#[test]
+fn a_task_the_events_saw_never_off_a_cpu_has_a_breakdown_without_samples() {
+    use threadtop::collect::events::{EventTick, Events, TaskEvents};
+    use threadtop::collect::waits::Source;
+    // Busy, preempted only: the events saw it (its CPU time) but never off a CPU. Live, the
+    // screen samples only some tasks; this one was not sampled and used to be unknown.
+    let (a, mut b) = pair([300; 6], [650; 6]);
+    let mut ev = EventTick {
+        interval_ns: Some(1_000_000_000),
+        ..EventTick::default()
+    };
+    ev.tasks.insert(
+        key(101),
+        TaskEvents {
+            cpu_ns: Some(vec![(1, 300_000_000)]),
+            ..TaskEvents::default()
+        },
+    );
+    b.events = Events::Bpf(Arc::new(ev));
+    let w = why::of_model(&model(a, b, HashMap::new()));
+    let t = &w.tasks[&key(101)];
+    assert_eq!(t.source, Some(Source::Events));
+    let x = t.breakdown.expect("breakdown");
+    assert!((x.running - 30.0).abs() < 0.01 && (x.runnable - 65.0).abs() < 0.01);
+    assert!(t.verdict.starts_with("CPU-starved"), "{}", t.verdict);
+    // Neither seen nor sampled: unknown, said so.
+    assert_eq!(w.tasks[&key(102)].breakdown, None);
+}
+
+#[test]
+fn a_throttled_cgroup_fills_the_throttled_part_from_the_cgroup_facts() {
+    use threadtop::collect::SchedStat;
+    // pool.service (0.5 CPU, on CPU 1) was throttled 40 periods of 20 ms in the second:
+    // 800 ms, all of it worker-0's (its one busy task), which waited 850 ms for a CPU.
+    let mut a = machine_in_cgroups(10, 0, 0);
+    let mut b = machine_in_cgroups(11, SEC, 40);
+    for (s, scale) in [(&mut a, 0u64), (&mut b, 1)] {
+        for t in s.processes.iter_mut().flat_map(|p| p.tasks.iter_mut()) {
+            let (run, wait) = match t.tid {
+                201 => (100, 850),
+                _ => (1, 0),
+            };
+            t.schedstat = Ok(SchedStat {
+                run_ns: (run * scale + 1) * 1_000_000,
+                wait_ns: wait * scale * 1_000_000,
+                timeslices: scale + 1,
+            });
+        }
+    }
+    let mut tasks = HashMap::new();
+    for tid in [200, 201, 202] {
+        tasks.insert(
+            TaskKey {
+                tid,
+                start_ticks: u64::from(tid),
+            },
+            TaskSamples {
+                tgid: 200,
+                runnable: 10,
+                samples: 10,
+                ..TaskSamples::default()
+            },
+        );
+    }
+    let m = model(a, b, tasks);
+    let w = &m.why;
+    let of = |tid: u32| {
+        &w.tasks[&TaskKey {
+            tid,
+            start_ticks: u64::from(tid),
+        }]
+    };
+    let worker = of(201);
+    let b = worker.breakdown.expect("breakdown");
+    let th = b.throttled.expect("throttled known");
+    assert!((th - 80.0).abs() < 0.5, "{b:?}");
+    assert!(th <= b.runnable, "throttled is part of runnable: {b:?}");
+    assert_eq!(worker.verdict, "throttled by its cgroup (0.5 CPU)");
+    // worker-1 is in the unthrottled child `web`: known, zero.
+    assert_eq!(of(202).breakdown.and_then(|b| b.throttled), Some(0.0));
+    // The pool of the two workers and the process are throttled only as far as all their
+    // members are known; the JSON shows the same analysis the screen does.
+    let json = threadtop::json::build(&m, &Default::default(), &Default::default());
+    let v = serde_json::to_value(&json).expect("json");
+    let t = v["tasks"]
+        .as_array()
+        .and_then(|ts| ts.iter().find(|t| t["tid"] == 201))
+        .expect("task 201");
+    assert_eq!(t["verdict"], "throttled by its cgroup (0.5 CPU)", "{t}");
+    assert!(t["breakdown"]["throttled"].as_f64().is_some(), "{t}");
+}

@@ -2,7 +2,8 @@
 //! `--sizes 1000,10000,50000`, `--rounds N`, `--window SECS`, `--quick` to skip htop and
 //! the idle run, `--raise-pid-max` to lift pid_max for the run when root, `--baseline PATH`
 //! to measure another threadtop binary live in the same run, e.g. the previous version;
-//! `--workloads sleeping,waking` to choose the workloads, both by default).
+//! `--workloads sleeping,waking` to choose the workloads, both by default; `--events MODE`
+//! passed to the live threadtop, e.g. `off` for the /proc path when root).
 //!
 //! For each size and workload it starts its own workload of N threads (one busy, the rest
 //! sleeping; in the "waking" workload each sleeping thread wakes every 100 ms and sleeps
@@ -58,6 +59,8 @@ struct Opts {
     baseline: Option<String>,
     /// Wake periods of the workloads measured: `None` never wakes ("sleeping").
     workloads: Vec<Option<u64>>,
+    /// `--events` for the live threadtop (and baseline): `None` leaves its default (auto).
+    events: Option<String>,
 }
 
 /// The "waking" workload's period: a pool's workers and timers wake about this often.
@@ -76,6 +79,7 @@ fn opts() -> Opts {
         raise_pid_max: false,
         baseline: None,
         workloads: vec![None, Some(WAKE_MS)],
+        events: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
@@ -94,6 +98,7 @@ fn opts() -> Opts {
             "--quick" => o.quick = true,
             "--raise-pid-max" => o.raise_pid_max = true,
             "--baseline" => o.baseline = it.next().cloned(),
+            "--events" => o.events = it.next().cloned(),
             "--workloads" => {
                 o.workloads = it
                     .next()
@@ -449,10 +454,19 @@ fn htop_path() -> Option<String> {
     })
 }
 
+/// The live threadtop's arguments: a 1 s refresh, and `--events` when asked.
+fn threadtop_args(o: &Opts) -> Vec<&str> {
+    let mut a = vec!["-d", "1"];
+    if let Some(e) = &o.events {
+        a.extend(["--events", e.as_str()]);
+    }
+    a
+}
+
 fn live_threadtop(min_tasks: usize, o: &Opts) -> Result<Live, String> {
     live_run::measure(
         THREADTOP,
-        &["-d", "1"],
+        &threadtop_args(o),
         &[],
         threadtop_ready(min_tasks),
         Duration::from_secs(3),
@@ -516,6 +530,9 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         rustix::process::getrlimit(rustix::process::Resource::Nofile).current,
     );
+    if let Some(e) = &o.events {
+        println!("live threadtop runs with --events {e}");
+    }
     if htop.is_none() && !o.quick {
         println!("note: htop is not installed: its columns are skipped (apt-get install htop)");
     }
@@ -615,7 +632,7 @@ fn main() {
         if let Some(b) = &o.baseline {
             let bl = live_run::measure(
                 b,
-                &["-d", "1"],
+                &threadtop_args(&o),
                 &[],
                 threadtop_ready(n),
                 Duration::from_secs(3),

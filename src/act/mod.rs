@@ -7,6 +7,7 @@ pub mod affinity;
 pub mod nice;
 pub mod save_columns;
 pub mod signal;
+pub mod tool;
 
 use std::path::Path;
 

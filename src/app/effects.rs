@@ -3,6 +3,7 @@
 //! task's current affinity) is an [`ActRequest`], run by [`super::runner`] off the update
 //! path, and refused there during a replay.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -22,6 +23,24 @@ pub struct Effects {
     pub act: Option<ActRequest>,
     /// Ctrl-Z: hand the terminal back and stop until continued.
     pub suspend: bool,
+    /// `!`: run a tool on the selected task in this terminal (see [`super::runner::hand_off`]).
+    pub hand_off: Option<HandOff>,
+}
+
+/// A tool to run in the terminal, the UI stepped aside, on the task it was chosen for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandOff {
+    /// The tool's name in the config (`strace`).
+    pub tool: String,
+    /// The program and its arguments, placeholders replaced.
+    pub argv: Vec<OsString>,
+    /// The command line as shown (`strace -p 1236`).
+    pub shown: String,
+    /// On whom, in words: "thread 1236 (busy-0) of process 1234".
+    pub words: String,
+    /// The task and its process: each re-checked by start time right before starting, so
+    /// a TID given meanwhile to another task is never handed to the tool.
+    pub check: Vec<TaskKey>,
 }
 
 /// What the replay loop must do after a key.
@@ -55,6 +74,8 @@ pub enum ActRequest {
     },
     /// Read the CPUs these tasks may run on now, for the CPU picker that just opened.
     ReadAffinity { tasks: Vec<TaskKey> },
+    /// Look for the tool picker's programs on PATH (in order), for "not installed".
+    FindTools { programs: Vec<String> },
     /// Write both column sets to the config file (`None`: there is nowhere to write).
     SaveColumns {
         path: Option<PathBuf>,
@@ -67,7 +88,9 @@ impl ActRequest {
     pub fn changes_system(&self) -> bool {
         !matches!(
             self,
-            ActRequest::SaveColumns { .. } | ActRequest::ReadAffinity { .. }
+            ActRequest::SaveColumns { .. }
+                | ActRequest::ReadAffinity { .. }
+                | ActRequest::FindTools { .. }
         )
     }
 }

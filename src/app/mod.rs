@@ -10,6 +10,7 @@ pub mod confirm;
 pub mod effects;
 pub mod filter;
 pub mod help;
+pub mod input_gate;
 pub mod jump;
 pub mod mouse;
 pub mod overlay;
@@ -20,6 +21,7 @@ pub mod search;
 pub mod signal;
 pub mod state;
 pub mod tagged;
+pub mod tools;
 pub mod update;
 pub mod user;
 

@@ -54,6 +54,25 @@ impl App {
             }
             Mode::Columns => {}
             Mode::Signal | Mode::Affinity => return self.mouse_in_picker(wheel, at, now),
+            // The wheel walks the tools, a click selects one (Enter starts it: a click
+            // should not hand the terminal away).
+            Mode::Tools if wheel != 0 => {
+                return self.update(if wheel > 0 {
+                    Action::ToolDown
+                } else {
+                    Action::ToolUp
+                });
+            }
+            Mode::Tools => {
+                let area = frame.layout.table;
+                if let Overlay::Tools(p) = &mut self.overlay {
+                    let list =
+                        ui::PickerList::new(area, ui::tools::WIDTH, p.entries.len(), p.cursor);
+                    if let Some(i) = list.at(at.x, at.y).filter(|&i| i < p.entries.len()) {
+                        p.cursor = i;
+                    }
+                }
+            }
             // Questions and the time prompt answer keys only.
             Mode::Confirm | Mode::Jump | Mode::User => {}
             Mode::Normal | Mode::Filter | Mode::Search => match (wheel, in_table, pane) {

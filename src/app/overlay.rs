@@ -1,6 +1,6 @@
 //! The modal state as one value: what is over the table (or taking the keys) right now.
 //! Each overlay's keys are in its own file: filter.rs, help.rs, affinity.rs, signal.rs,
-//! column_editor.rs, jump.rs, confirm.rs.
+//! column_editor.rs, jump.rs, confirm.rs, tools.rs.
 
 use std::collections::BTreeSet;
 
@@ -31,6 +31,8 @@ pub enum Overlay {
     Search,
     /// Typing or picking a user to show (`u`).
     User(String),
+    /// Choosing a tool to hand the selected task to (`!`).
+    Tools(ToolPicker),
 }
 
 /// What a question is about; the picker it came from is drawn with it.
@@ -75,8 +77,36 @@ impl Overlay {
             Overlay::Confirm(_) => Mode::Confirm,
             Overlay::Search => Mode::Search,
             Overlay::User(_) => Mode::User,
+            Overlay::Tools(_) => Mode::Tools,
         }
     }
+}
+
+/// The tool picker of a `!` press: the config's tools, each as it would run on the task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolPicker {
+    /// On whom, in words: "thread 1236 (busy-0) of process 1234".
+    pub words: String,
+    /// What `{tid}` and `{pid}` stand for.
+    pub tid: u32,
+    pub pid: u32,
+    /// The task and its process, re-checked before a tool starts.
+    pub check: Vec<TaskKey>,
+    pub entries: Vec<ToolEntry>,
+    pub cursor: usize,
+}
+
+/// One tool of the picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolEntry {
+    pub name: String,
+    /// What is looked for on PATH.
+    pub program: String,
+    /// The command line as it will run: `strace -p 1236`.
+    pub shown: String,
+    pub argv: Vec<std::ffi::OsString>,
+    /// On PATH: `None` until looked for (right after the picker opens).
+    pub installed: Option<bool>,
 }
 
 /// The CPU picker of an affinity change, and the question that follows it.

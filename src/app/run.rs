@@ -81,13 +81,20 @@ pub fn spawn_input(tx: Sender<Event>) {
     // A hang-up (SSH dropped, SIGHUP trapped by the shell) must not wait for crossterm.
     let lost = tx.clone();
     crate::terminal::on_hangup(move |why| {
+        // A tool handed the terminal (`!`) goes with it: the loop is waiting for it.
+        crate::act::tool::signal_running(libc::SIGHUP);
         let _ = lost.send(Event::TerminalLost(why));
     });
+    // Counted before the thread starts, so a hand-off right away still waits for it.
+    let running = super::input_gate::running();
     let _ = std::thread::Builder::new()
         .name("tt-input".into())
         .spawn(move || {
+            let _running = running;
             let mut size = crossterm::terminal::size().ok();
             loop {
+                // A tool has the terminal (the hand-off): wait until it is ours again.
+                super::input_gate::checkpoint();
                 // After an SSH drop with SIGHUP ignored, crossterm keeps polling a dead tty;
                 // checking the tty itself is what notices.
                 if !std::io::stdin().is_terminal() {
@@ -175,6 +182,9 @@ pub trait Source {
     fn effects(&mut self, app: &mut App, fx: Effects);
     /// Every waiting event was handled; the next frame comes.
     fn settled(&mut self, _app: &mut App) {}
+    /// A tool has the terminal (`true`) or has ended (`false`, the refresh interval to
+    /// go back to): nothing is drawn meanwhile, so nothing need be read.
+    fn hold(&mut self, _held: bool, _every: Duration) {}
 }
 
 /// The loop, live or replayed.
@@ -252,6 +262,14 @@ where
                 // The shell drew on the screen meanwhile: everything is drawn again.
                 terminal.clear().wrap_err("clearing after Ctrl-Z")?;
             }
+            let every = app.refresh_interval;
+            if let Some(h) = &fx.hand_off
+                && runner::hand_off(&mut app, h, &mut |held| source.hold(held, every))
+                    .wrap_err("taking the terminal back after a tool")?
+            {
+                // The tool drew on the screen meanwhile: everything is drawn again.
+                terminal.clear().wrap_err("clearing after a tool")?;
+            }
             source.effects(&mut app, fx);
             if app.quit {
                 return Ok(Exit::Quit);
@@ -286,6 +304,17 @@ impl Source for Live {
             self.collector.send(Control::Detail(app.detail_plan()));
             self.collector.send(Control::ScanNow);
         }
+    }
+
+    /// While a tool runs (an hour of gdb, say) the loop draws nothing and takes in no
+    /// snapshot: left ticking, the collector would queue a whole snapshot a tick in the
+    /// channel. It waits a day instead, and scans at once when told the interval again.
+    fn hold(&mut self, held: bool, every: Duration) {
+        self.collector.send(Control::Interval(if held {
+            Duration::from_secs(24 * 3600)
+        } else {
+            every
+        }));
     }
 
     fn settled(&mut self, app: &mut App) {

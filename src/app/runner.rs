@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::effects::{ActRequest, Effects};
+use super::effects::{ActRequest, Effects, HandOff};
 use super::state::App;
 use crate::act::{self, nice, signal};
 
@@ -16,8 +16,67 @@ pub fn apply(app: &mut App, fx: &Effects) {
             let read = act::affinity::get(&app.proc_root, tasks);
             app.affinity_read(tasks, read);
         }
+        Some(ActRequest::FindTools { programs }) => {
+            let path = std::env::var_os("PATH");
+            let found: Vec<bool> = programs
+                .iter()
+                .map(|p| act::tool::installed(p, path.as_deref()))
+                .collect();
+            app.tools_found(programs, &found);
+        }
         Some(req) => app.status = Some(execute(req, &app.proc_root, app.replay.is_some())),
     }
+}
+
+/// Runs the tool of a hand-off (`!`) in this terminal: the task re-checked first (a TID
+/// the kernel gave to another task since is refused), the input thread held off the
+/// terminal, the screen given back as for Ctrl-Z, the tool run in the foreground until
+/// it ends, a key awaited so its last output can be read, the screen taken back. The
+/// status line then says how it ended. `Ok(true)`: the screen must be drawn anew.
+/// `hold(true)` is called once the tool is sure to start, `hold(false)` when it has ended:
+/// the loop stops the collector meanwhile (see `Source::hold`).
+pub fn hand_off(app: &mut App, h: &HandOff, hold: &mut dyn FnMut(bool)) -> std::io::Result<bool> {
+    if app.replay.is_some() {
+        app.status = Some(super::tools::REPLAY_REFUSAL.into());
+        return Ok(false);
+    }
+    if let Some(k) = h
+        .check
+        .iter()
+        .find(|k| !act::still_same_task(&app.proc_root, **k))
+    {
+        app.status = Some(format!(
+            "{}: {} not started",
+            act::not_the_same(&app.proc_root, k.tid),
+            h.tool
+        ));
+        return Ok(false);
+    }
+    // The input thread lets go of the terminal within 250 ms, as a rule.
+    if !super::input_gate::pause(std::time::Duration::from_secs(5)) {
+        app.status = Some(format!(
+            "{} not started: threadtop's input thread did not let go of the terminal",
+            h.tool
+        ));
+        return Ok(false);
+    }
+    hold(true);
+    let held = crate::terminal::release();
+    crate::terminal::note_out(&format!(
+        "threadtop: {} on {}: {}",
+        h.tool, h.words, h.shown
+    ));
+    let said = match act::tool::run_foreground(&h.argv) {
+        Ok(act::tool::Ended::Exited(code)) => format!("{} ended: exit status {code}", h.tool),
+        Ok(e) => format!("{} {}", h.tool, e.describe()),
+        Err(e) => act::tool::start_error(&h.tool, &e),
+    };
+    crate::terminal::wait_for_key(&format!("threadtop: {said}; press a key to return "));
+    let back = crate::terminal::take_back(held);
+    super::input_gate::resume();
+    hold(false);
+    app.status = Some(said);
+    back.map(|()| true)
 }
 
 /// Does `req` and says what happened, in a line for the footer. In a replay, whatever
@@ -79,6 +138,15 @@ pub fn execute(req: &ActRequest, proc_root: &Path, replay: bool) -> String {
             }
             Err(why) => format!("could not change nice: {why}"),
         },
+        ActRequest::FindTools { programs } => {
+            let path = std::env::var_os("PATH");
+            let missing: Vec<&str> = programs
+                .iter()
+                .filter(|p| !act::tool::installed(p, path.as_deref()))
+                .map(String::as_str)
+                .collect();
+            format!("not installed: {}", missing.join(", "))
+        }
         ActRequest::ReadAffinity { tasks } => match act::affinity::get(proc_root, tasks) {
             Ok((cpus, _)) => format!("may run on CPUs {}", act::affinity::describe(&cpus)),
             Err(why) => format!("could not read the affinity: {why}"),

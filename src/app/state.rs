@@ -107,6 +107,8 @@ pub struct App {
     pub(super) last_click: Option<(Instant, TaskKey, RowKind)>,
     /// The last click on a signal in the signal picker (a double click sends it).
     pub(super) last_pick: Option<(Instant, usize)>,
+    /// The tools `!` offers (the config's `[tools]`, else strace, lsof, gdb).
+    pub tools: Vec<crate::config::tools::Tool>,
 }
 
 fn local_offset_now() -> i64 {
@@ -147,6 +149,7 @@ impl App {
             frame: None,
             last_click: None,
             last_pick: None,
+            tools: crate::config::tools::defaults(),
         }
     }
 
@@ -313,6 +316,20 @@ impl App {
             None => Derived::default(),
         };
         self.derived.cgroups = cgroups;
+        if let (Some(m), Some(card), Some(row)) = (
+            &self.model,
+            self.derived.explain.as_mut(),
+            self.rows.get(self.cursor),
+        ) {
+            crate::model::derived::lead_with_verdict(card, m, row);
+        }
+        if let (Some(m), Some(row), true) = (
+            &self.model,
+            self.rows.get(self.cursor),
+            self.panes.is_open(Pane::Why),
+        ) {
+            self.derived.why = crate::model::derived::why_view(m, row.tgid);
+        }
         self.derive_cgroup_card();
     }
 
@@ -419,10 +436,21 @@ impl App {
         if screen_status {
             tids.extend(screen.iter().copied());
         }
+        // A process's or pool's verdict (WHY, the why pane, the explain card) is about all
+        // its threads: their waits are sampled too, not only the rows drawn.
+        let mut why_tgids: Vec<u32> = on_screen
+            .iter()
+            .filter(|r| matches!(r.kind, RowKind::Process | RowKind::Pool))
+            .map(|r| r.tgid)
+            .chain(self.selected.map(|s| s.tgid))
+            .collect();
+        why_tgids.sort_unstable();
+        why_tgids.dedup();
         DetailPlan {
             tids,
             screen,
             screen_status,
+            why_tgids,
             ..base
         }
     }
@@ -490,6 +518,22 @@ impl App {
                     theme,
                 })
             }
+            Overlay::Tools(p) => ui::Overlay::Tools(ui::tools::ToolPane {
+                words: &p.words,
+                tid: p.tid,
+                pid: p.pid,
+                entries: p
+                    .entries
+                    .iter()
+                    .map(|e| ui::tools::ToolLine {
+                        name: &e.name,
+                        shown: &e.shown,
+                        installed: e.installed,
+                    })
+                    .collect(),
+                cursor: p.cursor,
+                theme,
+            }),
             Overlay::None
             | Overlay::Filter
             | Overlay::Jump(_)

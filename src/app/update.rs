@@ -1,7 +1,7 @@
 //! `update`: an action in, the state changed, [`Effects`] out for the loop to run. No I/O
 //! here: what would touch the system goes out as an [`ActRequest`] (see runner.rs). The
 //! overlays' own actions are handled in their files (filter.rs, help.rs, affinity.rs,
-//! signal.rs, column_editor.rs, jump.rs, confirm.rs).
+//! signal.rs, column_editor.rs, jump.rs, confirm.rs, tools.rs).
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
@@ -204,7 +204,14 @@ impl App {
                 return self.act_on_tagged(action);
             }
             Action::Tag | Action::UntagAll => self.tag_key(action),
-            Action::SetAffinity | Action::SendSignal | Action::NicePlus | Action::NiceMinus
+            Action::HandOff if self.replay.is_some() => {
+                self.status = Some(super::tools::REPLAY_REFUSAL.into());
+            }
+            Action::SetAffinity
+            | Action::SendSignal
+            | Action::NicePlus
+            | Action::NiceMinus
+            | Action::HandOff
                 if let Some(why) = self.selected_row().and_then(|r| r.unreadable_why) =>
             {
                 // Nothing to re-check it by (its start time is unknown): refuse, and say so,
@@ -256,6 +263,11 @@ impl App {
             | Action::PickerAccept
             | Action::PickerCancel => return self.affinity_key(action),
             Action::ConfirmYes | Action::ConfirmNo => return self.confirm_key(action),
+            Action::HandOff
+            | Action::ToolUp
+            | Action::ToolDown
+            | Action::ToolStart
+            | Action::ToolCancel => return self.tools_key(action),
             // `n` outside a replay, after a search: the next match, as in htop and less.
             Action::ReplayForward if self.replay.is_none() && !self.search_text.is_empty() => {
                 return self.search_key(Action::SearchNext);

@@ -23,6 +23,11 @@ pub enum Control {
     ScanNow,
 }
 
+/// A process on screen with more tasks than this gets only its rows on screen sampled: a
+/// round costs about 4 µs a task (see `waits::sampler::BUDGET_OF_SCAN`), so 256 tasks are
+/// 1 ms a round, and the rounds of a bigger one would crowd the rows out of the budget.
+pub const WHY_PROCESS_MAX: usize = 256;
+
 /// How long the full scan after the quick first pass waits for the UI to draw that pass.
 pub const FIRST_FRAME_WAIT: Duration = Duration::from_millis(100);
 
@@ -114,12 +119,21 @@ fn run<F>(
     F: FnMut(Box<Snapshot>) -> bool,
 {
     // The task iterator follows `--events`: tried with them, not with `--events off`.
-    let mut scanner = match &events {
+    // The event source loads the iterator with its own parse of the kernel's BTF (one
+    // parse, not two); when the events are off for another reason it is tried alone.
+    let mut scanner = match &mut events {
         None => Scanner::new(&root),
         Some(Feed::Off(why)) if why.contains("--events off") => {
             Scanner::new(&root).with_task_iter(super::events::Mode::Off)
         }
-        Some(_) => Scanner::new(&root).with_task_iter(super::events::Mode::Auto),
+        // `-p`: as `--json -p` (see `task_iter::NOT_WITH_PIDS`).
+        Some(_) if !plan.pids.is_empty() => {
+            Scanner::new(&root).without_task_iter(super::task_iter::NOT_WITH_PIDS)
+        }
+        Some(feed) => match feed.take_task_iter() {
+            Some(loaded) => Scanner::new(&root).with_loaded_task_iter(loaded),
+            None => Scanner::new(&root).with_task_iter(super::events::Mode::Auto),
+        },
     };
     let mut scans = 0u64;
     let mut shares: Option<std::sync::Arc<ShareReport>> = None;
@@ -157,8 +171,15 @@ fn run<F>(
             snap.waits = Some(std::sync::Arc::new(waits));
         }
         sampler.set_tasks(sampled_tasks(&snap, &plan));
+        // As `--json` does: at least `MIN_ROUNDS` rounds an interval when few tasks are
+        // sampled (`-p`: a scan of one process is so cheap that a tenth of it buys at most
+        // one round, and one sample a second cannot split the time off a CPU).
         let mut next_round = sampler
-            .plan(interval, Duration::from_nanos(snap.scan_ns))
+            .plan_at_least(
+                interval,
+                Duration::from_nanos(snap.scan_ns),
+                sampler.min_rounds(),
+            )
             .map(|p| (Instant::now() + p, p));
         scans += 1;
         if !sink(Box::new(snap)) {
@@ -234,15 +255,19 @@ fn run<F>(
 }
 
 /// The tasks whose waits are sampled between scans, as (TGID, TID): every task when the
-/// plan reads all (`--json`), else the rows on screen, the selected process's tasks and the
-/// explain card's task.
+/// plan reads all (`--json`), else the rows on screen, the explain card's task, and every
+/// task of the selected process and of the processes with a process or pool row on screen
+/// (`why_tgids`; their verdicts are about all their threads) up to [`WHY_PROCESS_MAX`]
+/// tasks each.
 pub fn sampled_tasks(snap: &Snapshot, plan: &DetailPlan) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
     for p in &snap.processes {
         if p.is_kernel() {
             continue;
         }
-        let whole = plan.all || plan.sched_tgid == Some(p.tgid);
+        let whole = plan.all
+            || plan.sched_tgid == Some(p.tgid)
+            || (plan.why_tgids.contains(&p.tgid) && p.tasks.len() <= WHY_PROCESS_MAX);
         for t in &p.tasks {
             if whole
                 || plan.screen.contains(&t.tid)

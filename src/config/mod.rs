@@ -4,6 +4,7 @@
 //! and the key, and threadtop exits 2 rather than run with half a config.
 
 pub mod themes;
+pub mod tools;
 pub use crate::toml_file;
 
 use std::path::{Path, PathBuf};
@@ -36,9 +37,11 @@ pub struct FileSettings {
     pub mouse: Option<bool>,
     pub basic: Option<Vec<Column>>,
     pub scheduling: Option<Vec<Column>>,
+    /// The `[tools]` table, in the file's order: it replaces the built-in list.
+    pub tools: Option<Vec<tools::Tool>>,
 }
 
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "delay",
     "sort",
     "reverse",
@@ -49,6 +52,7 @@ const KEYS: [&str; 10] = [
     "theme",
     "mouse",
     "columns",
+    "tools",
 ];
 
 /// Where files are looked for: read once from the environment (kept apart for tests).
@@ -153,6 +157,7 @@ pub fn parse(
                 out.theme = Some((name.to_string(), p));
             }
             "columns" => columns(&doc, &e, &mut out)?,
+            "tools" => out.tools = Some(tools(&doc, &e)?),
             _ => {}
         }
     }
@@ -186,6 +191,42 @@ fn columns(doc: &Doc<'_>, e: &Entry<'_, '_>, out: &mut FileSettings) -> Result<(
     Ok(())
 }
 
+/// The `[tools]` table: `name = "command line"` or `name = ["program", "arg", …]`.
+fn tools(doc: &Doc<'_>, e: &Entry<'_, '_>) -> Result<Vec<tools::Tool>, FileError> {
+    let table = doc.table(e)?;
+    let mut items: Vec<_> = table.iter().collect();
+    items.sort_by_key(|(k, _)| k.span().start);
+    let mut out = Vec::with_capacity(items.len());
+    for (k, value) in items {
+        let e = Entry {
+            key: format!("{}.{}", e.key, k.get_ref()),
+            value,
+        };
+        let argv = match value.get_ref().as_str() {
+            Some(line) => tools::split(line).map_err(|m| doc.error(value.span(), &e.key, m))?,
+            None if value.get_ref().as_array().is_some() => doc
+                .strings(&e)?
+                .into_iter()
+                .map(|(s, _)| s.to_string())
+                .collect(),
+            None => {
+                return Err(doc.error(
+                    value.span(),
+                    &e.key,
+                    format!(
+                        "expected a command line (a string, or an array of strings), found {}",
+                        value.get_ref().type_str()
+                    ),
+                ));
+            }
+        };
+        let tool =
+            tools::Tool::new(k.get_ref(), argv).map_err(|m| doc.error(value.span(), &e.key, m))?;
+        out.push(tool);
+    }
+    Ok(out)
+}
+
 /// What the rest of the program needs beyond the [`Cli`] fields: the columns and colours.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -198,6 +239,8 @@ pub struct Loaded {
     pub note: Option<String>,
     pub columns: ColumnLayout,
     pub palette: &'static Palette,
+    /// The hand-off tools: the file's `[tools]`, else the built-in strace, lsof and gdb.
+    pub tools: Vec<tools::Tool>,
 }
 
 /// Reads the config file (unless `--no-config`) and puts its values into `cli` wherever the
@@ -226,6 +269,7 @@ pub fn load(cli: &mut Cli, matches: &ArgMatches, env: &ConfigEnv) -> Result<Load
         None => None,
     };
     merge(cli, matches, &settings);
+    let tools = settings.tools.clone().unwrap_or_else(tools::defaults);
     let mut columns = ColumnLayout::default();
     if let Some(c) = cli.columns.as_ref().map(|c| c.0.clone()).or(settings.basic) {
         columns.basic = c;
@@ -250,6 +294,7 @@ pub fn load(cli: &mut Cli, matches: &ArgMatches, env: &ConfigEnv) -> Result<Load
         note,
         columns,
         palette,
+        tools,
     })
 }
 

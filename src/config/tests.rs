@@ -53,6 +53,7 @@ fn the_printed_default_is_exactly_the_built_in_default() {
     assert!(file.flat.is_some() && file.hide_kernel.is_some() && file.color.is_some());
     assert!(file.ascii.is_some() && file.theme.is_some() && file.mouse.is_some());
     assert!(file.basic.is_some() && file.scheduling.is_some());
+    assert_eq!(file.tools, Some(tools::defaults()));
     // ...and reading it gives what no file at all gives: the command line's defaults.
     let dir = temp_dir("default");
     let path = dir.join("config.toml");
@@ -64,6 +65,7 @@ fn the_printed_default_is_exactly_the_built_in_default() {
     assert_eq!(l_with.columns, l_without.columns);
     assert_eq!(l_with.columns, ColumnLayout::default());
     assert_eq!(l_with.palette, l_without.palette);
+    assert_eq!(l_with.tools, l_without.tools);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -351,4 +353,42 @@ fn themes_by_name_path_and_user_directory() {
     let l = load(&mut c, &m, &env).expect("user theme by flag");
     assert_ne!(l.palette, Palette::dark());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn tools_are_read_in_the_files_order_and_replace_the_built_in_ones() {
+    let s = parse_text(
+        r#"
+[tools]
+zz = "sh -c 'echo handed {tid}; read x'"
+perf = ["perf", "top", "-t", "{tid}"]
+"#,
+    )
+    .expect("valid");
+    let tools = s.tools.expect("a [tools] table");
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["zz", "perf"]);
+    assert_eq!(tools[0].argv, ["sh", "-c", "echo handed {tid}; read x"]);
+    assert_eq!(tools[1].argv, ["perf", "top", "-t", "{tid}"]);
+    // No table: the built-in strace, lsof, gdb.
+    let (_, l) = effective(&["--no-config"], &no_env());
+    let names: Vec<String> = l.tools.iter().map(|t| t.name.clone()).collect();
+    assert_eq!(names, ["strace", "lsof", "gdb"]);
+}
+
+#[test]
+fn a_bad_tool_names_its_key_and_line() {
+    let e = err("[tools]\nst = \"strace -p {tdi}\"\n");
+    assert_eq!((e.line, e.key.as_deref()), (2, Some("tools.st")), "{e}");
+    assert!(e.message.contains("unknown placeholder {tdi}"), "{e}");
+    let e = err("[tools]\nst = 3\n");
+    assert!(e.message.contains("expected a command line"), "{e}");
+    let e = err("[tools]\nst = \"\"\n");
+    assert!(e.message.contains("empty"), "{e}");
+    let e = err("[tools]\nst = \"a 'b\"\n");
+    assert!(e.message.contains("not closed"), "{e}");
+    let e = err("[tools]\nst = [\"{pid}\"]\n");
+    assert!(e.message.contains("cannot be a placeholder"), "{e}");
+    let e = err("tools = 1\n");
+    assert!(e.message.contains("expected a table"), "{e}");
 }

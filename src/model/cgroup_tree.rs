@@ -103,6 +103,8 @@ fn cgroup_row(snap: &Snapshot, gi: u32, members: &[Row], folded: bool) -> Row {
         folded,
         unreadable: false,
         unreadable_why: None,
+        why: None,
+        why_share: None,
     }
 }
 

@@ -123,7 +123,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// one over the interval (a thread throttled to a quarter of a CPU still wants a whole one).
 const BUSY_PERCENT: f64 = 10.0;
 
-fn is_busy(t: &TaskInfo, rates: &Rates) -> bool {
+pub(crate) fn is_busy(t: &TaskInfo, rates: &Rates) -> bool {
     t.state == b'R'
         || rates
             .get(&t.key())

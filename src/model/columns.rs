@@ -55,6 +55,8 @@ pub enum Column {
     LatMax,
     /// Scheduling events: the task that did most of its wakeups.
     WokenBy,
+    /// The verdict: what its time went to in the last interval, in a word or two.
+    Why,
     /// The task's name (and a process's command line): always drawn last, never listed.
     Name,
 }
@@ -126,7 +128,7 @@ const DESC: Option<Order> = Some(Order::Descending);
 
 impl Column {
     /// Every column the lists may hold, in the column editor's order.
-    pub const ALL: [Column; 27] = [
+    pub const ALL: [Column; 28] = [
         Column::Tid,
         Column::Tgid,
         Column::User,
@@ -154,10 +156,11 @@ impl Column {
         Column::LatP99,
         Column::LatMax,
         Column::WokenBy,
+        Column::Why,
     ];
 
     /// The sortable columns, in the order `s` and `S`... step through them.
-    pub const SORTABLE: [Column; 23] = [
+    pub const SORTABLE: [Column; 24] = [
         Column::Cpu,
         Column::Tid,
         Column::Name,
@@ -181,6 +184,7 @@ impl Column {
         Column::LatP99,
         Column::LatMax,
         Column::WokenBy,
+        Column::Why,
     ];
 
     pub fn spec(self) -> ColumnSpec {
@@ -459,6 +463,17 @@ impl Column {
                 10,
                 "who did most of its wakeups (scheduling events)",
             ),
+            Column::Why => s(
+                "why",
+                "WHY",
+                14,
+                true,
+                DERIVED,
+                // Most waiting (for a CPU, a lock, I/O...) first.
+                DESC,
+                9,
+                "the last interval's verdict: busy, CPU-starved, idle...",
+            ),
             Column::Name => s("name", "NAME", 4, true, NONE, ASC, 0, "task name"),
         }
     }
@@ -482,6 +497,7 @@ impl Column {
                     | Column::Involuntary
                     | Column::CpuTime
                     | Column::Cgroup
+                    | Column::Why
                     | Column::Name
             )
         {
@@ -528,6 +544,7 @@ impl Column {
                     .as_ref()
                     .map_or("-".into(), |(tid, name)| format!("{name} ({tid})")),
             ),
+            Column::Why => plain(r.why.as_deref().unwrap_or("-").to_string()),
             Column::Name => plain(r.name.clone()),
         }
     }
@@ -536,15 +553,23 @@ impl Column {
     /// user's reverse are applied by the caller). Columns that do not sort compare equal.
     pub fn compare(self, a: &Row, b: &Row) -> Ordering {
         match self {
-            Column::Cpu => cmp_opt(a.cpu_percent, b.cpu_percent),
-            Column::Switches => cmp_opt(a.switches_per_sec, b.switches_per_sec),
+            Column::Cpu => cmp_shown(a.cpu_percent, b.cpu_percent, format::percent_shown),
+            Column::Switches => {
+                cmp_shown(a.switches_per_sec, b.switches_per_sec, format::rate_shown)
+            }
             Column::Tid => a.tid.cmp(&b.tid),
             Column::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
             Column::State => state_rank(a.state).cmp(&state_rank(b.state)),
             Column::LastCpu => a.processor.cmp(&b.processor),
-            Column::Wait => cmp_opt(a.wait_percent, b.wait_percent),
-            Column::Voluntary => cmp_opt(a.voluntary_per_sec, b.voluntary_per_sec),
-            Column::Involuntary => cmp_opt(a.involuntary_per_sec, b.involuntary_per_sec),
+            Column::Wait => cmp_shown(a.wait_percent, b.wait_percent, format::percent_shown),
+            Column::Voluntary => {
+                cmp_shown(a.voluntary_per_sec, b.voluntary_per_sec, format::rate_shown)
+            }
+            Column::Involuntary => cmp_shown(
+                a.involuntary_per_sec,
+                b.involuntary_per_sec,
+                format::rate_shown,
+            ),
             Column::Policy => a.policy.cmp(&b.policy),
             Column::RtPrio => a.rt_priority.cmp(&b.rt_priority),
             Column::Nice => a.nice.cmp(&b.nice),
@@ -552,15 +577,24 @@ impl Column {
             Column::Res => a.rss_bytes.cmp(&b.rss_bytes),
             Column::Virt => a.virt_bytes.cmp(&b.virt_bytes),
             Column::Shr => a.shared_bytes.cmp(&b.shared_bytes),
-            Column::MemPercent => cmp_opt(a.mem_percent, b.mem_percent),
-            Column::IoRead => cmp_opt(a.io_read_per_sec, b.io_read_per_sec),
-            Column::IoWrite => cmp_opt(a.io_write_per_sec, b.io_write_per_sec),
+            Column::MemPercent => cmp_shown(a.mem_percent, b.mem_percent, format::percent_shown),
+            Column::IoRead => cmp_shown(
+                a.io_read_per_sec,
+                b.io_read_per_sec,
+                format::byte_rate_shown,
+            ),
+            Column::IoWrite => cmp_shown(
+                a.io_write_per_sec,
+                b.io_write_per_sec,
+                format::byte_rate_shown,
+            ),
             // Unknown (`None`) first, as `-` sorts before letters.
             Column::Cgroup => a.cgroup.cmp(&b.cgroup),
             Column::LatP99 => a.events.p99_ns.cmp(&b.events.p99_ns),
             Column::LatMax => a.events.max_ns.cmp(&b.events.max_ns),
             // By the waker's name, then its tid; rows without one first.
             Column::WokenBy => woken_key(a).cmp(&woken_key(b)),
+            Column::Why => cmp_opt(a.why_share, b.why_share),
             Column::Tgid | Column::User | Column::Prio | Column::Threads | Column::Affinity => {
                 Ordering::Equal
             }
@@ -635,6 +669,12 @@ fn woken_key(r: &Row) -> Option<(String, u32)> {
 }
 
 /// Unknown sorts below every known value.
+/// Orders by the value the cell shows (`shown`), so rows that read the same are ties
+/// (broken by TID by the caller) and keep their places from tick to tick.
+fn cmp_shown(a: Option<f64>, b: Option<f64>, shown: fn(f64) -> f64) -> Ordering {
+    cmp_opt(a.map(shown), b.map(shown))
+}
+
 fn cmp_opt(a: Option<f64>, b: Option<f64>) -> Ordering {
     match (a, b) {
         (Some(x), Some(y)) => x.total_cmp(&y),

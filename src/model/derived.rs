@@ -22,6 +22,113 @@ pub struct Derived {
     /// What the header and the CPU pane say about the shown rows' cgroups: computed when
     /// the rows change, kept when only the selection does.
     pub cgroups: CgroupView,
+    /// The why pane's lines for the selected process, while the pane is open.
+    pub why: Option<WhyView>,
+}
+
+/// The why pane: the selected process's pools and threads with their breakdowns, its
+/// lock groups and the fds its threads wait on.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WhyView {
+    pub title: String,
+    pub lines: Vec<WhyLine>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum WhyLine {
+    Text(String),
+    /// A stacked bar: its label, the breakdown (`None`: unknown) and the verdict.
+    Bar {
+        label: String,
+        breakdown: Option<super::why::Breakdown>,
+        verdict: String,
+    },
+}
+
+/// The why pane's view of the process `tgid`; `None` when it is gone.
+pub fn why_view(model: &Model, tgid: u32) -> Option<WhyView> {
+    let p = model.current.processes.iter().find(|p| p.tgid == tgid)?;
+    let pname = p
+        .leader()
+        .map(|l| crate::text::escape(&l.comm))
+        .unwrap_or_default();
+    let mut lines = Vec::new();
+    let Some(pw) = model.why.processes.get(&tgid) else {
+        lines.push(WhyLine::Text(
+            "unknown: not sampled in the last interval".into(),
+        ));
+        return Some(WhyView {
+            title: format!("why: {pname} ({tgid})"),
+            lines,
+        });
+    };
+    lines.push(WhyLine::Bar {
+        label: "process".into(),
+        breakdown: pw.breakdown,
+        verdict: pw.verdict.clone(),
+    });
+    for pool in &pw.pools {
+        lines.push(WhyLine::Bar {
+            label: format!("{} ({})", pool.label, pool.tids.len()),
+            breakdown: pool.breakdown,
+            verdict: pool.verdict.clone(),
+        });
+    }
+    // A "group" of one thread is a thread waiting on a futex: its own line says so.
+    for l in pw.locks.iter().filter(|l| l.waiters.len() >= 2) {
+        let holder = l
+            .busiest
+            .as_ref()
+            .map(|(tid, name)| format!("; {name} ({tid}) on a CPU most"))
+            .unwrap_or_default();
+        lines.push(WhyLine::Text(format!(
+            "lock futex {}: {} thread(s) wait{holder}",
+            l.futex,
+            l.waiters.len()
+        )));
+    }
+    for t in &p.tasks {
+        if let Some(w) = model.why.tasks.get(&t.key())
+            && let Some(on) = w.waiting_on.as_ref().filter(|o| o.kind == "fd")
+        {
+            lines.push(WhyLine::Text(format!(
+                "{} ({}) waits on {}",
+                crate::text::escape(&t.comm),
+                t.tid,
+                on.detail
+            )));
+        }
+    }
+    for t in &p.tasks {
+        let Some(w) = model.why.tasks.get(&t.key()) else {
+            continue;
+        };
+        lines.push(WhyLine::Bar {
+            label: format!("{} {}", t.tid, crate::text::escape(&t.comm)),
+            breakdown: w.breakdown,
+            verdict: w.verdict.clone(),
+        });
+    }
+    // Where the off-CPU split came from, as JSON's `breakdown_source` says per task.
+    use crate::collect::waits::Source;
+    let sources: Vec<Source> = p
+        .tasks
+        .iter()
+        .filter_map(|t| model.why.tasks.get(&t.key()).and_then(|w| w.source))
+        .collect();
+    let by = match (
+        sources.contains(&Source::Events),
+        sources.contains(&Source::Sampled),
+    ) {
+        (true, true) => ", off-CPU split: events + sampled",
+        (true, false) => ", off-CPU split: events",
+        (false, true) => ", off-CPU split: sampled",
+        (false, false) => "",
+    };
+    Some(WhyView {
+        title: format!("why: {pname} ({tgid}){by}"),
+        lines,
+    })
 }
 
 /// The cgroups of the rows shown, in words.
@@ -109,6 +216,7 @@ impl Derived {
             explain,
             shares,
             cgroups: CgroupView::default(),
+            why: None,
         }
     }
 }
@@ -138,4 +246,24 @@ fn lead_with_events(card: &mut Vec<String>, snap: &Snapshot, key: TaskKey, utc_o
         line = first.to_uppercase() + &line[1..];
     }
     card.insert(1.min(card.len()), format!("{line}."));
+}
+
+/// The verdict for what `row` stands for (a task, a pool, a process) leads the explain
+/// card, right under its title: the sum of the facts below it, in one sentence. Nothing
+/// when the row was not analysed (no wait sample and no events in the interval).
+pub fn lead_with_verdict(card: &mut Vec<String>, model: &Model, row: &Row) {
+    let why = &model.why;
+    let verdict = match row.kind {
+        RowKind::Pool => why
+            .processes
+            .get(&row.tgid)
+            .and_then(|p| p.pools.iter().find(|x| x.label == row.name))
+            .map(|x| &x.verdict),
+        RowKind::Process => why.processes.get(&row.tgid).map(|p| &p.verdict),
+        RowKind::Thread => why.tasks.get(&row.key).map(|t| &t.verdict),
+        _ => None,
+    };
+    if let Some(v) = verdict {
+        card.insert(1.min(card.len()), format!("Why: {v}."));
+    }
 }

@@ -59,6 +59,17 @@ pub fn percent(p: Option<f64>) -> String {
     }
 }
 
+/// The value [`percent`] shows, as a number: rows are sorted by what they show, so two
+/// rows that read the same keep their places (by TID) from tick to tick instead of
+/// swapping on differences too small to see, which rewrote both rows on the terminal.
+pub fn percent_shown(v: f64) -> f64 {
+    if v >= 99.95 {
+        v.round()
+    } else {
+        (v * 10.0).round() / 10.0
+    }
+}
+
 /// A count in at most 4 columns (the THR column's width): `9999`, then `10k`, `999k`,
 /// `1M`, rounded down. A right-aligned cell too narrow for its text is cut from the left,
 /// which showed a process of 10,001 threads as `0001`.
@@ -79,6 +90,40 @@ pub fn rate(r: Option<f64>) -> String {
         Some(v) if v < 100.0 => format!("{v:.1}"),
         Some(v) if v < 100_000.0 => format!("{v:.0}"),
         Some(v) => format!("{:.0}k", v / 1000.0),
+    }
+}
+
+/// The value [`rate`] shows, as a number (see [`percent_shown`]).
+pub fn rate_shown(v: f64) -> f64 {
+    if v < 0.05 {
+        0.0
+    } else if v < 100.0 {
+        (v * 10.0).round() / 10.0
+    } else if v < 100_000.0 {
+        v.round()
+    } else {
+        (v / 1000.0).round() * 1000.0
+    }
+}
+
+/// The value [`byte_rate`] shows, as a number of bytes (see [`percent_shown`]): one
+/// decimal below 10 of a unit, none above, as [`bytes`] writes it.
+pub fn byte_rate_shown(v: f64) -> f64 {
+    if v < 0.5 {
+        return 0.0;
+    }
+    let b = v.round();
+    let mut unit = 1.0;
+    while b / unit >= 1024.0 && unit < 1024f64.powi(5) {
+        unit *= 1024.0;
+    }
+    let x = b / unit;
+    if unit == 1.0 {
+        b
+    } else if x < 10.0 {
+        (x * 10.0).round() / 10.0 * unit
+    } else {
+        x.round() * unit
     }
 }
 

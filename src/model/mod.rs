@@ -50,6 +50,8 @@ pub struct Model {
     pub placement: Placement,
     /// Rates of the current snapshot's cgroups (same order as its `cgroups.groups`).
     pub cgroups: Vec<cgroups::CgroupRate>,
+    /// The last interval's breakdowns and verdicts (the WHY column), once per tick.
+    pub why: why::Why,
 }
 
 impl Model {
@@ -76,7 +78,7 @@ impl Model {
         let summary = summarize(&current);
         let placement = history.advance(&current);
         let cgroups = cgroups::cgroup_rates(previous.as_deref(), &current);
-        Model {
+        let mut m = Model {
             current,
             previous_boot_ns: previous.map(|p| p.boot_ns),
             rates,
@@ -85,7 +87,10 @@ impl Model {
             summary,
             placement,
             cgroups,
-        }
+            why: why::Why::default(),
+        };
+        m.why = why::of_model(&m);
+        m
     }
 
     /// Folds the next snapshot in; the current one becomes the history.
@@ -109,6 +114,6 @@ impl Model {
     }
 
     pub fn rows(&self, opts: &ViewOptions) -> Vec<Row> {
-        build_rows(&self.current, &self.rates, opts)
+        view::build_rows_why(&self.current, &self.rates, opts, &self.why)
     }
 }

@@ -96,8 +96,15 @@ impl Placement {
         // set the peak RSS at 10,000 tasks.
         let n = snap.task_count();
         self.index.reserve(n.saturating_sub(self.index.len()));
-        self.slots
-            .reserve(n.saturating_sub(self.slots.len() - self.free.len().min(self.slots.len())));
+        // Exactly what this tick needs and an eighth more, not `reserve`'s doubling: at
+        // 272 bytes a slot, 25,000 tasks on a busy machine had grown the slots to 13.7 MB
+        // (heaptrack), twice what they held.
+        let live = self.slots.len() - self.free.len().min(self.slots.len());
+        let wanted = self.slots.len() + n.saturating_sub(live);
+        if wanted > self.slots.capacity() {
+            self.slots
+                .reserve_exact(wanted + wanted / 8 - self.slots.len());
+        }
         let exact = snap.events.tick().is_some_and(|e| e.interval_ns.is_some());
         for t in snap.tasks().filter(|t| t.stat_error.is_none()) {
             let cpu = if exact {

@@ -30,7 +30,11 @@
 //! thread fits on screen anyway (a Python program with a 4-worker executor lists 5 rows),
 //! while every JVM has 20 or more threads, so its executors fold whatever their size.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::hash::Hasher;
+use std::rc::Rc;
 
 use crate::collect::{ProcessInfo, TaskInfo, TaskKey};
 use crate::text::escape;
@@ -232,18 +236,76 @@ fn label(s: &Split, index: Option<usize>) -> String {
 }
 
 /// The threads of `p` that can be pool members: all but the main thread.
-fn candidates(p: &ProcessInfo) -> impl Iterator<Item = &TaskInfo> {
+pub fn candidates(p: &ProcessInfo) -> impl Iterator<Item = &TaskInfo> {
     p.tasks.iter().filter(move |t| t.tid != p.tgid)
+}
+
+/// A thread's name as its row shows it and the pools group it: escaped, borrowed when
+/// nothing needs escaping (most names); `?` when its `stat` was unreadable.
+pub fn pool_name(t: &TaskInfo) -> Cow<'_, str> {
+    if t.stat_error.is_some() {
+        return super::view::UNREADABLE_NAME.into();
+    }
+    match std::str::from_utf8(&t.comm) {
+        Ok(s) if s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'\\') => s.into(),
+        _ => escape(&t.comm).into(),
+    }
+}
+
+/// A process's grouping and the digest of the names it was made from.
+type Kept = (u64, Rc<Vec<Group>>);
+
+thread_local! {
+    /// The last grouping of each process, with a digest of the names it was made from:
+    /// a process's threads and names rarely change between ticks, and grouping 10,000
+    /// names (a skeleton string each, a hash map) was a tenth of threadtop's CPU at 10,000
+    /// waking threads (perf), done twice a tick (the rows, and the cgroup of the pool row).
+    static GROUPS: RefCell<HashMap<u32, Kept>> = RefCell::new(HashMap::new());
+}
+
+/// Processes whose groupings are kept; beyond it the memo starts over.
+const GROUPS_KEPT: usize = 256;
+
+/// The pools of `p`'s [`candidates`] (indices in their order), as [`group`] makes them
+/// from their [`pool_name`]s: the same answer, made again only when a thread or a name
+/// changed.
+pub fn groups(p: &ProcessInfo) -> Rc<Vec<Group>> {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for t in candidates(p) {
+        h.write_u32(t.tid);
+        h.write_u8(u8::from(t.stat_error.is_some()));
+        h.write(&t.comm);
+        h.write_u8(0xff);
+    }
+    let digest = h.finish();
+    let kept = GROUPS.with(|g| {
+        g.borrow()
+            .get(&p.tgid)
+            .filter(|(d, _)| *d == digest)
+            .map(|(_, v)| v.clone())
+    });
+    if let Some(v) = kept {
+        return v;
+    }
+    let names: Vec<Cow<str>> = candidates(p).map(pool_name).collect();
+    let v = Rc::new(group(&names));
+    GROUPS.with(|g| {
+        let mut g = g.borrow_mut();
+        if g.len() >= GROUPS_KEPT {
+            g.clear();
+        }
+        g.insert(p.tgid, (digest, v.clone()));
+    });
+    v
 }
 
 /// The tasks of `p` that the pool row labelled `label` stands for.
 pub fn pool_members<'a>(p: &'a ProcessInfo, label: &str) -> impl Iterator<Item = &'a TaskInfo> {
     let tasks: Vec<&TaskInfo> = candidates(p).collect();
-    let names: Vec<String> = tasks.iter().map(|t| escape(&t.comm)).collect();
-    let members = group(&names)
-        .into_iter()
+    let members = groups(p)
+        .iter()
         .find(|g| g.label == label && g.members.len() >= 2)
-        .map(|g| g.members)
+        .map(|g| g.members.clone())
         .unwrap_or_default();
     members
         .into_iter()

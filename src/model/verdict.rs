@@ -12,9 +12,11 @@ pub const STARVED_PERCENT: f64 = 25.0;
 pub const BUSY_PERCENT: f64 = 70.0;
 /// Throttled this share or more (and most of the wait): the cgroup's quota is the cause.
 pub const THROTTLED_PERCENT: f64 = 10.0;
-/// A group whose members together run at least this share of a CPU while most wait on one
-/// futex is a convoy (the lock is passed around); below it they wait for work (a condition
-/// variable) or for a holder that is itself off a CPU.
+/// A group whose members together run or wait for a CPU at least this share of one while
+/// most wait on one futex is a convoy (the lock is passed around); below it they wait for
+/// work (a condition variable) or for a holder that is itself off a CPU. Waiting for a CPU
+/// counts: at load 20 on 2 CPUs a 6-thread convoy ran 1 % of a CPU together and waited for
+/// one 180 % (its holder was runnable, not idle).
 pub const CONVOY_RUNNING_PERCENT: f64 = 10.0;
 
 /// Busy threads sharing the CPU a task last ran on.
@@ -149,7 +151,7 @@ fn lock_sentence(f: &Facts<'_>, b: &Breakdown) -> String {
                 .as_ref()
                 .map(|n| format!("; {n} holds the CPU most"))
                 .unwrap_or_default();
-            if b.running * f.members as f64 >= CONVOY_RUNNING_PERCENT {
+            if (b.running + b.runnable) * f.members as f64 >= CONVOY_RUNNING_PERCENT {
                 format!(
                     "lock convoy: {} of {} wait on one futex ({}){holder}",
                     l.waiters, l.of, l.futex
@@ -335,6 +337,22 @@ mod tests {
         assert_eq!(
             verdict(&f),
             "lock convoy: 6 of 8 wait on one futex (0x7f2a5c000b28); lock-0 holds the CPU most"
+        );
+        // On a loaded machine a convoy mostly waits for a CPU: still a convoy, not idle.
+        let loaded = Breakdown {
+            running: 0.2,
+            runnable: 30.0,
+            lock: 69.8,
+            ..Breakdown::default()
+        };
+        let l = Facts {
+            breakdown: Some(&loaded),
+            ..f.clone()
+        };
+        assert!(
+            verdict(&l).starts_with("lock convoy: 6 of 8"),
+            "{}",
+            verdict(&l)
         );
         let idle = Breakdown {
             running: 0.0,

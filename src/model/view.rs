@@ -19,6 +19,7 @@ use crate::text::{escape, escape_cmdline};
 use super::columns::SortKey;
 use super::filter::{CgroupFilter, Filter};
 use super::rates::{Rates, TaskRate};
+use super::why::Why;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViewOptions {
@@ -77,15 +78,53 @@ pub enum RowKind {
 
 pub use super::pools::{POOL_MIN_THREADS, pool_key, pool_members};
 
-fn pool_row(process: &Row, pattern: &str, members: &[&Row]) -> Row {
-    let sum = |f: fn(&Row) -> Option<f64>| -> Option<f64> {
-        let mut v = members.iter().filter_map(|m| f(m)).peekable();
-        v.peek().is_some().then(|| v.sum())
-    };
-    let busiest = members
-        .iter()
-        .min_by_key(|m| state_rank(m.state))
-        .map_or(b'?', |m| m.state);
+/// A folded pool's row, summed from its member tasks directly: no row is built for a
+/// member (at 10,000 threads in one pool those rows were most of the UI thread's tick and
+/// 3-8 MiB of scratch). `members` are in the snapshot's order (TID order): the first, the
+/// lowest TID, gives the row its TID and the fields members share (user, nice, cgroup),
+/// so the row does not change its TID as the members' CPU use reorders them.
+fn pool_row(
+    ctx: &Ctx,
+    p: &ProcessInfo,
+    process: &Row,
+    pattern: &str,
+    members: &[&TaskInfo],
+) -> Row {
+    fn add(acc: &mut Option<f64>, v: Option<f64>) {
+        if let Some(v) = v {
+            *acc = Some(acc.map_or(v, |a| a + v));
+        }
+    }
+    let (mut cpu, mut sw, mut vol, mut inv, mut wait) = (None, None, None, None, None);
+    let (mut io_r, mut io_w) = (None, None);
+    let mut cpu_time: Option<u64> = None;
+    let (mut p99, mut max): (Option<u64>, Option<u64>) = (None, None);
+    let mut busiest: Option<u8> = None;
+    for t in members {
+        let r = ctx.rates.get(&t.key()).copied().unwrap_or_default();
+        add(&mut cpu, r.cpu_percent);
+        add(&mut sw, r.switches_per_sec);
+        add(&mut vol, r.voluntary_per_sec);
+        add(&mut inv, r.involuntary_per_sec);
+        add(&mut wait, r.wait_percent);
+        add(&mut io_r, r.io_read_per_sec);
+        add(&mut io_w, r.io_write_per_sec);
+        if let Some(c) = cpu_time_cs(t, ctx.snap.clk_tck) {
+            cpu_time = Some(cpu_time.map_or(c, |a| a + c));
+        }
+        if let Some(e) = crate::model::events::of_task(&ctx.snap.events, t)
+            && e.waits > 0
+        {
+            p99 = p99.max(e.p99_ns);
+            max = max.max(e.max_ns);
+        }
+        if busiest.is_none_or(|b| state_rank(t.state) < state_rank(b)) {
+            busiest = Some(t.state);
+        }
+    }
+    let base = members
+        .first()
+        .map_or_else(|| process.clone(), |t| ctx.thread_row(p, t));
     Row {
         tagged: false,
         context: false,
@@ -94,27 +133,30 @@ fn pool_row(process: &Row, pattern: &str, members: &[&Row]) -> Row {
         tid: members.first().map_or(process.tgid, |m| m.tid),
         name: pattern.to_string(),
         command: String::new(),
-        state: busiest,
-        cpu_percent: sum(|r| r.cpu_percent),
+        state: busiest.unwrap_or(b'?'),
+        cpu_percent: cpu,
         processor: None,
-        switches_per_sec: sum(|r| r.switches_per_sec),
-        voluntary_per_sec: sum(|r| r.voluntary_per_sec),
-        involuntary_per_sec: sum(|r| r.involuntary_per_sec),
-        wait_percent: sum(|r| r.wait_percent),
-        cpu_time_cs: members
-            .iter()
-            .filter_map(|m| m.cpu_time_cs)
-            .reduce(|a, b| a + b),
-        io_read_per_sec: sum(|r| r.io_read_per_sec),
-        io_write_per_sec: sum(|r| r.io_write_per_sec),
+        switches_per_sec: sw,
+        voluntary_per_sec: vol,
+        involuntary_per_sec: inv,
+        wait_percent: wait,
+        cpu_time_cs: cpu_time,
+        io_read_per_sec: io_r,
+        io_write_per_sec: io_w,
         io_why: None,
         threads: members.len() as u32,
         affinity: None,
-        events: RowEvents::merge(&members.iter().map(|m| m.events.clone()).collect::<Vec<_>>()),
+        // A pool has two members or more: the waker is named only for a single task.
+        events: RowEvents {
+            p99_ns: p99,
+            max_ns: max,
+            woken_by: None,
+        },
         foldable: true,
-        ..members
-            .first()
-            .map_or_else(|| process.clone(), |m| (*m).clone())
+        // Filled from the pool's own analysis (`Ctx::pool_why`), never a member's.
+        why: None,
+        why_share: None,
+        ..base
     }
 }
 
@@ -168,6 +210,10 @@ pub struct Row {
     pub cgroup: Option<Arc<str>>,
     /// LAT p99, LAT max and WOKEN BY, from the scheduling events (unknown without them).
     pub events: RowEvents,
+    /// The WHY column: the verdict's short form; `None`: not analysed (unknown).
+    pub why: Option<Arc<str>>,
+    /// What WHY sorts by: the share of the interval spent waiting (`Breakdown::waiting_share`).
+    pub why_share: Option<f64>,
     pub threads: u32,
     pub kernel: bool,
     /// Has threads or child processes that folding would hide.
@@ -196,6 +242,8 @@ pub(super) struct Ctx<'a> {
     pub(super) cgroup_names: Vec<Arc<str>>,
     pub(super) rates: &'a Rates,
     pub(super) opts: &'a ViewOptions,
+    /// The last interval's analysis (WHY column); empty when nothing was sampled.
+    pub(super) why: &'a Why,
     /// Per process index: its row values (sums over its tasks).
     pub(super) proc_rows: Vec<Row>,
     pub(super) matches: Vec<Option<Match>>,
@@ -204,19 +252,12 @@ pub(super) struct Ctx<'a> {
 }
 
 pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row> {
+    build_rows_why(snap, rates, opts, &Why::default())
+}
+
+/// `build_rows` with the interval's analysis, which fills (and sorts) the WHY column.
+pub fn build_rows_why(snap: &Snapshot, rates: &Rates, opts: &ViewOptions, why: &Why) -> Vec<Row> {
     let n = snap.processes.len();
-    // The scratch thread rows give their memory back once the biggest process is gone.
-    let biggest = snap
-        .processes
-        .iter()
-        .map(|p| p.tasks.len())
-        .max()
-        .unwrap_or(0);
-    let mut scratch = THREAD_ROWS.take();
-    if scratch.capacity() > 4 * biggest + 64 {
-        scratch.shrink_to(2 * biggest);
-    }
-    THREAD_ROWS.set(scratch);
     let cgroups = CgroupFilter::new(&snap.cgroups, &opts.filter, opts.cgroup.as_ref());
     // Named once per cgroup, shared by every row in it: a host has a few dozen cgroups and
     // thousands of tasks.
@@ -225,6 +266,7 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
         snap,
         rates,
         opts,
+        why,
         proc_rows: snap
             .processes
             .iter()
@@ -233,6 +275,9 @@ pub fn build_rows(snap: &Snapshot, rates: &Rates, opts: &ViewOptions) -> Vec<Row
                 r.cgroup = p
                     .leader()
                     .and_then(|l| cgroup_of(snap, &cgroup_names, p.tgid, l.tid));
+                if let Some(w) = why.processes.get(&p.tgid) {
+                    set_why(&mut r, &w.verdict, w.breakdown.as_ref());
+                }
                 r
             })
             .collect(),
@@ -337,7 +382,27 @@ impl Ctx<'_> {
     pub(super) fn thread_row(&self, p: &ProcessInfo, t: &TaskInfo) -> Row {
         let mut r = thread_row(p, t, self.rates, self.snap.clk_tck, &self.snap.events);
         r.cgroup = cgroup_of(self.snap, &self.cgroup_names, t.tgid, t.tid);
+        self.task_why(&mut r);
         r
+    }
+
+    /// Fills a task row's WHY from the analysis, when the task was analysed.
+    pub(super) fn task_why(&self, r: &mut Row) {
+        if let Some(w) = self.why.tasks.get(&r.key) {
+            set_why(r, &w.verdict, w.breakdown.as_ref());
+        }
+    }
+
+    /// Fills a pool row's WHY from the analysis of the pool of that label.
+    fn pool_why(&self, r: &mut Row) {
+        let pool = self
+            .why
+            .processes
+            .get(&r.tgid)
+            .and_then(|p| p.pools.iter().find(|x| x.label == r.name));
+        if let Some(w) = pool {
+            set_why(r, &w.verdict, w.breakdown.as_ref());
+        }
     }
 
     /// A process's row (the sums over `p.tasks`).
@@ -489,6 +554,8 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, snap: &Snapshot) -> Row
         affinity: lead.and_then(affinity),
         cgroup: None,
         events: task_events_row(p, events),
+        why: None,
+        why_share: None,
         threads: p.tasks.len() as u32,
         kernel,
         foldable: false,
@@ -553,6 +620,8 @@ fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64, events
         affinity: affinity(t),
         cgroup: None,
         events: thread_events(t, events),
+        why: None,
+        why_share: None,
         threads: 1,
         kernel: t.is_kernel_thread(),
         foldable: false,
@@ -672,17 +741,6 @@ pub(super) fn guide_prefix(guides: &[bool], last: bool) -> String {
     s
 }
 
-thread_local! {
-    /// The thread rows of the process being emitted, kept for the next one and tick.
-    static THREAD_ROWS: std::cell::Cell<Vec<Row>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-/// Returns the scratch rows to [`THREAD_ROWS`], emptied (their strings freed now).
-fn give_back(mut threads: Vec<Row>) {
-    threads.clear();
-    THREAD_ROWS.set(threads);
-}
-
 fn emit_process(
     ctx: &mut Ctx,
     i: usize,
@@ -712,75 +770,62 @@ fn emit_process(
         row.prefix = guide_prefix(guides, last);
         row.depth = guides.len() as u16 + 1;
     }
-    // Reused from tick to tick: at 10,000 threads a fresh one was a 2.7 MiB mapping,
-    // page-faulted in every tick. Given back below, before the children are emitted.
-    let mut threads: Vec<Row> = THREAD_ROWS.take();
-    threads.clear();
-    if !ctx.opts.processes_only && p.tasks.len() > 1 {
-        let only = match &ctx.matches[i] {
-            Some(Match::Threads(set)) => Some(set),
-            _ => None,
-        };
-        threads.extend(
-            p.tasks
-                .iter()
-                .filter(|t| only.is_none_or(|s| s.contains(&t.tid)))
-                .map(|t| {
-                    let mut r = thread_row(p, t, ctx.rates, ctx.snap.clk_tck, &ctx.snap.events);
-                    r.cgroup = cgroup_of(ctx.snap, &ctx.cgroup_names, t.tgid, t.tid);
-                    r
-                }),
-        );
-        let flip = ctx.opts.sort.descending() != ctx.opts.reverse;
-        threads.sort_by(|a, b| compare(a, b, ctx.opts.sort, flip));
-    }
+    let only = match &ctx.matches[i] {
+        Some(Match::Threads(set)) => Some(set),
+        _ => None,
+    };
+    let listed = |t: &&TaskInfo| only.is_none_or(|s| s.contains(&t.tid));
+    let has_threads =
+        !ctx.opts.processes_only && p.tasks.len() > 1 && p.tasks.iter().any(|t| listed(&t));
     let kids = ctx.children[i].clone();
-    row.foldable = !threads.is_empty() || !kids.is_empty();
+    row.foldable = has_threads || !kids.is_empty();
     row.folded = row.foldable && ctx.opts.folded.contains(&row.key);
     let folded = row.folded;
     let depth = row.depth;
     ctx.rows.push(row);
+    // A folded process builds no row for its threads.
     if folded {
-        give_back(threads);
         return;
     }
     if !root {
         guides.push(!last);
     }
-    // Big processes show their pools folded, so a 500-thread JVM reads as a dozen lines;
-    // a filter that picked threads by name shows exactly those.
+    let flip = ctx.opts.sort.descending() != ctx.opts.reverse;
     let mut items: Vec<(Row, Vec<Row>)> = Vec::new();
-    if p.tasks.len() >= POOL_MIN_THREADS && !matches!(ctx.matches[i], Some(Match::Threads(_))) {
-        // Grouped by index: the rows stay where they are, and only those shown (a pool
-        // the user opened, a thread alone in its pattern) are copied out.
+    if has_threads && p.tasks.len() >= POOL_MIN_THREADS && only.is_none() {
+        // Big processes show their pools folded, so a 500-thread JVM reads as a dozen
+        // lines; a filter that picked threads by name shows exactly those. Grouped by the
+        // tasks' names: a folded pool's members get no row at all, only the pool's sums.
         // The main thread is never a pool member (see model/pools.rs).
-        let (main, rest): (Vec<usize>, Vec<usize>) =
-            (0..threads.len()).partition(|&k| threads[k].tid == threads[k].tgid);
-        let names: Vec<&str> = rest.iter().map(|&k| threads[k].name.as_str()).collect();
-        let proc_row = &ctx.rows[ctx.rows.len() - 1];
-        items.extend(main.iter().map(|&k| (threads[k].clone(), Vec::new())));
-        for g in super::pools::group(&names) {
-            let pattern = g.label;
-            let members: Vec<&Row> = g.members.iter().map(|&k| &threads[rest[k]]).collect();
+        let rest: Vec<&TaskInfo> = super::pools::candidates(p).collect();
+        let main = p.tasks.iter().filter(|t| t.tid == p.tgid);
+        items.extend(main.map(|t| (ctx.thread_row(p, t), Vec::new())));
+        for g in super::pools::groups(p).iter() {
+            let members: Vec<&TaskInfo> = g.members.iter().map(|&k| rest[k]).collect();
             if members.len() >= 2 {
-                let mut pool = pool_row(proc_row, &pattern, &members);
+                let proc_row = &ctx.rows[ctx.rows.len() - 1];
+                let mut pool = pool_row(ctx, p, proc_row, &g.label, &members);
+                ctx.pool_why(&mut pool);
                 pool.folded = !ctx.opts.open_pools.contains(&pool.key);
-                let shown = if pool.folded {
-                    Vec::new()
-                } else {
-                    members.into_iter().cloned().collect()
-                };
+                let mut shown = Vec::new();
+                if !pool.folded {
+                    shown.extend(members.iter().map(|t| ctx.thread_row(p, t)));
+                    shown.sort_by(|a, b| compare(a, b, ctx.opts.sort, flip));
+                }
                 items.push((pool, shown));
             } else {
-                items.extend(members.into_iter().map(|m| (m.clone(), Vec::new())));
+                items.extend(members.iter().map(|t| (ctx.thread_row(p, t), Vec::new())));
             }
         }
-        let flip = ctx.opts.sort.descending() != ctx.opts.reverse;
-        items.sort_by(|a, b| compare(&a.0, &b.0, ctx.opts.sort, flip));
-    } else {
-        items = threads.drain(..).map(|t| (t, Vec::new())).collect();
+    } else if has_threads {
+        items.extend(
+            p.tasks
+                .iter()
+                .filter(listed)
+                .map(|t| (ctx.thread_row(p, t), Vec::new())),
+        );
     }
-    give_back(threads);
+    items.sort_by(|a, b| compare(&a.0, &b.0, ctx.opts.sort, flip));
     let total = items.len() + kids.len();
     for (k, (mut t, members)) in items.into_iter().enumerate() {
         let last_item = k + 1 == total;
@@ -806,4 +851,16 @@ fn emit_process(
     if !root {
         guides.pop();
     }
+}
+
+/// The verdict's short form for the WHY column: its head before the colon ("CPU-starved",
+/// "lock convoy", "idle"; the explain card has the whole sentence); an unknown verdict
+/// leaves the cell unknown (`-`).
+fn set_why(r: &mut Row, verdict: &str, b: Option<&super::why::Breakdown>) {
+    if verdict.starts_with("unknown") {
+        return;
+    }
+    let short = verdict.split_once(": ").map_or(verdict, |(head, _)| head);
+    r.why = Some(Arc::from(short));
+    r.why_share = b.map(|b| b.waiting_share());
 }

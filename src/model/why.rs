@@ -17,6 +17,7 @@ use crate::collect::{ProcessInfo, Snapshot, TaskInfo, TaskKey};
 use crate::model::rates::{Rates, TaskRate};
 use crate::text::escape;
 
+use super::cgroups::CgroupRate;
 use super::verdict::{self, Crowd, Facts, LockFacts};
 
 /// Percent of the interval, by where the time went. `throttled` is the part of `runnable`
@@ -215,6 +216,81 @@ pub struct Throttle {
     pub quota_cpus: Option<f64>,
 }
 
+/// Where `analyze` finds a task's [`Throttle`]: a map by task (tests), or the cgroup facts
+/// ([`CgroupThrottles`]).
+pub trait ThrottleOf {
+    fn throttle_of(&self, tgid: u32, t: &TaskInfo) -> Option<Throttle>;
+}
+
+impl ThrottleOf for HashMap<TaskKey, Throttle> {
+    fn throttle_of(&self, _tgid: u32, t: &TaskInfo) -> Option<Throttle> {
+        self.get(&t.key()).copied()
+    }
+}
+
+/// The cgroup facts as each task's [`Throttle`]: the time its cgroup's run queues spent
+/// throttled (`cpu.stat`, summed over CPUs as the kernel counts it) divided among the
+/// cgroup's busy tasks, as many as its cpuset lets run at once. Two busy threads in a
+/// 0.5 CPU cgroup on two CPUs: the cgroup was throttled 179 % of one CPU over 3 s (each
+/// queue about 90 %), and each thread's schedstat wait, which counts the throttled time
+/// (measured on 6.18, v1 `cpu`), was about as long. `null` where the cgroup or its
+/// counters are unknown.
+pub struct CgroupThrottles<'a> {
+    snap: &'a Snapshot,
+    /// By cgroup (index in `snap.cgroups.groups`).
+    per_group: Vec<Option<Throttle>>,
+}
+
+impl<'a> CgroupThrottles<'a> {
+    pub fn new(snap: &'a Snapshot, rates: &Rates, cgroup_rates: &[CgroupRate]) -> Self {
+        let cg = &snap.cgroups;
+        let mut busy = vec![0usize; cg.groups.len()];
+        // Only a throttled cgroup needs its busy tasks counted (a pass over every task).
+        if cgroup_rates
+            .iter()
+            .any(|r| r.throttled_percent.is_ok_and(|p| p > 0.0))
+        {
+            for p in &snap.processes {
+                for t in &p.tasks {
+                    if let Ok(i) = cg.index_of(p.tgid, t.tid)
+                        && let Some(n) = busy.get_mut(i as usize)
+                        && super::cgroups::is_busy(t, rates)
+                    {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+        let per_group = cg
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let percent = cgroup_rates.get(i)?.throttled_percent.ok()?;
+                let cpus = g
+                    .cpuset
+                    .as_deref()
+                    .ok()
+                    .and_then(crate::collect::parse_cpu_list)
+                    .map_or(usize::MAX, |c| c.len().max(1));
+                let want = busy.get(i).copied().unwrap_or(0).min(cpus).max(1);
+                Some(Throttle {
+                    percent: percent / want as f64,
+                    quota_cpus: g.limit.ok().flatten().map(|l| l.cpus()),
+                })
+            })
+            .collect();
+        CgroupThrottles { snap, per_group }
+    }
+}
+
+impl ThrottleOf for CgroupThrottles<'_> {
+    fn throttle_of(&self, tgid: u32, t: &TaskInfo) -> Option<Throttle> {
+        let i = self.snap.cgroups.index_of(tgid, t.tid).ok()?;
+        self.per_group.get(i as usize).copied().flatten()
+    }
+}
+
 /// How a task's time off a CPU divides among the reasons: sampled rounds, or ns from the
 /// scheduling events (index: `Reason as usize`). Only the proportions matter.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -228,6 +304,14 @@ impl OffSplit {
         OffSplit {
             weights: s.off.map(f64::from),
             source: Source::Sampled,
+        }
+    }
+
+    /// From the events, for a task they saw in the tick that was never off a CPU.
+    pub fn none_seen() -> OffSplit {
+        OffSplit {
+            weights: [0.0; Reason::COUNT],
+            source: Source::Events,
         }
     }
 
@@ -451,7 +535,7 @@ pub fn analyze(
     snap: &Snapshot,
     rates: &Rates,
     interval_secs: Option<f64>,
-    throttle: &HashMap<TaskKey, Throttle>,
+    throttle: &impl ThrottleOf,
 ) -> Why {
     // The events' off-CPU split, where they ran for the whole tick and missed no task.
     let events = snap
@@ -486,19 +570,23 @@ pub fn analyze(
             let s = waits.tasks.get(&t.key());
             // The events' exact off-CPU time when they saw the task off a CPU; else the
             // samples.
-            let split = events
-                .and_then(|e| e.tasks.get(&t.key()))
+            let seen = events.and_then(|e| e.tasks.get(&t.key()));
+            let split = seen
                 .and_then(|e| OffSplit::from_events(&e.off_ns))
-                .or_else(|| s.map(OffSplit::sampled));
+                .or_else(|| s.map(OffSplit::sampled))
+                // Seen by the events this tick and never off a CPU in it (busy, or only
+                // preempted): none of the interval went to an off-CPU reason.
+                .or_else(|| seen.map(|_| OffSplit::none_seen()));
+            let th = throttle.throttle_of(p.tgid, t);
             let b = rates
                 .get(&t.key())
-                .and_then(|r| task_breakdown(r, split.as_ref(), throttle.get(&t.key()).copied()));
+                .and_then(|r| task_breakdown(r, split.as_ref(), th));
             parts.extend(b);
             sources.push(b.and(split.map(|x| x.source)));
             per_task.push((t, b, s));
         }
         let locks = lock_groups(p, &per_task);
-        let quota = |t: &TaskInfo| throttle.get(&t.key()).and_then(|x| x.quota_cpus);
+        let quota = |t: &TaskInfo| throttle.throttle_of(p.tgid, t).and_then(|x| x.quota_cpus);
         for ((t, b, s), source) in per_task.iter().zip(&sources) {
             let w = s.and_then(waiting_on);
             let lock = s
@@ -613,9 +701,10 @@ pub fn analyze(
     out
 }
 
-/// `analyze` for a model's latest interval, without cgroup facts.
+/// `analyze` for a model's latest interval, with its cgroups' throttling.
 pub fn of_model(m: &super::Model) -> Why {
-    analyze(&m.current, &m.rates, m.interval_secs(), &HashMap::new())
+    let throttle = CgroupThrottles::new(&m.current, &m.rates, &m.cgroups);
+    analyze(&m.current, &m.rates, m.interval_secs(), &throttle)
 }
 
 fn most_common(v: &[WaitingOn]) -> Option<WaitingOn> {

@@ -38,7 +38,9 @@ pub mod shares;
 pub mod signal;
 pub mod theme;
 pub mod timebar;
+pub mod tools;
 pub mod tree;
+pub mod why;
 
 use std::time::Duration;
 
@@ -235,6 +237,7 @@ pub enum Overlay<'a> {
     Columns(ColumnEditorPane<'a>),
     /// A question with no picker behind it.
     Question(question::QuestionPane),
+    Tools(tools::ToolPane<'a>),
 }
 
 /// The first row to draw so the cursor is on a page of `page` rows and no page ends short
@@ -291,10 +294,16 @@ fn layout<'a>(v: &View<'a>, area: Rect) -> (ScreenLayout, Vec<Box<dyn PaneView +
         }
     }
     // A pane squeezed below a few lines shows only its title: rather than slivers, the
-    // last opened panes are left out, and the footer says how many.
+    // panes lowest in the stack are left out, and the footer says how many; never the one
+    // opened last while another can go (the key just pressed shows its pane).
     let mut hidden_panes = 0;
     while wanted.iter().map(|w| w.1.min(MIN_PANE)).sum::<u16>() > budget && !wanted.is_empty() {
-        wanted.pop();
+        let keep = v.panes.last_opened();
+        let drop = wanted
+            .iter()
+            .rposition(|w| Some(w.0) != keep)
+            .unwrap_or(wanted.len() - 1);
+        wanted.remove(drop);
         hidden_panes += 1;
     }
     let heights = allocate(&wanted.iter().map(|w| w.1).collect::<Vec<_>>(), budget);
@@ -391,6 +400,7 @@ pub fn draw(frame: &mut Frame, v: &View) -> ScreenLayout {
         Overlay::Signal(p) => frame.render_widget(p.clone(), a.table),
         Overlay::Columns(e) => frame.render_widget(e.clone(), a.table),
         Overlay::Question(q) => frame.render_widget(q.clone(), a.table),
+        Overlay::Tools(t) => frame.render_widget(t.clone(), a.table),
         Overlay::None | Overlay::Help { .. } => {}
     }
     frame.render_widget(
@@ -431,6 +441,33 @@ pub fn popup(
     };
     Clear.render(r, buf);
     Paragraph::new(lines).block(block).render(r, buf);
+}
+
+/// As [`popup`], its lines wrapped at word boundaries, for a question: one that names
+/// several tasks ("Let 2 tagged: process 1234 (a), process 1240 (b) run only on CPUs 0?")
+/// is longer than the popup is wide, and was cut where it said which.
+pub fn popup_wrapped(
+    lines: Vec<ratatui::text::Line<'_>>,
+    block: ratatui::widgets::Block<'_>,
+    max_width: u16,
+    area: Rect,
+    buf: &mut ratatui::buffer::Buffer,
+) {
+    use ratatui::widgets::{Clear, Widget};
+    let width = area.width.min(max_width);
+    let inner = wrapped_height(&lines, width.saturating_sub(2), false);
+    let height = (inner + 2).min(area.height);
+    let r = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    Clear.render(r, buf);
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block)
+        .render(r, buf);
 }
 
 /// Where a picker's list of entries lies in its popup (see [`popup`]) over `area`: two

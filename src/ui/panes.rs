@@ -19,6 +19,7 @@ use super::explain::ExplainPane;
 use super::placement::PlacementPane;
 use super::shares::SharesPane;
 use super::theme::Theme;
+use super::why::WhyPane;
 
 /// A pane's widget, built once per frame from borrowed data.
 pub trait PaneView {
@@ -81,7 +82,7 @@ const NONE: Needs = Needs {
 };
 
 /// The registry: one row per pane, in [`Pane::ALL`] order.
-pub static PANES: [PaneDef; 4] = [
+pub static PANES: [PaneDef; 5] = [
     PaneDef {
         pane: Pane::Cpus,
         needs: NONE,
@@ -133,6 +134,19 @@ pub static PANES: [PaneDef; 4] = [
         },
     },
     PaneDef {
+        pane: Pane::Why,
+        needs: NONE,
+        about: About::Process,
+        build: |c| {
+            Box::new(WhyPane {
+                view: c.derived.why.as_ref(),
+                theme: c.theme,
+                scroll: c.scroll,
+                focused: c.focused,
+            })
+        },
+    },
+    PaneDef {
         pane: Pane::Explain,
         // The card also says whom the task shares with (kcmp, from the share report).
         needs: Needs {
@@ -161,6 +175,9 @@ pub fn def(p: Pane) -> &'static PaneDef {
 pub struct PaneStates {
     open: [bool; Pane::ALL.len()],
     scroll: [u16; Pane::ALL.len()],
+    /// The pane opened last: kept when the window cannot hold them all (the key just
+    /// pressed shows its pane; `w` with the CPU pane open at 80x24 used to show nothing).
+    last_opened: Option<Pane>,
 }
 
 impl PaneStates {
@@ -172,6 +189,16 @@ impl PaneStates {
     pub fn set_open(&mut self, p: Pane, open: bool) {
         self.open[p.index()] = open;
         self.scroll[p.index()] = 0;
+        if open {
+            self.last_opened = Some(p);
+        } else if self.last_opened == Some(p) {
+            self.last_opened = None;
+        }
+    }
+
+    /// The pane opened last, while it is open.
+    pub fn last_opened(&self) -> Option<Pane> {
+        self.last_opened.filter(|p| self.is_open(*p))
     }
 
     pub fn scroll(&self, p: Pane) -> u16 {

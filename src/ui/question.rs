@@ -27,6 +27,6 @@ impl Widget for QuestionPane {
             Line::raw(""),
             Line::styled("y: yes    n / Esc: no, change nothing", t.header_label()),
         ];
-        super::popup(lines, t.block().title(self.title), WIDTH, area, buf);
+        super::popup_wrapped(lines, t.block().title(self.title), WIDTH, area, buf);
     }
 }

@@ -85,6 +85,11 @@ impl Widget for SignalPane<'_> {
         } else {
             " Send a signal "
         };
-        super::popup(lines, t.block().title(title), WIDTH, area, buf);
+        if self.confirming {
+            // The question names whom: wrapped, never cut.
+            super::popup_wrapped(lines, t.block().title(title), WIDTH, area, buf);
+        } else {
+            super::popup(lines, t.block().title(title), WIDTH, area, buf);
+        }
     }
 }

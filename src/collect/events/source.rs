@@ -63,6 +63,9 @@ pub struct EventSource {
     stats: PerCpuArray<MapData, u64>,
     /// `stats` 0 and 2 at the end of the last tick, for the refusals of this one.
     refused_before: u64,
+    /// The task iterator, loaded with the same parse of the kernel's BTF, until the
+    /// scanner takes it (`Feed::take_task_iter`).
+    task_iter: Option<Result<crate::collect::task_iter::TaskIter, String>>,
     generation: u64,
     generation_start_ns: u64,
 }
@@ -73,15 +76,30 @@ pub enum Start {
     Unavailable(String),
 }
 
-/// Starts the source as `mode` asks. `Err` only for `Mode::On` when it cannot run.
+/// Starts the source as `mode` asks. `Err` only for `Mode::On` when it cannot run. The
+/// task iterator is loaded with it (one parse of the kernel's BTF for both).
 pub fn start(mode: Mode) -> Result<Start, String> {
+    start_with(mode, true)
+}
+
+/// As `start`; `task_iter` false when nothing will use the iterator (`-p`, recordings).
+pub fn start_with(mode: Mode, task_iter: bool) -> Result<Start, String> {
     if mode == Mode::Off {
         return Ok(Start::Unavailable("off (--events off)".into()));
     }
-    match EventSource::load() {
+    match EventSource::load(task_iter) {
         Ok(s) => Ok(Start::Running(Box::new(s))),
         Err(why) if mode == Mode::On => Err(why),
         Err(why) => Ok(Start::Unavailable(why)),
+    }
+}
+
+impl EventSource {
+    /// The task iterator loaded with the events (or why it could not be), once.
+    pub fn take_task_iter(
+        &mut self,
+    ) -> Option<Result<crate::collect::task_iter::TaskIter, String>> {
+        self.task_iter.take()
     }
 }
 
@@ -96,6 +114,16 @@ impl Feed {
         match start {
             Start::Running(s) => Feed::On(s),
             Start::Unavailable(why) => Feed::Off(why.into()),
+        }
+    }
+
+    /// The task iterator the source loaded, if it is on (see `EventSource::take_task_iter`).
+    pub fn take_task_iter(
+        &mut self,
+    ) -> Option<Result<crate::collect::task_iter::TaskIter, String>> {
+        match self {
+            Feed::On(src) => src.take_task_iter(),
+            Feed::Off(_) => None,
         }
     }
 
@@ -136,8 +164,9 @@ fn ns(t: rustix::time::Timespec) -> u64 {
 }
 
 impl EventSource {
-    /// Loads, checks and attaches every program, or says what is missing.
-    pub fn load() -> Result<Self, String> {
+    /// Loads, checks and attaches every program, or says what is missing; with
+    /// `task_iter`, the task iterator too (`take_task_iter`).
+    pub fn load(task_iter: bool) -> Result<Self, String> {
         let status = read_to_string("/proc/self/status").unwrap_or_default();
         let release = rustix::system::uname()
             .release()
@@ -185,7 +214,13 @@ impl EventSource {
             .map_err(|e| fail(format!("cpus map: {e}")))?;
         let stats = PerCpuArray::try_from(take(&mut ebpf, "stats")?)
             .map_err(|e| fail(format!("stats map: {e}")))?;
+        // The task iterator needs the same BTF: loaded now, one parse for both (each parse
+        // is about 23 MiB and 0.4 s of CPU here), then the heap it took goes back.
+        let task_iter = task_iter.then(|| crate::collect::task_iter::TaskIter::load_with(&btf));
+        drop(btf);
+        crate::collect::task_iter::return_freed_memory();
         Ok(EventSource {
+            task_iter,
             _ebpf: ebpf,
             tasks,
             generation_map,
