@@ -210,8 +210,10 @@ fn processes_the_iterator_does_not_list_are_read_from_proc() {
     );
 }
 
-/// Descriptors `pid` holds on the `stat` or `schedstat` of `w`'s threads other than its
-/// leader (the /proc path keeps one of each per task; the iterator path none).
+/// Descriptors `pid` holds on the `schedstat` of `w`'s threads other than its leader (the
+/// /proc path keeps one per task; the iterator path none). Not `stat`: the wait sampler
+/// keeps the `stat` of the tasks it samples for WHY (every task of a process on screen),
+/// on either path.
 fn thread_files_held(pid: u32, w: u32) -> usize {
     let prefix = format!("/proc/{w}/task/");
     std::fs::read_dir(format!("/proc/{pid}/fd"))
@@ -221,7 +223,7 @@ fn thread_files_held(pid: u32, w: u32) -> usize {
                     let l = l.to_string_lossy();
                     l.strip_prefix(&prefix).is_some_and(|rest| {
                         let (tid, file) = rest.split_once('/').unwrap_or((rest, ""));
-                        tid != w.to_string() && (file == "stat" || file == "schedstat")
+                        tid != w.to_string() && file == "schedstat"
                     })
                 })
                 .count()
@@ -295,7 +297,7 @@ fn the_live_display_reads_tasks_with_the_iterator() {
         std::thread::sleep(Duration::from_millis(200));
     }
     drop(pty);
-    // The /proc path: every thread's two files are kept, where the limit allows.
+    // The /proc path: every thread's files are kept, where the limit allows.
     let off = support::spawn(&["--delay", "0.2", "--events", "off"], &[], 120, 40);
     wait(&off, "the leader read from /proc", &|| {
         leader_stat_held(off.pid(), w.pid)
@@ -320,7 +322,7 @@ fn the_live_display_reads_tasks_with_the_iterator() {
         .unwrap_or(u64::MAX);
     if tasks.saturating_mul(2) + 1000 < limit {
         wait(&off, "--events off keeps every thread's files", &|| {
-            thread_files_held(off.pid(), w.pid) == 2 * 30
+            thread_files_held(off.pid(), w.pid) == 30
         });
     } else {
         eprintln!(
