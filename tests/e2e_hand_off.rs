@@ -24,6 +24,34 @@ fn config() -> tempfile::TempDir {
     dir
 }
 
+/// A workload named `name` with one sleeping thread, and threadtop on it (filtered to its
+/// PID) with a config whose `[tools]` table is `tools`, its table drawn. The temp dir
+/// holds the config and lives as long as the test keeps it.
+fn on_workload_with_tools(
+    name: &str,
+    tools: &str,
+) -> (tempfile::TempDir, support::Workload, support::Pty) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let conf = dir.path().join("config.toml");
+    std::fs::write(&conf, format!("[tools]\n{tools}\n")).expect("write config");
+    let w = workload(&["--name", name, "--sleep", "1"]);
+    let pid = w.pid.to_string();
+    let pty = spawn(
+        &[
+            "--config".as_ref(),
+            conf.as_os_str(),
+            "--filter".as_ref(),
+            pid.as_ref(),
+        ],
+        &[("NO_COLOR", "1")],
+        120,
+        30,
+    );
+    pty.wait_for_all(&[name, "sleep-0"], WAIT)
+        .expect("table drawn");
+    (dir, w, pty)
+}
+
 /// Whether threadtop is still running.
 fn alive(pty: &support::Pty) -> bool {
     pty.exit_status().is_none()
@@ -129,28 +157,8 @@ fn a_tool_runs_on_the_selected_thread_in_this_terminal_and_threadtop_comes_back(
 
 #[test]
 fn a_tool_that_is_not_installed_is_listed_so_and_cannot_start() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let conf = dir.path().join("config.toml");
-    std::fs::write(
-        &conf,
-        "[tools]\nnosuch = \"no-such-tool-threadtop -p {tid}\"\n",
-    )
-    .expect("write config");
-    let w = workload(&["--name", "ttnotool", "--sleep", "1"]);
-    let pid = w.pid.to_string();
-    let mut pty = spawn(
-        &[
-            "--config".as_ref(),
-            conf.as_os_str(),
-            "--filter".as_ref(),
-            pid.as_ref(),
-        ],
-        &[("NO_COLOR", "1")],
-        120,
-        30,
-    );
-    pty.wait_for_all(&["ttnotool", "sleep-0"], WAIT)
-        .expect("table drawn");
+    let (_dir, _w, mut pty) =
+        on_workload_with_tools("ttnotool", "nosuch = \"no-such-tool-threadtop -p {tid}\"");
     pty.send(b"!");
     pty.wait_for_all(
         &[
@@ -177,29 +185,11 @@ fn a_tool_that_is_not_installed_is_listed_so_and_cannot_start() {
 /// rather than wait on a tool that would never notice.
 #[test]
 fn a_hang_up_during_a_tool_ends_the_tool_and_threadtop() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let conf = dir.path().join("config.toml");
     // It sleeps without reading the terminal, as strace does.
-    std::fs::write(
-        &conf,
-        "[tools]\nsleeper = \"sh -c 'echo sleeping on {tid}; exec sleep 1000'\"\n",
-    )
-    .expect("write config");
-    let w = workload(&["--name", "tthangup", "--sleep", "1"]);
-    let pid = w.pid.to_string();
-    let mut pty = spawn(
-        &[
-            "--config".as_ref(),
-            conf.as_os_str(),
-            "--filter".as_ref(),
-            pid.as_ref(),
-        ],
-        &[("NO_COLOR", "1")],
-        120,
-        30,
+    let (_dir, _w, mut pty) = on_workload_with_tools(
+        "tthangup",
+        "sleeper = \"sh -c 'echo sleeping on {tid}; exec sleep 1000'\"",
     );
-    pty.wait_for_all(&["tthangup", "sleep-0"], WAIT)
-        .expect("table drawn");
     pty.send(b"!");
     pty.wait_for_text("Hand off to a tool", WAIT)
         .expect("picker");
