@@ -226,6 +226,23 @@ fn ends(w: &mut support::Workload) -> bool {
     false
 }
 
+/// Tags each named row (`m`) where the search (F3) puts the selection, one after another,
+/// waiting for the footer's count each time: by TID order the rows are not always next to
+/// each other (PIDs wrap: 388 and 301 seen on a busy machine).
+fn tag_by_search(pty: &support::Pty, names: &[&str]) {
+    for (k, name) in names.iter().enumerate() {
+        pty.send_key("F3");
+        pty.wait_for_text("Search: ", WAIT).expect("search line");
+        pty.send_key("Ctrl-U");
+        pty.send(name.as_bytes());
+        pty.send_key("Enter");
+        wait_selected(pty, name, "");
+        pty.send(b"m");
+        pty.wait_for_text(&format!("{} tagged", k + 1), WAIT)
+            .expect("tagged");
+    }
+}
+
 #[test]
 fn m_tags_rows_and_a_signal_goes_to_every_tagged_process_after_saying_which() {
     let mut a = workload(&["--name", "tttaga", "--sleep", "1"]);
@@ -242,19 +259,7 @@ fn m_tags_rows_and_a_signal_goes_to_every_tagged_process_after_saying_which() {
     pty.send(b"H");
     pty.wait_for_text("processes only", WAIT)
         .expect("processes only");
-    // Each tagged where the search puts the selection: by TID order the two were not
-    // always next to each other (PIDs wrap: 388 and 301 seen on a busy machine).
-    for (name, n) in [("tttaga", 1), ("tttagb", 2)] {
-        pty.send_key("F3");
-        pty.wait_for_text("Search: ", WAIT).expect("search line");
-        pty.send_key("Ctrl-U");
-        pty.send(name.as_bytes());
-        pty.send_key("Enter");
-        wait_selected(&pty, name, "");
-        pty.send(b"m");
-        pty.wait_for_text(&format!("{n} tagged"), WAIT)
-            .expect("tagged");
-    }
+    tag_by_search(&pty, &["tttaga", "tttagb"]);
     pty.wait_for_all(&["2 tagged", "*tttaga", "*tttagb"], WAIT)
         .expect("two tagged, marked");
     assert!(!pty.screen_text().contains("*tttagc"));
@@ -411,18 +416,7 @@ fn nice_and_affinity_go_to_every_tagged_process_after_saying_which() {
     pty.send(b"<");
     pty.wait_for_text("processes only", WAIT)
         .expect("processes only");
-    // Each tagged where the search puts the selection (PIDs may wrap: not by order).
-    for (name, n) in [("ttnicea", 1), ("ttniceb", 2)] {
-        pty.send_key("F3");
-        pty.wait_for_text("Search: ", WAIT).expect("search line");
-        pty.send_key("Ctrl-U");
-        pty.send(name.as_bytes());
-        pty.send_key("Enter");
-        wait_selected(&pty, name, "");
-        pty.send(b"m");
-        pty.wait_for_text(&format!("{n} tagged"), WAIT)
-            .expect("tagged");
-    }
+    tag_by_search(&pty, &["ttnicea", "ttniceb"]);
     pty.wait_for_all(&["2 tagged", "*ttnicea", "*ttniceb"], WAIT)
         .expect("two tagged");
     // Nice +1: the question names both; yes changes every thread of both.
