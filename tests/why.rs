@@ -84,25 +84,25 @@ fn model(mut a: Snapshot, mut b: Snapshot, tasks: HashMap<TaskKey, TaskSamples>)
     Model::new(Some(Arc::new(a)), Arc::new(b))
 }
 
-#[test]
-fn a_convoy_is_one_group_and_the_shares_sum_to_100() {
-    let (a, b) = pair([300, 20, 20, 20, 20, 20], [50, 100, 100, 100, 100, 100]);
+/// A lock convoy's samples: task 101 holds the futex and runs 14 of 20 rounds; 102-106
+/// spend `waiting` off the CPU (on the same futex) and 2 rounds runnable.
+fn convoy(waiting: &[(Reason, u32)]) -> HashMap<TaskKey, TaskSamples> {
     let mut tasks = HashMap::new();
-    // lock-0 holds the lock and runs; the others wait on it 16 of 20 rounds.
     tasks.insert(
         key(101),
         samples(&[(Reason::Lock, 6)], 14, Some(Target::Futex(FUTEX))),
     );
     for tid in 102..=106 {
-        tasks.insert(
-            key(tid),
-            samples(
-                &[(Reason::Lock, 16), (Reason::Other, 2)],
-                2,
-                Some(Target::Futex(FUTEX)),
-            ),
-        );
+        tasks.insert(key(tid), samples(waiting, 2, Some(Target::Futex(FUTEX))));
     }
+    tasks
+}
+
+#[test]
+fn a_convoy_is_one_group_and_the_shares_sum_to_100() {
+    let (a, b) = pair([300, 20, 20, 20, 20, 20], [50, 100, 100, 100, 100, 100]);
+    // lock-0 holds the lock and runs; the others wait on it 16 of 20 rounds.
+    let mut tasks = convoy(&[(Reason::Lock, 16), (Reason::Other, 2)]);
     tasks.insert(
         key(107),
         samples(
@@ -240,17 +240,7 @@ fn the_explain_card_leads_with_the_verdict_of_the_task_pool_and_process() {
     use threadtop::model::derived::{Derived, lead_with_verdict};
     use threadtop::model::{RowKind, ViewOptions};
     let (a, b) = pair([300, 20, 20, 20, 20, 20], [50, 100, 100, 100, 100, 100]);
-    let mut tasks = HashMap::new();
-    tasks.insert(
-        key(101),
-        samples(&[(Reason::Lock, 6)], 14, Some(Target::Futex(FUTEX))),
-    );
-    for tid in 102..=106 {
-        tasks.insert(
-            key(tid),
-            samples(&[(Reason::Lock, 18)], 2, Some(Target::Futex(FUTEX))),
-        );
-    }
+    let tasks = convoy(&[(Reason::Lock, 18)]);
     let m = model(a, b, tasks);
     let rows = m.rows(&ViewOptions::default());
     // The fixture's process has no leader task (tids 101..107): no card of its own for
