@@ -89,7 +89,10 @@ fn time_memory_and_io_of_a_process_that_writes() {
         p["virt_bytes"].as_u64().expect("virt_bytes"),
         p["shared_bytes"].as_u64().expect("shared_bytes"),
     );
-    assert!(virt >= rss && shr <= rss && rss > 0, "{p}");
+    // Not `shr <= rss`: RES comes from `stat` and SHR from `statm`, two reads of the
+    // kernel's per-CPU RSS counters (approximate since 6.2), so SHR can exceed RES by a
+    // few pages: 2,252,800 against 2,199,552 bytes under load. Each is within VIRT.
+    assert!(virt >= rss && virt >= shr && rss > 0 && shr > 0, "{p}");
     let mem = p["mem_percent"].as_f64().expect("mem_percent");
     let total = v["system"]["memory_total_bytes"].as_u64().expect("total");
     assert!(

@@ -224,11 +224,18 @@ impl Pty {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        // SAFETY: the closure only makes two system calls (setsid, ioctl), both
+        // SAFETY: the closure only makes system calls (signal, setsid, ioctl), all
         // async-signal-safe, and touches no memory shared with the parent.
         unsafe {
             use std::os::unix::process::CommandExt;
             cmd.pre_exec(|| {
+                // A terminal's programs start with the keyboard's signals at their
+                // defaults. A test run started in the background by a non-interactive
+                // shell has SIGINT and SIGQUIT ignored, which exec keeps: Ctrl-C then
+                // killed nothing (harness_selftest waited 90 s for `cat`).
+                for sig in [libc::SIGINT, libc::SIGQUIT] {
+                    libc::signal(sig, libc::SIG_DFL);
+                }
                 rustix::process::setsid()?;
                 // fd 0 is the slave by now; make it our controlling terminal.
                 rustix::process::ioctl_tiocsctty(BorrowedFd::borrow_raw(0))?;
