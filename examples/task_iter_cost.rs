@@ -17,22 +17,31 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let mut it = match TaskIter::load() {
-        Ok(i) => i,
-        Err(why) => {
-            println!("cannot load: {why}");
-            return;
+    use threadtop::collect::task_iter::Kind;
+    for kind in [Kind::Walk, Kind::IterTask] {
+        let mut it = match TaskIter::load_only(Some(kind)) {
+            Ok(i) => i,
+            Err(why) => {
+                println!("{}: cannot load: {why}", kind.name());
+                continue;
+            }
+        };
+        let mut recs = Vec::new();
+        let mut pass = Vec::new();
+        for _ in 0..7 {
+            std::thread::sleep(Duration::from_millis(200));
+            let c = cpu_ms();
+            let _ = it.read(&mut recs);
+            pass.push(cpu_ms() - c);
         }
-    };
-    let mut recs = Vec::new();
-    let mut pass = Vec::new();
-    for _ in 0..7 {
-        std::thread::sleep(Duration::from_millis(200));
-        let c = cpu_ms();
-        let _ = it.read(&mut recs);
-        pass.push(cpu_ms() - c);
+        let us = median(pass.clone()) * 1e3 / recs.len().max(1) as f64;
+        println!(
+            "{}: {} records, a pass {:.2} ms ({us:.3} us a task)",
+            kind.name(),
+            recs.len(),
+            median(pass)
+        );
     }
-    drop(it);
     let plan = DetailPlan::default();
     let mut s = Scanner::new("/proc").with_task_iter(threadtop::collect::events::Mode::Auto);
     s.scan(&plan);
@@ -46,9 +55,7 @@ fn main() {
         tasks = snap.task_count();
     }
     println!(
-        "{} records, iterator pass {:.2} ms; scan with it {:.2} ms ({tasks} tasks, {} processes kept)",
-        recs.len(),
-        median(pass),
+        "scan with the default {:.2} ms ({tasks} tasks, {} processes kept)",
         median(scan),
         s.kept_descriptors()
     );

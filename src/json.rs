@@ -93,6 +93,9 @@ pub struct System {
     pub task_source: &'static str,
     /// Why not the BPF task iterator, when it was asked for (`--events auto|on`).
     pub task_source_why_not: Option<String>,
+    /// With `"bpf_iterator"`, which program: `"task_walk"` (one run follows the task
+    /// list, kernel 6.7+) or `"iter_task"` (`iter/task`); else null.
+    pub task_program: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -591,10 +594,14 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
             states,
             hidepid: snap.notes.hidepid,
             task_source: match snap.task_source {
-                crate::collect::task_iter::TaskSource::Iterator => "bpf_iterator",
+                crate::collect::task_iter::TaskSource::Iterator(_) => "bpf_iterator",
                 _ => "proc",
             },
             task_source_why_not: snap.task_source.why_not().map(str::to_owned),
+            task_program: match snap.task_source {
+                crate::collect::task_iter::TaskSource::Iterator(kind) => Some(kind.json_name()),
+                _ => None,
+            },
         },
         processes,
         cgroups: cgroups::cgroups(m, tasks.iter().map(|t| (t.tgid, t.tid))),

@@ -361,16 +361,27 @@ fn status_descriptors_are_kept_only_for_the_rows_on_screen() {
     assert_eq!(scanner.kept_descriptors(), base);
 }
 
-/// The same on the privileged path: with the BPF task iterator, every task's state, CPU
+/// The same on the privileged path: with the BPF task walk and with iter/task, every task's state, CPU
 /// and run time are fresh each tick too (a busy thread's run time grows every tick, every
 /// task of the workload is there with its figures), not only the rows on screen. Real
 /// kernel tasks, as a fabricated /proc cannot feed the iterator; skips, saying why, where
 /// it cannot load.
 #[test]
-fn fresh_every_tick_through_the_task_iterator() {
+fn fresh_every_tick_through_the_task_walk() {
+    fresh_every_tick_through(threadtop::collect::task_iter::Kind::Walk);
+}
+
+#[test]
+fn fresh_every_tick_through_iter_task() {
+    fresh_every_tick_through(threadtop::collect::task_iter::Kind::IterTask);
+}
+
+fn fresh_every_tick_through(kind: threadtop::collect::task_iter::Kind) {
     #[path = "support/mod.rs"]
     mod support;
-    let mut scanner = Scanner::new("/proc").with_task_iter(threadtop::collect::events::Mode::Auto);
+    let mut scanner = Scanner::new("/proc").with_loaded_task_iter(
+        threadtop::collect::task_iter::TaskIter::load_only(Some(kind)),
+    );
     let plan = only_one_visible();
     let first = scanner.scan(&plan);
     if let Some(why) = first.task_source.why_not() {
@@ -385,7 +396,7 @@ fn fresh_every_tick_through_the_task_iterator() {
         let snap = scanner.scan(&plan);
         assert_eq!(
             snap.task_source,
-            threadtop::collect::task_iter::TaskSource::Iterator
+            threadtop::collect::task_iter::TaskSource::Iterator(kind)
         );
         let Some(p) = snap.processes.iter().find(|p| p.tgid == w.pid) else {
             continue; // not started yet as the kernel sees it: poll

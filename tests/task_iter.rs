@@ -1,26 +1,31 @@
-//! The BPF task iterator against the /proc scanner, on the same tasks: identities,
-//! states, CPUs and priorities exactly where they cannot move (sleeping threads that never
-//! wake), run time ordered between two /proc reads for a busy thread; processes the kernel
-//! hides from the iterator read whole from /proc; the live display and `--json` using it
-//! (and saying why not). Skips, saying why, where the iterator cannot load (not root, no
-//! BTF, an old kernel).
+//! The BPF programs that read every task (the walk, kernel 6.7+, and iter/task, its
+//! fall-back) against the /proc scanner and against each other, on the same tasks:
+//! identities, states, CPUs and priorities exactly where they cannot move (sleeping
+//! threads that never wake), run time ordered between two /proc reads for a busy thread;
+//! processes the kernel hides from a program read whole from /proc; the walk's map
+//! growing past its room; the live display and `--json` using the walk (and saying why
+//! not). Skips, saying why, where a program cannot load (not root, no BTF, an old
+//! kernel).
 
 mod support;
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
-use threadtop::collect::events::Mode;
 
-use threadtop::collect::task_iter::{TaskIter, TaskSource};
+use threadtop::collect::task_iter::{Kind, TaskIter, TaskRec, TaskSource};
 use threadtop::collect::{DetailPlan, ProcessInfo, Scanner, Snapshot, TaskInfo};
 
-fn iter_scanner() -> Option<Scanner> {
-    let mut s = Scanner::new("/proc").with_task_iter(Mode::Auto);
+/// A scanner reading tasks with `kind`'s program, `None` (said why) where it cannot load.
+fn iter_scanner(kind: Kind) -> Option<Scanner> {
+    let mut s = Scanner::new("/proc").with_loaded_task_iter(TaskIter::load_only(Some(kind)));
     let snap = s.scan(&DetailPlan::default());
     match &snap.task_source {
-        TaskSource::Iterator => Some(s),
+        TaskSource::Iterator(k) if *k == kind => Some(s),
         other => {
-            eprintln!("SKIPPED: the BPF task iterator cannot run here: {other:?}");
+            eprintln!(
+                "SKIPPED: the BPF {} cannot run here: {other:?}",
+                kind.name()
+            );
             None
         }
     }
@@ -38,8 +43,17 @@ fn task(p: &ProcessInfo, tid: u32) -> &TaskInfo {
 }
 
 #[test]
-fn iterator_and_proc_agree_on_the_same_tasks() {
-    let Some(mut iter) = iter_scanner() else {
+fn the_walk_and_proc_agree_on_the_same_tasks() {
+    program_and_proc_agree(Kind::Walk);
+}
+
+#[test]
+fn iter_task_and_proc_agree_on_the_same_tasks() {
+    program_and_proc_agree(Kind::IterTask);
+}
+
+fn program_and_proc_agree(kind: Kind) {
+    let Some(mut iter) = iter_scanner(kind) else {
         return;
     };
     let w = support::workload(&["--name", "ttiter", "--busy", "1", "--sleep", "20"]);
@@ -63,7 +77,7 @@ fn iterator_and_proc_agree_on_the_same_tasks() {
             break (p1, it, p2);
         }
     };
-    assert_eq!(it.task_source, TaskSource::Iterator);
+    assert_eq!(it.task_source, TaskSource::Iterator(kind));
     let (a, b, c) = (
         process(&p1, w.pid),
         process(&it, w.pid),
@@ -161,11 +175,20 @@ fn iterated_tgids(it: &mut TaskIter) -> HashSet<u32> {
 /// refuses even root ptrace access to it) is read whole from /proc: every task, with its
 /// schedstat, in the iterator scanner's snapshot.
 #[test]
-fn processes_the_iterator_does_not_list_are_read_from_proc() {
-    let Some(mut scanner) = iter_scanner() else {
+fn processes_iter_task_does_not_list_are_read_from_proc() {
+    unlisted_processes_are_read_from_proc(Kind::IterTask);
+}
+
+#[test]
+fn processes_the_walk_does_not_list_are_read_from_proc() {
+    unlisted_processes_are_read_from_proc(Kind::Walk);
+}
+
+fn unlisted_processes_are_read_from_proc(kind: Kind) {
+    let Some(mut scanner) = iter_scanner(kind) else {
         return;
     };
-    let mut it = TaskIter::load().expect("loads where the scanner's did");
+    let mut it = TaskIter::load_only(Some(kind)).expect("loads where the scanner's did");
     // Not listed by a pass before and a pass after /proc was listed: hidden, not new.
     let before = iterated_tgids(&mut it);
     let listed = proc_pids();
@@ -175,10 +198,13 @@ fn processes_the_iterator_does_not_list_are_read_from_proc() {
         .filter(|p| !before.contains(p) && !after.contains(p))
         .collect();
     if hidden.is_empty() {
-        eprintln!("SKIPPED: the iterator lists every process here (none hidden to fall back for)");
+        eprintln!(
+            "SKIPPED: the {} lists every process here (none hidden to fall back for)",
+            kind.name()
+        );
         return;
     }
-    eprintln!("processes the iterator does not list: {hidden:?}");
+    eprintln!("processes the {} does not list: {hidden:?}", kind.name());
     let plan = DetailPlan::default();
     let mut checked = 0;
     for pid in hidden {
@@ -186,7 +212,7 @@ fn processes_the_iterator_does_not_list_are_read_from_proc() {
         let deadline = Instant::now() + Duration::from_secs(30);
         while let Some(tids) = proc_tids(pid) {
             let snap = scanner.scan(&plan);
-            assert_eq!(snap.task_source, TaskSource::Iterator);
+            assert_eq!(snap.task_source, TaskSource::Iterator(kind));
             if proc_tids(pid).as_ref() != Some(&tids) {
                 assert!(
                     Instant::now() < deadline,
@@ -253,12 +279,14 @@ fn programs_held(pid: u32) -> HashSet<u32> {
         .unwrap_or_default()
 }
 
-/// `pid` holds the task iterator's program (named `dump_task`).
+/// `pid` holds a program that reads every task: the walk's (`tt_walk_tasks`) or
+/// iter/task's (`dump_task`).
 fn holds_task_iter(pid: u32) -> bool {
     let held = programs_held(pid);
+    let names = [threadtop::collect::task_iter::walk::PROG_NAME, "dump_task"];
     aya::programs::loaded_programs()
         .filter_map(Result::ok)
-        .any(|p| held.contains(&p.id()) && p.name_as_str() == Some("dump_task"))
+        .any(|p| held.contains(&p.id()) && p.name_as_str().is_some_and(|n| names.contains(&n)))
 }
 
 /// The live display reads tasks with the iterator when the events load (the default
@@ -365,8 +393,14 @@ fn json_says_where_tasks_came_from() {
             let auto = json_system(&[]);
             assert_eq!(auto["task_source"], "bpf_iterator", "{auto}");
             assert!(auto["task_source_why_not"].is_null(), "{auto}");
+            let program = match TaskIter::load_only(Some(Kind::Walk)) {
+                Ok(_) => "task_walk",
+                Err(_) => "iter_task",
+            };
+            assert_eq!(auto["task_program"], program, "{auto}");
             let pid = json_system(&["-p", &w.pid.to_string()]);
             assert_eq!(pid["task_source"], "proc");
+            assert!(pid["task_program"].is_null(), "{pid}");
             assert!(
                 pid["task_source_why_not"]
                     .as_str()
@@ -394,6 +428,91 @@ fn json_says_where_tasks_came_from() {
                 .is_some_and(|w| !w.is_empty()),
             "{}",
             v["system"]
+        );
+    }
+}
+
+/// The walk and iter/task write the same record for a task that does not move: the
+/// workload's sleeping threads, read by the walk, iter/task and the walk again (each
+/// field equal in all three, so neither program reads a field the other does not).
+#[test]
+fn the_walk_and_iter_task_write_the_same_records() {
+    let (mut walk, mut iter) = match (
+        TaskIter::load_only(Some(Kind::Walk)),
+        TaskIter::load_only(Some(Kind::IterTask)),
+    ) {
+        (Ok(w), Ok(i)) => (w, i),
+        (w, i) => {
+            eprintln!(
+                "SKIPPED: both programs are needed: walk {:?}, iter/task {:?}",
+                w.err(),
+                i.err()
+            );
+            return;
+        }
+    };
+    let w = support::workload(&["--name", "ttsame", "--sleep", "12"]);
+    let sleepers = |recs: &[TaskRec]| {
+        let mut v: Vec<TaskRec> = recs
+            .iter()
+            .filter(|r| r.tgid == w.pid && r.comm.starts_with(b"sleep-"))
+            .copied()
+            .collect();
+        v.sort_by_key(|r| r.tid);
+        v
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+    loop {
+        walk.read(&mut a).expect("a walk");
+        iter.read(&mut b).expect("an iter/task pass");
+        walk.read(&mut c).expect("a walk");
+        let (x, y, z) = (sleepers(&a), sleepers(&b), sleepers(&c));
+        // All twelve asleep in all three reads, and none moved between the walks.
+        if x.len() == 12 && x == z && x.iter().all(|r| r.state_letter() == b'S') {
+            assert_eq!(x, y, "the walk and iter/task disagree on sleeping threads");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the sleepers never held still: {x:?}\n{z:?}"
+        );
+    }
+    // Every task once: no TID twice in a walk.
+    let mut tids: Vec<u32> = c.iter().map(|r| r.tid).collect();
+    let n = tids.len();
+    tids.sort_unstable();
+    tids.dedup();
+    assert_eq!(tids.len(), n, "a TID listed twice by the walk");
+}
+
+/// A walk that finds more tasks than its map holds grows the map, loads the program
+/// again, and returns every task of that pass: started with room for 64 records, with a
+/// 200-thread workload on the machine (the load's own check pass finds them all).
+#[test]
+fn the_walk_grows_its_map_when_tasks_outnumber_it() {
+    let w = support::workload(&["--name", "ttgrow", "--sleep", "199"]);
+    let mut walk = match TaskIter::load_walk_sized(64) {
+        Ok(w) => w,
+        Err(why) => {
+            eprintln!("SKIPPED: the BPF task walk cannot run here: {why}");
+            return;
+        }
+    };
+    let mut recs = Vec::new();
+    walk.read(&mut recs).expect("a walk");
+    let room = walk.walk_capacity().expect("still the walk");
+    assert!(
+        room > 64 && room as usize >= recs.len() && recs.len() > 200,
+        "room for {room}, {} records",
+        recs.len()
+    );
+    let listed: HashSet<u32> = recs.iter().map(|r| r.tid).collect();
+    assert_eq!(listed.len(), recs.len(), "a TID listed twice");
+    for tid in w.tids() {
+        assert!(
+            listed.contains(&tid),
+            "thread {tid} of the workload not walked"
         );
     }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds the objects threadtop embeds (include_bytes!): sched.bpf.o from sched.bpf.c
-# (scheduling events) and tasks.bpf.o from tasks.bpf.c (the task iterator).
+# (scheduling events), tasks.bpf.o from tasks.bpf.c (the task iterator) and walk.bpf.o
+# from walk.bpf.c (the task walk with the open-coded iterator).
 # Needs the Debian packages clang-14, llvm-14 and libbpf-dev (for <bpf/bpf_helpers.h>).
 #
 # The output must be byte-for-byte reproducible, because CI (.ci/run) rebuilds it and
@@ -11,7 +12,7 @@
 #
 #   assets/bpf/build.sh                  rebuild both objects in place
 #   assets/bpf/build.sh OUT.o            build sched.bpf.o into OUT.o instead (what CI compares)
-#   OBJ=tasks assets/bpf/build.sh OUT.o  the same for tasks.bpf.o
+#   OBJ=tasks assets/bpf/build.sh OUT.o  the same for tasks.bpf.o (OBJ=walk: walk.bpf.o)
 set -euo pipefail
 out=${1:-}
 if [ -n "$out" ]; then
@@ -33,4 +34,5 @@ if [ -n "$out" ]; then
 else
 	build sched "$PWD/sched.bpf.o"
 	build tasks "$PWD/tasks.bpf.o"
+	build walk "$PWD/walk.bpf.o"
 fi

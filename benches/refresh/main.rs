@@ -39,6 +39,7 @@ use ratatui::backend::TestBackend;
 
 use threadtop::app::App;
 use threadtop::collect::Scanner;
+use threadtop::collect::task_iter::{Kind, TaskIter};
 use threadtop::model::ViewOptions;
 use threadtop::ui::theme::Theme;
 
@@ -406,12 +407,13 @@ fn in_process(rounds: usize) -> InProcess {
     }
 }
 
-/// The privileged path: the scanner with the BPF task iterator, CPU time per scan (median
-/// of the rounds, 200 ms apart, the same plan as the collector's: no rows on screen), and
-/// the tasks it read. Measured on its own, before the /proc scanner fills the descriptor
-/// table. `Err`: why the iterator cannot run here.
-fn iter_in_process(rounds: usize) -> Result<(f64, usize), String> {
-    let mut scanner = Scanner::new("/proc").with_task_iter(threadtop::collect::events::Mode::Auto);
+/// The privileged path: the scanner with a BPF program reading the tasks (`kind`: the
+/// walk, the live display's default, or iter/task, its fall-back), CPU time per scan
+/// (median of the rounds, 200 ms apart, the same plan as the collector's: no rows on
+/// screen), and the tasks it read. Measured on its own, before the /proc scanner fills
+/// the descriptor table. `Err`: why it cannot run here.
+fn iter_in_process(rounds: usize, kind: Kind) -> Result<(f64, usize), String> {
+    let mut scanner = Scanner::new("/proc").with_loaded_task_iter(TaskIter::load_only(Some(kind)));
     let plan = threadtop::collect::DetailPlan::default();
     let first = scanner.scan(&plan);
     if let Some(why) = first.task_source.why_not() {
@@ -557,7 +559,8 @@ fn main() {
                 continue;
             }
         };
-        let iter = iter_in_process(o.rounds);
+        let walk = iter_in_process(o.rounds, Kind::Walk);
+        let iter = iter_in_process(o.rounds, Kind::IterTask);
         let ip = in_process(o.rounds);
         let per = |ms: f64| ms * 1e3 / ip.tasks.max(1) as f64;
         println!(
@@ -599,14 +602,16 @@ fn main() {
             "  first pass (stat only) {:.1} ms, first tick (first pass+model+render) {:.1} ms, then the first full scan {:.1} ms",
             ip.first_scan_ms, ip.first_tick_ms, ip.baseline_scan_ms
         );
-        match &iter {
-            Ok((ms, tasks)) => println!(
-                "  iterator  {ms:>7.2} ms ({:.2} µs/task, {tasks} tasks)  ratio to reference {:.3}, to the /proc collector {:.3}  (BPF task iterator, leaders from /proc)",
-                ms * 1e3 / (*tasks).max(1) as f64,
-                ms / ip.reference_ms,
-                ms / ip.collector_ms
-            ),
-            Err(why) => println!("  iterator  not measured: {why}"),
+        for (label, r) in [("walk", &walk), ("iter/task", &iter)] {
+            match r {
+                Ok((ms, tasks)) => println!(
+                    "  {label:<9} {ms:>7.2} ms ({:.2} µs/task, {tasks} tasks)  ratio to reference {:.3}, to the /proc collector {:.3}  (scanner with the BPF {label}, leaders from /proc)",
+                    ms * 1e3 / (*tasks).max(1) as f64,
+                    ms / ip.reference_ms,
+                    ms / ip.collector_ms
+                ),
+                Err(why) => println!("  {label:<9} not measured: {why}"),
+            }
         }
         let tt = live_threadtop(n, &o);
         print_live("threadtop", &tt);
@@ -652,9 +657,12 @@ fn main() {
         }
         let load = loadavg();
         println!("  load average after: {load}");
-        let iter_ratio = iter.as_ref().map_or("-".to_owned(), |(ms, _)| {
-            format!("{:.3}", ms / ip.reference_ms)
-        });
+        let ratio = |r: &Result<(f64, usize), String>| {
+            r.as_ref().map_or("-".to_owned(), |(ms, _)| {
+                format!("{:.3}", ms / ip.reference_ms)
+            })
+        };
+        let iter_ratio = format!("{} | {}", ratio(&walk), ratio(&iter));
         summary.push((n, kind, load, ip, tt, ht, iter_ratio));
         drop(workload);
     }
@@ -673,9 +681,9 @@ fn main() {
     }
 
     println!(
-        "\n| threads | workload | load after | tasks | µs/task collector | µs/task tick | collector / ref | iterator scan / ref | threadtop process / ref | threadtop / htop CPU | first frame | key to screen | RSS peak | B/s threadtop / htop |"
+        "\n| threads | workload | load after | tasks | µs/task collector | µs/task tick | collector / ref | walk scan / ref | iter/task scan / ref | threadtop process / ref | threadtop / htop CPU | first frame | key to screen | RSS peak | B/s threadtop / htop |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (n, kind, load, ip, tt, ht, iter_ratio) in &summary {
         let per = |ms: f64| ms * 1e3 / ip.tasks.max(1) as f64;
         let (proc_ratio, ff, key, rss, bytes_t) = match tt {

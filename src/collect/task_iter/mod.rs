@@ -11,6 +11,7 @@
 //! ask for.
 
 pub mod record;
+pub mod walk;
 
 use std::io::Read;
 use std::sync::Arc;
@@ -38,8 +39,8 @@ pub enum TaskSource {
     #[default]
     Proc,
     ProcBecause(Arc<str>),
-    /// The BPF task iterator (each process's leader from /proc).
-    Iterator,
+    /// A BPF program, the walk or iter/task (each process's leader from /proc).
+    Iterator(Kind),
 }
 
 impl TaskSource {
@@ -53,9 +54,46 @@ impl TaskSource {
 }
 
 pub struct TaskIter {
-    ebpf: Ebpf,
-    /// Read buffer, reused: the kernel hands out its 8-page seq buffer per read.
-    buf: Vec<u8>,
+    backend: Backend,
+    /// Why the task walk is not the backend, when it is not.
+    walk_why_not: Option<String>,
+}
+
+/// The two programs that read every task: the walk (open-coded iterator, kernel 6.7+)
+/// where it loads, else `iter/task` (5.8+).
+enum Backend {
+    Walk(walk::TaskWalk),
+    Iter {
+        ebpf: Ebpf,
+        /// Read buffer, reused: the kernel hands out its 8-page seq buffer per read.
+        buf: Vec<u8>,
+    },
+}
+
+/// Which program a `TaskIter` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `walk.bpf.c`: one program run follows the task list (bpf_iter_task kfuncs).
+    Walk,
+    /// `tasks.bpf.c`: `iter/task`, a program run per task, read with read(2).
+    IterTask,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Walk => "task walk",
+            Kind::IterTask => "iter/task",
+        }
+    }
+
+    /// As `--json` names it (`system.task_program`).
+    pub fn json_name(self) -> &'static str {
+        match self {
+            Kind::Walk => "task_walk",
+            Kind::IterTask => "iter_task",
+        }
+    }
 }
 
 /// Bytes asked for per read(2). The kernel hands out at most its 8-page (32 KiB) seq
@@ -76,13 +114,56 @@ impl TaskIter {
     /// Loads and checks the program (one pass is read to be sure it works here), parsing
     /// the kernel's BTF for it; `load_with` shares a parse already made.
     pub fn load() -> Result<TaskIter, String> {
+        Self::load_only(None)
+    }
+
+    /// As `load`, with only `kind` tried (`None`: the walk, else iter/task).
+    pub fn load_only(kind: Option<Kind>) -> Result<TaskIter, String> {
         let fail = Self::failure();
         Self::precheck()?;
         let btf = Btf::from_sys_fs().map_err(|e| fail(format!("reading BTF: {e}")))?;
-        let it = Self::load_with(&btf);
+        let it = match kind {
+            None => Self::load_with(&btf),
+            Some(Kind::Walk) => Self::load_walk(&btf),
+            Some(Kind::IterTask) => Self::load_iter_task(&btf),
+        };
         drop(btf);
         return_freed_memory();
         it
+    }
+
+    /// The walk with a records map of `capacity` to start with (tests: it grows when a
+    /// pass finds more tasks).
+    #[doc(hidden)]
+    pub fn load_walk_sized(capacity: u32) -> Result<TaskIter, String> {
+        Self::precheck()?;
+        let btf = Btf::from_sys_fs().map_err(|e| format!("reading BTF: {e}"))?;
+        let walk = walk::TaskWalk::load(&btf, capacity)?;
+        Ok(TaskIter {
+            backend: Backend::Walk(walk),
+            walk_why_not: None,
+        })
+    }
+
+    /// How many records the walk's map holds now (`None`: not the walk).
+    pub fn walk_capacity(&self) -> Option<u32> {
+        match &self.backend {
+            Backend::Walk(w) => Some(w.capacity()),
+            Backend::Iter { .. } => None,
+        }
+    }
+
+    /// Which program this runs.
+    pub fn kind(&self) -> Kind {
+        match self.backend {
+            Backend::Walk(_) => Kind::Walk,
+            Backend::Iter { .. } => Kind::IterTask,
+        }
+    }
+
+    /// Why the walk is not the program run, when it is not.
+    pub fn walk_why_not(&self) -> Option<&str> {
+        self.walk_why_not.as_deref()
     }
 
     /// Whether the iterator can be tried at all here (privileges, kernel, BTF).
@@ -109,7 +190,30 @@ impl TaskIter {
 
     /// As `load`, with the kernel's BTF already parsed (by the event source, which loads
     /// both: one parse instead of two, see `EventSource::load`).
+    /// The walk where it loads, else iter/task.
     pub fn load_with(btf: &Btf) -> Result<TaskIter, String> {
+        match Self::load_walk(btf) {
+            Ok(it) => Ok(it),
+            Err(why) => {
+                let mut it = Self::load_iter_task(btf)?;
+                it.walk_why_not = Some(why);
+                Ok(it)
+            }
+        }
+    }
+
+    fn load_walk(btf: &Btf) -> Result<TaskIter, String> {
+        Self::precheck()?;
+        let fail = Self::failure();
+        let walk = walk::TaskWalk::load(btf, walk::capacity_for(tasks_now()))
+            .map_err(|e| fail(e).replace("BPF task iterator", "BPF task walk"))?;
+        Ok(TaskIter {
+            backend: Backend::Walk(walk),
+            walk_why_not: None,
+        })
+    }
+
+    fn load_iter_task(btf: &Btf) -> Result<TaskIter, String> {
         Self::precheck()?;
         let fail = Self::failure();
         let mut ebpf = EbpfLoader::new()
@@ -124,8 +228,11 @@ impl TaskIter {
         prog.load("task", btf)
             .map_err(|e| fail(format!("iter/task: {e}")))?;
         let mut it = TaskIter {
-            ebpf,
-            buf: vec![0; READ_CHUNK],
+            backend: Backend::Iter {
+                ebpf,
+                buf: vec![0; READ_CHUNK],
+            },
+            walk_why_not: None,
         };
         let mut probe = Vec::new();
         it.read(&mut probe).map_err(&fail)?;
@@ -135,46 +242,64 @@ impl TaskIter {
         Ok(it)
     }
 
-    /// One pass over every task, in TID order, into `out` (cleared first).
+    /// One pass over every task into `out` (cleared first): in TID order from
+    /// iter/task, in the task list's order from the walk.
     pub fn read(&mut self, out: &mut Vec<TaskRec>) -> Result<(), String> {
-        out.clear();
-        let prog: &mut Iter = self
-            .ebpf
-            .program_mut(PROGRAM)
-            .ok_or("program missing")?
-            .try_into()
-            .map_err(|e| format!("{e}"))?;
-        // A link per pass, dropped with it: the iterator's file holds what it needs, and
-        // two syscalls a tick cost nothing beside the pass.
-        let id = prog
-            .attach()
-            .map_err(|e| format!("attaching: {e}: {:?}", std::error::Error::source(&e)))?;
-        let link = prog.take_link(id).map_err(|e| format!("{e}"))?;
-        let mut file = link
-            .into_file()
-            .map_err(|e| format!("creating the iterator: {e}"))?;
-        let mut filled = 0;
-        loop {
-            let n = match file.read(&mut self.buf[filled..]) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(format!("reading the iterator: {e}")),
-            };
-            filled += n;
-            let whole = filled / RECORD_LEN * RECORD_LEN;
-            out.reserve(whole / RECORD_LEN);
-            out.extend(
-                self.buf[..whole]
-                    .chunks_exact(RECORD_LEN)
-                    .filter_map(TaskRec::parse),
-            );
-            // A record cut by the read's end: its rest comes with the next read.
-            self.buf.copy_within(whole..filled, 0);
-            filled -= whole;
+        match &mut self.backend {
+            Backend::Walk(walk) => walk.read(out),
+            Backend::Iter { ebpf, buf } => read_iter_task(ebpf, buf, out),
         }
-        Ok(())
     }
+}
+
+/// Tasks on the machine now (/proc/loadavg's fourth field), to size the walk's map.
+fn tasks_now() -> u32 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| {
+            let field = s.split_whitespace().nth(3)?;
+            field.split('/').nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+fn read_iter_task(ebpf: &mut Ebpf, buf: &mut [u8], out: &mut Vec<TaskRec>) -> Result<(), String> {
+    out.clear();
+    let prog: &mut Iter = ebpf
+        .program_mut(PROGRAM)
+        .ok_or("program missing")?
+        .try_into()
+        .map_err(|e| format!("{e}"))?;
+    // A link per pass, dropped with it: the iterator's file holds what it needs, and
+    // two syscalls a tick cost nothing beside the pass.
+    let id = prog
+        .attach()
+        .map_err(|e| format!("attaching: {e}: {:?}", std::error::Error::source(&e)))?;
+    let link = prog.take_link(id).map_err(|e| format!("{e}"))?;
+    let mut file = link
+        .into_file()
+        .map_err(|e| format!("creating the iterator: {e}"))?;
+    let mut filled = 0;
+    loop {
+        let n = match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(format!("reading the iterator: {e}")),
+        };
+        filled += n;
+        let whole = filled / RECORD_LEN * RECORD_LEN;
+        out.reserve(whole / RECORD_LEN);
+        out.extend(
+            buf[..whole]
+                .chunks_exact(RECORD_LEN)
+                .filter_map(TaskRec::parse),
+        );
+        // A record cut by the read's end: its rest comes with the next read.
+        buf.copy_within(whole..filled, 0);
+        filled -= whole;
+    }
+    Ok(())
 }
 
 /// Hands the heap freed after a load back to the kernel. Parsing the kernel's BTF takes

@@ -1,0 +1,396 @@
+//! The task walk: one run of a BPF program (`assets/bpf/walk.bpf.c`, one
+//! `BPF_PROG_TEST_RUN` syscall) follows the kernel's task list with the open-coded task
+//! iterator (`bpf_iter_task_*` kfuncs, kernel 6.7+) and writes every task's record
+//! (`TaskRec`, the same as `iter/task`'s) into an array map threadtop has memory-mapped:
+//! no file, no read(2), no copy.
+//!
+//! Why it exists beside `iter/task`: that iterator looks every task up by PID and takes a
+//! reference on it, 0.41 us a task on this machine before its program does anything,
+//! about 0.07x the /proc scanner on its own; following the list's pointers under RCU does
+//! neither (see README, Performance).
+//!
+//! threadtop loads this program itself: aya 0.14 relocates CO-RE fields and maps (its
+//! object crate, `aya_obj`, does that here too) but not kfunc calls, which are patched
+//! below with each kfunc's BTF id in the running kernel.
+
+use std::collections::HashSet;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+use aya::Btf;
+use aya_obj::btf::BtfKind;
+use aya_obj::generated::bpf_insn;
+use object::{Object as _, ObjectSection as _, ObjectSymbol as _, RelocationTarget};
+
+use super::record::{RECORD_LEN, TaskRec};
+
+/// The compiled program (assets/bpf/walk.bpf.c, rebuilt by assets/bpf/build.sh).
+static OBJECT: &[u8] = aya::include_bytes_aligned!("../../../assets/bpf/walk.bpf.o");
+
+/// The program's section: a name aya's object parser accepts (it knows no `syscall`);
+/// the program is loaded as `BPF_PROG_TYPE_SYSCALL` whatever the name says.
+const SECTION: &str = "iter.s/task";
+const PROGRAM: &str = "walk_tasks";
+/// The name the kernel shows for the loaded program (bpftool, /proc/PID/fdinfo).
+pub const PROG_NAME: &str = "tt_walk_tasks";
+
+// From the kernel's uapi <linux/bpf.h>.
+const BPF_MAP_CREATE: libc::c_long = 0;
+const BPF_PROG_LOAD: libc::c_long = 5;
+const BPF_PROG_TEST_RUN: libc::c_long = 10;
+const BPF_MAP_TYPE_ARRAY: u32 = 2;
+const BPF_F_MMAPABLE: u32 = 1 << 10;
+const BPF_PROG_TYPE_SYSCALL: u32 = 31;
+const BPF_F_SLEEPABLE: u32 = 1 << 4;
+const BPF_PSEUDO_KFUNC_CALL: u8 = 2;
+const BPF_JMP_CALL: u8 = 0x85;
+
+/// Records the map holds at least. It is sized at load from the machine's task count (a
+/// record is 136 bytes of kernel memory: 8.9 MiB for 65,536) and grown when a pass finds
+/// more tasks than it holds.
+const MIN_CAPACITY: u32 = 16_384;
+
+#[repr(C)]
+#[derive(Default)]
+struct MapCreateAttr {
+    map_type: u32,
+    key_size: u32,
+    value_size: u32,
+    max_entries: u32,
+    map_flags: u32,
+    inner_map_fd: u32,
+    numa_node: u32,
+    map_name: [u8; 16],
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct ProgLoadAttr {
+    prog_type: u32,
+    insn_cnt: u32,
+    insns: u64,
+    license: u64,
+    log_level: u32,
+    log_size: u32,
+    log_buf: u64,
+    kern_version: u32,
+    prog_flags: u32,
+    prog_name: [u8; 16],
+}
+
+#[repr(C)]
+#[derive(Default)]
+struct TestRunAttr {
+    prog_fd: u32,
+    retval: u32,
+    data_size_in: u32,
+    data_size_out: u32,
+    data_in: u64,
+    data_out: u64,
+    repeat: u32,
+    duration: u32,
+    ctx_size_in: u32,
+    ctx_size_out: u32,
+    ctx_in: u64,
+    ctx_out: u64,
+}
+
+fn bpf<T>(cmd: libc::c_long, attr: &mut T) -> std::io::Result<libc::c_long> {
+    // SAFETY: `attr` is a repr(C) prefix of the kernel's `union bpf_attr` for `cmd`, all
+    // of it initialised; the kernel reads (and for some commands writes) at most
+    // size_of::<T>() bytes of it, and any pointers in it are valid for the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            cmd,
+            attr as *mut T as *mut libc::c_void,
+            std::mem::size_of::<T>() as libc::c_uint,
+        )
+    };
+    if r < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(r)
+    }
+}
+
+fn name16(name: &str) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    let n = name.len().min(15);
+    out[..n].copy_from_slice(&name.as_bytes()[..n]);
+    out
+}
+
+fn create_array(name: &str, value_size: u32, entries: u32, flags: u32) -> Result<OwnedFd, String> {
+    let mut attr = MapCreateAttr {
+        map_type: BPF_MAP_TYPE_ARRAY,
+        key_size: 4,
+        value_size,
+        max_entries: entries,
+        map_flags: flags,
+        map_name: name16(name),
+        ..Default::default()
+    };
+    let fd = bpf(BPF_MAP_CREATE, &mut attr)
+        .map_err(|e| format!("creating map {name} ({entries} entries): {e}"))?;
+    // SAFETY: BPF_MAP_CREATE returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// The records map, memory-mapped read-only.
+struct Records {
+    fd: OwnedFd,
+    capacity: u32,
+    ptr: *const u8,
+    len: usize,
+}
+
+// SAFETY: the mapping is only read, through &self, and lives as long as the struct.
+unsafe impl Send for Records {}
+
+impl Records {
+    fn new(capacity: u32) -> Result<Records, String> {
+        let fd = create_array("tt_walk_recs", RECORD_LEN as u32, capacity, BPF_F_MMAPABLE)?;
+        let page = rustix::param::page_size();
+        let len = (capacity as usize * RECORD_LEN).div_ceil(page) * page;
+        // SAFETY: mapping a BPF array created with BPF_F_MMAPABLE, read-only and shared,
+        // at offset 0 for no more than its values' size rounded up to a page.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ,
+                libc::MAP_SHARED,
+                fd.as_raw_fd(),
+                0,
+            )
+        };
+        if ptr == libc::MAP_FAILED {
+            return Err(format!(
+                "mapping the records ({len} bytes): {}",
+                std::io::Error::last_os_error()
+            ));
+        }
+        Ok(Records {
+            fd,
+            capacity,
+            ptr: ptr as *const u8,
+            len,
+        })
+    }
+
+    fn bytes(&self, records: usize) -> &[u8] {
+        let n = records.min(self.capacity as usize) * RECORD_LEN;
+        // SAFETY: the mapping is `len` bytes long and n <= capacity * RECORD_LEN <= len;
+        // the kernel writes it only during a pass, which happens under &mut self.
+        unsafe { std::slice::from_raw_parts(self.ptr, n) }
+    }
+}
+
+impl Drop for Records {
+    fn drop(&mut self) {
+        // SAFETY: unmapping exactly what `new` mapped; no slice of it outlives &self.
+        unsafe {
+            libc::munmap(self.ptr as *mut libc::c_void, self.len);
+        }
+    }
+}
+
+/// The relocated program, kept so that a bigger records map can be put in and the
+/// program loaded again without the kernel's BTF.
+struct Program {
+    insns: Vec<bpf_insn>,
+    /// Indices of the `ld_imm64`s that load the records map.
+    recs_at: Vec<usize>,
+}
+
+pub struct TaskWalk {
+    program: Program,
+    prog: OwnedFd,
+    records: Records,
+    /// Kept open: the program refers to it.
+    _state: OwnedFd,
+}
+
+impl TaskWalk {
+    /// Loads the walk with the kernel's BTF parsed (for CO-RE and the kfuncs' ids), its
+    /// records map holding `capacity` to start with (see `capacity_for`), and checks it
+    /// with one pass; `Err` says what failed.
+    pub fn load(btf: &Btf, capacity: u32) -> Result<TaskWalk, String> {
+        let mut obj =
+            aya_obj::Object::parse(OBJECT).map_err(|e| format!("parsing walk.bpf.o: {e}"))?;
+        obj.relocate_btf(btf)
+            .map_err(|e| format!("CO-RE relocation: {e}"))?;
+        let records = Records::new(capacity)?;
+        let state = create_array("tt_walk_state", 8, 1, 0)?;
+        let (recs_map, state_map) = match (obj.maps.get("recs"), obj.maps.get("state")) {
+            (Some(r), Some(s)) => (r.clone(), s.clone()),
+            _ => return Err("walk.bpf.o lacks its maps".into()),
+        };
+        let maps = [
+            ("recs", records.fd.as_raw_fd(), &recs_map),
+            ("state", state.as_raw_fd(), &state_map),
+        ];
+        let text = HashSet::new();
+        obj.relocate_maps(maps.into_iter(), &text)
+            .map_err(|e| format!("map relocation: {e}"))?;
+        // No relocate_calls: the program has no subprograms (fill_task_rec is always
+        // inlined), and aya's linker takes the kfunc calls (src_reg 1, as clang emits
+        // them) for BPF-to-BPF calls it cannot place.
+        let key = obj
+            .programs
+            .get(PROGRAM)
+            .map(|p| p.function_key())
+            .ok_or("walk.bpf.o lacks its program")?;
+        let mut insns = obj
+            .functions
+            .get(&key)
+            .map(|f| f.instructions.clone())
+            .ok_or("walk.bpf.o lacks its program's code")?;
+        drop(obj);
+        for (at, name) in kfunc_calls()? {
+            let id = btf
+                .id_by_type_name_kind(&name, BtfKind::Func)
+                .map_err(|_| format!("the kernel has no kfunc {name} (needs 6.7 or later)"))?;
+            let ins = insns
+                .get_mut(at)
+                .filter(|i| i.code == BPF_JMP_CALL)
+                .ok_or_else(|| format!("walk.bpf.o: no kfunc call at instruction {at}"))?;
+            // clang emits an extern call as a call to a BPF function (src_reg 1); the
+            // kernel wants it marked as a kfunc call with the kfunc's id in vmlinux (off 0).
+            ins.set_src_reg(BPF_PSEUDO_KFUNC_CALL);
+            ins.imm = id as i32;
+            ins.off = 0;
+        }
+        let recs_fd = records.fd.as_raw_fd();
+        let recs_at = insns
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.code == 0x18 && i.src_reg() == 1 && i.imm == recs_fd)
+            .map(|(at, _)| at)
+            .collect();
+        let program = Program { insns, recs_at };
+        let prog = load_program(&program.insns)?;
+        let mut walk = TaskWalk {
+            program,
+            prog,
+            records,
+            _state: state,
+        };
+        let mut probe = Vec::new();
+        walk.read(&mut probe)?;
+        if !probe.iter().any(|r| r.tid == std::process::id()) {
+            return Err("the walk did not list threadtop itself".into());
+        }
+        Ok(walk)
+    }
+
+    /// Records the map holds now.
+    pub fn capacity(&self) -> u32 {
+        self.records.capacity
+    }
+
+    /// One pass over every task, in the kernel's list order (processes by creation,
+    /// each one's threads after it), into `out` (cleared first).
+    pub fn read(&mut self, out: &mut Vec<TaskRec>) -> Result<(), String> {
+        out.clear();
+        let mut seen = self.pass()?;
+        if seen > self.records.capacity {
+            // More tasks than room: a map twice the size, the program again, a new pass.
+            self.grow(capacity_for(seen))?;
+            seen = self.pass()?;
+        }
+        let bytes = self.records.bytes(seen as usize);
+        out.reserve(bytes.len() / RECORD_LEN);
+        out.extend(bytes.chunks_exact(RECORD_LEN).filter_map(TaskRec::parse));
+        Ok(())
+    }
+
+    /// Runs the program once; the tasks it saw (also those beyond the map's room).
+    fn pass(&mut self) -> Result<u32, String> {
+        let mut attr = TestRunAttr {
+            prog_fd: self.prog.as_raw_fd() as u32,
+            ..Default::default()
+        };
+        bpf(BPF_PROG_TEST_RUN, &mut attr).map_err(|e| format!("running the walk: {e}"))?;
+        Ok(attr.retval)
+    }
+
+    fn grow(&mut self, capacity: u32) -> Result<(), String> {
+        let records = Records::new(capacity)?;
+        let fd = records.fd.as_raw_fd();
+        for &at in &self.program.recs_at {
+            self.program.insns[at].imm = fd;
+        }
+        self.prog = load_program(&self.program.insns)?;
+        self.records = records;
+        Ok(())
+    }
+}
+
+/// Room for twice `tasks` (a machine's task count moves), at least MIN_CAPACITY.
+pub fn capacity_for(tasks: u32) -> u32 {
+    tasks
+        .saturating_mul(2)
+        .max(MIN_CAPACITY)
+        .checked_next_power_of_two()
+        .unwrap_or(u32::MAX / 2)
+}
+
+/// Each kfunc call of the program: its instruction index and the kfunc's name, from the
+/// object's relocations (clang leaves the call's target to the loader).
+fn kfunc_calls() -> Result<Vec<(usize, String)>, String> {
+    let elf = object::File::parse(OBJECT).map_err(|e| format!("reading walk.bpf.o: {e}"))?;
+    let section = elf
+        .section_by_name(SECTION)
+        .ok_or("walk.bpf.o lacks its program's section")?;
+    let mut calls = Vec::new();
+    for (offset, rel) in section.relocations() {
+        let RelocationTarget::Symbol(index) = rel.target() else {
+            continue;
+        };
+        let Ok(sym) = elf.symbol_by_index(index) else {
+            continue;
+        };
+        if !sym.is_undefined() {
+            continue;
+        }
+        let name = sym.name().map_err(|e| format!("walk.bpf.o: {e}"))?;
+        calls.push((offset as usize / 8, name.to_string()));
+    }
+    Ok(calls)
+}
+
+fn load_program(insns: &[bpf_insn]) -> Result<OwnedFd, String> {
+    let license = c"GPL";
+    let mut attr = ProgLoadAttr {
+        prog_type: BPF_PROG_TYPE_SYSCALL,
+        insn_cnt: insns.len() as u32,
+        insns: insns.as_ptr() as u64,
+        license: license.as_ptr() as u64,
+        prog_flags: BPF_F_SLEEPABLE,
+        prog_name: name16(PROG_NAME),
+        ..Default::default()
+    };
+    if let Ok(fd) = bpf(BPF_PROG_LOAD, &mut attr) {
+        // SAFETY: BPF_PROG_LOAD returned a new descriptor that nothing else owns.
+        return Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) });
+    }
+    // Again with the verifier's log, to say why.
+    let mut log = vec![0u8; 64 * 1024];
+    attr.log_level = 1;
+    attr.log_size = log.len() as u32;
+    attr.log_buf = log.as_mut_ptr() as u64;
+    let err = match bpf(BPF_PROG_LOAD, &mut attr) {
+        // SAFETY: as above.
+        Ok(fd) => return Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) }),
+        Err(e) => e,
+    };
+    let text = String::from_utf8_lossy(&log);
+    let text = text.trim_end_matches('\0');
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    Err(format!("loading the walk: {err}: {last}"))
+}
