@@ -28,6 +28,13 @@ pub enum Control {
 /// 1 ms a round, and the rounds of a bigger one would crowd the rows out of the budget.
 pub const WHY_PROCESS_MAX: usize = 256;
 
+/// Rounds an interval at least when the scheduling events are on, instead of the
+/// sampler's `MIN_ROUNDS` (10): the events split the time off a CPU exactly for every task
+/// they saw go off one, so samples only name what a task waits on (and the reason of one
+/// blocked the whole interval, which any one sample gives). Ten rounds of the rows on
+/// screen cost 10-15 ms of CPU a second, more than the whole scan at 1,000 threads.
+pub const MIN_ROUNDS_WITH_EVENTS: u32 = 2;
+
 /// How long the full scan after the quick first pass waits for the UI to draw that pass.
 pub const FIRST_FRAME_WAIT: Duration = Duration::from_millis(100);
 
@@ -173,13 +180,11 @@ fn run<F>(
         sampler.set_tasks(sampled_tasks(&snap, &plan));
         // As `--json` does: at least `MIN_ROUNDS` rounds an interval when few tasks are
         // sampled (`-p`: a scan of one process is so cheap that a tenth of it buys at most
-        // one round, and one sample a second cannot split the time off a CPU).
+        // one round, and one sample a second cannot split the time off a CPU); fewer with
+        // the events on, which split that time themselves.
+        let min_rounds = rounds_floor(matches!(events, Some(Feed::On(_))), &sampler);
         let mut next_round = sampler
-            .plan_at_least(
-                interval,
-                Duration::from_nanos(snap.scan_ns),
-                sampler.min_rounds(),
-            )
+            .plan_at_least(interval, Duration::from_nanos(snap.scan_ns), min_rounds)
             .map(|p| (Instant::now() + p, p));
         scans += 1;
         if !sink(Box::new(snap)) {
@@ -254,6 +259,15 @@ fn run<F>(
     }
 }
 
+/// The rounds an interval gets at least, whatever the budget says.
+fn rounds_floor(events_on: bool, sampler: &super::waits::Sampler) -> u32 {
+    if events_on {
+        sampler.min_rounds().min(MIN_ROUNDS_WITH_EVENTS)
+    } else {
+        sampler.min_rounds()
+    }
+}
+
 /// The tasks whose waits are sampled between scans, as (TGID, TID): every task when the
 /// plan reads all (`--json`), else the rows on screen, the explain card's task, and every
 /// task of the selected process and of the processes with a process or pool row on screen
@@ -279,4 +293,23 @@ pub fn sampled_tasks(snap: &Snapshot, plan: &DetailPlan) -> Vec<(u32, u32)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With the events on, few sampled tasks get 2 rounds an interval at least, not the
+    /// sampler's 10 (the events split the time off a CPU); without them, 10.
+    #[test]
+    fn the_events_lower_the_rounds_floor() {
+        let mut sampler = super::super::waits::Sampler::new("/proc");
+        sampler.set_tasks(vec![(1, 1), (2, 2)]);
+        assert_eq!(
+            rounds_floor(false, &sampler),
+            super::super::waits::sampler::MIN_ROUNDS
+        );
+        assert_eq!(rounds_floor(true, &sampler), MIN_ROUNDS_WITH_EVENTS);
+        const { assert!(MIN_ROUNDS_WITH_EVENTS < super::super::waits::sampler::MIN_ROUNDS) };
+    }
 }
