@@ -5,6 +5,7 @@
 //! Optional: it needs root (or CAP_BPF and CAP_PERFMON), BTF and Linux 6.1+. Without
 //! them threadtop keeps reading /proc only, and says why (`Events::Unavailable`).
 
+pub mod batch;
 pub mod hist;
 pub mod layout;
 pub mod source;

@@ -63,6 +63,8 @@ pub struct EventSource {
     stats: PerCpuArray<MapData, u64>,
     /// `stats` 0 and 2 at the end of the last tick, for the refusals of this one.
     refused_before: u64,
+    /// Reads `tasks` in batches; `None` once the kernel refused them (entry by entry).
+    batch: Option<super::batch::BatchReader>,
     /// The task iterator, loaded with the same parse of the kernel's BTF, until the
     /// scanner takes it (`Feed::take_task_iter`).
     task_iter: Option<Result<crate::collect::task_iter::TaskIter, String>>,
@@ -227,9 +229,16 @@ impl EventSource {
             cpus,
             stats,
             refused_before: 0,
+            batch: Some(super::batch::BatchReader::default()),
             generation: 0,
             generation_start_ns: 0,
         })
+    }
+
+    /// System calls the last tick's read of the task map took (`None`: the kernel refused
+    /// batches and it was read entry by entry, two a task).
+    pub fn last_read_calls(&self) -> Option<u32> {
+        self.batch.as_ref().map(|b| b.calls)
     }
 
     /// Ends the current generation and reads it. The first call starts counting and
@@ -280,9 +289,7 @@ impl EventSource {
         let live: HashSet<u32> = snap.tasks().map(|t| t.tid).collect();
         let mut tasks = HashMap::new();
         let mut gone = Vec::new();
-        for entry in self.tasks.iter() {
-            // An entry deleted under the iterator ends it early: the rest come next tick.
-            let Ok((tid, v)) = entry else { break };
+        let mut visit = |tid: u32, v: &TaskVal| {
             let key = TaskKey {
                 tid,
                 start_ticks: v.start_boottime / tick_per_ns,
@@ -290,11 +297,11 @@ impl EventSource {
             // Under `-p` the snapshot holds only the chosen processes: a task it lacks is not
             // gone, and only the kernel's exit flag may end its entry.
             let in_proc = snap.partial || live.contains(&tid);
-            if read_for_the_last_time(&v, ended, in_proc) {
+            if read_for_the_last_time(v, ended, in_proc) {
                 gone.push(tid);
-                continue;
+                return;
             }
-            let mut e = task_events(&v, ended, now, wall);
+            let mut e = task_events(v, ended, now, wall);
             // Still off a CPU at the bump: the generation's part of the open stretch.
             if v.off_ts != 0 && (v.off_reason as usize) < super::layout::NOFF {
                 let from = v.off_ts.max(ended_start);
@@ -308,6 +315,20 @@ impl EventSource {
             }
             if let Some(e) = e {
                 tasks.insert(key, e);
+            }
+        };
+        let batched = match &mut self.batch {
+            Some(b) => b
+                .for_each(aya::maps::IterableMap::map(&self.tasks), &mut visit)
+                .is_ok(),
+            None => false,
+        };
+        if !batched {
+            self.batch = None;
+            for entry in self.tasks.iter() {
+                // An entry deleted under the iterator ends it early: the rest come next tick.
+                let Ok((tid, v)) = entry else { break };
+                visit(tid, &v);
             }
         }
         // Each CPU's current task ran there from its switch-in (or the generation's start)
