@@ -212,6 +212,20 @@ fn status_is_read_only_for_what_a_shown_column_or_pane_needs() {
 #[test]
 fn the_processes_and_pools_on_screen_and_the_selection_have_all_their_waits_sampled() {
     let mut app = started();
+    // Nothing on screen shows what tasks wait on (no WHY column, no why pane, no explain
+    // card): nothing is sampled.
+    let plan = app.detail_plan();
+    assert!(plan.no_waits);
+    assert!(threadtop::collect::worker::sampled_tasks(&machine(12, SEC), &plan).is_empty());
+    // The why pane shows them; so would the WHY column or the explain card.
+    key(&mut app, KeyCode::Char('w'));
+    assert!(!app.detail_plan().no_waits);
+    key(&mut app, KeyCode::Char('w'));
+    app.column_layout.basic.push(Column::Why);
+    assert!(!app.detail_plan().no_waits);
+    key(&mut app, KeyCode::Char('e'));
+    app.column_layout.basic.pop();
+    assert!(!app.detail_plan().no_waits, "the explain card's verdict");
     // The tree shows init, bash and the pool's process: each verdict (WHY, the why pane)
     // is about all its threads, so all are sampled, not only the rows drawn.
     let plan = app.detail_plan();

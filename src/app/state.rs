@@ -402,6 +402,7 @@ impl App {
             pids: self.opts.pids.clone(),
             memory: self.shows_or_sorts(Column::needs_statm),
             io: self.shows_or_sorts(Column::needs_io),
+            no_waits: !(needs.waits || self.shows_or_sorts(|c| c == Column::Why)),
             ..DetailPlan::default()
         };
         if self.opts.sort.needs_detail() {

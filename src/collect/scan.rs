@@ -64,6 +64,10 @@ pub struct DetailPlan {
     /// one and those with a process or pool row on screen, whose WHY verdicts and the why
     /// pane need all their threads, not only the rows drawn.
     pub why_tgids: Vec<u32>,
+    /// Nothing on screen shows what tasks wait on (no WHY column or sort, no why pane,
+    /// no explain card): sample none. Ten rounds a second of the rows on screen cost
+    /// about as much as the whole scan at 1,000 threads on the /proc path.
+    pub no_waits: bool,
 }
 
 impl DetailPlan {

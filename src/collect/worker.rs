@@ -275,6 +275,9 @@ fn rounds_floor(events_on: bool, sampler: &super::waits::Sampler) -> u32 {
 /// tasks each.
 pub fn sampled_tasks(snap: &Snapshot, plan: &DetailPlan) -> Vec<(u32, u32)> {
     let mut out = Vec::new();
+    if plan.no_waits && !plan.all {
+        return out;
+    }
     for p in &snap.processes {
         if p.is_kernel() {
             continue;

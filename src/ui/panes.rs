@@ -54,6 +54,8 @@ pub struct Needs {
     pub process_shares: bool,
     /// The selected task's wait channel, system call and `status`.
     pub task_explain: bool,
+    /// What tasks wait on (the wait sampler's rounds): verdicts and breakdowns.
+    pub waits: bool,
 }
 
 /// What a pane shows, so its scroll goes back to the top when that changes.
@@ -79,6 +81,7 @@ const NONE: Needs = Needs {
     process_sched: false,
     process_shares: false,
     task_explain: false,
+    waits: false,
 };
 
 /// The registry: one row per pane, in [`Pane::ALL`] order.
@@ -135,7 +138,10 @@ pub static PANES: [PaneDef; 5] = [
     },
     PaneDef {
         pane: Pane::Why,
-        needs: NONE,
+        needs: Needs {
+            waits: true,
+            ..NONE
+        },
         about: About::Process,
         build: |c| {
             Box::new(WhyPane {
@@ -152,6 +158,7 @@ pub static PANES: [PaneDef; 5] = [
         needs: Needs {
             process_shares: true,
             task_explain: true,
+            waits: true,
             ..NONE
         },
         about: About::Task,
@@ -221,6 +228,7 @@ impl PaneStates {
             process_sched: a.process_sched || b.process_sched,
             process_shares: a.process_shares || b.process_shares,
             task_explain: a.task_explain || b.task_explain,
+            waits: a.waits || b.waits,
         })
     }
 
