@@ -56,10 +56,7 @@ impl SystemFiles {
     pub fn pids(&mut self, root: BorrowedFd<'_>) -> Option<(u64, u32)> {
         let text =
             std::str::from_utf8(self.read_file(Some(root), Path::new(""), b"loadavg")?).ok()?;
-        let mut f = text.split_ascii_whitespace().skip(3);
-        let tasks = f.next()?.split_once('/')?.1.parse().ok()?;
-        let last = f.next()?.parse().ok()?;
-        Some((tasks, last))
+        loadavg_pids(text)
     }
 
     /// The whole file (the buffer grows until a read is short), or `None`.
@@ -161,6 +158,14 @@ pub fn parse_proc_stat(buf: &[u8]) -> (CpuTimes, Vec<CpuSample>) {
         }
     }
     (total, cpus)
+}
+
+/// `loadavg`'s (tasks on the machine, the last PID handed out in our namespace).
+pub fn loadavg_pids(text: &str) -> Option<(u64, u32)> {
+    let mut f = text.split_ascii_whitespace().skip(3);
+    let tasks = f.next()?.split_once('/')?.1.parse().ok()?;
+    let last = f.next()?.parse().ok()?;
+    Some((tasks, last))
 }
 
 #[cfg(test)]

@@ -70,20 +70,11 @@ impl BatchReader {
                 map_fd: fd as u32,
                 ..Default::default()
             };
-            // SAFETY: `attr` is the kernel's `batch` member of union bpf_attr, all of it
-            // initialised; `keys` and `values` have room for `count` u32 keys and
-            // `TaskVal`s (the map's key and value sizes, which aya checked at load), and the
-            // tokens are u32 as a hash map's batch tokens are.
-            let r = unsafe {
-                libc::syscall(
-                    libc::SYS_bpf,
-                    BPF_MAP_LOOKUP_BATCH,
-                    &mut attr as *mut BatchAttr as *mut libc::c_void,
-                    std::mem::size_of::<BatchAttr>() as libc::c_uint,
-                )
-            };
+            // `keys` and `values` have room for `count` u32 keys and `TaskVal`s (the map's
+            // key and value sizes, which aya checked at load), and the tokens are u32 as a
+            // hash map's batch tokens are.
+            let err = crate::collect::task_iter::walk::bpf(BPF_MAP_LOOKUP_BATCH, &mut attr).err();
             self.calls += 1;
-            let err = (r < 0).then(std::io::Error::last_os_error);
             let n = (attr.count as usize).min(room);
             match &err {
                 Some(e) if e.raw_os_error() == Some(libc::ENOSPC) && n == 0 => {

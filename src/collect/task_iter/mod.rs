@@ -256,11 +256,8 @@ impl TaskIter {
 fn tasks_now() -> u32 {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
-        .and_then(|s| {
-            let field = s.split_whitespace().nth(3)?;
-            field.split('/').nth(1)?.parse().ok()
-        })
-        .unwrap_or(0)
+        .and_then(|s| crate::collect::system::loadavg_pids(&s))
+        .map_or(0, |(tasks, _)| u32::try_from(tasks).unwrap_or(u32::MAX))
 }
 
 fn read_iter_task(ebpf: &mut Ebpf, buf: &mut [u8], out: &mut Vec<TaskRec>) -> Result<(), String> {

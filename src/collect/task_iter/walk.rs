@@ -94,7 +94,9 @@ struct TestRunAttr {
     ctx_out: u64,
 }
 
-fn bpf<T>(cmd: libc::c_long, attr: &mut T) -> std::io::Result<libc::c_long> {
+/// The bpf(2) system call with the command's attribute struct (also used by
+/// `events::batch`, aya having no call for what they need).
+pub(crate) fn bpf<T>(cmd: libc::c_long, attr: &mut T) -> std::io::Result<libc::c_long> {
     // SAFETY: `attr` is a repr(C) prefix of the kernel's `union bpf_attr` for `cmd`, all
     // of it initialised; the kernel reads (and for some commands writes) at most
     // size_of::<T>() bytes of it, and any pointers in it are valid for the call.
