@@ -516,3 +516,51 @@ fn the_walk_grows_its_map_when_tasks_outnumber_it() {
         );
     }
 }
+
+/// The walk maps into threadtop only the part of its map the last pass wrote (the kernel
+/// maps every page of a mapping at once, so all of it would count in RSS): room for twice
+/// the machine's tasks is held in the kernel, about the tasks there are in threadtop's
+/// address space, and more is mapped when more tasks come.
+#[test]
+fn the_walk_maps_only_the_records_a_pass_wrote() {
+    let mut walk = match TaskIter::load_only(Some(Kind::Walk)) {
+        Ok(w) => w,
+        Err(why) => {
+            eprintln!("SKIPPED: the BPF task walk cannot run here: {why}");
+            return;
+        }
+    };
+    let mut recs = Vec::new();
+    walk.read(&mut recs).expect("a walk");
+    let room = walk.walk_capacity().expect("the walk") as usize;
+    let mapped = walk.walk_mapped_bytes().expect("the walk");
+    let record = threadtop::collect::task_iter::RECORD_LEN;
+    assert!(
+        mapped >= recs.len() * record && mapped < room * record,
+        "{mapped} bytes mapped for {} records, room for {room}",
+        recs.len()
+    );
+    // More tasks than are mapped (an eighth more than the first pass's): mapped again.
+    let more = (recs.len() / 4).max(300);
+    let w = support::workload(&["--name", "ttmapped", "--sleep", &more.to_string()]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        walk.read(&mut recs).expect("a walk");
+        let listed: HashSet<u32> = recs.iter().map(|r| r.tid).collect();
+        if w.tids().iter().all(|t| listed.contains(t)) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the workload's threads never all walked"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let now = walk.walk_mapped_bytes().expect("the walk");
+    let room = walk.walk_capacity().expect("the walk") as usize;
+    assert!(
+        now > mapped && now >= recs.len() * record && now <= room * record + 4096,
+        "{now} bytes mapped for {} records (was {mapped}), room for {room}",
+        recs.len()
+    );
+}

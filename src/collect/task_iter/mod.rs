@@ -153,6 +153,14 @@ impl TaskIter {
         }
     }
 
+    /// Bytes of the walk's map mapped into threadtop (`None`: not the walk).
+    pub fn walk_mapped_bytes(&self) -> Option<usize> {
+        match &self.backend {
+            Backend::Walk(w) => Some(w.mapped_bytes()),
+            Backend::Iter { .. } => None,
+        }
+    }
+
     /// Which program this runs.
     pub fn kind(&self) -> Kind {
         match self.backend {
@@ -216,7 +224,10 @@ impl TaskIter {
     fn load_iter_task(btf: &Btf) -> Result<TaskIter, String> {
         Self::precheck()?;
         let fail = Self::failure();
+        // `EbpfLoader::new` parses the kernel's BTF again: dropped at once (see
+        // `EventSource::load`), the one given is used.
         let mut ebpf = EbpfLoader::new()
+            .btf(None)
             .btf(Some(btf))
             .load(OBJECT)
             .map_err(|e| fail(e.to_string()))?;
