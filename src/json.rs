@@ -32,6 +32,9 @@ pub struct Output {
     /// Tasks the event source's kernel map had no room for since it loaded (null without
     /// events); in an interval with any refused, tasks without figures get `null` ones.
     pub events_maps_full: Option<u64>,
+    /// Where the BPF programs were loaded (null without events, and in replays): see
+    /// README, "Memory with the events on".
+    pub events_loader: Option<EventsLoader>,
     /// Online CPUs, by id, with their place in the machine and busy % over the interval.
     pub cpus: Vec<Cpu>,
     pub system: System,
@@ -96,6 +99,35 @@ pub struct System {
     /// With `"bpf_iterator"`, which program: `"task_walk"` (one run follows the task
     /// list, kernel 6.7+) or `"iter_task"` (`iter/task`); else null.
     pub task_program: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+pub struct EventsLoader {
+    /// `"child"`: a short-lived child process loaded them and handed the descriptors
+    /// over; `"threadtop"`: this process loaded them (`why_not_child` says why).
+    pub process: &'static str,
+    pub child_pid: Option<u32>,
+    /// The loading child's peak RSS, which threadtop's own never includes.
+    pub child_peak_rss_bytes: Option<u64>,
+    /// From starting the child to holding the descriptors.
+    pub child_ms: Option<u64>,
+    pub why_not_child: Option<String>,
+}
+
+impl EventsLoader {
+    fn of(r: &crate::collect::events::handover::LoaderReport) -> Self {
+        EventsLoader {
+            process: if r.child.is_some() {
+                "child"
+            } else {
+                "threadtop"
+            },
+            child_pid: r.child.map(|c| c.pid),
+            child_peak_rss_bytes: r.child.and_then(|c| c.peak_rss_bytes),
+            child_ms: r.child.map(|c| c.millis),
+            why_not_child: r.why_not_child.clone(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -568,6 +600,11 @@ pub fn build(m: &Model, opts: &ViewOptions, shares: &HashMap<TaskKey, Shares>) -
         events: snap.events.tick().map(|_| "bpf"),
         events_unavailable: snap.events.unavailable().map(str::to_owned),
         events_maps_full: snap.events.tick().map(|t| t.maps_full),
+        events_loader: snap
+            .events
+            .tick()
+            .and_then(|t| t.loader.as_deref())
+            .map(EventsLoader::of),
         cpus: m
             .cpus
             .iter()

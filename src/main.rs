@@ -19,6 +19,11 @@ use threadtop::ui::theme::{Env, Theme};
 use threadtop::{json, terminal};
 
 fn main() -> ExitCode {
+    // Started again by itself to load the BPF programs (see events::handover).
+    if let Some(status) = events::handover::run_child_if_asked() {
+        return ExitCode::from(status);
+    }
+    events::handover::use_child_process();
     let (mut cli, matches) = threadtop::cli::parse();
     if cli.print_config {
         let mut stdout = std::io::stdout().lock();

@@ -249,6 +249,34 @@ fn the_processes_and_pools_on_screen_and_the_selection_have_all_their_waits_samp
     }
 }
 
+/// The breakdowns and verdicts (with the events, one per task: 7.6 MB of heap a tick at
+/// 10,000 threads) are computed only while something shown needs them, and at once when
+/// it is opened, not a tick later.
+#[test]
+fn the_why_analysis_is_made_only_while_shown_and_at_once_when_opened() {
+    let mut app = started();
+    let has_why = |app: &App| app.model.as_ref().expect("a model").has_why();
+    assert!(!has_why(&app), "analysed for a view that shows none of it");
+    // The why pane: analysed when it opens, and on every snapshot while it is open.
+    key(&mut app, KeyCode::Char('w'));
+    assert!(has_why(&app), "the why pane opened on an unanalysed model");
+    app.on_snapshot(Arc::new(machine(12, SEC)));
+    assert!(has_why(&app));
+    key(&mut app, KeyCode::Char('w'));
+    app.on_snapshot(Arc::new(machine(13, SEC)));
+    assert!(!has_why(&app));
+    // The explain card leads with a verdict; the WHY column shows one per row.
+    key(&mut app, KeyCode::Char('e'));
+    assert!(
+        has_why(&app),
+        "the explain card opened on an unanalysed model"
+    );
+    key(&mut app, KeyCode::Char('e'));
+    app.column_layout.basic.push(Column::Why);
+    app.on_snapshot(Arc::new(machine(14, SEC)));
+    assert!(has_why(&app), "the WHY column shown on an unanalysed model");
+}
+
 #[test]
 fn view_toggles_and_quit() {
     let mut app = started();

@@ -188,11 +188,28 @@ impl App {
     }
 
     pub fn on_snapshot(&mut self, snap: Arc<Snapshot>) {
+        let why = self.wants_why();
         self.model = Some(match self.model.take() {
-            Some(m) => m.advance(snap),
-            None => Model::new(None, snap),
+            Some(m) => m.advance_with(snap, why),
+            None => Model::new_with(None, snap, why),
         });
         self.rebuild();
+    }
+
+    /// Whether something shown needs the breakdowns and verdicts (or the sampled waits
+    /// behind them): the WHY column or sort, the why pane, the explain card.
+    fn wants_why(&self) -> bool {
+        self.panes.needs().waits || self.shows_or_sorts(|c| c == Column::Why)
+    }
+
+    /// The model's breakdowns, computed now if something shown needs them and the model
+    /// was built without (the pane or column was just opened).
+    fn ensure_why(&mut self) {
+        if self.wants_why()
+            && let Some(m) = &mut self.model
+        {
+            m.ensure_why();
+        }
     }
 
     /// Brings the rows up to date with what was typed: the loop calls it once after the
@@ -206,6 +223,7 @@ impl App {
     /// Recomputes the rows and puts the selection back on the same task.
     pub fn rebuild(&mut self) {
         self.rows_stale = false;
+        self.ensure_why();
         let screen_line = self.cursor.saturating_sub(self.offset);
         let Some(model) = &self.model else { return };
         self.rows = model.rows(&self.opts);
@@ -304,6 +322,7 @@ impl App {
     /// Recomputes what the open panes show about the selection (the explain card, the
     /// share matrix): when the data, the selection or the open panes change.
     pub(super) fn derive(&mut self) {
+        self.ensure_why();
         let cgroups = std::mem::take(&mut self.derived.cgroups);
         self.derived = match &self.model {
             Some(m) => Derived::compute(
@@ -402,7 +421,7 @@ impl App {
             pids: self.opts.pids.clone(),
             memory: self.shows_or_sorts(Column::needs_statm),
             io: self.shows_or_sorts(Column::needs_io),
-            no_waits: !(needs.waits || self.shows_or_sorts(|c| c == Column::Why)),
+            no_waits: !self.wants_why(),
             ..DetailPlan::default()
         };
         if self.opts.sort.needs_detail() {

@@ -1,6 +1,7 @@
 //! Reads /proc into plain snapshots. No UI types, no rates: raw counters only.
 //! A task that vanished or refused us is a normal outcome here, never an error.
 
+pub mod bpf_sys;
 pub mod cgroup;
 pub mod events;
 pub mod fd_budget;

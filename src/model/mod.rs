@@ -50,13 +50,32 @@ pub struct Model {
     pub placement: Placement,
     /// Rates of the current snapshot's cgroups (same order as its `cgroups.groups`).
     pub cgroups: Vec<cgroups::CgroupRate>,
-    /// The last interval's breakdowns and verdicts (the WHY column), once per tick.
+    /// The last interval's breakdowns and verdicts (the WHY column), once per tick;
+    /// empty until `ensure_why` when the model was built without them.
     pub why: why::Why,
+    why_done: bool,
 }
 
 impl Model {
     pub fn new(previous: Option<Arc<Snapshot>>, current: Arc<Snapshot>) -> Self {
-        Model::build(previous, current, Placement::default(), Rates::default())
+        Model::build(
+            previous,
+            current,
+            Placement::default(),
+            Rates::default(),
+            true,
+        )
+    }
+
+    /// As `new`; without `why`, the breakdowns and verdicts wait for `ensure_why`.
+    pub fn new_with(previous: Option<Arc<Snapshot>>, current: Arc<Snapshot>, why: bool) -> Self {
+        Model::build(
+            previous,
+            current,
+            Placement::default(),
+            Rates::default(),
+            why,
+        )
     }
 
     fn build(
@@ -64,6 +83,7 @@ impl Model {
         current: Arc<Snapshot>,
         history: Placement,
         mut rates: Rates,
+        why: bool,
     ) -> Self {
         task_rates_into(previous.as_deref(), &current, &mut rates);
         let io_rates = io_rates(previous.as_deref(), &current);
@@ -88,13 +108,37 @@ impl Model {
             placement,
             cgroups,
             why: why::Why::default(),
+            why_done: false,
         };
-        m.why = why::of_model(&m);
+        if why {
+            m.ensure_why();
+        }
         m
+    }
+
+    /// Computes the breakdowns and verdicts if they were not. With the scheduling events
+    /// every task has a breakdown: at 10,000 threads that was 7.6 MB of heap and 150,000
+    /// allocations a tick (heaptrack) for a default view that shows none of it, so the
+    /// TUI asks only while the WHY column, the why pane or the explain card is shown.
+    pub fn ensure_why(&mut self) {
+        if !self.why_done {
+            self.why = why::of_model(self);
+            self.why_done = true;
+        }
+    }
+
+    /// Whether `why` holds this interval's breakdowns (else they were not asked for).
+    pub fn has_why(&self) -> bool {
+        self.why_done
     }
 
     /// Folds the next snapshot in; the current one becomes the history.
     pub fn advance(self, next: Arc<Snapshot>) -> Model {
+        self.advance_with(next, true)
+    }
+
+    /// As `advance`; without `why`, the breakdowns and verdicts wait for `ensure_why`.
+    pub fn advance_with(self, next: Arc<Snapshot>, why: bool) -> Model {
         // The old rates' map is cleared and filled again, not kept beside the new one (at
         // 10,000 tasks that is 1.5 MiB less at the peak of every tick) nor freed and
         // allocated again (a fresh mapping, page-faulted in every tick).
@@ -104,7 +148,7 @@ impl Model {
             placement,
             ..
         } = self;
-        Model::build(Some(current), next, placement, rates)
+        Model::build(Some(current), next, placement, rates, why)
     }
 
     /// Seconds between the two snapshots the rates cover.

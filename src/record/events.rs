@@ -127,6 +127,8 @@ pub fn decode(r: &mut Reader) -> Result<Events, WireError> {
                 maps_full,
                 insert_failures,
                 refused_in_tick,
+                // Where the recording machine loaded its programs is not recorded.
+                loader: None,
             }))
         }
         _ => return Err(WireError("unknown events source")),

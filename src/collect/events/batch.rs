@@ -73,7 +73,7 @@ impl BatchReader {
             // `keys` and `values` have room for `count` u32 keys and `TaskVal`s (the map's
             // key and value sizes, which aya checked at load), and the tokens are u32 as a
             // hash map's batch tokens are.
-            let err = crate::collect::task_iter::walk::bpf(BPF_MAP_LOOKUP_BATCH, &mut attr).err();
+            let err = crate::collect::bpf_sys::bpf(BPF_MAP_LOOKUP_BATCH, &mut attr).err();
             self.calls += 1;
             let n = (attr.count as usize).min(room);
             match &err {

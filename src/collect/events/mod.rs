@@ -6,6 +6,7 @@
 //! them threadtop keeps reading /proc only, and says why (`Events::Unavailable`).
 
 pub mod batch;
+pub mod handover;
 pub mod hist;
 pub mod layout;
 pub mod source;
@@ -74,6 +75,8 @@ pub struct EventTick {
     /// Inserts refused in this tick (either reason): then a task missing from `tasks` may
     /// have had events, so its figures are unknown rather than zero.
     pub refused_in_tick: u64,
+    /// Where the programs were loaded (`None` in replays and fixtures).
+    pub loader: Option<Arc<handover::LoaderReport>>,
 }
 
 /// One task's scheduling over one tick, from the events.

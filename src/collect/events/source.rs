@@ -19,9 +19,11 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use aya::maps::{Array, HashMap as BpfHashMap, MapData, PerCpuArray};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use aya::maps::{Array, HashMap as BpfHashMap, IterableMap, Map, MapData, PerCpuArray};
 use aya::programs::BtfTracePoint;
-use aya::{Btf, Ebpf, EbpfLoader};
+use aya::{Btf, EbpfLoader};
 
 use super::hist::quantile_ns;
 use super::layout::{CpuState, EXITED, GenVal, Half, TaskVal};
@@ -54,9 +56,11 @@ const PROGRAMS: [(&str, &str); 12] = [
 const TEST_TASKS_ENV: &str = "THREADTOP_TEST_EVENT_TASKS";
 
 pub struct EventSource {
-    /// Owns the programs and their links: dropping it (or the process dying, SIGKILL too)
-    /// detaches them; nothing is pinned.
-    _ebpf: Ebpf,
+    /// The programs' links, in `PROGRAMS`' order: they hold the programs, and closing
+    /// them (dropping the source, or the process dying, SIGKILL too) detaches them;
+    /// nothing is pinned. threadtop's own descriptors, not aya's, so that a loading child
+    /// process can hand them over (`handover`).
+    links: Vec<OwnedFd>,
     tasks: BpfHashMap<MapData, u32, TaskVal>,
     generation_map: Array<MapData, GenVal>,
     cpus: PerCpuArray<MapData, CpuState>,
@@ -70,6 +74,8 @@ pub struct EventSource {
     task_iter: Option<Result<crate::collect::task_iter::TaskIter, String>>,
     generation: u64,
     generation_start_ns: u64,
+    /// Where the programs were loaded (threadtop or a child process), for `--json`.
+    loader: Arc<super::handover::LoaderReport>,
 }
 
 /// What `start` gave: the source, or why there is none (for `--events auto`).
@@ -89,7 +95,12 @@ pub fn start_with(mode: Mode, task_iter: bool) -> Result<Start, String> {
     if mode == Mode::Off {
         return Ok(Start::Unavailable("off (--events off)".into()));
     }
-    match EventSource::load(task_iter) {
+    let loaded = if super::handover::child_process_used() {
+        super::handover::load_in_child(task_iter)
+    } else {
+        EventSource::load(task_iter)
+    };
+    match loaded {
         Ok(s) => Ok(Start::Running(Box::new(s))),
         Err(why) if mode == Mode::On => Err(why),
         Err(why) => Ok(Start::Unavailable(why)),
@@ -197,6 +208,7 @@ impl EventSource {
         let mut ebpf = loader
             .load(OBJECT)
             .map_err(|e| fail(format!("{e} ({})", error_chain(&e))))?;
+        let mut links = Vec::with_capacity(PROGRAMS.len());
         for (prog, tp) in PROGRAMS {
             let p: &mut BtfTracePoint = ebpf
                 .program_mut(prog)
@@ -205,38 +217,95 @@ impl EventSource {
                 .map_err(|e| fail(format!("{prog}: {e}")))?;
             p.load(tp, &btf)
                 .map_err(|e| fail(format!("{tp}: {e} ({})", error_chain(&e))))?;
-            p.attach()
-                .map_err(|e| fail(format!("attaching {tp}: {e}")))?;
+            let fd = p.fd().map_err(|e| fail(format!("{tp}: {e}")))?;
+            links.push(
+                crate::collect::bpf_sys::attach_btf_tracepoint(fd.as_fd())
+                    .map_err(|e| fail(format!("attaching {tp}: {e}")))?,
+            );
         }
-        let take = |ebpf: &mut Ebpf, name: &str| {
+        let mut take = |name: &str| {
             ebpf.take_map(name)
                 .ok_or_else(|| fail(format!("map {name} missing from the object")))
         };
-        let tasks = BpfHashMap::try_from(take(&mut ebpf, "tasks")?)
-            .map_err(|e| fail(format!("tasks map: {e}")))?;
-        let generation_map =
-            Array::try_from(take(&mut ebpf, "gen")?).map_err(|e| fail(format!("gen map: {e}")))?;
-        let cpus = PerCpuArray::try_from(take(&mut ebpf, "cpus")?)
-            .map_err(|e| fail(format!("cpus map: {e}")))?;
-        let stats = PerCpuArray::try_from(take(&mut ebpf, "stats")?)
-            .map_err(|e| fail(format!("stats map: {e}")))?;
+        let maps = [take("tasks")?, take("gen")?, take("cpus")?, take("stats")?];
+        // The links hold the programs: aya's copies (and the object) can go.
+        drop(ebpf);
         // The task iterator needs the same BTF: loaded now, one parse for both (each parse
-        // is about 23 MiB and 0.4 s of CPU here), then the heap it took goes back.
+        // is about 16 MiB of heap and 0.4 s of CPU here), then the heap it took goes back.
         let task_iter = task_iter.then(|| crate::collect::task_iter::TaskIter::load_with(&btf));
         drop(btf);
         crate::collect::task_iter::return_freed_memory();
+        let mut src = Self::of_maps(maps, links).map_err(fail)?;
+        src.task_iter = task_iter;
+        Ok(src)
+    }
+
+    /// The source over the maps and links a load made (here, or in a child process).
+    fn of_maps(
+        [tasks, generation_map, cpus, stats]: [Map; 4],
+        links: Vec<OwnedFd>,
+    ) -> Result<Self, String> {
         Ok(EventSource {
-            task_iter,
-            _ebpf: ebpf,
-            tasks,
-            generation_map,
-            cpus,
-            stats,
+            task_iter: None,
+            links,
+            tasks: BpfHashMap::try_from(tasks).map_err(|e| format!("tasks map: {e}"))?,
+            generation_map: Array::try_from(generation_map).map_err(|e| format!("gen map: {e}"))?,
+            cpus: PerCpuArray::try_from(cpus).map_err(|e| format!("cpus map: {e}"))?,
+            stats: PerCpuArray::try_from(stats).map_err(|e| format!("stats map: {e}"))?,
             refused_before: 0,
             batch: Some(super::batch::BatchReader::default()),
             generation: 0,
             generation_start_ns: 0,
+            loader: Arc::default(),
         })
+    }
+
+    /// The maps' descriptors (tasks, gen, cpus, stats) and the links', to hand over.
+    pub(super) fn fds(&self) -> ([BorrowedFd<'_>; 4], Vec<BorrowedFd<'_>>) {
+        (
+            [
+                self.tasks.map().fd().as_fd(),
+                self.generation_map.map().fd().as_fd(),
+                self.cpus.map().fd().as_fd(),
+                self.stats.map().fd().as_fd(),
+            ],
+            self.links.iter().map(|l| l.as_fd()).collect(),
+        )
+    }
+
+    /// The task iterator loaded with the source, if it was asked for (to hand over).
+    pub(super) fn task_iter(&self) -> Option<&Result<crate::collect::task_iter::TaskIter, String>> {
+        self.task_iter.as_ref()
+    }
+
+    /// The source from descriptors another process loaded, in `fds`' order.
+    pub(super) fn of_fds(
+        maps: [OwnedFd; 4],
+        links: Vec<OwnedFd>,
+        task_iter: Option<Result<crate::collect::task_iter::TaskIter, String>>,
+        loader: super::handover::LoaderReport,
+    ) -> Result<Self, String> {
+        if links.len() != PROGRAMS.len() {
+            return Err(format!(
+                "{} links handed over, not {}",
+                links.len(),
+                PROGRAMS.len()
+            ));
+        }
+        let [a, b, c, d] = maps.map(|fd| {
+            MapData::from_fd(fd)
+                .and_then(Map::from_map_data)
+                .map_err(|e| format!("a map handed over: {e}"))
+        });
+        let mut src = Self::of_maps([a?, b?, c?, d?], links)?;
+        src.task_iter = task_iter;
+        src.loader = Arc::new(loader);
+        Ok(src)
+    }
+
+    /// Notes where the programs were loaded (for `--json`).
+    pub(super) fn set_loader(&mut self, loader: super::handover::LoaderReport) {
+        self.loader = Arc::new(loader);
     }
 
     /// System calls the last tick's read of the task map took (`None`: the kernel refused
@@ -287,6 +356,7 @@ impl EventSource {
                 maps_full,
                 insert_failures,
                 refused_in_tick,
+                loader: Some(self.loader.clone()),
             });
         }
         let tick_per_ns = 1_000_000_000 / snap.clk_tck.max(1);
@@ -369,6 +439,7 @@ impl EventSource {
             maps_full,
             insert_failures,
             refused_in_tick,
+            loader: Some(self.loader.clone()),
         })
     }
 }

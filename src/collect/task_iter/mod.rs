@@ -17,7 +17,8 @@ use std::io::Read;
 use std::sync::Arc;
 
 use aya::programs::Iter;
-use aya::{Btf, Ebpf, EbpfLoader};
+use aya::{Btf, EbpfLoader};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use super::events::{Mode, why};
 pub use record::{RECORD_LEN, TaskRec};
@@ -31,6 +32,10 @@ pub const NOT_WITH_PIDS: &str = "-p: only the chosen processes are read, from /p
 static OBJECT: &[u8] = aya::include_bytes_aligned!("../../../assets/bpf/tasks.bpf.o");
 
 const PROGRAM: &str = "dump_task";
+
+/// Test-only: the walk is not tried, so that iter/task, its fall-back, runs (as on a
+/// kernel before 6.7) through the real binary.
+const TEST_NO_WALK_ENV: &str = "THREADTOP_TEST_NO_WALK";
 
 /// Where a snapshot's per-task fields came from.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -64,9 +69,20 @@ pub struct TaskIter {
 enum Backend {
     Walk(walk::TaskWalk),
     Iter {
-        ebpf: Ebpf,
+        /// threadtop's link for the loaded program (the program lives as long as it);
+        /// each pass is a file made from it.
+        link: OwnedFd,
         /// Read buffer, reused: the kernel hands out its 8-page seq buffer per read.
         buf: Vec<u8>,
+    },
+}
+
+/// A loaded `TaskIter`'s descriptors and what goes with them, to hand over.
+pub enum Parts<'a> {
+    Walk(&'a walk::TaskWalk),
+    IterTask {
+        link: BorrowedFd<'a>,
+        walk_why_not: Option<&'a str>,
     },
 }
 
@@ -161,6 +177,43 @@ impl TaskIter {
         }
     }
 
+    /// `iter/task` read through `link` (made by `bpf_sys::iter_link`).
+    fn of_iter_link(link: OwnedFd) -> TaskIter {
+        TaskIter {
+            backend: Backend::Iter {
+                link,
+                buf: vec![0; READ_CHUNK],
+            },
+            walk_why_not: None,
+        }
+    }
+
+    /// What another process needs to run this (`events::handover`).
+    pub fn parts(&self) -> Parts<'_> {
+        match &self.backend {
+            Backend::Walk(w) => Parts::Walk(w),
+            Backend::Iter { link, .. } => Parts::IterTask {
+                link: link.as_fd(),
+                walk_why_not: self.walk_why_not.as_deref(),
+            },
+        }
+    }
+
+    /// The walk another process loaded (`walk::TaskWalk::from_parts`).
+    pub fn of_walk(walk: walk::TaskWalk) -> TaskIter {
+        TaskIter {
+            backend: Backend::Walk(walk),
+            walk_why_not: None,
+        }
+    }
+
+    /// `iter/task` another process loaded and linked, and why the walk was not loaded.
+    pub fn of_iter_task(link: OwnedFd, walk_why_not: Option<String>) -> TaskIter {
+        let mut it = Self::of_iter_link(link);
+        it.walk_why_not = walk_why_not;
+        it
+    }
+
     /// Which program this runs.
     pub fn kind(&self) -> Kind {
         match self.backend {
@@ -212,6 +265,9 @@ impl TaskIter {
 
     fn load_walk(btf: &Btf) -> Result<TaskIter, String> {
         Self::precheck()?;
+        if std::env::var_os(TEST_NO_WALK_ENV).is_some() {
+            return Err(format!("the walk is not tried ({TEST_NO_WALK_ENV} is set)"));
+        }
         let fail = Self::failure();
         let walk = walk::TaskWalk::load(btf, walk::capacity_for(tasks_now()))
             .map_err(|e| fail(e).replace("BPF task iterator", "BPF task walk"))?;
@@ -238,13 +294,12 @@ impl TaskIter {
             .map_err(|e| fail(format!("{PROGRAM}: {e}")))?;
         prog.load("task", btf)
             .map_err(|e| fail(format!("iter/task: {e}")))?;
-        let mut it = TaskIter {
-            backend: Backend::Iter {
-                ebpf,
-                buf: vec![0; READ_CHUNK],
-            },
-            walk_why_not: None,
-        };
+        let prog_fd = prog.fd().map_err(|e| fail(format!("iter/task: {e}")))?;
+        let link = crate::collect::bpf_sys::iter_link(prog_fd.as_fd())
+            .map_err(|e| fail(format!("attaching iter/task: {e}")))?;
+        // The link holds the program: aya's copy of it (and of the object) can go.
+        drop(ebpf);
+        let mut it = Self::of_iter_link(link);
         let mut probe = Vec::new();
         it.read(&mut probe).map_err(&fail)?;
         if !probe.iter().any(|r| r.tid == std::process::id()) {
@@ -258,7 +313,7 @@ impl TaskIter {
     pub fn read(&mut self, out: &mut Vec<TaskRec>) -> Result<(), String> {
         match &mut self.backend {
             Backend::Walk(walk) => walk.read(out),
-            Backend::Iter { ebpf, buf } => read_iter_task(ebpf, buf, out),
+            Backend::Iter { link, buf } => read_iter_task(link.as_fd(), buf, out),
         }
     }
 }
@@ -271,21 +326,14 @@ fn tasks_now() -> u32 {
         .map_or(0, |(tasks, _)| u32::try_from(tasks).unwrap_or(u32::MAX))
 }
 
-fn read_iter_task(ebpf: &mut Ebpf, buf: &mut [u8], out: &mut Vec<TaskRec>) -> Result<(), String> {
+fn read_iter_task(
+    link: BorrowedFd<'_>,
+    buf: &mut [u8],
+    out: &mut Vec<TaskRec>,
+) -> Result<(), String> {
     out.clear();
-    let prog: &mut Iter = ebpf
-        .program_mut(PROGRAM)
-        .ok_or("program missing")?
-        .try_into()
-        .map_err(|e| format!("{e}"))?;
-    // A link per pass, dropped with it: the iterator's file holds what it needs, and
-    // two syscalls a tick cost nothing beside the pass.
-    let id = prog
-        .attach()
-        .map_err(|e| format!("attaching: {e}: {:?}", std::error::Error::source(&e)))?;
-    let link = prog.take_link(id).map_err(|e| format!("{e}"))?;
-    let mut file = link
-        .into_file()
+    // A file per pass from the kept link: one system call beside the reads.
+    let mut file = crate::collect::bpf_sys::iter_file(link)
         .map_err(|e| format!("creating the iterator: {e}"))?;
     let mut filled = 0;
     loop {

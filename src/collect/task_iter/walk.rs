@@ -14,7 +14,7 @@
 //! below with each kfunc's BTF id in the running kernel.
 
 use std::collections::HashSet;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use aya::Btf;
 use aya_obj::btf::BtfKind;
@@ -22,6 +22,7 @@ use aya_obj::generated::bpf_insn;
 use object::{Object as _, ObjectSection as _, ObjectSymbol as _, RelocationTarget};
 
 use super::record::{RECORD_LEN, TaskRec};
+use crate::collect::bpf_sys::bpf;
 
 /// The compiled program (assets/bpf/walk.bpf.c, rebuilt by assets/bpf/build.sh).
 static OBJECT: &[u8] = aya::include_bytes_aligned!("../../../assets/bpf/walk.bpf.o");
@@ -94,27 +95,6 @@ struct TestRunAttr {
     ctx_out: u64,
 }
 
-/// The bpf(2) system call with the command's attribute struct (also used by
-/// `events::batch`, aya having no call for what they need).
-pub(crate) fn bpf<T>(cmd: libc::c_long, attr: &mut T) -> std::io::Result<libc::c_long> {
-    // SAFETY: `attr` is a repr(C) prefix of the kernel's `union bpf_attr` for `cmd`, all
-    // of it initialised; the kernel reads (and for some commands writes) at most
-    // size_of::<T>() bytes of it, and any pointers in it are valid for the call.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_bpf,
-            cmd,
-            attr as *mut T as *mut libc::c_void,
-            std::mem::size_of::<T>() as libc::c_uint,
-        )
-    };
-    if r < 0 {
-        Err(std::io::Error::last_os_error())
-    } else {
-        Ok(r)
-    }
-}
-
 fn name16(name: &str) -> [u8; 16] {
     let mut out = [0u8; 16];
     let n = name.len().min(15);
@@ -157,12 +137,17 @@ unsafe impl Send for Records {}
 impl Records {
     fn new(capacity: u32) -> Result<Records, String> {
         let fd = create_array("tt_walk_recs", RECORD_LEN as u32, capacity, BPF_F_MMAPABLE)?;
-        Ok(Records {
+        Ok(Records::of(fd, capacity))
+    }
+
+    /// The records map `fd`, made elsewhere with room for `capacity`.
+    fn of(fd: OwnedFd, capacity: u32) -> Records {
+        Records {
             fd,
             capacity,
             ptr: std::ptr::null(),
             len: 0,
-        })
+        }
     }
 
     /// Maps at least the first `records` records (no more than the map holds).
@@ -323,6 +308,42 @@ impl TaskWalk {
         Ok(walk)
     }
 
+    /// What another process needs to run this walk (`events::handover`): the program, the
+    /// records map and the state map, the records' room, and the relocated instructions
+    /// with where they load the records map (to grow it there).
+    pub fn parts(&self) -> ([BorrowedFd<'_>; 3], u32, Vec<u8>, &[usize]) {
+        let code = self.program.insns.iter().flat_map(encode_insn).collect();
+        (
+            [
+                self.prog.as_fd(),
+                self.records.fd.as_fd(),
+                self._state.as_fd(),
+            ],
+            self.records.capacity,
+            code,
+            &self.program.recs_at,
+        )
+    }
+
+    /// The walk from what `parts` gave, descriptors received in the same order.
+    pub fn from_parts(
+        [prog, recs, state]: [OwnedFd; 3],
+        capacity: u32,
+        code: &[u8],
+        recs_at: Vec<usize>,
+    ) -> Result<TaskWalk, String> {
+        if !code.len().is_multiple_of(8) || recs_at.iter().any(|&at| at >= code.len() / 8) {
+            return Err("the walk's program came truncated".into());
+        }
+        let insns = code.chunks_exact(8).map(decode_insn).collect();
+        Ok(TaskWalk {
+            program: Program { insns, recs_at },
+            prog,
+            records: Records::of(recs, capacity),
+            _state: state,
+        })
+    }
+
     /// Records the map holds now.
     pub fn capacity(&self) -> u32 {
         self.records.capacity
@@ -369,6 +390,26 @@ impl TaskWalk {
         self.prog = load_program(&self.program.insns)?;
         self.records = records;
         Ok(())
+    }
+}
+
+/// An instruction as the kernel reads it: code, registers (dst low nibble), off, imm.
+fn encode_insn(i: &bpf_insn) -> [u8; 8] {
+    let mut b = [0u8; 8];
+    b[0] = i.code;
+    b[1] = (i.dst_reg() & 0xf) | (i.src_reg() << 4);
+    b[2..4].copy_from_slice(&i.off.to_le_bytes());
+    b[4..8].copy_from_slice(&i.imm.to_le_bytes());
+    b
+}
+
+fn decode_insn(b: &[u8]) -> bpf_insn {
+    bpf_insn {
+        code: b[0],
+        _bitfield_align_1: [],
+        _bitfield_1: bpf_insn::new_bitfield_1(b[1] & 0xf, b[1] >> 4),
+        off: i16::from_le_bytes([b[2], b[3]]),
+        imm: i32::from_le_bytes([b[4], b[5], b[6], b[7]]),
     }
 }
 
@@ -438,4 +479,29 @@ fn load_program(insns: &[bpf_insn]) -> Result<OwnedFd, String> {
         .find(|l| !l.trim().is_empty())
         .unwrap_or("");
     Err(format!("loading the walk: {err}: {last}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instruction_survives_its_encoding() {
+        let mut i = decode_insn(&[0x18, 0, 0, 0, 0, 0, 0, 0]);
+        i.set_dst_reg(3);
+        i.set_src_reg(BPF_PSEUDO_KFUNC_CALL);
+        i.off = -7;
+        i.imm = -123_456;
+        let back = decode_insn(&encode_insn(&i));
+        assert_eq!(
+            (
+                back.code,
+                back.dst_reg(),
+                back.src_reg(),
+                back.off,
+                back.imm
+            ),
+            (0x18, 3, BPF_PSEUDO_KFUNC_CALL, -7, -123_456)
+        );
+    }
 }
