@@ -56,6 +56,40 @@ fn history_records_one_cpu_per_tick_and_counts_moves() {
     );
 }
 
+/// Histories are a byte a tick until a CPU id of 255 or more shows up (big machines): then
+/// every ring widens, and what was recorded before reads the same.
+#[test]
+fn a_cpu_beyond_a_byte_widens_the_history_without_losing_it() {
+    let mut m = Model::new(None, Arc::new(pool(1, [3, 0], [0, 0])));
+    for (i, cpu) in [1, 254, 253].into_iter().enumerate() {
+        m = m.advance(Arc::new(pool(2 + i as u64, [3, cpu], [0, 0])));
+    }
+    for (i, cpu) in [255, 4000, 1].into_iter().enumerate() {
+        m = m.advance(Arc::new(pool(5 + i as u64, [3, cpu], [0, 0])));
+    }
+    let w = m.placement.track(&key(51)).expect("tracked");
+    assert_eq!(
+        w.cpus.iter().copied().collect::<Vec<_>>(),
+        [0, 1, 254, 253, 255, 4000, 1].map(Some).to_vec()
+    );
+    assert_eq!(w.migrations_seen, 6);
+    let leader = m.placement.track(&key(50)).expect("leader");
+    assert_eq!(
+        leader.cpus.iter().copied().collect::<Vec<_>>(),
+        vec![Some(3); 7]
+    );
+    // A full ring wraps the same way once wide.
+    for i in 0..(HISTORY_TICKS as u64 + 5) {
+        m = m.advance(Arc::new(pool(10 + i, [3, 300 + (i % 2) as u32], [0, 0])));
+    }
+    let w = m.placement.track(&key(51)).expect("tracked");
+    assert_eq!(w.cpus.len(), HISTORY_TICKS);
+    assert_eq!(
+        w.cpus.iter().last().copied().flatten(),
+        Some(300 + ((HISTORY_TICKS as u32 + 4) % 2))
+    );
+}
+
 #[test]
 fn history_is_bounded_and_forgets_dead_tasks() {
     let mut m = Model::new(None, Arc::new(pool(1, [0, 0], [0, 0])));

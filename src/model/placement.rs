@@ -1,6 +1,6 @@
 //! Where each task ran, tick by tick: the CPU history strips and migrations seen.
 //!
-//! Kept for every live task (two bytes a tick) so switching the selection shows history
+//! Kept for every live task (a byte a tick, two on machines with CPU ids of 255 or more) so switching the selection shows history
 //! at once; forgotten as soon as a task is gone, so it never grows with churn.
 
 use std::collections::HashMap;
@@ -9,6 +9,8 @@ use crate::collect::{Snapshot, TaskKey};
 
 /// Ticks of history kept per task.
 pub const HISTORY_TICKS: usize = 120;
+// A slot's start and length are bytes.
+const _: () = assert!(HISTORY_TICKS <= u8::MAX as usize);
 
 /// One task's history as the panes read it: borrowed from `Placement`, cheap to copy.
 #[derive(Debug, Clone, Copy)]
@@ -23,10 +25,26 @@ pub struct Track<'a> {
 /// The CPUs of one task, oldest first.
 #[derive(Debug, Clone, Copy)]
 pub struct History<'a> {
-    ring: &'a [u16; HISTORY_TICKS],
+    ring: Ring<'a>,
     start: usize,
     len: usize,
     decode: &'a [Option<u32>],
+}
+
+/// A task's ring of CPU codes, one byte a tick while every CPU id fits (below 255).
+#[derive(Debug, Clone, Copy)]
+enum Ring<'a> {
+    Narrow(&'a [u8; HISTORY_TICKS]),
+    Wide(&'a [u16; HISTORY_TICKS]),
+}
+
+impl Ring<'_> {
+    fn get(&self, at: usize) -> u16 {
+        match self {
+            Ring::Narrow(r) => u16::from(r[at]),
+            Ring::Wide(r) => r[at],
+        }
+    }
 }
 
 impl<'a> History<'a> {
@@ -41,36 +59,80 @@ impl<'a> History<'a> {
     pub fn iter(&self) -> impl Iterator<Item = &'a Option<u32>> + 'a {
         let (ring, start, decode) = (self.ring, self.start, self.decode);
         (0..self.len).map(move |i| {
-            let code = ring[(start + i) % HISTORY_TICKS];
+            let code = ring.get((start + i) % HISTORY_TICKS);
             decode.get(usize::from(code)).unwrap_or(&None)
         })
     }
 }
 
-/// A task's history in a fixed ring of CPU codes (0 = unknown, n = CPU n-1): two bytes a
-/// tick, allocated once per task slot and reused after the task is gone.
+/// Where a task's history is in the rings (0 = unknown, n = CPU n-1), allocated once per
+/// task slot and reused after the task is gone.
 #[derive(Debug, Clone)]
 struct Slot {
     /// The tick this task was last seen in; slots not seen in the latest tick are freed.
     seen: u64,
     migrations_seen: u64,
-    start: usize,
-    len: usize,
-    ring: [u16; HISTORY_TICKS],
+    start: u8,
+    len: u8,
 }
 
-impl Slot {
-    fn last(&self) -> Option<u16> {
-        (self.len > 0).then(|| self.ring[(self.start + self.len - 1) % HISTORY_TICKS])
+/// Every slot's ring, by slot index: a byte a tick while every CPU code fits in one, two
+/// once a CPU id of 255 or more is seen (Linux allows 8,192). At 272 bytes a task (two
+/// bytes a tick and a fixed header) the history of 10,000 tasks was 3.1 MB, the biggest
+/// thing in the heap (heaptrack); now 136.
+#[derive(Debug, Clone)]
+enum Rings {
+    Narrow(Vec<[u8; HISTORY_TICKS]>),
+    Wide(Vec<[u16; HISTORY_TICKS]>),
+}
+
+impl Default for Rings {
+    fn default() -> Self {
+        Rings::Narrow(Vec::new())
+    }
+}
+
+impl Rings {
+    fn get(&self, slot: usize) -> Option<Ring<'_>> {
+        match self {
+            Rings::Narrow(v) => v.get(slot).map(Ring::Narrow),
+            Rings::Wide(v) => v.get(slot).map(Ring::Wide),
+        }
     }
 
-    fn push(&mut self, code: u16) {
-        if self.len == HISTORY_TICKS {
-            self.ring[self.start] = code;
-            self.start = (self.start + 1) % HISTORY_TICKS;
-        } else {
-            self.ring[(self.start + self.len) % HISTORY_TICKS] = code;
-            self.len += 1;
+    fn set(&mut self, slot: usize, at: usize, code: u16) {
+        if let Rings::Narrow(v) = self
+            && code > u16::from(u8::MAX)
+        {
+            let wide = v.iter().map(|r| r.map(u16::from)).collect();
+            *self = Rings::Wide(wide);
+        }
+        match self {
+            Rings::Narrow(v) => {
+                if let Some(r) = v.get_mut(slot) {
+                    r[at] = code as u8;
+                }
+            }
+            Rings::Wide(v) => {
+                if let Some(r) = v.get_mut(slot) {
+                    r[at] = code;
+                }
+            }
+        }
+    }
+
+    /// A ring for a new slot at the end.
+    fn push(&mut self) {
+        match self {
+            Rings::Narrow(v) => v.push([0; HISTORY_TICKS]),
+            Rings::Wide(v) => v.push([0; HISTORY_TICKS]),
+        }
+    }
+
+    fn reserve_exact(&mut self, n: usize) {
+        match self {
+            Rings::Narrow(v) => v.reserve_exact(n),
+            Rings::Wide(v) => v.reserve_exact(n),
         }
     }
 }
@@ -82,6 +144,7 @@ impl Slot {
 pub struct Placement {
     index: super::rates::KeyMap<u32>,
     slots: Vec<Slot>,
+    rings: Rings,
     free: Vec<u32>,
     tick: u64,
     /// `decode[code]`: the CPU a ring code stands for, borrowed by `History::iter`.
@@ -97,13 +160,14 @@ impl Placement {
         let n = snap.task_count();
         self.index.reserve(n.saturating_sub(self.index.len()));
         // Exactly what this tick needs and an eighth more, not `reserve`'s doubling: at
-        // 272 bytes a slot, 25,000 tasks on a busy machine had grown the slots to 13.7 MB
-        // (heaptrack), twice what they held.
+        // 272 bytes a slot then, 25,000 tasks on a busy machine had grown the slots to
+        // 13.7 MB (heaptrack), twice what they held.
         let live = self.slots.len() - self.free.len().min(self.slots.len());
         let wanted = self.slots.len() + n.saturating_sub(live);
         if wanted > self.slots.capacity() {
-            self.slots
-                .reserve_exact(wanted + wanted / 8 - self.slots.len());
+            let more = wanted + wanted / 8 - self.slots.len();
+            self.slots.reserve_exact(more);
+            self.rings.reserve_exact(more);
         }
         let exact = snap.events.tick().is_some_and(|e| e.interval_ns.is_some());
         for t in snap.tasks().filter(|t| t.stat_error.is_none()) {
@@ -123,7 +187,6 @@ impl Placement {
                         migrations_seen: 0,
                         start: 0,
                         len: 0,
-                        ring: [0; HISTORY_TICKS],
                     };
                     let i = match self.free.pop() {
                         Some(i) => {
@@ -132,6 +195,7 @@ impl Placement {
                         }
                         None => {
                             self.slots.push(fresh);
+                            self.rings.push();
                             self.slots.len() - 1
                         }
                     };
@@ -145,14 +209,22 @@ impl Placement {
                 continue;
             };
             slot.seen = self.tick;
-            if let Some(last) = slot.last()
-                && last != 0
-                && code != 0
-                && last != code
-            {
+            let (start, len) = (usize::from(slot.start), usize::from(slot.len));
+            let last = match self.rings.get(i) {
+                Some(r) if len > 0 => r.get((start + len - 1) % HISTORY_TICKS),
+                _ => 0,
+            };
+            if last != 0 && code != 0 && last != code {
                 slot.migrations_seen += 1;
             }
-            slot.push(code);
+            // The oldest tick is overwritten once the ring is full.
+            let at = (start + len) % HISTORY_TICKS;
+            if len == HISTORY_TICKS {
+                slot.start = ((start + 1) % HISTORY_TICKS) as u8;
+            } else {
+                slot.len += 1;
+            }
+            self.rings.set(i, at, code);
         }
         let (tick, slots, free) = (self.tick, &self.slots, &mut self.free);
         self.index.retain(|_, &mut i| {
@@ -179,12 +251,13 @@ impl Placement {
     }
 
     pub fn track(&self, key: &TaskKey) -> Option<Track<'_>> {
-        let slot = self.slots.get(*self.index.get(key)? as usize)?;
+        let i = *self.index.get(key)? as usize;
+        let slot = self.slots.get(i)?;
         Some(Track {
             cpus: History {
-                ring: &slot.ring,
-                start: slot.start,
-                len: slot.len,
+                ring: self.rings.get(i)?,
+                start: usize::from(slot.start),
+                len: usize::from(slot.len),
                 decode: &self.decode,
             },
             migrations_seen: slot.migrations_seen,
