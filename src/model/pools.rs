@@ -32,7 +32,7 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::Hasher;
 use std::rc::Rc;
 
@@ -70,7 +70,17 @@ struct Split<'a> {
 
 fn split(name: &str) -> Split<'_> {
     let mut skeleton = String::with_capacity(name.len());
-    let mut numbers = Vec::new();
+    // Sized exactly: a pushed-to empty Vec starts at room for four (64 bytes), 640 KB for a
+    // 10,000-thread pool where one number each needs 160.
+    let runs = name
+        .as_bytes()
+        .iter()
+        .enumerate()
+        .filter(|&(i, b)| {
+            b.is_ascii_digit() && (i == 0 || !name.as_bytes()[i - 1].is_ascii_digit())
+        })
+        .count();
+    let mut numbers = Vec::with_capacity(runs);
     let mut start = None;
     for (i, c) in name.char_indices() {
         if c.is_ascii_digit() {
@@ -200,20 +210,26 @@ fn member_number(splits: &[Split], at: &[usize], skeleton: &str, n: usize) -> Op
         if distinct.len() < needed {
             return false;
         }
-        // Every thread has its own value once the other numbers are held fixed. A set, not
-        // a list per group: a 10,000-thread pool made a list scan quadratic (seconds a tick).
-        let mut seen: HashSet<(Vec<&str>, &str)> = HashSet::with_capacity(at.len());
-        for &i in at {
-            let s = &splits[i];
-            let mut rest = s.numbers.clone();
-            let own = rest.remove(j);
+        // Every thread has its own value once the other numbers are held fixed: sorted by
+        // (the other numbers, its own), no two neighbours may be equal. Sorted indices, not
+        // a set of cloned keys: for a 10,000-thread pool the set was 670 KB and 10,000
+        // allocations (heaptrack), this is 80 KB; a list scan per group was quadratic.
+        let key = |i: usize| {
+            let ns = &splits[i].numbers;
+            let rest = ns[..j].iter().chain(&ns[j + 1..]);
+            (rest, ns[j])
+        };
+        let mut order: Vec<usize> = at.to_vec();
+        order.sort_unstable_by(|&a, &b| {
+            let ((ra, oa), (rb, ob)) = (key(a), key(b));
+            ra.cmp(rb).then(oa.cmp(ob))
+        });
+        order.windows(2).all(|w| {
+            let ((ra, oa), (rb, ob)) = (key(w[0]), key(w[1]));
             // A cut member number may repeat: it was a longer, different one.
-            let cut_number = s.cut && j + 1 == n;
-            if !seen.insert((rest, own)) && !cut_number {
-                return false;
-            }
-        }
-        true
+            let cut_number = splits[w[1]].cut && j + 1 == n;
+            !(ra.eq(rb) && oa == ob) || cut_number
+        })
     })
 }
 
