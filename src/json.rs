@@ -385,7 +385,7 @@ fn task(
     // Read now but not in the scan before (a task born in the interval): no rate yet.
     let io_unreadable =
         unknown_reason(io_read).or_else(|| io_rate.is_none().then_some("no_history"));
-    let rate = m.rates.get(&t.key()).copied().unwrap_or_default();
+    let rate = m.rates.get(&t.key()).unwrap_or_default();
     let sched = t.schedstat.ok();
     let detail = t.detail.as_ref().and_then(|d| d.as_ref().ok());
     let (cgroup, cgroup_unknown) = cgroups::task_cgroup(m, t.tgid, t.tid);

@@ -22,6 +22,14 @@ fn json(envs: &[(&str, &str)], args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
+/// Whether the output lists this test's own task.
+fn lists_this_test(v: &serde_json::Value) -> bool {
+    let me = u64::from(std::process::id());
+    v["tasks"]
+        .as_array()
+        .is_some_and(|t| t.iter().any(|t| t["tid"].as_u64() == Some(me)))
+}
+
 /// Whether the events can load here at all (in this process: the test binary is not
 /// threadtop, so the library loads in-process).
 fn events_here() -> bool {
@@ -66,13 +74,7 @@ fn the_binary_loads_its_programs_in_a_child_process() {
         "{}",
         v["system"]
     );
-    let me = std::process::id() as u64;
-    assert!(
-        v["tasks"]
-            .as_array()
-            .is_some_and(|t| t.iter().any(|t| t["tid"].as_u64() == Some(me))),
-        "this test's own task is not listed"
-    );
+    assert!(lists_this_test(&v), "this test's own task is not listed");
     // The events' figures came through the handed-over maps: threadtop's own threads ran.
     let ran = v["tasks"].as_array().is_some_and(|ts| {
         ts.iter()
@@ -94,11 +96,8 @@ fn iter_task_is_handed_over_too() {
         v["events_loader"]
     );
     assert_eq!(v["system"]["task_program"], "iter_task", "{}", v["system"]);
-    let me = std::process::id() as u64;
     assert!(
-        v["tasks"]
-            .as_array()
-            .is_some_and(|t| t.iter().any(|t| t["tid"].as_u64() == Some(me))),
+        lists_this_test(&v),
         "this test's own task is not listed through iter/task"
     );
 }

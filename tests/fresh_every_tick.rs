@@ -249,7 +249,12 @@ fn the_quick_first_pass_is_fresh_and_its_rates_are_unknown_not_zero() {
     check_all_fresh(&next, 3);
     let model = model.advance(next);
     for t in model.current.tasks() {
-        let pct = model.rates[&t.key()].cpu_percent.expect("CPU % known");
+        let pct = model
+            .rates
+            .get(&t.key())
+            .expect("rates")
+            .cpu_percent
+            .expect("CPU % known");
         assert!(pct > 0.0, "tid {}", t.tid);
     }
 }

@@ -24,7 +24,7 @@ fn rate(m: &Model, tid: u32) -> TaskRate {
         .tasks()
         .find(|t| t.tid == tid)
         .expect("task exists");
-    m.rates[&t.key()]
+    m.rates.get(&t.key()).expect("rates")
 }
 
 #[test]
@@ -569,7 +569,12 @@ fn nothing_is_a_rate_against_the_quick_first_pass() {
     }
     let m = model(quick, machine(11, 2 * SEC + SEC / 2));
     for t in m.current.tasks() {
-        assert_eq!(m.rates[&t.key()], TaskRate::default(), "tid {}", t.tid);
+        assert_eq!(
+            m.rates.get(&t.key()).expect("rates"),
+            TaskRate::default(),
+            "tid {}",
+            t.tid
+        );
     }
     assert!(!m.cpus.is_empty());
     assert!(m.cpus.iter().all(|(_, u)| u.is_none()), "{:?}", m.cpus);

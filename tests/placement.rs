@@ -114,7 +114,7 @@ fn wait_percent_is_the_schedstat_wait_over_the_interval() {
         Some(Arc::new(pool(10, [0, 0], [0, SEC]))),
         Arc::new(pool(11, [0, 0], [0, SEC + SEC * 6 / 10])),
     );
-    let r = m.rates[&key(51)];
+    let r = m.rates.get(&key(51)).expect("rates");
     assert!((r.wait_percent.expect("known") - 60.0).abs() < 1e-9);
     // The leader's schedstat counted nothing at all: no claim either way.
     let mut a = pool(10, [0, 0], [0, 0]);
@@ -123,7 +123,7 @@ fn wait_percent_is_the_schedstat_wait_over_the_interval() {
         s.processes[0].tasks[0].schedstat = Ok(SchedStat::default());
     }
     let m = Model::new(Some(Arc::new(a)), Arc::new(b));
-    assert_eq!(m.rates[&key(50)].wait_percent, None);
+    assert_eq!(m.rates.get(&key(50)).expect("rates").wait_percent, None);
 }
 
 #[test]
@@ -135,7 +135,7 @@ fn voluntary_and_involuntary_switch_rates_are_separate() {
         d.involuntary_switches = 6;
     }
     let m = Model::new(Some(Arc::new(a)), Arc::new(b));
-    let r = m.rates[&key(51)];
+    let r = m.rates.get(&key(51)).expect("rates");
     assert_eq!(r.voluntary_per_sec, Some(20.0));
     assert_eq!(r.involuntary_per_sec, Some(3.0));
     assert_eq!(r.switches_per_sec, Some(23.0));

@@ -56,7 +56,7 @@ fn churn_threads_are_ours(snap: &Snapshot, tgid: u32) -> usize {
 }
 
 fn check_rates(m: &Model, cpus: usize) {
-    for (key, r) in &m.rates {
+    for (key, r) in m.rates.iter() {
         if let Some(c) = r.cpu_percent {
             assert!((0.0..=100.0).contains(&c), "task {key:?}: {c} %");
         }

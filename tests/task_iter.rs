@@ -492,12 +492,8 @@ fn the_walk_and_iter_task_write_the_same_records() {
 #[test]
 fn the_walk_grows_its_map_when_tasks_outnumber_it() {
     let w = support::workload(&["--name", "ttgrow", "--sleep", "199"]);
-    let mut walk = match TaskIter::load_walk_sized(64) {
-        Ok(w) => w,
-        Err(why) => {
-            eprintln!("SKIPPED: the BPF task walk cannot run here: {why}");
-            return;
-        }
+    let Some(mut walk) = walk_or_skip(TaskIter::load_walk_sized(64)) else {
+        return;
     };
     let mut recs = Vec::new();
     walk.read(&mut recs).expect("a walk");
@@ -517,18 +513,21 @@ fn the_walk_grows_its_map_when_tasks_outnumber_it() {
     }
 }
 
+/// The walk that loaded, or `None` with the reason printed.
+fn walk_or_skip(loaded: Result<TaskIter, String>) -> Option<TaskIter> {
+    loaded
+        .map_err(|why| eprintln!("SKIPPED: the BPF task walk cannot run here: {why}"))
+        .ok()
+}
+
 /// The walk maps into threadtop only the part of its map the last pass wrote (the kernel
 /// maps every page of a mapping at once, so all of it would count in RSS): room for twice
 /// the machine's tasks is held in the kernel, about the tasks there are in threadtop's
 /// address space, and more is mapped when more tasks come.
 #[test]
 fn the_walk_maps_only_the_records_a_pass_wrote() {
-    let mut walk = match TaskIter::load_only(Some(Kind::Walk)) {
-        Ok(w) => w,
-        Err(why) => {
-            eprintln!("SKIPPED: the BPF task walk cannot run here: {why}");
-            return;
-        }
+    let Some(mut walk) = walk_or_skip(TaskIter::load_only(Some(Kind::Walk))) else {
+        return;
     };
     let mut recs = Vec::new();
     walk.read(&mut recs).expect("a walk");

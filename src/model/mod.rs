@@ -89,10 +89,7 @@ impl Model {
         let io_rates = io_rates(previous.as_deref(), &current);
         // The table's IOR/s and IOW/s columns read them beside the other rates.
         for (key, io) in &io_rates {
-            if let Some(r) = rates.get_mut(key) {
-                r.io_read_per_sec = Some(io.read_bytes_per_sec);
-                r.io_write_per_sec = Some(io.write_bytes_per_sec);
-            }
+            rates.set_io(key, io.read_bytes_per_sec, io.write_bytes_per_sec);
         }
         let cpus = cpu_usage(previous.as_deref(), &current);
         let summary = summarize(&current);

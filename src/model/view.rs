@@ -101,7 +101,7 @@ fn pool_row(
     let (mut p99, mut max): (Option<u64>, Option<u64>) = (None, None);
     let mut busiest: Option<u8> = None;
     for t in members {
-        let r = ctx.rates.get(&t.key()).copied().unwrap_or_default();
+        let r = ctx.rates.get(&t.key()).unwrap_or_default();
         add(&mut cpu, r.cpu_percent);
         add(&mut sw, r.switches_per_sec);
         add(&mut vol, r.voluntary_per_sec);
@@ -490,7 +490,7 @@ fn process_row(p: &ProcessInfo, rates: &Rates, cap: f64, snap: &Snapshot) -> Row
         let vals: Vec<f64> = p
             .tasks
             .iter()
-            .filter_map(|t| rates.get(&t.key()).and_then(f))
+            .filter_map(|t| rates.get(&t.key()).as_ref().and_then(f))
             .collect();
         (!vals.is_empty()).then(|| vals.iter().sum())
     };
@@ -579,7 +579,7 @@ fn thread_events(t: &TaskInfo, events: &Events) -> RowEvents {
 }
 
 fn thread_row(p: &ProcessInfo, t: &TaskInfo, rates: &Rates, clk_tck: u64, events: &Events) -> Row {
-    let rate = rates.get(&t.key()).copied().unwrap_or_default();
+    let rate = rates.get(&t.key()).unwrap_or_default();
     Row {
         tagged: false,
         context: false,

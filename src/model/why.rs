@@ -580,7 +580,7 @@ pub fn analyze(
             let th = throttle.throttle_of(p.tgid, t);
             let b = rates
                 .get(&t.key())
-                .and_then(|r| task_breakdown(r, split.as_ref(), th));
+                .and_then(|r| task_breakdown(&r, split.as_ref(), th));
             parts.extend(b);
             sources.push(b.and(split.map(|x| x.source)));
             per_task.push((t, b, s));
