@@ -603,3 +603,38 @@ fn rates_into_a_reused_map_equal_fresh_ones() {
         Model::new(Some(Arc::new(b)), Arc::new(c)).rates
     );
 }
+
+/// A task's previous self is found whatever order the snapshots list processes and tasks
+/// in (scans list them by TGID and TID; the rates do not rely on it), and a TID reused by a
+/// new task (another start time) never inherits the old one's counters.
+#[test]
+fn rates_do_not_depend_on_the_order_tasks_are_listed_in() {
+    let (a, b) = (machine(10, 0), machine(11, SEC / 2));
+    let sorted = task_rates(Some(&a), &b);
+    assert!(
+        sorted
+            .values()
+            .any(|r| r.cpu_percent.is_some_and(|c| c > 0.0))
+    );
+    let mut shuffled = a.clone();
+    shuffled.processes.reverse();
+    for p in &mut shuffled.processes {
+        p.tasks.reverse();
+    }
+    assert_eq!(task_rates(Some(&shuffled), &b), sorted);
+    let mut b2 = b.clone();
+    b2.processes.reverse();
+    assert_eq!(task_rates(Some(&a), &b2), sorted);
+    // A TID reused by a task started later: its rate is the one it gets with no previous
+    // self at all, whatever the old task with that TID did.
+    let mut reborn = b.clone();
+    let t = &mut reborn.processes[0].tasks[0];
+    t.start_ticks += 50;
+    let key = t.key();
+    let mut without = a.clone();
+    without.processes[0].tasks.retain(|t| t.tid != key.tid);
+    assert_eq!(
+        task_rates(Some(&a), &reborn).get(&key),
+        task_rates(Some(&without), &reborn).get(&key)
+    );
+}
