@@ -592,7 +592,7 @@ fn rates_into_a_reused_map_equal_fresh_ones() {
     let mut extra = machine(13, SEC);
     // A task only in the old map must not survive into the new one.
     extra.processes[0].tasks[0].tid = 999;
-    reused.extend(task_rates(None, &extra));
+    reused.extend(task_rates(None, &extra).iter().map(|(k, r)| (*k, r)));
     task_rates_into(Some(&b), &c, &mut reused);
     assert_eq!(reused, task_rates(Some(&b), &c));
     // Folding snapshots in one after another gives what a model built at once gives.

@@ -58,13 +58,7 @@ pub struct Model {
 
 impl Model {
     pub fn new(previous: Option<Arc<Snapshot>>, current: Arc<Snapshot>) -> Self {
-        Model::build(
-            previous,
-            current,
-            Placement::default(),
-            Rates::default(),
-            true,
-        )
+        Model::new_with(previous, current, true)
     }
 
     /// As `new`; without `why`, the breakdowns and verdicts wait for `ensure_why`.

@@ -21,9 +21,9 @@ pub type KeyMap<V> = HashMap<TaskKey, V, BuildHasherDefault<KeyHasher>>;
 #[derive(Debug, Clone, Default)]
 pub struct Rates(KeyMap<Packed>);
 
-#[derive(Debug, Clone, Copy)]
 /// One task's rates as `Rates` stores them (see there).
-pub struct Packed([f64; 7]);
+#[derive(Debug, Clone, Copy)]
+struct Packed([f64; 7]);
 
 impl Packed {
     fn of(r: &TaskRate) -> Packed {
@@ -127,17 +127,6 @@ impl Extend<(TaskKey, TaskRate)> for Rates {
         for (k, r) in it {
             self.insert(k, r);
         }
-    }
-}
-
-impl IntoIterator for Rates {
-    type Item = (TaskKey, TaskRate);
-    type IntoIter = std::iter::Map<
-        std::collections::hash_map::IntoIter<TaskKey, Packed>,
-        fn((TaskKey, Packed)) -> (TaskKey, TaskRate),
-    >;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.into_iter().map(|(k, p)| (k, p.rate()))
     }
 }
 

@@ -244,6 +244,7 @@ fn from_child(task_iter: bool) -> Result<Result<EventSource, String>, String> {
     // (The Command, and with it our copy of the child's end, is gone: a child that dies
     // ends the read below.)
     let answer = receive(&ours);
+    let took = started.elapsed();
     if answer.is_err() {
         let _ = child.kill();
     }
@@ -269,7 +270,7 @@ fn from_child(task_iter: bool) -> Result<Result<EventSource, String>, String> {
         child: Some(ChildLoad {
             pid: child.id(),
             peak_rss_bytes: (peak > 0).then_some(peak),
-            millis: started.elapsed().as_millis() as u64,
+            millis: took.as_millis() as u64,
         }),
         why_not_child: None,
     };
