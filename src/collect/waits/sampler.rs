@@ -561,6 +561,18 @@ mod tests {
         s.round();
         let _ = go.send(());
         let _ = t.join();
+        // join returns when the thread cleared its TID, which can be before the kernel
+        // has removed it from /proc: wait until it is gone, or a busy machine lets the
+        // next round still sample it.
+        let path = format!("/proc/self/task/{tid}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while std::path::Path::new(&path).exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "thread {tid} never went"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
         s.round();
         s.round();
         let out = s.take();
