@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod collect;
 pub mod config;
+pub mod input;
 pub mod json;
 pub mod keymap;
 pub mod model;

@@ -485,13 +485,11 @@ impl<W: Write> Backend for LeanBackend<W> {
     }
 
     fn get_cursor_position(&mut self) -> io::Result<Position> {
-        if let Some((x, y)) = self.cursor {
-            return Ok(Position { x, y });
-        }
-        self.out.flush()?;
-        crossterm::cursor::position()
-            .map(|(x, y)| Position { x, y })
-            .map_err(io::Error::other)
+        // Asked by ratatui only to put the cursor back after a full clear (after Ctrl-Z or
+        // a tool), where it means nothing on a full screen. Not asked of the terminal:
+        // its reply would come on stdin, which the input thread reads (`crate::input`).
+        let (x, y) = self.cursor.unwrap_or((0, 0));
+        Ok(Position { x, y })
     }
 
     fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {

@@ -1,5 +1,5 @@
 //! The layers point one way: collect → model → ui → app → main, with the side modules
-//! (config, cli, act, record, json, terminal, palette, text, toml_file) importing neither
+//! (config, cli, act, record, json, terminal, input, palette, text, toml_file) importing neither
 //! ui nor app. Checked on the source: every `crate::NAME` a module names (in `use` lines
 //! and in paths), comments left out.
 
@@ -24,6 +24,10 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
         &["ui", "app", "config", "cli", "act", "model", "collect"],
     ),
     ("keymap", &["ui", "app", "config", "cli", "act"]),
+    (
+        "input",
+        &["ui", "app", "config", "cli", "act", "model", "collect"],
+    ),
     ("action", &["ui", "app", "config", "cli", "act"]),
     (
         "model",

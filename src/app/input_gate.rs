@@ -1,5 +1,5 @@
 //! Holds the input thread off the terminal while a tool runs in it (the hand-off, `!`).
-//! crossterm reads /dev/tty itself: left running, it would take the keys meant for the
+//! The input thread reads stdin (`crate::input`): left running, it would take the keys meant for the
 //! tool, and a read from the background process group would stop threadtop (SIGTTIN).
 //! The input thread passes [`checkpoint`] before each wait for input (at most
 //! `INPUT_POLL`, 250 ms, apart); [`pause`] returns once it is parked there.

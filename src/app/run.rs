@@ -9,7 +9,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{self, Event as TermEvent, KeyEvent, MouseEvent, MouseEventKind};
+use crossterm::event::{Event as TermEvent, KeyEvent, MouseEvent, MouseEventKind};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
@@ -40,12 +40,6 @@ pub enum Exit {
 
 /// How often the input thread checks that the terminal is still there (and its size).
 const INPUT_POLL: Duration = Duration::from_millis(250);
-
-/// How long crossterm is given to hand over what it has parsed once input has come.
-/// crossterm's poll(2) reader (Cargo.toml: the mio one stalls on bursts) spins through the
-/// last millisecond of any timeout it is given: asked every 250 ms while idle, that was
-/// 1.75 ms of CPU a second, so it is asked only when stdin has input (once per burst).
-const PARSE_WAIT: Duration = Duration::from_millis(1);
 
 /// What stdin says within `timeout`: input, nothing, or that the terminal is gone.
 enum Stdin {
@@ -78,7 +72,7 @@ fn wait_stdin(timeout: Duration) -> Stdin {
 }
 
 pub fn spawn_input(tx: Sender<Event>) {
-    // A hang-up (SSH dropped, SIGHUP trapped by the shell) must not wait for crossterm.
+    // A hang-up (SSH dropped, SIGHUP trapped by the shell) must not wait for a read.
     let lost = tx.clone();
     crate::terminal::on_hangup(move |why| {
         // A tool handed the terminal (`!`) goes with it: the loop is waiting for it.
@@ -92,64 +86,59 @@ pub fn spawn_input(tx: Sender<Event>) {
         .spawn(move || {
             let _running = running;
             let mut size = crossterm::terminal::size().ok();
+            let mut reader = crate::input::TtyReader::new();
             loop {
                 // A tool has the terminal (the hand-off): wait until it is ours again.
                 super::input_gate::checkpoint();
-                // After an SSH drop with SIGHUP ignored, crossterm keeps polling a dead tty;
-                // checking the tty itself is what notices.
+                // After an SSH drop with SIGHUP ignored, poll(2) may keep saying nothing
+                // on a dead tty; checking the tty itself is what notices.
                 if !std::io::stdin().is_terminal() {
                     let _ = tx.send(Event::TerminalLost("stdin is no longer a terminal".into()));
                     return;
                 }
-                match wait_stdin(INPUT_POLL) {
-                    Stdin::Idle => {
-                        // crossterm sees SIGWINCH only when asked: look at the size here.
-                        let now = crossterm::terminal::size().ok();
-                        if now != size {
-                            size = now;
-                            if tx.send(Event::Resize).is_err() {
-                                return;
-                            }
-                        }
-                        continue;
-                    }
+                let input = match wait_stdin(INPUT_POLL) {
+                    Stdin::Idle => false,
                     Stdin::HungUp => {
                         let _ = tx.send(Event::TerminalLost("the terminal hung up".into()));
                         return;
                     }
-                    Stdin::Input => {}
-                }
-                // Everything that came, including what crossterm parsed from one read and
-                // keeps: a burst is handed over whole, however long.
-                loop {
-                    let ev = match event::poll(PARSE_WAIT) {
-                        Ok(false) => break,
-                        Ok(true) => event::read(),
-                        Err(e) => Err(e),
-                    };
-                    let sent = match ev {
-                        Ok(TermEvent::Key(k)) => tx.send(Event::Key(k)),
-                        Ok(TermEvent::Resize(..)) => {
-                            size = crossterm::terminal::size().ok();
-                            tx.send(Event::Resize)
-                        }
-                        // Motion would only cost redraws: clicks and the wheel are what count.
-                        Ok(TermEvent::Mouse(m))
-                            if !matches!(
-                                m.kind,
-                                MouseEventKind::Moved | MouseEventKind::Drag(_)
-                            ) =>
-                        {
-                            tx.send(Event::Mouse(m))
-                        }
-                        Ok(_) => Ok(()),
-                        Err(e) => {
-                            let _ =
-                                tx.send(Event::TerminalLost(format!("reading the terminal: {e}")));
+                    Stdin::Input => true,
+                };
+                if input {
+                    // Everything that came, decoded whole: nothing is left parsed and
+                    // unsent (see `crate::input`).
+                    let events = match reader.read() {
+                        Ok(events) => events,
+                        Err(why) => {
+                            let _ = tx.send(Event::TerminalLost(why));
                             return;
                         }
                     };
-                    if sent.is_err() {
+                    for ev in events {
+                        let sent = match ev {
+                            TermEvent::Key(k) => tx.send(Event::Key(k)),
+                            // Motion would only cost redraws: clicks and the wheel count.
+                            TermEvent::Mouse(m)
+                                if !matches!(
+                                    m.kind,
+                                    MouseEventKind::Moved | MouseEventKind::Drag(_)
+                                ) =>
+                            {
+                                tx.send(Event::Mouse(m))
+                            }
+                            _ => Ok(()),
+                        };
+                        if sent.is_err() {
+                            return;
+                        }
+                    }
+                }
+                // SIGWINCH is not caught: the size is looked at on every pass (an ioctl),
+                // at least every `INPUT_POLL`, and during a stream of keys too.
+                let now = crossterm::terminal::size().ok();
+                if now != size {
+                    size = now;
+                    if tx.send(Event::Resize).is_err() {
                         return;
                     }
                 }
