@@ -96,7 +96,7 @@ fn a_recording_with_events_replays_their_figures() {
         assert!(
             tick.tasks.keys().all(|k| w.tids().contains(&k.tid)),
             "{:?}",
-            tick.tasks.keys()
+            tick.tasks.keys().collect::<Vec<_>>()
         );
         if waker(ping) == Some(pong) && waker(pong) == Some(ping) {
             found = Some(i);

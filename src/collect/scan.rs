@@ -25,7 +25,7 @@ use super::parse::{
 };
 use super::snapshot::*;
 use super::system::SystemFiles;
-use super::task_iter::{TaskIter, TaskRec, TaskSource};
+use super::task_iter::{RECORD_LEN, TaskIter, TaskRec, TaskSource};
 use super::topology::TopologyCache;
 use super::users::UserNames;
 
@@ -162,8 +162,9 @@ pub struct Scanner {
 /// list's order from the walk), and per thread group the range of `order` (record
 /// indices sorted by TGID, then TID) that holds its tasks.
 struct IterPass {
+    /// Holds the last pass's records (in the walk's mapping, or iter/task's buffer): read
+    /// in place, decoded a task at a time.
     iter: TaskIter,
-    recs: Vec<TaskRec>,
     /// (TID << 32 | record index), sorted: finds a task by TID.
     by_tid: Vec<u64>,
     /// Scratch: (TGID << 32 | rank in `by_tid`), sorted.
@@ -178,25 +179,23 @@ impl IterPass {
     /// Reads every task and groups them by process. `Err`: the pass failed (why).
     fn run(&mut self) -> Result<(), String> {
         self.fresh = false;
-        self.iter.read(&mut self.recs)?;
-        let recs = &self.recs;
+        let recs = self.iter.pass_records()?;
+        let ids = |i: usize| TaskRec::ids(&recs[i * RECORD_LEN..]).unwrap_or((0, 0));
+        let n = recs.len() / RECORD_LEN;
         // Sorted as plain integers, never records: sorting indices by a key looked up in
         // the records cost 4 % of the scan's CPU at 25,000 tasks. A task's rank in TID
         // order under its TGID puts each group's tasks in TID order whatever order the
         // records came in.
         self.by_tid.clear();
-        self.by_tid.extend(
-            recs.iter()
-                .enumerate()
-                .map(|(i, r)| (u64::from(r.tid) << 32) | i as u64),
-        );
+        self.by_tid
+            .extend((0..n).map(|i| (u64::from(ids(i).0) << 32) | i as u64));
         self.by_tid.sort_unstable();
         self.keys.clear();
         self.keys.extend(
             self.by_tid
                 .iter()
                 .enumerate()
-                .map(|(rank, &k)| (u64::from(recs[k as u32 as usize].tgid) << 32) | rank as u64),
+                .map(|(rank, &k)| (u64::from(ids(k as u32 as usize).1) << 32) | rank as u64),
         );
         self.keys.sort_unstable();
         self.order.clear();
@@ -217,22 +216,32 @@ impl IterPass {
         Ok(())
     }
 
+    /// Record `i` of the last pass, decoded.
+    fn rec(&self, i: usize) -> Option<TaskRec> {
+        self.iter
+            .records()
+            .get(i * RECORD_LEN..)
+            .and_then(TaskRec::parse)
+    }
+
     /// The records of thread group `tgid`, in TID order.
-    fn group(&self, tgid: u32) -> impl Iterator<Item = &TaskRec> {
+    fn group(&self, tgid: u32) -> impl Iterator<Item = TaskRec> + '_ {
         let range = self
             .groups
             .binary_search_by_key(&tgid, |g| g.0)
             .map_or(0..0, |k| {
                 self.groups[k].1 as usize..self.groups[k].2 as usize
             });
-        self.order[range].iter().map(|&i| &self.recs[i as usize])
+        self.order[range]
+            .iter()
+            .filter_map(|&i| self.rec(i as usize))
     }
 
-    fn get(&self, tid: u32) -> Option<&TaskRec> {
+    fn get(&self, tid: u32) -> Option<TaskRec> {
         self.by_tid
             .binary_search_by_key(&tid, |&k| (k >> 32) as u32)
             .ok()
-            .map(|i| &self.recs[self.by_tid[i] as u32 as usize])
+            .and_then(|i| self.rec(self.by_tid[i] as u32 as usize))
     }
 }
 
@@ -343,7 +352,6 @@ impl Scanner {
             Ok(iter) => {
                 self.iter = Some(IterPass {
                     iter,
-                    recs: Vec::new(),
                     by_tid: Vec::new(),
                     keys: Vec::new(),
                     order: Vec::new(),

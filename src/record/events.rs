@@ -2,11 +2,10 @@
 //! with BPF, every recorded task's figures for the tick. Written whole each tick (not as a
 //! delta: they are per tick already); format 1 and 2 files have none (`NotCollected`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::wire::{Reader, WireError, Writer};
-use crate::collect::events::{EventTick, Events, TaskEvents, Waker};
+use crate::collect::events::{EventTasks, EventTick, Events, TaskEvents, Waker};
 use crate::collect::{Comm, TaskKey};
 
 /// At most this many CPUs per task's time (the source keeps a few apart).
@@ -50,11 +49,8 @@ pub fn encode(w: &mut Writer, ev: &Events) {
             w.u(tick.insert_failures);
             w.u(tick.refused_in_tick);
             w.u(tick.tasks.len() as u64);
-            // In key order: the same tick encodes to the same bytes.
-            let mut keys: Vec<&TaskKey> = tick.tasks.keys().collect();
-            keys.sort_unstable_by_key(|k| (k.tid, k.start_ticks));
-            for k in keys {
-                let Some(e) = tick.tasks.get(k) else { continue };
+            // In key order (as they are kept): the same tick encodes to the same bytes.
+            for (k, e) in tick.tasks.iter() {
                 w.u(u64::from(k.tid));
                 w.u(k.start_ticks);
                 put_task(w, e);
@@ -113,14 +109,16 @@ pub fn decode(r: &mut Reader) -> Result<Events, WireError> {
             if n > MAX_TASKS {
                 return Err(WireError("too many tasks in events"));
             }
-            let mut tasks = HashMap::with_capacity((n as usize).min(r.remaining()));
+            let mut tasks = Vec::with_capacity((n as usize).min(r.remaining()));
             for _ in 0..n {
                 let key = TaskKey {
                     tid: u32_of(r.u()?)?,
                     start_ticks: r.u()?,
                 };
-                tasks.insert(key, get_task(r)?);
+                tasks.push((key, get_task(r)?));
             }
+            // Written in key order; a file that is not costs a sort, never O(n²) inserts.
+            let tasks = EventTasks::from_unsorted(tasks);
             Events::Bpf(Arc::new(EventTick {
                 interval_ns,
                 tasks,

@@ -10,14 +10,15 @@ pub mod handover;
 pub mod hist;
 pub mod layout;
 pub mod source;
+pub mod tasks;
 pub mod why;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::snapshot::{Comm, TaskKey};
+use super::snapshot::Comm;
 
 pub use source::EventSource;
+pub use tasks::EventTasks;
 
 /// `--events`: whether to take scheduling figures from the kernel's tracepoints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -66,7 +67,7 @@ impl Events {
 pub struct EventTick {
     /// Length of the tick the figures cover, ns; `None` on the first tick (no figures yet).
     pub interval_ns: Option<u64>,
-    pub tasks: HashMap<TaskKey, TaskEvents>,
+    pub tasks: EventTasks,
     /// Tasks the kernel map had no room for ("maps full"), since the source loaded.
     pub maps_full: u64,
     /// Inserts into the map that failed for another reason (no memory, or nested on a

@@ -16,7 +16,7 @@
 //! The open segments are read right after the bump: a task that switches out between the
 //! bump and that read (microseconds) has that generation's part of its segment lost.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -28,7 +28,7 @@ use aya::{Btf, EbpfLoader};
 use super::hist::quantile_ns;
 use super::layout::{CpuState, EXITED, GenVal, Half, TaskVal};
 use super::why;
-use super::{EventTick, Events, Mode, TaskEvents, Waker};
+use super::{EventTasks, EventTick, Events, Mode, TaskEvents, Waker};
 use crate::collect::snapshot::{Comm, Snapshot, TaskKey};
 
 /// The compiled programs (assets/bpf/sched.bpf.c, rebuilt by assets/bpf/build.sh).
@@ -67,6 +67,9 @@ pub struct EventSource {
     stats: PerCpuArray<MapData, u64>,
     /// `stats` 0 and 2 at the end of the last tick, for the refusals of this one.
     refused_before: u64,
+    /// Tasks with figures last tick: the next tick's vector is reserved to about this
+    /// (not grown by doubling, which holds the old and new blocks together).
+    last_len: usize,
     /// Reads `tasks` in batches; `None` once the kernel refused them (entry by entry).
     batch: Option<super::batch::BatchReader>,
     /// The task iterator, loaded with the same parse of the kernel's BTF, until the
@@ -253,6 +256,7 @@ impl EventSource {
             cpus: PerCpuArray::try_from(cpus).map_err(|e| format!("cpus map: {e}"))?,
             stats: PerCpuArray::try_from(stats).map_err(|e| format!("stats map: {e}"))?,
             refused_before: 0,
+            last_len: 0,
             batch: Some(super::batch::BatchReader::default()),
             generation: 0,
             generation_start_ns: 0,
@@ -352,7 +356,7 @@ impl EventSource {
         if ended == 0 {
             return Ok(EventTick {
                 interval_ns: None,
-                tasks: HashMap::new(),
+                tasks: EventTasks::new(),
                 maps_full,
                 insert_failures,
                 refused_in_tick,
@@ -361,7 +365,7 @@ impl EventSource {
         }
         let tick_per_ns = 1_000_000_000 / snap.clk_tck.max(1);
         let live: HashSet<u32> = snap.tasks().map(|t| t.tid).collect();
-        let mut tasks = HashMap::new();
+        let mut tasks = Vec::with_capacity(self.last_len + self.last_len / 16 + 16);
         let mut gone = Vec::new();
         let mut visit = |tid: u32, v: &TaskVal| {
             let key = TaskKey {
@@ -388,7 +392,7 @@ impl EventSource {
                 }
             }
             if let Some(e) = e {
-                tasks.insert(key, e);
+                tasks.push((key, e));
             }
         };
         let batched = match &mut self.batch {
@@ -405,6 +409,10 @@ impl EventSource {
                 visit(tid, &v);
             }
         }
+        // Sorted for lookups; a task read twice (a batch can repeat entries moved by an
+        // update under it) is kept once.
+        let mut tasks = EventTasks::from_unsorted(tasks);
+        self.last_len = tasks.len();
         // Each CPU's current task ran there from its switch-in (or the generation's start)
         // to the bump. The idle tasks (TID 0) are not tasks /proc lists.
         for (cpu, st) in open.iter().enumerate() {
@@ -416,7 +424,7 @@ impl EventSource {
                 tid: st.tid,
                 start_ticks: st.start_boottime / tick_per_ns,
             };
-            let e = tasks.entry(key).or_insert_with(|| TaskEvents {
+            let e = tasks.get_or_insert_with(key, || TaskEvents {
                 cpu_ns: Some(Vec::new()),
                 ..TaskEvents::default()
             });

@@ -72,8 +72,11 @@ enum Backend {
         /// threadtop's link for the loaded program (the program lives as long as it);
         /// each pass is a file made from it.
         link: OwnedFd,
-        /// Read buffer, reused: the kernel hands out its 8-page seq buffer per read.
+        /// The last pass's records, whole, read straight in (the kernel hands out its
+        /// 8-page seq buffer per read); reused.
         buf: Vec<u8>,
+        /// Bytes of `buf` the last pass filled with whole records.
+        len: usize,
     },
 }
 
@@ -182,7 +185,8 @@ impl TaskIter {
         TaskIter {
             backend: Backend::Iter {
                 link,
-                buf: vec![0; READ_CHUNK],
+                buf: Vec::new(),
+                len: 0,
             },
             walk_why_not: None,
         }
@@ -312,9 +316,30 @@ impl TaskIter {
     /// One pass over every task into `out` (cleared first): in TID order from
     /// iter/task, in the task list's order from the walk.
     pub fn read(&mut self, out: &mut Vec<TaskRec>) -> Result<(), String> {
+        out.clear();
+        let bytes = self.pass_records()?;
+        out.reserve(bytes.len() / RECORD_LEN);
+        out.extend(bytes.chunks_exact(RECORD_LEN).filter_map(TaskRec::parse));
+        Ok(())
+    }
+
+    /// One pass over every task: the records, whole (`RECORD_LEN` each, see
+    /// [`TaskRec::parse`]), in the order of [`TaskIter::read`].
+    pub fn pass_records(&mut self) -> Result<&[u8], String> {
         match &mut self.backend {
-            Backend::Walk(walk) => walk.read(out),
-            Backend::Iter { link, buf } => read_iter_task(link.as_fd(), buf, out),
+            Backend::Walk(walk) => walk.pass_records(),
+            Backend::Iter { link, buf, len } => {
+                *len = read_iter_task(link.as_fd(), buf)?;
+                Ok(&buf[..*len])
+            }
+        }
+    }
+
+    /// The last pass's records again (empty before the first or after a failed one).
+    pub fn records(&self) -> &[u8] {
+        match &self.backend {
+            Backend::Walk(walk) => walk.records(),
+            Backend::Iter { buf, len, .. } => &buf[..*len],
         }
     }
 }
@@ -327,36 +352,25 @@ fn tasks_now() -> u32 {
         .map_or(0, |(tasks, _)| u32::try_from(tasks).unwrap_or(u32::MAX))
 }
 
-fn read_iter_task(
-    link: BorrowedFd<'_>,
-    buf: &mut [u8],
-    out: &mut Vec<TaskRec>,
-) -> Result<(), String> {
-    out.clear();
+/// One pass of iter/task into `buf` (grown as needed, kept): the bytes of whole records.
+fn read_iter_task(link: BorrowedFd<'_>, buf: &mut Vec<u8>) -> Result<usize, String> {
     // A file per pass from the kept link: one system call beside the reads.
     let mut file = crate::collect::bpf_sys::iter_file(link)
         .map_err(|e| format!("creating the iterator: {e}"))?;
     let mut filled = 0;
     loop {
-        let n = match file.read(&mut buf[filled..]) {
+        if buf.len() - filled < READ_CHUNK {
+            buf.resize(filled + READ_CHUNK, 0);
+        }
+        match file.read(&mut buf[filled..]) {
             Ok(0) => break,
-            Ok(n) => n,
+            Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(format!("reading the iterator: {e}")),
-        };
-        filled += n;
-        let whole = filled / RECORD_LEN * RECORD_LEN;
-        out.reserve(whole / RECORD_LEN);
-        out.extend(
-            buf[..whole]
-                .chunks_exact(RECORD_LEN)
-                .filter_map(TaskRec::parse),
-        );
-        // A record cut by the read's end: its rest comes with the next read.
-        buf.copy_within(whole..filled, 0);
-        filled -= whole;
+        }
     }
-    Ok(())
+    // The program writes whole records; a cut one at the end would be a short read.
+    Ok(filled / RECORD_LEN * RECORD_LEN)
 }
 
 /// Hands the heap freed after a load back to the kernel. Parsing the kernel's BTF takes

@@ -33,6 +33,15 @@ pub struct TaskRec {
 }
 
 impl TaskRec {
+    /// TID and TGID of a whole record, without decoding the rest.
+    pub fn ids(b: &[u8]) -> Option<(u32, u32)> {
+        let at = |i: usize| -> Option<u32> {
+            Some(u32::from_ne_bytes(b.get(i..i + 4)?.try_into().ok()?))
+        };
+        (b.len() >= RECORD_LEN).then_some(())?;
+        Some((at(72)?, at(76)?))
+    }
+
     /// Decodes one record (native byte order, as the kernel wrote it). `None`: too short.
     pub fn parse(b: &[u8]) -> Option<TaskRec> {
         let b: &[u8; RECORD_LEN] = b.get(..RECORD_LEN)?.try_into().ok()?;
