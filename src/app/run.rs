@@ -17,7 +17,7 @@ use super::effects::Effects;
 use super::runner;
 use super::state::App;
 use crate::collect::events::source::Feed;
-use crate::collect::{Collector, Control, DetailPlan, Snapshot};
+use crate::collect::{Backlog, Collector, Control, DetailPlan, Snapshot};
 use crate::ui::theme::Theme;
 
 pub enum Event {
@@ -167,6 +167,8 @@ pub trait Source {
     }
     /// No event came within [`Source::wait`].
     fn tick(&mut self, _app: &mut App) {}
+    /// A snapshot was taken in (the model built on it, the one before dropped).
+    fn taken(&mut self) {}
     /// What a key or click asked of the loop (its act request has already been run).
     fn effects(&mut self, app: &mut App, fx: Effects);
     /// Every waiting event was handled; the next frame comes.
@@ -240,6 +242,7 @@ where
                 Event::Resize => Effects::default(),
                 Event::Snapshot(s) => {
                     app.on_snapshot(Arc::from(s));
+                    source.taken();
                     Effects::default()
                 }
                 Event::Signal(sig) => return Ok(Exit::Signal(sig)),
@@ -272,11 +275,17 @@ where
 /// The live source: the collector thread, told what to read as the screen changes.
 struct Live {
     collector: Collector,
+    /// Told when a snapshot is taken in: the collector scans again only then.
+    backlog: Arc<Backlog>,
     plan: DetailPlan,
     first_frame_drawn: bool,
 }
 
 impl Source for Live {
+    fn taken(&mut self) {
+        self.backlog.taken();
+    }
+
     fn drawn(&mut self, app: &mut App) {
         if !self.first_frame_drawn && app.model.is_some() {
             // The collector holds its first full scan back until the first frame is out.
@@ -333,16 +342,19 @@ where
     B::Error: Send + Sync + 'static,
 {
     let snap_tx = tx.clone();
-    let collector = Collector::spawn_with_events(
+    let backlog = Backlog::new();
+    let collector = Collector::spawn_gated(
         proc_root,
         app.refresh_interval,
         app.detail_plan(),
         events,
+        Some(backlog.clone()),
         move |s| snap_tx.send(Event::Snapshot(s)).is_ok(),
     );
     spawn_input(tx);
     let mut live = Live {
         collector,
+        backlog,
         plan: app.detail_plan(),
         first_frame_drawn: false,
     };

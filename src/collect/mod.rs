@@ -21,4 +21,4 @@ pub use scan::{DetailPlan, Scanner, now_boot_ns, prepare_descriptor_table};
 pub use share::{Group, Resource, ShareReport, Shares, TaskRef};
 pub use snapshot::*;
 pub use topology::{CpuTopology, format_cpu_list, parse_cpu_list};
-pub use worker::{Collector, Control};
+pub use worker::{Backlog, Collector, Control};
