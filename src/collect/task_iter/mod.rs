@@ -317,9 +317,7 @@ impl TaskIter {
     /// iter/task, in the task list's order from the walk.
     pub fn read(&mut self, out: &mut Vec<TaskRec>) -> Result<(), String> {
         out.clear();
-        let bytes = self.pass_records()?;
-        out.reserve(bytes.len() / RECORD_LEN);
-        out.extend(bytes.chunks_exact(RECORD_LEN).filter_map(TaskRec::parse));
+        TaskRec::parse_all(self.pass_records()?, out);
         Ok(())
     }
 

@@ -33,6 +33,13 @@ pub struct TaskRec {
 }
 
 impl TaskRec {
+    /// Every whole record in `bytes`, decoded into `out` (cleared first).
+    pub fn parse_all(bytes: &[u8], out: &mut Vec<TaskRec>) {
+        out.clear();
+        out.reserve(bytes.len() / RECORD_LEN);
+        out.extend(bytes.chunks_exact(RECORD_LEN).filter_map(TaskRec::parse));
+    }
+
     /// TID and TGID of a whole record, without decoding the rest.
     pub fn ids(b: &[u8]) -> Option<(u32, u32)> {
         let at = |i: usize| -> Option<u32> {

@@ -362,9 +362,7 @@ impl TaskWalk {
     /// each one's threads after it), into `out` (cleared first).
     pub fn read(&mut self, out: &mut Vec<TaskRec>) -> Result<(), String> {
         out.clear();
-        let bytes = self.pass_records()?;
-        out.reserve(bytes.len() / RECORD_LEN);
-        out.extend(bytes.chunks_exact(RECORD_LEN).filter_map(TaskRec::parse));
+        TaskRec::parse_all(self.pass_records()?, out);
         Ok(())
     }
 
