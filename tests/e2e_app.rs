@@ -103,8 +103,8 @@ fn a_pasted_burst_is_all_handled_before_the_next_draw() {
         "nothing matches the whole filter: {screen}"
     );
     // 1,000 arrow keys then `?`: the help screen opens. Esc clears the filter first; its
-    // effect is waited for, as a lone Esc followed at once by `ESC [ B` is read as one
-    // sequence (see `key_bytes`).
+    // effect is waited for, as an Esc followed in the same read by a key is that key with
+    // Alt (see `key_bytes`).
     pty.send(b"\x1b");
     pty.wait_for("the filter cleared, the sleep back", WAIT, |s| {
         s.contains("sleep 300") && !s.contains("filter \"zqzq")
