@@ -17,14 +17,14 @@ impl EventTasks {
         Self::default()
     }
 
-    /// From entries in any order; a key given twice keeps its last entry.
+    /// From entries in any order; a key given twice is kept once (which of the two is
+    /// not said: a batched read of the kernel map repeats an entry only when an update
+    /// moved it during the read, and both readings are of that one pass).
     pub fn from_unsorted(mut v: Vec<(TaskKey, TaskEvents)>) -> Self {
-        // Stable, so that of equal keys the last given stays last; dedup keeps the first
-        // of a run, hence the reverse around it.
-        v.sort_by_key(|(k, _)| *k);
-        v.reverse();
+        // In place: a stable sort's scratch was half the vector again (1.1 MB at 10,000
+        // threads) at the tick's peak.
+        v.sort_unstable_by_key(|(k, _)| *k);
         v.dedup_by_key(|(k, _)| *k);
-        v.reverse();
         v.shrink_to_fit();
         Self(v)
     }
@@ -127,19 +127,19 @@ mod tests {
             (key(10, 1), ev(9)),
         ]);
         assert_eq!(t.len(), 3);
-        assert_eq!(
-            t.get(&key(10, 1)).map(|e| e.waits),
-            Some(9),
-            "the last given"
-        );
+        // One of the two readings.
+        assert!(matches!(t.get(&key(10, 1)).map(|e| e.waits), Some(1 | 9)));
         assert_eq!(t.get(&key(10, 2)), None, "same TID, another task");
         assert!(t.contains_key(&key(20, 1)));
         t.insert(key(15, 1), ev(5));
         t.insert(key(30, 1), ev(7));
         t.get_or_insert_with(key(5, 1), || ev(4)).waits += 1;
         t.get_or_insert_with(key(20, 1), || ev(0)).waits += 1;
-        let all: Vec<(u32, u32)> = t.iter().map(|(k, e)| (k.tid, e.waits)).collect();
-        assert_eq!(all, vec![(5, 5), (10, 9), (15, 5), (20, 3), (30, 7)]);
+        let mut all: Vec<(u32, u32)> = t.iter().map(|(k, e)| (k.tid, e.waits)).collect();
+        assert_eq!(all.len(), 5);
+        assert!(matches!(all[1], (10, 1 | 9)), "{all:?}");
+        all.remove(1);
+        assert_eq!(all, vec![(5, 5), (15, 5), (20, 3), (30, 7)]);
     }
 
     #[test]
