@@ -131,6 +131,49 @@ fn without_a_child_threadtop_loads_them_itself_and_says_why() {
     }
 }
 
+/// A loading child that crashes (here: killed by SIGSEGV, as a bad BTF parse would be)
+/// is not followed by a load in threadtop, which the same crash would take down: the
+/// events and the task iterator are unavailable, with the reason, and the /proc path runs.
+#[test]
+fn a_crashed_child_is_not_retried_in_threadtop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exe = dir.path().join("crashing-loader");
+    std::fs::write(&exe, "#!/bin/sh\nkill -SEGV $$\n").expect("write the script");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let exe = exe.to_str().expect("a UTF-8 path");
+    let mut cmd = support::command();
+    cmd.args(["--json", "--delay", "0.2", "--events", "auto"])
+        .env("THREADTOP_TEST_LOADER_EXE", exe);
+    let out = cmd.output().expect("run --json");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let why = v["events_unavailable"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("SIGSEGV") && why.contains("not loaded in threadtop"),
+        "{v}"
+    );
+    assert_eq!(v["system"]["task_source"], "proc", "{}", v["system"]);
+    let not_iter = v["system"]["task_source_why_not"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(not_iter.contains("SIGSEGV"), "{}", v["system"]);
+    assert!(v["tasks"].as_array().is_some_and(|t| !t.is_empty()));
+    // `--events on` fails at start, saying so.
+    let out = support::command()
+        .args(["--json", "--delay", "0.2", "--events", "on"])
+        .env("THREADTOP_TEST_LOADER_EXE", exe)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not loaded in threadtop"), "{err}");
+}
+
 /// `THREADTOP_BPF_LOADER` set on a terminal (not a socket) is not taken for the loader's
 /// role: threadtop runs as asked.
 #[test]

@@ -9,7 +9,9 @@
 //! maps', links' and programs' descriptors in one SCM_RIGHTS message with what goes with
 //! them (the walk's instructions, to grow its map later), and exits; the programs stay
 //! attached by the links threadtop now holds. Where the child cannot be started or does
-//! not answer, threadtop loads in-process and says why (`--json`: `events_loader`).
+//! not answer, threadtop loads in-process and says why (`--json`: `events_loader`); where
+//! it crashed (a signal such as SIGSEGV, or a panic), nothing is loaded in-process either:
+//! the same parse of the same BTF by the same code would take threadtop down with it.
 //!
 //! Only the threadtop binary does this (`use_child_process`, from main): a test binary's
 //! /proc/self/exe is not threadtop, so the library loads in-process by default.
@@ -17,7 +19,9 @@
 use std::io::{IoSlice, IoSliceMut, Read};
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::process::{Command, Stdio};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -41,6 +45,32 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(120);
 const MAX_FDS: usize = 32;
 
 static USE_CHILD: AtomicBool = AtomicBool::new(false);
+
+/// Why the loading child crashed, once it has: then nothing BPF is loaded in-process.
+static CRASHED: OnceLock<String> = OnceLock::new();
+
+/// The loading child crashed (said in words): loading in-process must not be tried.
+pub fn child_crashed() -> Option<&'static str> {
+    CRASHED.get().map(String::as_str)
+}
+
+/// A child's end that loading in-process would likely repeat: a crash signal, or the exit
+/// code of a Rust panic (101). A SIGKILL is not one: it is ours after no answer (or the
+/// OOM killer's), and a loaded machine can be the reason.
+fn crash(status: &ExitStatus) -> bool {
+    matches!(
+        status.signal(),
+        Some(
+            libc::SIGSEGV
+                | libc::SIGBUS
+                | libc::SIGILL
+                | libc::SIGFPE
+                | libc::SIGABRT
+                | libc::SIGSYS
+                | libc::SIGTRAP
+        )
+    ) || status.code() == Some(101)
+}
 
 /// Loads in a child process from now on (the threadtop binary calls this first thing).
 pub fn use_child_process() {
@@ -211,6 +241,9 @@ fn decode(
 pub fn load_in_child(task_iter: bool) -> Result<EventSource, String> {
     match from_child(task_iter) {
         Ok(loaded) => loaded,
+        Err(why) if child_crashed().is_some() => Err(format!(
+            "{why}; not loaded in threadtop, where the same load would crash it"
+        )),
         Err(why) => {
             let mut src = EventSource::load(task_iter)?;
             src.set_loader(LoaderReport {
@@ -254,12 +287,18 @@ fn from_child(task_iter: bool) -> Result<Result<EventSource, String>, String> {
         if let Some(mut s) = child.stderr.take() {
             let _ = s.read_to_string(&mut err);
         }
-        let how = status.map_or_else(|e| e.to_string(), |s| s.to_string());
+        let how = status
+            .as_ref()
+            .map_or_else(|e| e.to_string(), |s| s.to_string());
         let err = err.trim();
-        format!(
+        let why = format!(
             "the loading process ({how}) {e}{}{err}",
             if err.is_empty() { "" } else { ": " }
-        )
+        );
+        if status.as_ref().is_ok_and(crash) {
+            let _ = CRASHED.set(why.clone());
+        }
+        why
     })?;
     let rest = msg
         .strip_prefix(MAGIC)

@@ -127,6 +127,12 @@ impl TaskIter {
         if mode == Mode::Off {
             return Err("off (--events off)".into());
         }
+        if let Some(why) = crate::collect::events::handover::child_crashed() {
+            // The events' loading child crashed parsing the same BTF with the same code.
+            return Err(format!(
+                "not loaded in threadtop: the BPF loading process crashed ({why})"
+            ));
+        }
         Self::load()
     }
 
