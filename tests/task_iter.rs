@@ -579,3 +579,22 @@ fn the_walk_maps_only_the_records_a_pass_wrote() {
         assert_eq!(now, mapped, "mapped again without need");
     }
 }
+
+/// Released between passes, the walk's records are not mapped (not in RSS), and the next
+/// pass maps and reads them as before.
+#[test]
+fn released_records_are_unmapped_until_the_next_pass() {
+    let Some(mut walk) = walk_or_skip(TaskIter::load_only(Some(Kind::Walk))) else {
+        return;
+    };
+    let mut recs = Vec::new();
+    walk.read(&mut recs).expect("a walk");
+    assert!(walk.walk_mapped_bytes().expect("the walk") > 0);
+    walk.release();
+    assert_eq!(walk.walk_mapped_bytes(), Some(0));
+    assert!(walk.records().is_empty());
+    walk.read(&mut recs).expect("a walk after the release");
+    assert!(walk.walk_mapped_bytes().expect("the walk") > 0);
+    let me = std::process::id();
+    assert!(recs.iter().any(|r| r.tid == me), "this test listed again");
+}

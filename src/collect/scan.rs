@@ -411,6 +411,11 @@ impl Scanner {
             self.scan_processes(root_fd.as_fd(), plan, &mut notes, &mut processes);
             self.root_fd = Some(root_fd);
         }
+        if let Some(pass) = &mut self.iter {
+            // Read for this scan only: not resident until the next pass.
+            pass.iter.release();
+            pass.fresh = false;
+        }
         // One tick earlier than the scan's start: start times are rounded down.
         let started_ticks = (started / (1_000_000_000 / self.clk_tck.max(1))).saturating_sub(1);
         one_row_per_key(&mut processes, started_ticks);

@@ -339,6 +339,14 @@ impl TaskIter {
         }
     }
 
+    /// Gives back what holds the last pass's records where that costs RSS between
+    /// passes (the walk's mapping); `records` is empty until the next pass.
+    pub fn release(&mut self) {
+        if let Backend::Walk(walk) = &mut self.backend {
+            walk.release();
+        }
+    }
+
     /// The last pass's records again (empty before the first or after a failed one).
     pub fn records(&self) -> &[u8] {
         match &self.backend {
