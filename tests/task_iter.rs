@@ -532,8 +532,8 @@ fn the_walk_maps_only_the_records_a_pass_wrote() {
     };
     let record = threadtop::collect::task_iter::RECORD_LEN;
     let page = 4096;
-    // The mapping a pass of `n` records needs: n and an eighth, whole pages.
-    let wanted = |n: usize| ((n + n / 8) * record).div_ceil(page) * page;
+    // The mapping a pass of `n` records needs: n, whole pages.
+    let wanted = |n: usize| (n * record).div_ceil(page) * page;
     let mut recs = Vec::new();
     walk.read(&mut recs).expect("a walk");
     let room = walk.walk_capacity().expect("the walk") as usize;

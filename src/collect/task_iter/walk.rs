@@ -118,8 +118,8 @@ fn create_array(name: &str, value_size: u32, entries: u32, flags: u32) -> Result
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
-/// The records map, memory-mapped read-only: only as much of it as the last pass wrote
-/// (and an eighth more), mapped again when a pass writes beyond. The kernel maps every
+/// The records map, memory-mapped read-only: only as much of it as the last pass wrote,
+/// mapped again when a pass writes beyond. The kernel maps every
 /// page of a mapping at mmap time, so all of it counts in RSS: the map holds twice the
 /// tasks at load rounded up to a power of two (32,768 records, 4.3 MiB, at 10,000
 /// threads), where 10,000 records are 1.3 MiB.
@@ -158,7 +158,9 @@ impl Records {
         }
         let page = rustix::param::page_size();
         let full = (self.capacity as usize * RECORD_LEN).div_ceil(page) * page;
-        let want = ((records + records / 8) * RECORD_LEN).div_ceil(page) * page;
+        // Exactly what the pass wrote: the scanner unmaps the records after each scan
+        // (`release`), so slack for growth would only be resident, never reused.
+        let want = (records * RECORD_LEN).div_ceil(page) * page;
         let len = want.min(full);
         self.unmap();
         // SAFETY: mapping a BPF array created with BPF_F_MMAPABLE, read-only and shared,
