@@ -160,7 +160,7 @@ fn threadtops_with(marker: &str) -> Vec<u32> {
             std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| {
                 let args: Vec<&[u8]> = c.split(|&b| b == 0).collect();
                 args.first().is_some_and(|a| a.ends_with(b"/threadtop"))
-                    && args.iter().any(|a| *a == marker.as_bytes())
+                    && args.contains(&marker.as_bytes())
             })
         })
         .collect()
