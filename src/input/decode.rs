@@ -285,6 +285,8 @@ fn csi_event(params: &[u8], fin: u8) -> Option<Event> {
     let mut fields = text.split(';');
     let first = fields.next().unwrap_or("");
     let (modifiers, kind) = match fields.next() {
+        // An empty field is no modifier (`ESC [ 5 ; ~`).
+        Some("") => (KeyModifiers::NONE, KeyEventKind::Press),
         Some(m) => modifier_field(m)?,
         None => (KeyModifiers::NONE, KeyEventKind::Press),
     };
@@ -319,11 +321,17 @@ fn csi_event(params: &[u8], fin: u8) -> Option<Event> {
         // Focus in and out.
         b'I' | b'O' if text.is_empty() => return None,
         f => {
-            // `ESC [ A` or `ESC [ 1 ; 5 A`: the key with xterm's modifiers.
+            // `ESC [ A` or `ESC [ 1 ; 5 A`: the key with xterm's modifiers; older xterms
+            // send the modifier alone, `ESC [ 5 A` (as crossterm reads it too).
+            let code = cursor_key(f)?;
             if !first.is_empty() && first != "1" {
-                return None;
+                if text.contains(';') {
+                    return None;
+                }
+                let (m, _) = modifier_field(first)?;
+                return Some(Event::Key(KeyEvent::new(code, m)));
             }
-            cursor_key(f)?
+            code
         }
     };
     let modifiers = if code == KeyCode::BackTab {

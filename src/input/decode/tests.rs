@@ -107,6 +107,11 @@ fn keys_decode_as_crossterm_reports_them() {
             ],
         ),
         (
+            b"\x1b[5A\x1b[2C",
+            vec![km(KeyCode::Up, ctrl), km(KeyCode::Right, shift)],
+        ),
+        (b"\x1b[5;~", vec![k(KeyCode::PageUp)]),
+        (
             b"\x1b[5;5~\x1b[3;2~",
             vec![km(KeyCode::PageUp, ctrl), km(KeyCode::Delete, shift)],
         ),
