@@ -961,8 +961,9 @@ impl Scanner {
                 flags: s.flags,
                 utime_ticks: s.utime,
                 stime_ticks: s.stime,
-                priority: s.priority,
-                nice: s.nice,
+                // The kernel's range is -100..=39 and -20..=19; a hostile file's is not.
+                priority: narrow_i32(s.priority),
+                nice: narrow_i32(s.nice),
                 num_threads: s.num_threads,
                 start_ticks: s.starttime,
                 rss_pages: s.rss_pages,
@@ -1141,4 +1142,9 @@ fn detect_hidepid(root: &Path) -> bool {
                 && !right.contains("hidepid=off")
                 || right.contains("subset=pid"))
     })
+}
+
+/// `v` within i32's range (`stat`'s priority and nice fit in a byte on any kernel).
+fn narrow_i32(v: i64) -> i32 {
+    v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
 }

@@ -230,8 +230,9 @@ fn encode_task(w: &mut Writer, t: &TaskInfo, last_tid: u32, old: Option<&TaskInf
     w.delta(u64::from(base.flags), u64::from(t.flags));
     w.delta(base.utime_ticks, t.utime_ticks);
     w.delta(base.stime_ticks, t.stime_ticks);
-    w.i(t.priority.wrapping_sub(base.priority));
-    w.i(t.nice.wrapping_sub(base.nice));
+    // As i64 differences, the format's since priority and nice were i64.
+    w.i(i64::from(t.priority) - i64::from(base.priority));
+    w.i(i64::from(t.nice) - i64::from(base.nice));
     w.delta(u64::from(base.num_threads), u64::from(t.num_threads));
     w.delta(base.rss_pages, t.rss_pages);
     let opt = |v: Option<u32>| v.map_or(0, |v| u64::from(v) + 1);
@@ -494,8 +495,10 @@ fn decode_task(
     let flags = narrow(r.delta(u64::from(base.flags))?)?;
     let utime_ticks = r.delta(base.utime_ticks)?;
     let stime_ticks = r.delta(base.stime_ticks)?;
-    let priority = base.priority.wrapping_add(r.i()?);
-    let nice = base.nice.wrapping_add(r.i()?);
+    let priority = i32::try_from(i64::from(base.priority).wrapping_add(r.i()?))
+        .map_err(|_| WireError("priority out of range"))?;
+    let nice = i32::try_from(i64::from(base.nice).wrapping_add(r.i()?))
+        .map_err(|_| WireError("nice out of range"))?;
     let num_threads = narrow(r.delta(u64::from(base.num_threads))?)?;
     let rss_pages = r.delta(base.rss_pages)?;
     let opt = |v: Option<u32>| v.map_or(0, |v| u64::from(v) + 1);

@@ -112,8 +112,8 @@ impl TaskRec {
             utime_ticks: utime / ns_per_tick,
             stime_ticks: stime / ns_per_tick,
             // As `stat` gives them: task_prio() is prio - MAX_RT_PRIO; nice from static_prio.
-            priority: i64::from(self.prio) - 100,
-            nice: i64::from(self.static_prio) - 120,
+            priority: self.prio.saturating_sub(100),
+            nice: self.static_prio.saturating_sub(120),
             num_threads: self.nr_threads,
             start_ticks: self.start_boottime_ns / ns_per_tick,
             rss_pages: 0,
