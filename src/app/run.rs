@@ -18,6 +18,7 @@ use super::runner;
 use super::state::App;
 use crate::collect::events::source::Feed;
 use crate::collect::{Backlog, Collector, Control, DetailPlan, Snapshot};
+use crate::input::Wait;
 use crate::ui::theme::Theme;
 
 pub enum Event {
@@ -40,36 +41,6 @@ pub enum Exit {
 
 /// How often the input thread checks that the terminal is still there (and its size).
 const INPUT_POLL: Duration = Duration::from_millis(250);
-
-/// What stdin says within `timeout`: input, nothing, or that the terminal is gone.
-enum Stdin {
-    Input,
-    Idle,
-    HungUp,
-}
-
-/// Waits for stdin with poll(2), level-triggered: what is left unread is seen again.
-fn wait_stdin(timeout: Duration) -> Stdin {
-    let mut fds = [libc::pollfd {
-        fd: libc::STDIN_FILENO,
-        events: libc::POLLIN,
-        revents: 0,
-    }];
-    let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
-    // SAFETY: one valid, initialised pollfd, borrowed for the length of the call.
-    let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, ms) };
-    let revents = fds[0].revents;
-    if n <= 0 {
-        // Nothing yet, or a signal interrupted the wait (EINTR): look again.
-        Stdin::Idle
-    } else if revents & libc::POLLIN != 0 {
-        Stdin::Input
-    } else if revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
-        Stdin::HungUp
-    } else {
-        Stdin::Idle
-    }
-}
 
 pub fn spawn_input(tx: Sender<Event>) {
     // A hang-up (SSH dropped, SIGHUP trapped by the shell) must not wait for a read.
@@ -96,13 +67,13 @@ pub fn spawn_input(tx: Sender<Event>) {
                     let _ = tx.send(Event::TerminalLost("stdin is no longer a terminal".into()));
                     return;
                 }
-                let input = match wait_stdin(INPUT_POLL) {
-                    Stdin::Idle => false,
-                    Stdin::HungUp => {
+                let input = match crate::input::wait_stdin(INPUT_POLL) {
+                    Wait::Idle => false,
+                    Wait::HungUp => {
                         let _ = tx.send(Event::TerminalLost("the terminal hung up".into()));
                         return;
                     }
-                    Stdin::Input => true,
+                    Wait::Input => true,
                 };
                 if input {
                     // Everything that came, decoded whole: nothing is left parsed and

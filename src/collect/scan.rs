@@ -224,15 +224,18 @@ impl IterPass {
             .and_then(TaskRec::parse)
     }
 
-    /// The records of thread group `tgid`, in TID order.
-    fn group(&self, tgid: u32) -> impl Iterator<Item = TaskRec> + '_ {
-        let range = self
-            .groups
+    /// Where thread group `tgid`'s records are in `order` (empty: none listed).
+    fn group_range(&self, tgid: u32) -> std::ops::Range<usize> {
+        self.groups
             .binary_search_by_key(&tgid, |g| g.0)
             .map_or(0..0, |k| {
                 self.groups[k].1 as usize..self.groups[k].2 as usize
-            });
-        self.order[range]
+            })
+    }
+
+    /// The records of thread group `tgid`, in TID order.
+    fn group(&self, tgid: u32) -> impl Iterator<Item = TaskRec> + '_ {
+        self.order[self.group_range(tgid)]
             .iter()
             .filter_map(|&i| self.rec(i as usize))
     }
@@ -572,7 +575,7 @@ impl Scanner {
         let from_iter = self
             .iter
             .as_ref()
-            .is_some_and(|p| p.fresh && p.group(tgid).next().is_some());
+            .is_some_and(|p| p.fresh && !p.group_range(tgid).is_empty());
         let unchanged = !from_iter && self.threads_unchanged(pf);
         if from_iter {
             self.pre_read = None;

@@ -56,13 +56,6 @@ impl TtyReader {
         }
     }
 
-    fn fd(&self) -> BorrowedFd<'_> {
-        match &self.from {
-            Some(fd) => fd.as_fd(),
-            None => rustix::stdio::stdin(),
-        }
-    }
-
     /// Call when stdin has input (poll(2) said so): reads it and returns every event it
     /// completes. Bytes that may start a sequence are waited on for [`SEQUENCE_WAIT`].
     /// `Err`: the terminal is gone (end of input or a read error), said in words.
@@ -72,7 +65,7 @@ impl TtyReader {
             None => Vec::new(),
         };
         while self.decoder.pending() {
-            if readable(self.fd(), self.wait) {
+            if wait(fd_of(&self.from), self.wait) != Wait::Idle {
                 if let Some(n) = self.read_once()? {
                     let more = self.decoder.feed(&self.buf[..n]);
                     out.extend(more);
@@ -86,11 +79,7 @@ impl TtyReader {
 
     /// One read(2) of stdin: `None` when interrupted or nothing was there after all.
     fn read_once(&mut self) -> Result<Option<usize>, String> {
-        let fd = match &self.from {
-            Some(fd) => fd.as_fd(),
-            None => rustix::stdio::stdin(),
-        };
-        match rustix::io::read(fd, &mut self.buf[..]) {
+        match rustix::io::read(fd_of(&self.from), &mut self.buf[..]) {
             Ok(0) => Err("the terminal closed (end of input)".into()),
             Ok(n) => Ok(Some(n)),
             Err(Errno::INTR | Errno::AGAIN) => Ok(None),
@@ -99,8 +88,30 @@ impl TtyReader {
     }
 }
 
-/// `fd` has something to read within `timeout` (a hang-up counts: the read says so).
-fn readable(fd: BorrowedFd<'_>, timeout: Duration) -> bool {
+/// The descriptor read: the one given, else stdin.
+fn fd_of(from: &Option<OwnedFd>) -> BorrowedFd<'_> {
+    match from {
+        Some(fd) => fd.as_fd(),
+        None => rustix::stdio::stdin(),
+    }
+}
+
+/// What a descriptor says within a timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    Input,
+    /// Nothing yet, or a signal interrupted the wait: look again.
+    Idle,
+    /// Hung up or in error with nothing to read (a read would say how).
+    HungUp,
+}
+
+/// Waits for stdin with poll(2), level-triggered: what is left unread is seen again.
+pub fn wait_stdin(timeout: Duration) -> Wait {
+    wait(rustix::stdio::stdin(), timeout)
+}
+
+fn wait(fd: BorrowedFd<'_>, timeout: Duration) -> Wait {
     use std::os::fd::AsRawFd;
     let mut fds = [libc::pollfd {
         fd: fd.as_raw_fd(),
@@ -110,7 +121,16 @@ fn readable(fd: BorrowedFd<'_>, timeout: Duration) -> bool {
     let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
     // SAFETY: one valid, initialised pollfd, borrowed for the length of the call.
     let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, ms) };
-    n > 0 && fds[0].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
+    let revents = fds[0].revents;
+    if n <= 0 {
+        Wait::Idle
+    } else if revents & libc::POLLIN != 0 {
+        Wait::Input
+    } else if revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
+        Wait::HungUp
+    } else {
+        Wait::Idle
+    }
 }
 
 #[cfg(test)]
