@@ -26,6 +26,10 @@ pub struct Rates(KeyMap<Packed>);
 struct Packed([f64; 7]);
 
 impl Packed {
+    /// Where `of` puts the storage I/O rates (`set_io` fills them later in a tick).
+    const IO_READ: usize = 5;
+    const IO_WRITE: usize = 6;
+
     fn of(r: &TaskRate) -> Packed {
         let f = |v: Option<f64>| v.unwrap_or(f64::NAN);
         Packed([
@@ -71,8 +75,8 @@ impl Rates {
     pub fn set_io(&mut self, key: &TaskKey, read_per_sec: f64, write_per_sec: f64) -> bool {
         match self.0.get_mut(key) {
             Some(p) => {
-                p.0[5] = read_per_sec;
-                p.0[6] = write_per_sec;
+                p.0[Packed::IO_READ] = read_per_sec;
+                p.0[Packed::IO_WRITE] = write_per_sec;
                 true
             }
             None => false,
@@ -133,9 +137,7 @@ impl Extend<(TaskKey, TaskRate)> for Rates {
 impl FromIterator<(TaskKey, TaskRate)> for Rates {
     fn from_iter<I: IntoIterator<Item = (TaskKey, TaskRate)>>(it: I) -> Self {
         let mut out = Rates::default();
-        for (k, r) in it {
-            out.insert(k, r);
-        }
+        out.extend(it);
         out
     }
 }

@@ -242,7 +242,7 @@ pub fn load_in_child(task_iter: bool) -> Result<EventSource, String> {
     match from_child(task_iter) {
         Ok(loaded) => loaded,
         Err(why) if child_crashed().is_some() => Err(format!(
-            "{why}; not loaded in threadtop, where the same load would crash it"
+            "{why}; not loaded in threadtop, where the same load would likely crash it"
         )),
         Err(why) => {
             let mut src = EventSource::load(task_iter)?;
