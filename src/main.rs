@@ -23,6 +23,7 @@ fn main() -> ExitCode {
     if let Some(status) = events::handover::run_child_if_asked() {
         return ExitCode::from(status);
     }
+    threadtop::collect::heap::tune_allocator();
     events::handover::use_child_process();
     let (mut cli, matches) = threadtop::cli::parse();
     if cli.print_config {

@@ -657,7 +657,7 @@ fn with_placement_events(mut snap: Snapshot) -> Snapshot {
         tick.tasks.insert(
             t.key(),
             TaskEvents {
-                cpu_ns: Some(cpu_ns),
+                cpu_ns: Some(cpu_ns.into()),
                 migrations: 40,
                 ..TaskEvents::default()
             },

@@ -293,7 +293,7 @@ fn a_task_the_events_saw_never_off_a_cpu_has_a_breakdown_without_samples() {
     ev.tasks.insert(
         key(101),
         TaskEvents {
-            cpu_ns: Some(vec![(1, 300_000_000)]),
+            cpu_ns: Some(vec![(1, 300_000_000)].into()),
             ..TaskEvents::default()
         },
     );

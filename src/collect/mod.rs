@@ -5,6 +5,7 @@ pub mod bpf_sys;
 pub mod cgroup;
 pub mod events;
 pub mod fd_budget;
+pub mod heap;
 pub mod kept_files;
 pub mod parse;
 pub mod scan;

@@ -123,7 +123,7 @@ impl Collector {
     where
         F: FnMut(Box<Snapshot>) -> bool + Send + 'static,
     {
-        return_big_buffers_to_the_kernel();
+        super::heap::tune_allocator();
         let (tx, rx) = mpsc::channel();
         let handle = std::thread::Builder::new()
             .name("tt-collect".into())
@@ -145,26 +145,6 @@ impl Drop for Collector {
     fn drop(&mut self) {
         // Dropping `control` wakes the thread and ends it; do not wait for a slow scan.
         let _ = self.handle.take();
-    }
-}
-
-/// Makes every allocation of 1 MiB or more its own mapping, returned to the kernel when
-/// freed, and lets up to 2 MiB stay free at the top of the heap.
-///
-/// A tick's big buffers (at 10,000 tasks: 2.4 MiB of tasks per snapshot, 1.5 MiB of rates)
-/// are freed a tick or two later on another thread. glibc raises its mmap threshold the
-/// first time such a block is freed, then serves them from the heap, where the freed space
-/// stays in the process and fragments: measured at 10,000 threads, RSS 22.9 -> 24.2 MiB
-/// over 10 s with a 29 MiB peak; with fixed thresholds 16.7 -> 16.8 MiB. Setting them also
-/// turns the dynamic raise off. A lower mmap threshold (128 KiB) kept RSS as flat but sent
-/// the 1,000-thread tick's quarter-MiB buffers through mmap and page faults every tick.
-fn return_big_buffers_to_the_kernel() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only tunes glibc's allocator and is safe to call at any time, from
-    // any thread; a failure (return 0) leaves the default behaviour.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 2 * 1024 * 1024);
     }
 }
 

@@ -2,9 +2,7 @@
 //! its figures for the tick (or why there are none), the header's source label and the
 //! explain card's sentence. Pure: the wall-clock offset comes in as an argument.
 
-use std::borrow::Cow;
-
-use crate::collect::events::{Events, TaskEvents};
+use crate::collect::events::{CpuNs, Events, TaskEvents};
 use crate::collect::{TaskInfo, TaskKey};
 use crate::text::escape;
 
@@ -25,23 +23,23 @@ pub fn source_label(ev: &Events) -> String {
 /// A task missing from a tick's events had none: no waits, no switches, no CPU time,
 /// except that one runnable (`R`) may have held its CPU since before the source loaded
 /// (no switch seen yet, so no entry), so its CPU time is unknown rather than zero.
-pub fn task_events<'a>(ev: &'a Events, key: TaskKey, state: u8) -> Option<Cow<'a, TaskEvents>> {
+pub fn task_events(ev: &Events, key: TaskKey, state: u8) -> Option<TaskEvents> {
     let tick = ev.tick()?;
     tick.interval_ns?;
     if let Some(e) = tick.tasks.get(&key) {
-        return Some(Cow::Borrowed(e));
+        return Some(e);
     }
     if tick.refused_in_tick > 0 {
         return None;
     }
-    Some(Cow::Owned(TaskEvents {
-        cpu_ns: (state != b'R').then(Vec::new),
+    Some(TaskEvents {
+        cpu_ns: (state != b'R').then(CpuNs::default),
         ..TaskEvents::default()
-    }))
+    })
 }
 
 /// `task_events` for a scanned task.
-pub fn of_task<'a>(ev: &'a Events, t: &TaskInfo) -> Option<Cow<'a, TaskEvents>> {
+pub fn of_task(ev: &Events, t: &TaskInfo) -> Option<TaskEvents> {
     task_events(ev, t.key(), t.state)
 }
 
@@ -244,10 +242,10 @@ mod tests {
             ..EventTick::default()
         };
         let on = Events::Bpf(Arc::new(tick.clone()));
-        let sleeping = task_events(&on, key, b'S').map(Cow::into_owned);
-        assert_eq!(sleeping.and_then(|e| e.cpu_ns), Some(Vec::new()));
+        let sleeping = task_events(&on, key, b'S');
+        assert_eq!(sleeping.and_then(|e| e.cpu_ns), Some(CpuNs::default()));
         // Runnable since before the source loaded: its CPU time is unknown, not zero.
-        let running = task_events(&on, key, b'R').map(Cow::into_owned);
+        let running = task_events(&on, key, b'R');
         assert_eq!(running.map(|e| e.cpu_ns), Some(None));
         // A full map, the first tick, or no events: nothing is known.
         let full = Events::Bpf(Arc::new(EventTick {

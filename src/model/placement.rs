@@ -1,6 +1,7 @@
 //! Where each task ran, tick by tick: the CPU history strips and migrations seen.
 //!
-//! Kept for every live task (a byte a tick, two on machines with CPU ids of 255 or more) so switching the selection shows history
+//! Kept for every live task (2 to 16 bits a tick, as the machine's CPU ids need) so
+//! switching the selection shows history
 //! at once; forgotten as soon as a task is gone, so it never grows with churn.
 
 use std::collections::HashMap;
@@ -31,18 +32,48 @@ pub struct History<'a> {
     decode: &'a [Option<u32>],
 }
 
-/// A task's ring of CPU codes, one byte a tick while every CPU id fits (below 255).
+/// A task's ring of CPU codes, `bits` a tick (see `Rings`).
 #[derive(Debug, Clone, Copy)]
-enum Ring<'a> {
-    Narrow(&'a [u8; HISTORY_TICKS]),
-    Wide(&'a [u16; HISTORY_TICKS]),
+struct Ring<'a> {
+    bits: u8,
+    bytes: &'a [u8],
 }
 
 impl Ring<'_> {
     fn get(&self, at: usize) -> u16 {
-        match self {
-            Ring::Narrow(r) => u16::from(r[at]),
-            Ring::Wide(r) => r[at],
+        code_at(self.bytes, self.bits, at)
+    }
+}
+
+fn code_at(bytes: &[u8], bits: u8, at: usize) -> u16 {
+    match bits {
+        16 => {
+            let b = bytes.get(at * 2..at * 2 + 2).unwrap_or(&[0, 0]);
+            u16::from_le_bytes([b[0], b[1]])
+        }
+        _ => {
+            let per_byte = 8 / usize::from(bits);
+            let byte = bytes.get(at / per_byte).copied().unwrap_or(0);
+            let shift = (at % per_byte) * usize::from(bits);
+            u16::from((byte >> shift) & ((1u16 << bits) - 1) as u8)
+        }
+    }
+}
+
+fn set_code(bytes: &mut [u8], bits: u8, at: usize, code: u16) {
+    match bits {
+        16 => {
+            if let Some(b) = bytes.get_mut(at * 2..at * 2 + 2) {
+                b.copy_from_slice(&code.to_le_bytes());
+            }
+        }
+        _ => {
+            let per_byte = 8 / usize::from(bits);
+            let shift = (at % per_byte) * usize::from(bits);
+            let mask = (((1u16 << bits) - 1) as u8) << shift;
+            if let Some(b) = bytes.get_mut(at / per_byte) {
+                *b = (*b & !mask) | (((code as u8) << shift) & mask);
+            }
         }
     }
 }
@@ -76,64 +107,77 @@ struct Slot {
     len: u8,
 }
 
-/// Every slot's ring, by slot index: a byte a tick while every CPU code fits in one, two
-/// once a CPU id of 255 or more is seen (Linux allows 8,192). At 272 bytes a task (two
-/// bytes a tick and a fixed header) the history of 10,000 tasks was 3.1 MB, the biggest
-/// thing in the heap (heaptrack); now 136.
+/// Every slot's ring, by slot index, `bits` a tick: as few as the CPU codes seen need
+/// (2 bits up to 3 CPUs, then 4, 8, 16; Linux allows 8,192 CPUs), widened when a higher
+/// CPU id is first seen. At a byte a tick the history of 10,000 tasks was 1.4 MB of a
+/// 11.3 MB heap (heaptrack, 2 CPUs), where 2 bits take 0.35; at 272 bytes a task (two
+/// bytes a tick and a fixed header) it had been 3.1 MB.
 #[derive(Debug, Clone)]
-enum Rings {
-    Narrow(Vec<[u8; HISTORY_TICKS]>),
-    Wide(Vec<[u16; HISTORY_TICKS]>),
+struct Rings {
+    bits: u8,
+    bytes: Vec<u8>,
 }
 
 impl Default for Rings {
     fn default() -> Self {
-        Rings::Narrow(Vec::new())
+        Rings {
+            bits: 2,
+            bytes: Vec::new(),
+        }
     }
 }
 
 impl Rings {
+    fn stride(bits: u8) -> usize {
+        (HISTORY_TICKS * usize::from(bits)).div_ceil(8)
+    }
+
     fn get(&self, slot: usize) -> Option<Ring<'_>> {
-        match self {
-            Rings::Narrow(v) => v.get(slot).map(Ring::Narrow),
-            Rings::Wide(v) => v.get(slot).map(Ring::Wide),
-        }
+        let n = Rings::stride(self.bits);
+        let bytes = self.bytes.get(slot * n..slot * n + n)?;
+        Some(Ring {
+            bits: self.bits,
+            bytes,
+        })
     }
 
     fn set(&mut self, slot: usize, at: usize, code: u16) {
-        if let Rings::Narrow(v) = self
-            && code > u16::from(u8::MAX)
-        {
-            let wide = v.iter().map(|r| r.map(u16::from)).collect();
-            *self = Rings::Wide(wide);
+        let mut bits = self.bits;
+        while bits < 16 && u32::from(code) >= 1 << bits {
+            bits *= 2;
         }
-        match self {
-            Rings::Narrow(v) => {
-                if let Some(r) = v.get_mut(slot) {
-                    r[at] = code as u8;
-                }
-            }
-            Rings::Wide(v) => {
-                if let Some(r) = v.get_mut(slot) {
-                    r[at] = code;
-                }
+        if bits != self.bits {
+            self.widen(bits);
+        }
+        let n = Rings::stride(self.bits);
+        if let Some(r) = self.bytes.get_mut(slot * n..slot * n + n) {
+            set_code(r, self.bits, at, code);
+        }
+    }
+
+    /// Every ring again at `bits` a tick (at most three times in a run).
+    fn widen(&mut self, bits: u8) {
+        let (old, new) = (Rings::stride(self.bits), Rings::stride(bits));
+        let slots = self.bytes.len() / old;
+        let mut out = vec![0u8; slots * new];
+        for s in 0..slots {
+            for at in 0..HISTORY_TICKS {
+                let code = code_at(&self.bytes[s * old..s * old + old], self.bits, at);
+                set_code(&mut out[s * new..s * new + new], bits, at, code);
             }
         }
+        self.bytes = out;
+        self.bits = bits;
     }
 
     /// A ring for a new slot at the end.
     fn push(&mut self) {
-        match self {
-            Rings::Narrow(v) => v.push([0; HISTORY_TICKS]),
-            Rings::Wide(v) => v.push([0; HISTORY_TICKS]),
-        }
+        let n = Rings::stride(self.bits);
+        self.bytes.resize(self.bytes.len() + n, 0);
     }
 
-    fn reserve_exact(&mut self, n: usize) {
-        match self {
-            Rings::Narrow(v) => v.reserve_exact(n),
-            Rings::Wide(v) => v.reserve_exact(n),
-        }
+    fn reserve_exact(&mut self, slots: usize) {
+        self.bytes.reserve_exact(slots * Rings::stride(self.bits));
     }
 }
 

@@ -572,6 +572,7 @@ pub fn analyze(
             // samples.
             let seen = events.and_then(|e| e.tasks.get(&t.key()));
             let split = seen
+                .as_ref()
                 .and_then(|e| OffSplit::from_events(&e.off_ns))
                 .or_else(|| s.map(OffSplit::sampled))
                 // Seen by the events this tick and never off a CPU in it (busy, or only

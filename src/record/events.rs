@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::wire::{Reader, WireError, Writer};
-use crate::collect::events::{EventTasks, EventTick, Events, TaskEvents, Waker};
+use crate::collect::events::{CpuNs, EventTick, Events, TaskEvents, Waker};
 use crate::collect::{Comm, TaskKey};
 
 /// At most this many CPUs per task's time (the source keeps a few apart).
@@ -53,7 +53,7 @@ pub fn encode(w: &mut Writer, ev: &Events) {
             for (k, e) in tick.tasks.iter() {
                 w.u(u64::from(k.tid));
                 w.u(k.start_ticks);
-                put_task(w, e);
+                put_task(w, &e);
             }
         }
     }
@@ -70,7 +70,7 @@ fn put_task(w: &mut Writer, e: &TaskEvents) {
         Some(cpus) => {
             w.byte(1);
             w.u(cpus.len() as u64);
-            for &(cpu, ns) in cpus {
+            for &(cpu, ns) in cpus.iter() {
                 w.u(u64::from(cpu));
                 w.u(ns);
             }
@@ -109,16 +109,18 @@ pub fn decode(r: &mut Reader) -> Result<Events, WireError> {
             if n > MAX_TASKS {
                 return Err(WireError("too many tasks in events"));
             }
-            let mut tasks = Vec::with_capacity((n as usize).min(r.remaining()));
+            let mut tasks = crate::collect::events::tasks::Builder::with_capacity(
+                (n as usize).min(r.remaining() / 8),
+            );
             for _ in 0..n {
                 let key = TaskKey {
                     tid: u32_of(r.u()?)?,
                     start_ticks: r.u()?,
                 };
-                tasks.push((key, get_task(r)?));
+                tasks.push(key, &get_task(r)?);
             }
             // Written in key order; a file that is not costs a sort, never O(n²) inserts.
-            let tasks = EventTasks::from_unsorted(tasks);
+            let tasks = tasks.finish();
             Events::Bpf(Arc::new(EventTick {
                 interval_ns,
                 tasks,
@@ -137,6 +139,9 @@ fn get_task(r: &mut Reader) -> Result<TaskEvents, WireError> {
     let waits = u32_of(r.u()?)?;
     let (p50_ns, p99_ns, max_ns, max_at_unix_ns) =
         (get_opt(r)?, get_opt(r)?, get_opt(r)?, get_opt(r)?);
+    // CPUs beyond the few a task keeps apart (a recording of another build, or a hostile
+    // file) count as time on other CPUs, as the source counts them.
+    let mut beyond = 0u64;
     let cpu_ns = match r.byte()? {
         0 => None,
         1 => {
@@ -144,15 +149,18 @@ fn get_task(r: &mut Reader) -> Result<TaskEvents, WireError> {
             if n > MAX_CPUS {
                 return Err(WireError("too many CPUs in events"));
             }
-            let mut v = Vec::with_capacity((n as usize).min(r.remaining()));
+            let mut v = CpuNs::default();
             for _ in 0..n {
-                v.push((u32_of(r.u()?)?, r.u()?));
+                let (cpu, ns) = (u32_of(r.u()?)?, r.u()?);
+                if !v.add(cpu, ns) {
+                    beyond = beyond.saturating_add(ns);
+                }
             }
             Some(v)
         }
         _ => return Err(WireError("bad CPU times in events")),
     };
-    let other_cpu_ns = r.u()?;
+    let other_cpu_ns = r.u()?.saturating_add(beyond);
     let [migrations, voluntary, involuntary, wakings, irq_wakings] = [
         u32_of(r.u()?)?,
         u32_of(r.u()?)?,
@@ -212,7 +220,7 @@ mod tests {
                 p99_ns: Some(4_100_000),
                 max_ns: Some(38_000_000),
                 max_at_unix_ns: Some(1_795_953_821_000_000_000),
-                cpu_ns: Some(vec![(0, 600), (3, 400)]),
+                cpu_ns: Some(vec![(0, 600), (3, 400)].into()),
                 other_cpu_ns: 5,
                 migrations: 40,
                 voluntary: 2,

@@ -94,6 +94,6 @@ fn keep_events_of(snap: &mut Snapshot) {
         .map(|t| t.key())
         .collect();
     let mut tick = crate::collect::events::EventTick::clone(tick);
-    tick.tasks.retain(|k, _| keys.contains(k));
+    tick.tasks.retain(|k| keys.contains(k));
     snap.events = Events::Bpf(Arc::new(tick));
 }

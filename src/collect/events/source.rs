@@ -28,7 +28,7 @@ use aya::{Btf, EbpfLoader};
 use super::hist::quantile_ns;
 use super::layout::{CpuState, EXITED, GenVal, Half, TaskVal};
 use super::why;
-use super::{EventTasks, EventTick, Events, Mode, TaskEvents, Waker};
+use super::{CpuNs, EventTasks, EventTick, Events, Mode, TaskEvents, Waker};
 use crate::collect::snapshot::{Comm, Snapshot, TaskKey};
 
 /// The compiled programs (assets/bpf/sched.bpf.c, rebuilt by assets/bpf/build.sh).
@@ -374,8 +374,36 @@ impl EventSource {
         } else {
             self.last_len.max(live.len())
         };
-        let mut tasks = Vec::with_capacity(room + room / 8 + 64);
+        let mut tasks = super::tasks::Builder::with_capacity(room + room / 8 + 64);
         let mut gone = Vec::new();
+        // Each CPU's current task ran there from its switch-in (or the generation's start)
+        // to the bump: added to its figures as they are read. The idle tasks (TID 0) are
+        // not tasks /proc lists.
+        let mut running: Vec<(TaskKey, u32, u64, bool)> = open
+            .iter()
+            .enumerate()
+            .filter_map(|(cpu, st)| {
+                let from = st.since.max(ended_start);
+                (st.tid != 0 && now > from).then(|| {
+                    let key = TaskKey {
+                        tid: st.tid,
+                        start_ticks: st.start_boottime / tick_per_ns,
+                    };
+                    (key, cpu as u32, now - from, false)
+                })
+            })
+            .collect();
+        let add_running =
+            |e: &mut TaskEvents, key: TaskKey, running: &mut [(TaskKey, u32, u64, bool)]| {
+                for (k, cpu, ns, used) in running.iter_mut().filter(|r| r.0 == key) {
+                    *used = true;
+                    let cpus = e.cpu_ns.get_or_insert_with(CpuNs::default);
+                    if !cpus.add(*cpu, *ns) {
+                        e.other_cpu_ns = e.other_cpu_ns.saturating_add(*ns);
+                    }
+                    let _ = k;
+                }
+            };
         let mut visit = |tid: u32, v: &TaskVal| {
             let key = TaskKey {
                 tid,
@@ -394,14 +422,21 @@ impl EventSource {
                 let from = v.off_ts.max(ended_start);
                 if now > from {
                     let e = e.get_or_insert_with(|| TaskEvents {
-                        cpu_ns: Some(Vec::new()),
+                        cpu_ns: Some(CpuNs::default()),
                         ..TaskEvents::default()
                     });
                     e.off_ns[v.off_reason as usize] += now - from;
                 }
             }
+            if running.iter().any(|r| r.0 == key) {
+                let e = e.get_or_insert_with(|| TaskEvents {
+                    cpu_ns: Some(CpuNs::default()),
+                    ..TaskEvents::default()
+                });
+                add_running(e, key, &mut running);
+            }
             if let Some(e) = e {
-                tasks.push((key, e));
+                tasks.push(key, &e);
             }
         };
         let batched = match &mut self.batch {
@@ -418,34 +453,23 @@ impl EventSource {
                 visit(tid, &v);
             }
         }
-        // Sorted for lookups; a task read twice (a batch can repeat entries moved by an
-        // update under it) is kept once.
-        let mut tasks = EventTasks::from_unsorted(tasks);
-        self.last_len = tasks.len();
-        // Each CPU's current task ran there from its switch-in (or the generation's start)
-        // to the bump. The idle tasks (TID 0) are not tasks /proc lists.
-        for (cpu, st) in open.iter().enumerate() {
-            let from = st.since.max(ended_start);
-            if st.tid == 0 || now <= from {
-                continue;
-            }
-            let key = TaskKey {
-                tid: st.tid,
-                start_ticks: st.start_boottime / tick_per_ns,
-            };
-            let e = tasks.get_or_insert_with(key, || TaskEvents {
-                cpu_ns: Some(Vec::new()),
-                ..TaskEvents::default()
-            });
-            let cpus = e.cpu_ns.get_or_insert_with(Vec::new);
-            match cpus.iter_mut().find(|(c, _)| *c == cpu as u32) {
-                Some((_, ns)) => *ns += now - from,
-                None => {
-                    cpus.push((cpu as u32, now - from));
-                    cpus.sort_unstable();
-                }
+        // A running task the map had no figures for (none since the source loaded, or
+        // not read): its time on the CPU alone.
+        for i in 0..running.len() {
+            let (key, _, _, used) = running[i];
+            if !used {
+                let mut e = TaskEvents {
+                    cpu_ns: Some(CpuNs::default()),
+                    ..TaskEvents::default()
+                };
+                add_running(&mut e, key, &mut running);
+                tasks.push(key, &e);
             }
         }
+        // Sorted for lookups; a task read twice (a batch can repeat entries moved by an
+        // update under it) is kept once.
+        let tasks = tasks.finish();
+        self.last_len = tasks.len();
         for tid in gone {
             // Already gone is fine: nothing else deletes, but a failure must not stop a tick.
             let _ = self.tasks.remove(&tid);
@@ -476,13 +500,8 @@ fn task_events(v: &TaskVal, ended: u64, end: u64, wall: u64) -> Option<TaskEvent
     if h.generation != ended {
         return None;
     }
-    let mut cpu: Vec<(u32, u64)> = h
-        .slots
-        .iter()
-        .filter(|s| s.ns > 0)
-        .map(|s| (s.cpu, s.ns))
-        .collect();
-    cpu.sort_unstable();
+    let (cpu, beyond) =
+        CpuNs::from_pairs(h.slots.iter().filter(|s| s.ns > 0).map(|s| (s.cpu, s.ns)));
     // Boyer-Moore leaves a candidate even without a majority; `waker_hits` counts only
     // its own wakeups (since it became candidate), so more than half proves one.
     let woken_by =
@@ -500,7 +519,7 @@ fn task_events(v: &TaskVal, ended: u64, end: u64, wall: u64) -> Option<TaskEvent
         max_ns: (h.count > 0).then_some(h.max_ns),
         max_at_unix_ns: (h.count > 0).then(|| wall.saturating_sub(end.saturating_sub(h.max_at))),
         cpu_ns: Some(cpu),
-        other_cpu_ns: h.other_ns,
+        other_cpu_ns: h.other_ns.saturating_add(beyond),
         migrations: h.migrations,
         voluntary: h.voluntary,
         involuntary: h.involuntary,
@@ -545,7 +564,7 @@ mod tests {
         v.h[1] = half(5);
         let e = task_events(&v, 5, 0, 0).expect("figures");
         assert_eq!((e.waits, e.max_ns, e.p99_ns), (0, None, None));
-        assert_eq!(e.cpu_ns, Some(Vec::new()));
+        assert_eq!(e.cpu_ns, Some(CpuNs::default()));
     }
 
     #[test]
@@ -575,7 +594,7 @@ mod tests {
         assert_eq!(e.max_ns, Some(38_000_000));
         assert_eq!(e.p99_ns, Some(38_000_000));
         assert_eq!(e.max_at_unix_ns, Some(998_000_000_000));
-        assert_eq!(e.cpu_ns, Some(vec![(1, 5), (3, 7)]));
+        assert_eq!(e.cpu_ns, Some(vec![(1, 5), (3, 7)].into()));
         assert_eq!(e.migrations, 2);
     }
 
