@@ -580,8 +580,8 @@ fn the_walk_maps_only_the_records_a_pass_wrote() {
     }
 }
 
-/// Released between passes, the walk's records are not mapped (not in RSS), and the next
-/// pass maps and reads them as before.
+/// Released between passes, the walk's records are not mapped (not in RSS); asked for
+/// again they are mapped again, the same, and the next pass reads as before.
 #[test]
 fn released_records_are_unmapped_until_the_next_pass() {
     let Some(mut walk) = walk_or_skip(TaskIter::load_only(Some(Kind::Walk))) else {
@@ -590,11 +590,72 @@ fn released_records_are_unmapped_until_the_next_pass() {
     let mut recs = Vec::new();
     walk.read(&mut recs).expect("a walk");
     assert!(walk.walk_mapped_bytes().expect("the walk") > 0);
+    let before = walk.records().to_vec();
     walk.release();
     assert_eq!(walk.walk_mapped_bytes(), Some(0));
-    assert!(walk.records().is_empty());
+    assert_eq!(walk.records(), &before[..], "the same pass's records again");
     walk.read(&mut recs).expect("a walk after the release");
     assert!(walk.walk_mapped_bytes().expect("the walk") > 0);
     let me = std::process::id();
     assert!(recs.iter().any(|r| r.tid == me), "this test listed again");
+}
+
+/// What the scanner reads: a pass whose records are copied out a window at a time, so
+/// that at most a window (128 KiB and a record) is mapped at once, however many tasks;
+/// read in any order, every record is the one the whole mapping holds. The workload
+/// makes the pass span many windows (3,000 threads are 400 KiB of records).
+#[test]
+fn a_windowed_pass_reads_every_record_with_little_mapped() {
+    let Some(mut walk) = walk_or_skip(TaskIter::load_only(Some(Kind::Walk))) else {
+        return;
+    };
+    let record = threadtop::collect::task_iter::RECORD_LEN;
+    let w = support::workload(&["--name", "ttwindow", "--sleep", "3000"]);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let n = loop {
+        let n = walk.pass().expect("a windowed pass");
+        let listed: HashSet<u32> = (0..n)
+            .filter_map(|i| walk.record(i))
+            .filter_map(|r| TaskRec::parse(&r))
+            .map(|r| r.tid)
+            .collect();
+        if w.tids().iter().all(|t| listed.contains(t)) {
+            break n;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the workload's threads never all walked"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        n * record > 3 * 128 * 1024,
+        "{n} records span a few windows"
+    );
+    assert!(walk.record(n).is_none(), "nothing past the pass");
+    // Backwards, then from both ends: the window moves wherever it is asked to.
+    let mut most = 0;
+    let mut got = vec![None; n];
+    for i in (0..n).rev().chain((0..n / 2).flat_map(|i| [i, n - 1 - i])) {
+        let r = walk.record(i).expect("a record of the pass");
+        if let Some(prev) = got[i] {
+            assert_eq!(prev, r, "record {i} read twice differs");
+        }
+        got[i] = Some(r);
+        most = most.max(walk.walk_mapped_bytes().expect("the walk"));
+    }
+    assert!(
+        most <= 128 * 1024 + 2 * 4096 && most > 0,
+        "{most} bytes mapped at once"
+    );
+    // The same bytes as the pass mapped whole.
+    let whole = walk.records().to_vec();
+    assert_eq!(whole.len(), n * record);
+    for (i, r) in got.iter().enumerate() {
+        assert_eq!(
+            r.as_ref().map(|r| &r[..]),
+            Some(&whole[i * record..(i + 1) * record]),
+            "record {i}"
+        );
+    }
 }

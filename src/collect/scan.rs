@@ -25,7 +25,7 @@ use super::parse::{
 };
 use super::snapshot::*;
 use super::system::SystemFiles;
-use super::task_iter::{RECORD_LEN, TaskIter, TaskRec, TaskSource};
+use super::task_iter::{TaskIter, TaskRec, TaskSource};
 use super::topology::TopologyCache;
 use super::users::UserNames;
 
@@ -169,6 +169,8 @@ struct IterPass {
     by_tid: Vec<u64>,
     /// Scratch: (TGID << 32 | rank in `by_tid`), sorted.
     keys: Vec<u64>,
+    /// Scratch: each record's TGID, by record index.
+    tgids: Vec<u32>,
     order: Vec<u32>,
     groups: Vec<(u32, u32, u32)>,
     /// This tick's pass succeeded: the records are fresh.
@@ -179,24 +181,28 @@ impl IterPass {
     /// Reads every task and groups them by process. `Err`: the pass failed (why).
     fn run(&mut self) -> Result<(), String> {
         self.fresh = false;
-        let recs = self.iter.pass_records()?;
-        let ids = |i: usize| TaskRec::ids(&recs[i * RECORD_LEN..]).unwrap_or((0, 0));
-        let n = recs.len() / RECORD_LEN;
+        // Read a window at a time (the walk's records are never all mapped at once), in
+        // the order they were written, once: each record's TGID is kept for the sort.
+        let n = self.iter.pass()?;
+        self.by_tid.clear();
+        self.tgids.clear();
+        for i in 0..n {
+            let (tid, tgid) = self.iter.with_record(i, TaskRec::ids).unwrap_or((0, 0));
+            self.by_tid.push((u64::from(tid) << 32) | i as u64);
+            self.tgids.push(tgid);
+        }
         // Sorted as plain integers, never records: sorting indices by a key looked up in
         // the records cost 4 % of the scan's CPU at 25,000 tasks. A task's rank in TID
         // order under its TGID puts each group's tasks in TID order whatever order the
         // records came in.
-        self.by_tid.clear();
-        self.by_tid
-            .extend((0..n).map(|i| (u64::from(ids(i).0) << 32) | i as u64));
         self.by_tid.sort_unstable();
         self.keys.clear();
-        self.keys.extend(
-            self.by_tid
-                .iter()
-                .enumerate()
-                .map(|(rank, &k)| (u64::from(ids(k as u32 as usize).1) << 32) | rank as u64),
-        );
+        let tgids = &self.tgids;
+        self.keys
+            .extend(self.by_tid.iter().enumerate().map(|(rank, &k)| {
+                let tgid = tgids.get(k as u32 as usize).copied().unwrap_or(0);
+                (u64::from(tgid) << 32) | rank as u64
+            }));
         self.keys.sort_unstable();
         self.order.clear();
         let by_tid = &self.by_tid;
@@ -218,10 +224,7 @@ impl IterPass {
 
     /// Record `i` of the last pass, decoded.
     fn rec(&self, i: usize) -> Option<TaskRec> {
-        self.iter
-            .records()
-            .get(i * RECORD_LEN..)
-            .and_then(TaskRec::parse)
+        self.iter.with_record(i, TaskRec::parse)
     }
 
     /// Where thread group `tgid`'s records are in `order` (empty: none listed).
@@ -357,6 +360,7 @@ impl Scanner {
                     iter,
                     by_tid: Vec::new(),
                     keys: Vec::new(),
+                    tgids: Vec::new(),
                     order: Vec::new(),
                     groups: Vec::new(),
                     fresh: false,

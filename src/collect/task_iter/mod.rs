@@ -348,11 +348,40 @@ impl TaskIter {
     }
 
     /// The last pass's records again (empty before the first or after a failed one).
-    pub fn records(&self) -> &[u8] {
-        match &self.backend {
+    pub fn records(&mut self) -> &[u8] {
+        match &mut self.backend {
             Backend::Walk(walk) => walk.records(),
             Backend::Iter { buf, len, .. } => &buf[..*len],
         }
+    }
+
+    /// One pass over every task, as `pass_records`, but read with `record`: the walk's
+    /// records are then mapped a window at a time. Returns how many records there are.
+    pub fn pass(&mut self) -> Result<usize, String> {
+        match &mut self.backend {
+            Backend::Walk(walk) => walk.pass_windowed(),
+            Backend::Iter { link, buf, len } => {
+                *len = read_iter_task(link.as_fd(), buf)?;
+                Ok(*len / RECORD_LEN)
+            }
+        }
+    }
+
+    /// `f` of the last pass's record `i`, whole (`None` past the last). `f` is a plain
+    /// function (`TaskRec::parse`, `TaskRec::ids`): it reads the record where it lies,
+    /// in the walk's window, which it cannot move.
+    pub fn with_record<R>(&self, i: usize, f: fn(&[u8]) -> Option<R>) -> Option<R> {
+        match &self.backend {
+            Backend::Walk(walk) => walk.with_record(i, f),
+            Backend::Iter { buf, len, .. } => {
+                f(buf.get(..*len)?.get(i * RECORD_LEN..(i + 1) * RECORD_LEN)?)
+            }
+        }
+    }
+
+    /// A copy of the last pass's record `i` (`None` past the last).
+    pub fn record(&self, i: usize) -> Option<[u8; RECORD_LEN]> {
+        self.with_record(i, |b| b.try_into().ok())
     }
 }
 
