@@ -109,8 +109,11 @@ pub fn decode(r: &mut Reader) -> Result<Events, WireError> {
             if n > MAX_TASKS {
                 return Err(WireError("too many tasks in events"));
             }
+            // A task's figures in the file take about what they take packed.
+            let tasks_at_most = (n as usize).min(r.remaining() / 8);
             let mut tasks = crate::collect::events::tasks::Builder::with_capacity(
-                (n as usize).min(r.remaining() / 8),
+                tasks_at_most,
+                r.remaining().min(tasks_at_most * 64),
             );
             for _ in 0..n {
                 let key = TaskKey {

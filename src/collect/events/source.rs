@@ -70,6 +70,8 @@ pub struct EventSource {
     /// Tasks with figures last tick: the next tick's vector is reserved to about this
     /// (not grown by doubling, which holds the old and new blocks together).
     last_len: usize,
+    /// Bytes the last tick's figures took (`EventTasks::figure_bytes`).
+    last_bytes: usize,
     /// Reads `tasks` in batches; `None` once the kernel refused them (entry by entry).
     batch: Option<super::batch::BatchReader>,
     /// The task iterator, loaded with the same parse of the kernel's BTF, until the
@@ -257,6 +259,7 @@ impl EventSource {
             stats: PerCpuArray::try_from(stats).map_err(|e| format!("stats map: {e}"))?,
             refused_before: 0,
             last_len: 0,
+            last_bytes: 0,
             batch: Some(super::batch::BatchReader::default()),
             generation: 0,
             generation_start_ns: 0,
@@ -374,7 +377,15 @@ impl EventSource {
         } else {
             self.last_len.max(live.len())
         };
-        let mut tasks = super::tasks::Builder::with_capacity(room + room / 8 + 64);
+        // The figures' bytes as many as last tick's a task and a sixteenth more: sized
+        // right, the buffer is neither grown (copied) nor shrunk (copied) while the
+        // display's tick is alive beside it.
+        let per_task = match self.last_len {
+            0 => super::tasks::Builder::BYTES_A_TASK,
+            n => self.last_bytes.div_ceil(n),
+        };
+        let n = room + room / 8 + 64;
+        let mut tasks = super::tasks::Builder::with_capacity(n, n * (per_task + per_task / 16));
         let mut gone = Vec::new();
         // Each CPU's current task ran there from its switch-in (or the generation's start)
         // to the bump: added to its figures as they are read. The idle tasks (TID 0) are
@@ -470,6 +481,7 @@ impl EventSource {
         // update under it) is kept once.
         let tasks = tasks.finish();
         self.last_len = tasks.len();
+        self.last_bytes = tasks.figure_bytes();
         for tid in gone {
             // Already gone is fine: nothing else deletes, but a failure must not stop a tick.
             let _ = self.tasks.remove(&tid);
