@@ -203,7 +203,17 @@ fn workload_reports_named_threads() {
         b'R',
         "a spinning thread is always runnable"
     );
-    assert_eq!(task_state(w.pid, sleeper), b'S', "a sleeping thread blocks");
+    // Waited for, not read once: a thread that has reported may not have reached its
+    // sleep yet on a loaded machine (seen in CI: `R` at the first look).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while task_state(w.pid, sleeper) != b'S' {
+        assert!(
+            Instant::now() < deadline,
+            "a sleeping thread blocks: still {} after 60 s",
+            task_state(w.pid, sleeper) as char
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[test]
