@@ -110,6 +110,17 @@ pub struct TaskEvents {
     pub off_ns: [u64; 6],
 }
 
+impl TaskEvents {
+    /// No figures but a known, empty CPU-time split (what the source starts a task's
+    /// figures from when only its open stretch on or off a CPU is known).
+    pub fn ran_nowhere() -> Self {
+        TaskEvents {
+            cpu_ns: Some(CpuNs::default()),
+            ..TaskEvents::default()
+        }
+    }
+}
+
 /// Time on each CPU in a tick, by CPU id, kept inline: the kernel keeps `NSLOTS` CPUs
 /// apart a task, and the stretch still running at the tick's end adds at most one more.
 /// (A `Vec` a task was 10,000 heap blocks a tick at 10,000 threads: 1.3 MB of the heap's

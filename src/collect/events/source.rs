@@ -406,13 +406,12 @@ impl EventSource {
             .collect();
         let add_running =
             |e: &mut TaskEvents, key: TaskKey, running: &mut [(TaskKey, u32, u64, bool)]| {
-                for (k, cpu, ns, used) in running.iter_mut().filter(|r| r.0 == key) {
+                for (_, cpu, ns, used) in running.iter_mut().filter(|r| r.0 == key) {
                     *used = true;
                     let cpus = e.cpu_ns.get_or_insert_with(CpuNs::default);
                     if !cpus.add(*cpu, *ns) {
                         e.other_cpu_ns = e.other_cpu_ns.saturating_add(*ns);
                     }
-                    let _ = k;
                 }
             };
         let mut visit = |tid: u32, v: &TaskVal| {
@@ -432,18 +431,12 @@ impl EventSource {
             if v.off_ts != 0 && (v.off_reason as usize) < super::layout::NOFF {
                 let from = v.off_ts.max(ended_start);
                 if now > from {
-                    let e = e.get_or_insert_with(|| TaskEvents {
-                        cpu_ns: Some(CpuNs::default()),
-                        ..TaskEvents::default()
-                    });
+                    let e = e.get_or_insert_with(TaskEvents::ran_nowhere);
                     e.off_ns[v.off_reason as usize] += now - from;
                 }
             }
             if running.iter().any(|r| r.0 == key) {
-                let e = e.get_or_insert_with(|| TaskEvents {
-                    cpu_ns: Some(CpuNs::default()),
-                    ..TaskEvents::default()
-                });
+                let e = e.get_or_insert_with(TaskEvents::ran_nowhere);
                 add_running(e, key, &mut running);
             }
             if let Some(e) = e {
@@ -469,10 +462,7 @@ impl EventSource {
         for i in 0..running.len() {
             let (key, _, _, used) = running[i];
             if !used {
-                let mut e = TaskEvents {
-                    cpu_ns: Some(CpuNs::default()),
-                    ..TaskEvents::default()
-                };
+                let mut e = TaskEvents::ran_nowhere();
                 add_running(&mut e, key, &mut running);
                 tasks.push(key, &e);
             }
