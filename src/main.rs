@@ -128,10 +128,12 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    // Loaded before the screen is taken, so `--events on` fails with its reason on a
-    // normal terminal; the collector then reads the source once a tick.
+    // `--events on` is loaded before the screen is taken, so that it fails with its
+    // reason on a normal terminal; `auto` loads in the background once the display runs
+    // (`None` here), `off` loads nothing. The collector reads the source once a tick.
     let start = match replay {
         Some(_) => None,
+        None if cli.events == events::Mode::Auto => None,
         None => match events::source::start_with(cli.events, cli.pids.is_empty()) {
             Ok(start) => Some(start),
             Err(why) => {
@@ -203,8 +205,19 @@ fn run_tui(cli: &Cli, loaded: &Loaded, start: Option<events::source::Start>) -> 
     let mut term =
         terminal::enter(theme.color, !cli.no_mouse).wrap_err("setting up the terminal")?;
     test_panic(&mut term);
-    let feed = start.map(events::source::Feed::new);
-    run::run(&mut term, app, cli.proc_root.clone(), theme, feed, tx, rx)
+    let feed = match start {
+        Some(start) => events::source::Feed::new(start),
+        None => events::source::Feed::load_in_background(cli.pids.is_empty()),
+    };
+    run::run(
+        &mut term,
+        app,
+        cli.proc_root.clone(),
+        theme,
+        Some(feed),
+        tx,
+        rx,
+    )
 }
 
 /// Colour and glyphs: `--color` and `--ascii` against NO_COLOR, TERM and COLORTERM, with

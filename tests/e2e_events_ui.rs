@@ -176,3 +176,48 @@ fn with_events_the_mover_is_placed_exactly_and_ping_pong_show_each_other_as_wake
     pty.send(b"q");
     assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
 }
+
+/// The display does not wait for the events to load (`--events auto` loads them in the
+/// background): with a loader that holds its answer until the test says so, the first
+/// frame already lists the workload and says `events: loading`; once the loader has ended
+/// (with no answer, so threadtop loads in-process), the header says `events: bpf`.
+#[test]
+fn the_first_frame_does_not_wait_for_the_events_to_load() {
+    if let Some(why) = events_unavailable() {
+        eprintln!("first frame before the events: skipped: they cannot load here: {why}");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let (loader, flag) = (dir.path().join("loader.sh"), dir.path().join("answer-now"));
+    std::fs::write(
+        &loader,
+        "#!/bin/sh\n# Ends, without an answer, once the test makes the file.\n\
+         while [ ! -e \"$TT_TEST_LOADER_FLAG\" ]; do sleep 0.05; done\n",
+    )
+    .expect("write the loader");
+    std::fs::set_permissions(&loader, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("make the loader executable");
+    let w = support::workload(&["--name", "ttearly", "--sleep", "2"]);
+    let pid = w.pid.to_string();
+    let (loader_s, flag_s) = (loader.display().to_string(), flag.display().to_string());
+    let mut pty = support::spawn(
+        &["--delay", "0.3", "-p", &pid],
+        &[
+            ("THREADTOP_TEST_LOADER_EXE", &loader_s),
+            ("TT_TEST_LOADER_FLAG", &flag_s),
+        ],
+        140,
+        30,
+    );
+    pty.wait_for("the workload listed while the events load", WAIT, |s| {
+        s.contains("events: loading")
+            && s.lines()
+                .any(|l| l.split_whitespace().next() == Some(pid.as_str()))
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&flag, b"").expect("tell the loader to end");
+    pty.wait_for_text("events: bpf", WAIT)
+        .unwrap_or_else(|e| panic!("{e}"));
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}

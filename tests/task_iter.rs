@@ -290,8 +290,9 @@ fn holds_task_iter(pid: u32) -> bool {
 }
 
 /// The live display reads tasks with the iterator when the events load (the default
-/// `--events auto`): it holds the iterator's program, and no descriptor on the workload's
-/// threads' files, only on its leader's (read from /proc for RSS). With `--events off` it
+/// `--events auto`, in the background): it holds the iterator's program, and once it reads
+/// from it, no descriptor on the workload's threads' files, only on its leader's (read
+/// from /proc for RSS). With `--events off` it
 /// holds no such program and, where the descriptor limit lets it keep every task's files,
 /// keeps both files of every thread open: this test tells the two paths apart.
 #[test]
@@ -313,6 +314,11 @@ fn the_live_display_reads_tasks_with_the_iterator() {
     wait(&pty, "the iterator loaded", &|| holds_task_iter(pty.pid()));
     wait(&pty, "the leader read from /proc", &|| {
         leader_stat_held(pty.pid(), w.pid)
+    });
+    // The events (and the iterator with them) load in the background: the scans before
+    // kept the threads' files, closed by the first scan that reads them from the iterator.
+    wait(&pty, "the threads' files closed", &|| {
+        thread_files_held(pty.pid(), w.pid) == 0
     });
     // Over the next ticks (the leader's file is read each one), no thread's file is opened.
     for _ in 0..10 {

@@ -349,13 +349,22 @@ impl Scanner {
     /// As `with_task_iter`, with an iterator already loaded (by the event source, which
     /// shares its parse of the kernel's BTF), or why there is none.
     pub fn with_loaded_task_iter(mut self, loaded: Result<TaskIter, String>) -> Self {
+        self.set_task_iter(loaded);
+        self
+    }
+
+    /// As `with_loaded_task_iter`, between scans: an iterator loaded in the background
+    /// (`Feed::load_in_background`) takes over from /proc at the next scan, and the
+    /// descriptors kept for the tasks it reads are closed as it reads them.
+    pub fn set_task_iter(&mut self, loaded: Result<TaskIter, String>) {
         if self.root != Path::new("/proc") {
             // The kernel's tasks are not a fabricated tree's.
             self.iter_why_not = Some("not reading the system's /proc".into());
-            return self;
+            return;
         }
         match loaded {
             Ok(iter) => {
+                self.iter_why_not = None;
                 self.iter = Some(IterPass {
                     iter,
                     by_tid: Vec::new(),
@@ -368,7 +377,6 @@ impl Scanner {
             }
             Err(why) => self.iter_why_not = Some(why.into()),
         }
-        self
     }
 
     /// Reads /proc only, and snapshots say why not the iterator (`-p`, below).
@@ -925,6 +933,10 @@ impl Scanner {
         {
             // From the iterator: nothing opened. The leader is read from /proc (RSS, a
             // workqueue worker's full name), as are the files only some rows ask for.
+            // Descriptors kept by /proc scans before the iterator loaded are not needed.
+            let kept =
+                usize::from(tf.stat.take().is_some()) + usize::from(tf.schedstat.take().is_some());
+            self.budget.released(kept);
             let task = rec.to_task_info(self.clk_tck);
             return Some(self.scan_task_detail(base, prefix_tgid, tf, tgid, plan, task));
         }

@@ -171,6 +171,10 @@ fn run<F>(
         Some(_) if !plan.pids.is_empty() => {
             Scanner::new(&root).without_task_iter(super::task_iter::NOT_WITH_PIDS)
         }
+        // Loaded with the events, and taken from them once they have loaded (below).
+        Some(Feed::Loading(_)) => {
+            Scanner::new(&root).without_task_iter("loading with the scheduling events")
+        }
         Some(feed) => match feed.take_task_iter() {
             Some(loaded) => Scanner::new(&root).with_loaded_task_iter(loaded),
             None => Scanner::new(&root).with_task_iter(super::events::Mode::Auto),
@@ -181,6 +185,15 @@ fn run<F>(
     let mut sampler = Sampler::new(&root);
     loop {
         let began = Instant::now();
+        if let Some(feed) = &mut events
+            && feed.settle()
+            && plan.pids.is_empty()
+            && let Some(loaded) = feed.take_task_iter()
+        {
+            // Loaded in the background: from this scan on, tasks come from the iterator
+            // and the events count from this tick (their first tick has no figures).
+            scanner.set_task_iter(loaded);
+        }
         // The first frame comes from a pass over `stat` only (half the files to open); the
         // full scan right after it is the baseline the first rates are computed against.
         let first_pass = scans == 0;

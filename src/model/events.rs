@@ -10,6 +10,7 @@ use crate::text::escape;
 pub fn source_label(ev: &Events) -> String {
     match ev.unavailable() {
         None => "events: bpf".into(),
+        Some(crate::collect::events::source::LOADING) => "events: loading".into(),
         // `--events off` gives its own reason, "off (--events off)".
         Some(why) if why.starts_with("off ") => format!("events: {why}"),
         Some(why) => format!("events: off ({why})"),
@@ -229,6 +230,8 @@ mod tests {
         );
         let asked_off = Events::Unavailable("off (--events off)".into());
         assert_eq!(source_label(&asked_off), "events: off (--events off)");
+        let loading = Events::Unavailable(crate::collect::events::source::LOADING.into());
+        assert_eq!(source_label(&loading), "events: loading");
     }
 
     #[test]

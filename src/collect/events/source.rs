@@ -17,7 +17,7 @@
 //! bump and that read (microseconds) has that generation's part of its segment lost.
 
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
@@ -121,10 +121,17 @@ impl EventSource {
     }
 }
 
-/// The collector's handle on the events: a source, or the reason there is none.
+/// `Events::Unavailable`'s reason while the programs load on another thread
+/// (`Feed::load_in_background`); the header says `events: loading`.
+pub const LOADING: &str = "loading";
+
+/// The collector's handle on the events: a source, the reason there is none, or a load
+/// under way on another thread.
 pub enum Feed {
     On(Box<EventSource>),
     Off(Arc<str>),
+    /// Loading (`load_in_background`): the answer arrives on this channel.
+    Loading(mpsc::Receiver<Start>),
 }
 
 impl Feed {
@@ -135,13 +142,49 @@ impl Feed {
         }
     }
 
+    /// Loads as `start_with(Mode::Auto, task_iter)` does, on a thread of its own, so the
+    /// display's first frames do not wait for the kernel: snapshots say `loading` until
+    /// the load has answered (`settle`). Why: attaching and detaching tracepoints wait
+    /// for RCU grace periods, and on a busy machine (this one, with a few ping-pong
+    /// workloads) the grace-period thread was starved for 59 s: the screen stayed blank
+    /// for 2-90 s while the child loaded, where a /proc frame takes milliseconds.
+    pub fn load_in_background(task_iter: bool) -> Self {
+        let (tx, rx) = mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("tt-bpf-load".into())
+            .spawn(move || {
+                let start = start_with(Mode::Auto, task_iter).unwrap_or_else(Start::Unavailable);
+                let _ = tx.send(start);
+            });
+        match spawned {
+            Ok(_) => Feed::Loading(rx),
+            Err(e) => Feed::Off(format!("could not start a thread to load them: {e}").into()),
+        }
+    }
+
+    /// A `Loading` feed whose load has answered becomes `On` or `Off`; true when that
+    /// happened in this call (the collector then takes the task iterator it brought).
+    pub fn settle(&mut self) -> bool {
+        let Feed::Loading(rx) = self else {
+            return false;
+        };
+        *self = match rx.try_recv() {
+            Ok(start) => Feed::new(start),
+            Err(mpsc::TryRecvError::Empty) => return false,
+            Err(mpsc::TryRecvError::Disconnected) => {
+                Feed::Off("the thread loading them ended without an answer".into())
+            }
+        };
+        true
+    }
+
     /// The task iterator the source loaded, if it is on (see `EventSource::take_task_iter`).
     pub fn take_task_iter(
         &mut self,
     ) -> Option<Result<crate::collect::task_iter::TaskIter, String>> {
         match self {
             Feed::On(src) => src.take_task_iter(),
-            Feed::Off(_) => None,
+            Feed::Off(_) | Feed::Loading(_) => None,
         }
     }
 
@@ -157,6 +200,7 @@ impl Feed {
                 }
             },
             Feed::Off(why) => Events::Unavailable(why.clone()),
+            Feed::Loading(_) => Events::Unavailable(LOADING.into()),
         };
     }
 }
@@ -553,6 +597,51 @@ mod tests {
             generation,
             ..Half::ZERO
         }
+    }
+
+    #[test]
+    fn a_feed_says_loading_until_the_load_answers_then_what_it_answered() {
+        let (tx, rx) = mpsc::channel();
+        let mut feed = Feed::Loading(rx);
+        let mut snap = Snapshot {
+            boot_ns: 0,
+            scan_ns: 0,
+            clk_tck: 100,
+            page_size: 4096,
+            processes: Vec::new(),
+            system: Default::default(),
+            notes: Default::default(),
+            shares: None,
+            schedstat_read: true,
+            cgroups: Default::default(),
+            events: Default::default(),
+            waits: None,
+            task_source: Default::default(),
+            partial: false,
+        };
+        assert!(!feed.settle(), "no answer yet");
+        feed.fill(&mut snap);
+        assert_eq!(snap.events.unavailable(), Some(LOADING));
+        tx.send(Start::Unavailable("needs root".into()))
+            .expect("the feed listens");
+        assert!(feed.settle(), "answered");
+        assert!(!feed.settle(), "settled once");
+        assert!(feed.take_task_iter().is_none());
+        feed.fill(&mut snap);
+        assert_eq!(snap.events.unavailable(), Some("needs root"));
+        // A loading thread that died without an answer is a reason, not a wait forever.
+        let (tx, rx) = mpsc::channel::<Start>();
+        let mut feed = Feed::Loading(rx);
+        drop(tx);
+        assert!(feed.settle());
+        feed.fill(&mut snap);
+        assert!(
+            snap.events
+                .unavailable()
+                .is_some_and(|why| why.contains("without an answer")),
+            "{:?}",
+            snap.events.unavailable()
+        );
     }
 
     #[test]
