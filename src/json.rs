@@ -387,7 +387,7 @@ fn task(
         unknown_reason(io_read).or_else(|| io_rate.is_none().then_some("no_history"));
     let rate = m.rates.get(&t.key()).unwrap_or_default();
     let sched = t.schedstat.ok();
-    let detail = t.detail.as_ref().and_then(|d| d.as_ref().ok());
+    let detail = t.detail().and_then(|d| d.as_ref().ok());
     let (cgroup, cgroup_unknown) = cgroups::task_cgroup(m, t.tgid, t.tid);
     let (latency_us, cpu_time_ms, woken_by, [mig, vol, invol, by_task, by_irq]) = events_json(t, m);
     Task {
@@ -421,7 +421,7 @@ fn task(
         involuntary_switches_per_sec: rate.involuntary_per_sec,
         wait_percent: rate.wait_percent,
         affinity: detail.map(|d| d.cpus_allowed.clone()),
-        migrations: t.migrations.and_then(|m| m.ok()),
+        migrations: t.migrations().and_then(|m| m.ok()),
         unreadable: t.stat_error,
         shares,
         shares_unknown,

@@ -67,7 +67,7 @@ fn explain_a_thread_blocked_in_futex_and_what_it_shares() {
     for t in s.processes.iter_mut().flat_map(|p| p.tasks.iter_mut()) {
         if t.tid == 201 {
             t.state = b'S';
-            t.wait = Some(Box::new(WaitInfo {
+            t.set_wait(Some(WaitInfo {
                 wchan: Ok("futex_wait_queue".into()),
                 syscall: Ok(SyscallState::In(FUTEX)),
             }));

@@ -93,7 +93,7 @@ fn run_ticks(mut scanner: Scanner, root: &Path) {
         check_all_fresh(&snap, tick);
         for t in snap.tasks() {
             assert_eq!(
-                t.detail.is_some(),
+                t.detail().is_some(),
                 t.tid == 100,
                 "status only for the planned task"
             );
@@ -322,7 +322,7 @@ fn status_descriptors_are_kept_only_for_the_rows_on_screen() {
     let mut scanner = Scanner::with_fd_limit(dir.path(), 10_000);
     let base = (PROCS * THREADS * 2 + PROCS) as usize;
     let snap = scanner.scan(&only_one_visible());
-    assert!(snap.tasks().any(|t| t.tid == 100 && t.detail.is_some()));
+    assert!(snap.tasks().any(|t| t.tid == 100 && t.detail().is_some()));
     assert_eq!(scanner.kept_descriptors(), base + 1);
     write_tick(dir.path(), 2);
     fs::write(&status_path, status(9)).expect("status");
@@ -330,7 +330,7 @@ fn status_descriptors_are_kept_only_for_the_rows_on_screen() {
     let d = snap
         .tasks()
         .find(|t| t.tid == 100)
-        .and_then(|t| t.detail.clone());
+        .and_then(|t| t.detail().cloned());
     let d = d.expect("asked").expect("readable");
     assert_eq!(
         d.voluntary_switches, 9,
@@ -359,7 +359,7 @@ fn status_descriptors_are_kept_only_for_the_rows_on_screen() {
     let m = snap
         .tasks()
         .find(|t| t.tid == 111)
-        .and_then(|t| t.migrations);
+        .and_then(|t| t.migrations());
     assert_eq!(m, Some(Ok(7)), "read fresh through the kept descriptor");
     assert_eq!(scanner.kept_descriptors(), base + THREADS as usize);
     scanner.scan(&DetailPlan::default());

@@ -52,19 +52,19 @@ fn switches_per_second_from_status_else_from_schedstat_timeslices() {
     // no status this time but was given a CPU 40 more times (schedstat, read every tick).
     for t in cur.processes.iter_mut().flat_map(|p| p.tasks.iter_mut()) {
         if t.tid == 201
-            && let Some(Ok(d)) = &mut t.detail
+            && let Some(Ok(d)) = t.detail_mut()
         {
             d.voluntary_switches += 200;
             d.involuntary_switches += 100;
         }
         if t.tid == 202 {
-            t.detail = None;
+            t.set_detail(None);
             if let Ok(s) = &mut t.schedstat {
                 s.timeslices += 40;
             }
         }
         if t.tid == 203 {
-            t.detail = None;
+            t.set_detail(None);
             t.schedstat = Err(threadtop::collect::Unreadable::Absent);
         }
     }

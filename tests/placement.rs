@@ -130,7 +130,7 @@ fn wait_percent_is_the_schedstat_wait_over_the_interval() {
 fn voluntary_and_involuntary_switch_rates_are_separate() {
     let a = pool(10, [0, 0], [0, 0]);
     let mut b = pool(12, [0, 0], [0, 0]);
-    if let Some(Ok(d)) = &mut b.processes[0].tasks[1].detail {
+    if let Some(Ok(d)) = b.processes[0].tasks[1].detail_mut() {
         d.voluntary_switches = 10 + 40;
         d.involuntary_switches = 6;
     }

@@ -329,7 +329,7 @@ fn placement_strip_shows_each_tick_and_the_affinity_mask() {
         for t in s.processes.iter_mut().flat_map(|p| p.tasks.iter_mut()) {
             if t.tid == 201 {
                 t.processor = Some(cpu);
-                t.migrations = Some(Ok(7));
+                t.set_migrations(Some(Ok(7)));
             }
         }
         a.on_snapshot(Arc::new(s));

@@ -126,7 +126,7 @@ fn scans_hostile_and_broken_entries_without_losing_the_rest() {
     assert_eq!(leader.processor, Some(1));
     assert_eq!((leader.utime_ticks, leader.stime_ticks), (250, 50));
     assert_eq!(leader.schedstat.expect("schedstat").run_ns, 1000);
-    assert!(leader.detail.is_none(), "status not asked for");
+    assert!(leader.detail().is_none(), "status not asked for");
 
     assert_eq!(p.tasks[1].comm, b"worker\n1");
     assert_eq!(p.tasks[1].state, b'R');
@@ -155,14 +155,18 @@ fn status_is_read_only_for_the_planned_tasks() {
     };
     let snap = scanner.scan(&plan);
     let p = &snap.processes[1];
-    let d = p.tasks[0].detail.clone().expect("asked").expect("readable");
+    let d = p.tasks[0]
+        .detail()
+        .cloned()
+        .expect("asked")
+        .expect("readable");
     assert_eq!((d.voluntary_switches, d.involuntary_switches), (7, 2));
     assert_eq!(d.cpus_allowed, "0-1");
-    assert!(p.tasks[1].detail.is_none());
+    assert!(p.tasks[1].detail().is_none());
 
     let all = scanner.scan(&DetailPlan::all());
     // Asked but the file is missing: marked, not dropped.
-    assert!(matches!(all.processes[1].tasks[1].detail, Some(Err(_))));
+    assert!(matches!(all.processes[1].tasks[1].detail(), Some(Err(_))));
 }
 
 #[test]
@@ -174,7 +178,10 @@ fn rows_on_screen_get_a_fresh_command_line_but_no_status() {
         ..DetailPlan::default()
     };
     let first = scanner.scan(&screen);
-    assert!(first.tasks().all(|t| t.detail.is_none()), "no status asked");
+    assert!(
+        first.tasks().all(|t| t.detail().is_none()),
+        "no status asked"
+    );
     let cmdline = |snap: &threadtop::collect::Snapshot| {
         let p = snap.processes.iter().find(|p| p.tgid == 10).expect("10");
         p.cmdline.clone().expect("readable")
@@ -334,8 +341,8 @@ fn scanning_the_real_proc_finds_ourselves_and_kthreadd() {
     assert_eq!(p.tasks[0].tid, me);
     assert!(!p.is_kernel());
     let d = p.tasks[0]
-        .detail
-        .clone()
+        .detail()
+        .cloned()
         .expect("asked")
         .expect("own status readable");
     assert!(!d.cpus_allowed.is_empty());

@@ -361,7 +361,7 @@ fn in_process(rounds: usize) -> InProcess {
         let c0 = thread_cpu_ns();
         let snap = scanner.scan(&plan);
         c.push((thread_cpu_ns() - c0) as f64 / 1e6);
-        detail_tasks = snap.tasks().filter(|t| t.detail.is_some()).count();
+        detail_tasks = snap.tasks().filter(|t| t.detail().is_some()).count();
         drop(snap);
 
         std::thread::sleep(Duration::from_millis(50));

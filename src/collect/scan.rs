@@ -989,11 +989,7 @@ impl Scanner {
                 processor: s.processor,
                 rt_priority: s.rt_priority,
                 policy: s.policy,
-                schedstat: Err(Unreadable::Absent),
-                detail: None,
-                stat_error: None,
-                migrations: None,
-                wait: None,
+                ..TaskInfo::EMPTY
             },
             None => {
                 notes.malformed += 1;
@@ -1051,12 +1047,10 @@ impl Scanner {
             // Every task: open, read, close (three descriptors a task would not fit). The
             // few rows on screen: kept open while they stay there.
             let read = self.read_detail(base, (!plan.all).then_some(&mut tf.status));
-            task.detail = Some(match read {
-                Ok(n) => parse_status(&self.buf[..n])
-                    .map(Box::new)
-                    .ok_or(Unreadable::Malformed),
+            task.set_detail(Some(match read {
+                Ok(n) => parse_status(&self.buf[..n]).ok_or(Unreadable::Malformed),
                 Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
-            });
+            }));
         }
         if tf.status.is_some() && (plan.all || !plan.wants(tid)) {
             // Off screen now: the descriptor goes.
@@ -1064,7 +1058,7 @@ impl Scanner {
             self.budget.released(1);
         }
         if plan.explain_tid == Some(tid) {
-            task.wait = Some(Box::new(self.read_wait(base, prefix_tgid, tid)));
+            task.set_wait(Some(self.read_wait(base, prefix_tgid, tid)));
         }
         let selected = plan.sched_tgid == Some(tgid);
         if tf.sched.is_some() && (plan.all || !selected) {
@@ -1077,10 +1071,10 @@ impl Scanner {
             self.task_path(prefix_tgid, tid, b"sched");
             // The selected process's tasks: kept open while it stays selected.
             let read = self.read_detail(base, (!plan.all).then_some(&mut tf.sched));
-            task.migrations = Some(match read {
+            task.set_migrations(Some(match read {
                 Ok(n) => parse_sched_migrations(&self.buf[..n]).ok_or(Unreadable::Absent),
                 Err(e) => Err(classify(e).unwrap_or(Unreadable::Absent)),
-            });
+            }));
         }
         task
     }

@@ -207,17 +207,31 @@ pub struct TaskInfo {
     pub rt_priority: u32,
     pub policy: u32,
     pub schedstat: Result<SchedStat, Unreadable>,
-    /// `None` when this task was not asked for detail this tick. Boxed: set for the
-    /// few rows on screen only, so most tasks pay 16 bytes for it, not 40.
-    pub detail: Option<Result<Box<TaskDetail>, Unreadable>>,
     /// Set when `stat` itself could not be read: only tid/tgid are meaningful then.
     pub stat_error: Option<Unreadable>,
-    /// `se.nr_migrations` from `sched`: exact count of CPU migrations. `None` when not
-    /// asked for this tick (read for the selected process only); `Absent` on kernels
-    /// without the file or field.
-    pub migrations: Option<Result<u64, Unreadable>>,
-    /// What it waits in: read only for the task the explain card shows (boxed: one task).
-    pub wait: Option<Box<WaitInfo>>,
+    /// What only a few tasks carry (`detail`, `migrations`, `wait`), behind one pointer
+    /// that is `None` for the rest: 144 bytes a task instead of 176, 0.64 MB less at
+    /// 10,000 threads with two snapshots alive. Read and set through the methods, which
+    /// keep it `None` when all three are (public only for `..TaskInfo::EMPTY`).
+    pub extra: Option<Box<TaskExtra>>,
+}
+
+/// The parts of a task read for some tasks only (see `TaskInfo::extra`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskExtra {
+    /// `status`: asked for the rows on screen, or every task (`DetailPlan`).
+    detail: Option<Result<TaskDetail, Unreadable>>,
+    /// `se.nr_migrations` from `sched`: exact count of CPU migrations (the selected
+    /// process's tasks); `Absent` on kernels without the file or field.
+    migrations: Option<Result<u64, Unreadable>>,
+    /// What it waits in: read only for the task the explain card shows.
+    wait: Option<WaitInfo>,
+}
+
+impl TaskExtra {
+    fn is_empty(&self) -> bool {
+        self.detail.is_none() && self.migrations.is_none() && self.wait.is_none()
+    }
 }
 
 /// `/proc/TID/syscall`: what the task is doing in the kernel right now.
@@ -240,6 +254,57 @@ pub struct WaitInfo {
 }
 
 impl TaskInfo {
+    /// `status`'s fields; `None` when this task was not asked for detail this tick.
+    pub fn detail(&self) -> Option<&Result<TaskDetail, Unreadable>> {
+        self.extra.as_ref()?.detail.as_ref()
+    }
+
+    pub fn detail_mut(&mut self) -> Option<&mut Result<TaskDetail, Unreadable>> {
+        self.extra.as_mut()?.detail.as_mut()
+    }
+
+    pub fn set_detail(&mut self, detail: Option<Result<TaskDetail, Unreadable>>) {
+        self.with_extra(|e| e.detail = detail);
+    }
+
+    /// Exact CPU migrations (`sched`); `None` when not read this tick (read for the
+    /// selected process only).
+    pub fn migrations(&self) -> Option<Result<u64, Unreadable>> {
+        self.extra.as_ref()?.migrations
+    }
+
+    pub fn set_migrations(&mut self, migrations: Option<Result<u64, Unreadable>>) {
+        self.with_extra(|e| e.migrations = migrations);
+    }
+
+    /// What it waits in (the explain card's task only).
+    pub fn wait(&self) -> Option<&WaitInfo> {
+        self.extra.as_ref()?.wait.as_ref()
+    }
+
+    pub fn set_wait(&mut self, wait: Option<WaitInfo>) {
+        self.with_extra(|e| e.wait = wait);
+    }
+
+    /// Changes the extra parts, allocating them only when something is set.
+    fn with_extra(&mut self, f: impl FnOnce(&mut TaskExtra)) {
+        match &mut self.extra {
+            Some(extra) => {
+                f(extra);
+                if extra.is_empty() {
+                    self.extra = None;
+                }
+            }
+            None => {
+                let mut extra = TaskExtra::default();
+                f(&mut extra);
+                if !extra.is_empty() {
+                    self.extra = Some(Box::new(extra));
+                }
+            }
+        }
+    }
+
     pub fn key(&self) -> TaskKey {
         TaskKey {
             tid: self.tid,
@@ -286,10 +351,8 @@ impl TaskInfo {
         rt_priority: 0,
         policy: 0,
         schedstat: Err(Unreadable::Absent),
-        detail: None,
         stat_error: None,
-        migrations: None,
-        wait: None,
+        extra: None,
     };
 }
 
@@ -630,12 +693,32 @@ mod tests {
     }
 
     #[test]
+    fn the_rare_parts_are_allocated_only_while_set() {
+        let mut t = TaskInfo::EMPTY;
+        t.set_detail(None);
+        t.set_migrations(None);
+        t.set_wait(None);
+        assert!(t.extra.is_none(), "nothing set, nothing allocated");
+        t.set_migrations(Some(Ok(3)));
+        t.set_detail(Some(Err(Unreadable::Denied)));
+        assert_eq!(t.migrations(), Some(Ok(3)));
+        assert_eq!(t.detail(), Some(&Err(Unreadable::Denied)));
+        assert!(t.wait().is_none());
+        t.set_migrations(None);
+        assert!(t.extra.is_some(), "detail is still set");
+        t.set_detail(None);
+        // All unset: the same value as a task that never had them (snapshots compare).
+        assert_eq!(t, TaskInfo::EMPTY);
+    }
+
+    #[test]
     fn a_task_stays_small() {
         // 10,000 tasks, three snapshots at the peak of a tick: every 8 bytes here is
-        // 240 KB of RSS. It was 240 bytes with comm on the heap and detail inline.
+        // 240 KB of RSS. It was 240 bytes with comm on the heap and detail inline, 176
+        // with `detail`, `migrations` and `wait` each in the task.
         assert_eq!(std::mem::size_of::<Comm>(), 24);
         assert!(
-            std::mem::size_of::<TaskInfo>() <= 184,
+            std::mem::size_of::<TaskInfo>() <= 144,
             "TaskInfo grew to {} bytes",
             std::mem::size_of::<TaskInfo>()
         );

@@ -287,7 +287,7 @@ pub fn explain(snap: &Snapshot, key: TaskKey) -> Option<Vec<String>> {
         );
     }
     out.push(format!("State {}.", state_words(t.state)));
-    if let Some(w) = &t.wait {
+    if let Some(w) = t.wait() {
         let wchan = w
             .wchan
             .as_deref()
@@ -311,8 +311,7 @@ pub fn explain(snap: &Snapshot, key: TaskKey) -> Option<Vec<String>> {
         }
     }
     let allowed = t
-        .detail
-        .as_ref()
+        .detail()
         .and_then(|d| d.as_ref().ok())
         .map(|d| format!("; may run on CPUs {}", d.cpus_allowed))
         .unwrap_or_default();

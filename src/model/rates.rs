@@ -375,8 +375,8 @@ fn cpu_ns_delta(prev: &TaskInfo, cur: &TaskInfo, clk_tck: u64) -> u64 {
 
 /// (voluntary, involuntary) switches over the interval, from `status` read in both scans.
 fn switches_delta(prev: &TaskInfo, cur: &TaskInfo) -> Option<(u64, u64)> {
-    let a = prev.detail.as_ref()?.as_ref().ok()?;
-    let b = cur.detail.as_ref()?.as_ref().ok()?;
+    let a = prev.detail()?.as_ref().ok()?;
+    let b = cur.detail()?.as_ref().ok()?;
     Some((
         b.voluntary_switches.saturating_sub(a.voluntary_switches),
         b.involuntary_switches

@@ -696,7 +696,7 @@ pub fn cgroup_of(snap: &Snapshot, names: &[Arc<str>], tgid: u32, tid: u32) -> Op
 }
 
 fn affinity(t: &TaskInfo) -> Option<String> {
-    Some(t.detail.as_ref()?.as_ref().ok()?.cpus_allowed.clone())
+    Some(t.detail()?.as_ref().ok()?.cpus_allowed.clone())
 }
 
 /// The order tasks are most interesting in: running first, finished last.

@@ -249,12 +249,12 @@ fn encode_task(w: &mut Writer, t: &TaskInfo, last_tid: u32, old: Option<&TaskInf
         }
         Err(e) => w.byte(1 + unreadable_code(e) as u8),
     }
-    match &t.detail {
+    match t.detail() {
         None => w.byte(0),
         Some(Ok(d)) => {
             w.byte(1);
-            let b = match &base.detail {
-                Some(Ok(b)) => TaskDetail::clone(b),
+            let b = match base.detail() {
+                Some(Ok(b)) => b.clone(),
                 _ => TaskDetail::default(),
             };
             w.delta(b.voluntary_switches, d.voluntary_switches);
@@ -269,7 +269,7 @@ fn encode_task(w: &mut Writer, t: &TaskInfo, last_tid: u32, old: Option<&TaskInf
         Some(Err(e)) => w.byte(2 + unreadable_code(*e) as u8),
     }
     put_opt(w, t.stat_error.map(|e| unreadable_code(e) as u32));
-    match t.migrations {
+    match t.migrations() {
         None => w.byte(0),
         Some(Ok(m)) => {
             w.byte(1);
@@ -522,8 +522,8 @@ fn decode_task(
     let detail = match r.byte()? {
         0 => None,
         1 => {
-            let b = match &base.detail {
-                Some(Ok(b)) => TaskDetail::clone(b),
+            let b = match base.detail() {
+                Some(Ok(b)) => b.clone(),
                 _ => TaskDetail::default(),
             };
             let voluntary_switches = r.delta(b.voluntary_switches)?;
@@ -532,11 +532,11 @@ fn decode_task(
                 0 => b.cpus_allowed,
                 _ => String::from_utf8_lossy(r.bytes()?).into_owned(),
             };
-            Some(Ok(Box::new(TaskDetail {
+            Some(Ok(TaskDetail {
                 voluntary_switches,
                 involuntary_switches,
                 cpus_allowed,
-            })))
+            }))
         }
         c => Some(Err(unreadable_from(u64::from(c) - 2)?)),
     };
@@ -548,7 +548,7 @@ fn decode_task(
         1 => Some(Ok(r.u()?)),
         c => Some(Err(unreadable_from(u64::from(c) - 2)?)),
     };
-    Ok(TaskInfo {
+    let mut task = TaskInfo {
         tid,
         tgid,
         comm,
@@ -566,11 +566,12 @@ fn decode_task(
         rt_priority,
         policy,
         schedstat,
-        detail,
         stat_error,
-        migrations,
-        wait: None,
-    })
+        ..TaskInfo::EMPTY
+    };
+    task.set_detail(detail);
+    task.set_migrations(migrations);
+    Ok(task)
 }
 
 #[cfg(test)]

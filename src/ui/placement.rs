@@ -60,7 +60,7 @@ impl PlacementPane<'_> {
             let absent = p
                 .tasks
                 .iter()
-                .any(|t| matches!(t.migrations, Some(Err(Unreadable::Absent))));
+                .any(|t| matches!(t.migrations(), Some(Err(Unreadable::Absent))));
             (p.tasks.len() + usize::from(absent)) as u16
         })
     }
@@ -154,8 +154,7 @@ impl Widget for PlacementPane<'_> {
         for task in &p.tasks {
             let track = self.model.placement.track(&task.key());
             let affinity = task
-                .detail
-                .as_ref()
+                .detail()
                 .and_then(|d| d.as_ref().ok())
                 .map(|d| d.cpus_allowed.clone());
             let allowed = affinity.as_deref().and_then(parse_cpu_list);
@@ -167,7 +166,7 @@ impl Widget for PlacementPane<'_> {
                     None => '?',
                 })
                 .collect();
-            let exact = match task.migrations {
+            let exact = match task.migrations() {
                 Some(Ok(n)) => n.to_string(),
                 Some(Err(Unreadable::Absent)) => {
                     exact_absent = true;
