@@ -129,8 +129,8 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     // `--events on` is loaded before the screen is taken, so that it fails with its
-    // reason on a normal terminal; `auto` loads in the background once the display runs
-    // (`None` here), `off` loads nothing. The collector reads the source once a tick.
+    // reason on a normal terminal; `auto` loads in the background once the first frame
+    // is drawn (`None` here), `off` loads nothing. The collector reads the source once a tick.
     let start = match replay {
         Some(_) => None,
         None if cli.events == events::Mode::Auto => None,
@@ -207,7 +207,7 @@ fn run_tui(cli: &Cli, loaded: &Loaded, start: Option<events::source::Start>) -> 
     test_panic(&mut term);
     let feed = match start {
         Some(start) => events::source::Feed::new(start),
-        None => events::source::Feed::load_in_background(cli.pids.is_empty()),
+        None => events::source::Feed::load_after_first_frame(cli.pids.is_empty()),
     };
     run::run(
         &mut term,

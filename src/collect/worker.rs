@@ -172,7 +172,7 @@ fn run<F>(
             Scanner::new(&root).without_task_iter(super::task_iter::NOT_WITH_PIDS)
         }
         // Loaded with the events, and taken from them once they have loaded (below).
-        Some(Feed::Loading(_)) => {
+        Some(Feed::Deferred(_) | Feed::Loading(_)) => {
             Scanner::new(&root).without_task_iter("loading with the scheduling events")
         }
         Some(feed) => match feed.take_task_iter() {
@@ -185,6 +185,13 @@ fn run<F>(
     let mut sampler = Sampler::new(&root);
     loop {
         let began = Instant::now();
+        if scans == 1
+            && let Some(feed) = &mut events
+        {
+            // The first frame is drawn (or its wait is over): the events load beside
+            // the scans from now on.
+            feed.start_deferred();
+        }
         if let Some(feed) = &mut events
             && feed.settle()
             && plan.pids.is_empty()

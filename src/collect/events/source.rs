@@ -130,7 +130,10 @@ pub const LOADING: &str = "loading";
 pub enum Feed {
     On(Box<EventSource>),
     Off(Arc<str>),
-    /// Loading (`load_in_background`): the answer arrives on this channel.
+    /// To load once the first frame is drawn (`load_after_first_frame`), with the task
+    /// iterator when true.
+    Deferred(bool),
+    /// Loading (`start_deferred`): the answer arrives on this channel.
     Loading(mpsc::Receiver<Start>),
 }
 
@@ -142,13 +145,28 @@ impl Feed {
         }
     }
 
-    /// Loads as `start_with(Mode::Auto, task_iter)` does, on a thread of its own, so the
+    /// Loads as `start_with(Mode::Auto, task_iter)` does, but on a thread of its own
+    /// once the collector has sent its first snapshot (`start_deferred`), so the
     /// display's first frames do not wait for the kernel: snapshots say `loading` until
     /// the load has answered (`settle`). Why: attaching and detaching tracepoints wait
     /// for RCU grace periods, and on a busy machine (this one, with a few ping-pong
     /// workloads) the grace-period thread was starved for 59 s: the screen stayed blank
-    /// for 2-90 s while the child loaded, where a /proc frame takes milliseconds.
-    pub fn load_in_background(task_iter: bool) -> Self {
+    /// for 2-90 s while the child loaded, where a /proc frame takes milliseconds. After
+    /// the first frame, not with it: at 10,000 waking threads a load beside the first
+    /// scan made the first full frame 557 ms instead of 288.
+    pub fn load_after_first_frame(task_iter: bool) -> Self {
+        Feed::Deferred(task_iter)
+    }
+
+    /// Starts a deferred load (`load_after_first_frame`) on a thread of its own.
+    pub fn start_deferred(&mut self) {
+        let Feed::Deferred(task_iter) = *self else {
+            return;
+        };
+        *self = Self::load_in_background(task_iter);
+    }
+
+    fn load_in_background(task_iter: bool) -> Self {
         let (tx, rx) = mpsc::channel();
         let spawned = std::thread::Builder::new()
             .name("tt-bpf-load".into())
@@ -184,7 +202,7 @@ impl Feed {
     ) -> Option<Result<crate::collect::task_iter::TaskIter, String>> {
         match self {
             Feed::On(src) => src.take_task_iter(),
-            Feed::Off(_) | Feed::Loading(_) => None,
+            Feed::Off(_) | Feed::Deferred(_) | Feed::Loading(_) => None,
         }
     }
 
@@ -200,7 +218,7 @@ impl Feed {
                 }
             },
             Feed::Off(why) => Events::Unavailable(why.clone()),
-            Feed::Loading(_) => Events::Unavailable(LOADING.into()),
+            Feed::Deferred(_) | Feed::Loading(_) => Events::Unavailable(LOADING.into()),
         };
     }
 }
@@ -629,6 +647,12 @@ mod tests {
         assert!(feed.take_task_iter().is_none());
         feed.fill(&mut snap);
         assert_eq!(snap.events.unavailable(), Some("needs root"));
+        // Deferred until the first frame: loading, as far as a snapshot can tell.
+        let mut feed = Feed::load_after_first_frame(true);
+        assert!(!feed.settle());
+        feed.fill(&mut snap);
+        assert_eq!(snap.events.unavailable(), Some(LOADING));
+        assert!(feed.take_task_iter().is_none());
         // A loading thread that died without an answer is a reason, not a wait forever.
         let (tx, rx) = mpsc::channel::<Start>();
         let mut feed = Feed::Loading(rx);
