@@ -630,29 +630,34 @@ impl Drop for Snapshot {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+impl ProcessInfo {
+    /// A process of `tasks` and nothing else known, for unit tests to build on.
+    pub(crate) fn of_tasks(tgid: u32, ppid: u32, tasks: Vec<TaskInfo>) -> Self {
+        ProcessInfo {
+            tgid,
+            ppid,
+            uid: None,
+            user: None,
+            cmdline: Ok(Vec::new()),
+            rss_bytes: 0,
+            statm: None,
+            tasks,
+            task_io: Vec::new(),
+            tasks_error: None,
+        }
+    }
+}
 
-    fn big_snapshot(n: usize) -> Snapshot {
-        let mut tasks = Vec::with_capacity(n);
-        tasks.extend((0..n as u32).map(|t| TaskInfo::unreadable(t, 1, Unreadable::Denied)));
+#[cfg(test)]
+impl Snapshot {
+    /// A snapshot of nothing (no processes, zero times), for unit tests to build on.
+    pub(crate) fn empty() -> Self {
         Snapshot {
             boot_ns: 0,
             scan_ns: 0,
             clk_tck: 100,
             page_size: 4096,
-            processes: vec![ProcessInfo {
-                tgid: 1,
-                ppid: 0,
-                uid: None,
-                user: None,
-                cmdline: Ok(Vec::new()),
-                rss_bytes: 0,
-                statm: None,
-                tasks,
-                task_io: Vec::new(),
-                tasks_error: None,
-            }],
+            processes: Vec::new(),
             system: SystemInfo::default(),
             notes: ScanNotes::default(),
             shares: None,
@@ -663,6 +668,19 @@ mod tests {
             task_source: Default::default(),
             partial: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn big_snapshot(n: usize) -> Snapshot {
+        let mut tasks = Vec::with_capacity(n);
+        tasks.extend((0..n as u32).map(|t| TaskInfo::unreadable(t, 1, Unreadable::Denied)));
+        let mut snap = Snapshot::empty();
+        snap.processes = vec![ProcessInfo::of_tasks(1, 0, tasks)];
+        snap
     }
 
     /// One test for the pool, which is process-wide: tests run in parallel.

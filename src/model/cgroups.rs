@@ -415,18 +415,7 @@ mod tests {
             start_ticks: 5,
             ..TaskInfo::EMPTY
         };
-        let proc_ = |tgid: u32, tasks: Vec<TaskInfo>| ProcessInfo {
-            tgid,
-            ppid: 1,
-            uid: None,
-            user: None,
-            cmdline: Ok(Vec::new()),
-            rss_bytes: 0,
-            statm: None,
-            tasks,
-            task_io: Vec::new(),
-            tasks_error: None,
-        };
+        let proc_ = |tgid: u32, tasks: Vec<TaskInfo>| ProcessInfo::of_tasks(tgid, 1, tasks);
         Snapshot {
             boot_ns: at * SEC,
             scan_ns: 0,

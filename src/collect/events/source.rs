@@ -621,22 +621,7 @@ mod tests {
     fn a_feed_says_loading_until_the_load_answers_then_what_it_answered() {
         let (tx, rx) = mpsc::channel();
         let mut feed = Feed::Loading(rx);
-        let mut snap = Snapshot {
-            boot_ns: 0,
-            scan_ns: 0,
-            clk_tck: 100,
-            page_size: 4096,
-            processes: Vec::new(),
-            system: Default::default(),
-            notes: Default::default(),
-            shares: None,
-            schedstat_read: true,
-            cgroups: Default::default(),
-            events: Default::default(),
-            waits: None,
-            task_source: Default::default(),
-            partial: false,
-        };
+        let mut snap = Snapshot::empty();
         assert!(!feed.settle(), "no answer yet");
         feed.fill(&mut snap);
         assert_eq!(snap.events.unavailable(), Some(LOADING));
