@@ -354,7 +354,7 @@ impl Scanner {
     }
 
     /// As `with_loaded_task_iter`, between scans: an iterator loaded in the background
-    /// (`Feed::load_in_background`) takes over from /proc at the next scan, and the
+    /// (`Feed::load_after_first_frame`) takes over from /proc at the next scan, and the
     /// descriptors kept for the tasks it reads are closed as it reads them.
     pub fn set_task_iter(&mut self, loaded: Result<TaskIter, String>) {
         if self.root != Path::new("/proc") {

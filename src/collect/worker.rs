@@ -195,10 +195,16 @@ fn run<F>(
         if let Some(feed) = &mut events
             && feed.settle()
             && plan.pids.is_empty()
-            && let Some(loaded) = feed.take_task_iter()
         {
             // Loaded in the background: from this scan on, tasks come from the iterator
             // and the events count from this tick (their first tick has no figures).
+            // Not loaded: the scanner's reason is the events', no longer "loading".
+            let loaded = match feed {
+                Feed::Off(why) => Err(format!("the scheduling events did not load: {why}")),
+                _ => feed
+                    .take_task_iter()
+                    .unwrap_or_else(|| Err("not loaded with the scheduling events".into())),
+            };
             scanner.set_task_iter(loaded);
         }
         // The first frame comes from a pass over `stat` only (half the files to open); the

@@ -121,8 +121,8 @@ impl EventSource {
     }
 }
 
-/// `Events::Unavailable`'s reason while the programs load on another thread
-/// (`Feed::load_in_background`); the header says `events: loading`.
+/// `Events::Unavailable`'s reason until programs loaded on another thread have answered
+/// (`Feed::load_after_first_frame`); the header says `events: loading`.
 pub const LOADING: &str = "loading";
 
 /// The collector's handle on the events: a source, the reason there is none, or a load
