@@ -33,6 +33,24 @@ impl crossterm::Command for EnableMouse {
     }
 }
 
+/// The terminal's size in cells, asked of stdout, then stdin, with one ioctl each.
+/// crossterm's `terminal::size` opens `/dev/tty` for every call (open, ioctl, close):
+/// asked at each frame and by the input thread four times a second, that was about a
+/// tenth of an idle threadtop's CPU (perf, 118 tasks on the machine, 2026-12-07), the
+/// tty's open and release most of it. crossterm's answer is the fallback when neither
+/// descriptor is a terminal with a size.
+pub fn size() -> io::Result<(u16, u16)> {
+    for fd in [rustix::stdio::stdout(), rustix::stdio::stdin()] {
+        if let Ok(ws) = rustix::termios::tcgetwinsize(fd)
+            && ws.ws_col > 0
+            && ws.ws_row > 0
+        {
+            return Ok((ws.ws_col, ws.ws_row));
+        }
+    }
+    terminal::size()
+}
+
 /// Raw mode, the alternate screen, no cursor and, with `mouse`, mouse reporting.
 /// `color`: whether colour escape sequences may be sent at all (`--color never` and
 /// NO_COLOR: none).
@@ -50,7 +68,7 @@ pub fn enter(color: bool, mouse: bool) -> io::Result<Tui> {
             return Err(e);
         }
     }
-    let (width, height) = terminal::size().unwrap_or((0, 0));
+    let (width, height) = size().unwrap_or((0, 0));
     Terminal::new(LeanBackend::new(
         io::BufWriter::with_capacity(FRAME_BUFFER, io::stdout()),
         width,

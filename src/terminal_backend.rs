@@ -116,7 +116,7 @@ impl<W: Write> LeanBackend<W> {
     fn terminal_size(&self) -> io::Result<(u16, u16)> {
         match self.fixed_size {
             Some(s) => Ok(s),
-            None => terminal::size(),
+            None => crate::terminal::size(),
         }
     }
 

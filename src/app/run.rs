@@ -56,7 +56,7 @@ pub fn spawn_input(tx: Sender<Event>) {
         .name("tt-input".into())
         .spawn(move || {
             let _running = running;
-            let mut size = crossterm::terminal::size().ok();
+            let mut size = crate::terminal::size().ok();
             let mut reader = crate::input::TtyReader::new();
             loop {
                 // A tool has the terminal (the hand-off): wait until it is ours again.
@@ -106,7 +106,7 @@ pub fn spawn_input(tx: Sender<Event>) {
                 }
                 // SIGWINCH is not caught: the size is looked at on every pass (an ioctl),
                 // at least every `INPUT_POLL`, and during a stream of keys too.
-                let now = crossterm::terminal::size().ok();
+                let now = crate::terminal::size().ok();
                 if now != size {
                     size = now;
                     if tx.send(Event::Resize).is_err() {
