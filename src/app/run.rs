@@ -39,8 +39,11 @@ pub enum Exit {
     TerminalLost(String),
 }
 
-/// How often the input thread checks that the terminal is still there (and its size).
-const INPUT_POLL: Duration = Duration::from_millis(250);
+/// How often the input thread checks that the terminal is still there (and its size)
+/// when nothing wakes it: a resize (SIGWINCH) and a hand-off's pause wake it at once
+/// (`input_gate::wake_fd`). Without that channel, a quarter second.
+const INPUT_POLL: Duration = Duration::from_secs(1);
+const INPUT_POLL_UNWOKEN: Duration = Duration::from_millis(250);
 
 pub fn spawn_input(tx: Sender<Event>) {
     // A hang-up (SSH dropped, SIGHUP trapped by the shell) must not wait for a read.
@@ -67,7 +70,12 @@ pub fn spawn_input(tx: Sender<Event>) {
                     let _ = tx.send(Event::TerminalLost("stdin is no longer a terminal".into()));
                     return;
                 }
-                let input = match crate::input::wait_stdin(INPUT_POLL) {
+                let waited = match super::input_gate::wake_fd() {
+                    Some(wake) => crate::input::wait_stdin_or(wake, INPUT_POLL),
+                    None => crate::input::wait_stdin(INPUT_POLL_UNWOKEN),
+                };
+                super::input_gate::drain_wake();
+                let input = match waited {
                     Wait::Idle => false,
                     Wait::HungUp => {
                         let _ = tx.send(Event::TerminalLost("the terminal hung up".into()));
@@ -104,8 +112,8 @@ pub fn spawn_input(tx: Sender<Event>) {
                         }
                     }
                 }
-                // SIGWINCH is not caught: the size is looked at on every pass (an ioctl),
-                // at least every `INPUT_POLL`, and during a stream of keys too.
+                // The size is looked at on every pass (an ioctl): after a SIGWINCH, at
+                // least every `INPUT_POLL`, and during a stream of keys too.
                 let now = crate::terminal::size().ok();
                 if now != size {
                     size = now;

@@ -52,7 +52,7 @@ pub fn hand_off(app: &mut App, h: &HandOff, hold: &mut dyn FnMut(bool)) -> std::
         ));
         return Ok(false);
     }
-    // The input thread lets go of the terminal within 250 ms, as a rule.
+    // The input thread lets go of the terminal at once (its wait is woken), as a rule.
     if !super::input_gate::pause(std::time::Duration::from_secs(5)) {
         app.status = Some(format!(
             "{} not started: threadtop's input thread did not let go of the terminal",

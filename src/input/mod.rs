@@ -65,7 +65,7 @@ impl TtyReader {
             None => Vec::new(),
         };
         while self.decoder.pending() {
-            if wait(fd_of(&self.from), self.wait) != Wait::Idle {
+            if wait(fd_of(&self.from), None, self.wait) != Wait::Idle {
                 if let Some(n) = self.read_once()? {
                     let more = self.decoder.feed(&self.buf[..n]);
                     out.extend(more);
@@ -108,19 +108,32 @@ pub enum Wait {
 
 /// Waits for stdin with poll(2), level-triggered: what is left unread is seen again.
 pub fn wait_stdin(timeout: Duration) -> Wait {
-    wait(rustix::stdio::stdin(), timeout)
+    wait(rustix::stdio::stdin(), None, timeout)
 }
 
-fn wait(fd: BorrowedFd<'_>, timeout: Duration) -> Wait {
+/// As [`wait_stdin`], and also woken (`Idle`) when `wake` is readable.
+pub fn wait_stdin_or(wake: BorrowedFd<'_>, timeout: Duration) -> Wait {
+    wait(rustix::stdio::stdin(), Some(wake), timeout)
+}
+
+pub(crate) fn wait(fd: BorrowedFd<'_>, wake: Option<BorrowedFd<'_>>, timeout: Duration) -> Wait {
     use std::os::fd::AsRawFd;
-    let mut fds = [libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    }];
+    let mut fds = [
+        libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+        libc::pollfd {
+            // A negative descriptor is skipped by poll(2).
+            fd: wake.map_or(-1, |w| w.as_raw_fd()),
+            events: libc::POLLIN,
+            revents: 0,
+        },
+    ];
     let ms = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
-    // SAFETY: one valid, initialised pollfd, borrowed for the length of the call.
-    let n = unsafe { libc::poll(fds.as_mut_ptr(), 1, ms) };
+    // SAFETY: two valid, initialised pollfds, borrowed for the length of the call.
+    let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, ms) };
     let revents = fds[0].revents;
     if n <= 0 {
         Wait::Idle
