@@ -221,3 +221,53 @@ fn the_first_frame_does_not_wait_for_the_events_to_load() {
     pty.send(b"q");
     assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
 }
+
+/// On a large machine (20,000 tasks or more; here made to count as one) the first frame
+/// waits, a bounded time, for the events' load, so it comes from the task iterator rather
+/// than from a /proc pass over every task: the first screen already says `events: bpf`,
+/// never `events: loading`. The loader here takes over a second (then ends without an
+/// answer, so threadtop loads in-process): a display that did not wait would show
+/// `loading` all that time.
+#[test]
+fn on_a_large_machine_the_first_frame_waits_for_the_load() {
+    if let Some(why) = events_unavailable() {
+        eprintln!("first frame after the load: skipped: the events cannot load here: {why}");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let loader = dir.path().join("loader.sh");
+    std::fs::write(
+        &loader,
+        "#!/bin/sh\n# Slow, then ends without an answer.\nsleep 1.5\n",
+    )
+    .expect("write the loader");
+    std::fs::set_permissions(&loader, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("make the loader executable");
+    let w = support::workload(&["--name", "ttlarge", "--sleep", "2"]);
+    let pid = w.pid.to_string();
+    let loader_s = loader.display().to_string();
+    // Waits as long as the load takes here (the bound is for real machines).
+    let mut pty = support::spawn(
+        &["--delay", "0.3", "-p", &pid],
+        &[
+            ("THREADTOP_TEST_LOADER_EXE", &loader_s),
+            ("THREADTOP_TEST_FIRST_FRAME_WAIT_MS", "600000"),
+        ],
+        140,
+        30,
+    );
+    let first = pty
+        .wait_for("the first frame's header", WAIT, |s| s.contains("events:"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !first.contains("events: loading") && first.contains("events: bpf"),
+        "the first frame did not wait for the load:\n{first}"
+    );
+    pty.wait_for("the workload listed", WAIT, |s| {
+        s.lines()
+            .any(|l| l.split_whitespace().next() == Some(pid.as_str()))
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}

@@ -13,7 +13,7 @@ use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{AtFlags, fstat, statat};
+use rustix::fs::{AtFlags, Mode, OFlags, fstat, statat};
 use rustix::io::Errno;
 
 use super::fd_budget::FdBudget;
@@ -1096,6 +1096,17 @@ impl Scanner {
             .and_then(|b| super::parse::parse_syscall(&b).ok_or(Unreadable::Malformed));
         WaitInfo { wchan, syscall }
     }
+}
+
+/// [`tasks_on_machine`] of the /proc tree at `root`.
+pub fn tasks_on_machine_at(root: &Path) -> Option<usize> {
+    let dir = rustix::fs::open(
+        root,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ok()?;
+    tasks_on_machine(dir.as_fd(), &mut [0u8; 256])
 }
 
 /// How many tasks the kernel runs, from the fourth field of `loadavg` ("2/10234"),

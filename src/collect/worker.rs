@@ -185,7 +185,13 @@ fn run<F>(
     let mut sampler = Sampler::new(&root);
     loop {
         let began = Instant::now();
-        if scans == 1
+        // On a large machine the first frame waits a little for the load (see
+        // `Feed::first_frame_wait`); elsewhere the load starts once it is drawn.
+        let wait = match &events {
+            Some(Feed::Deferred(_)) if scans == 0 => first_frame_wait(&root),
+            _ => None,
+        };
+        if (scans == 1 || wait.is_some())
             && let Some(feed) = &mut events
         {
             // The first frame is drawn (or its wait is over): the events load beside
@@ -193,7 +199,7 @@ fn run<F>(
             feed.start_deferred();
         }
         if let Some(feed) = &mut events
-            && feed.settle()
+            && feed.settle_within(wait.unwrap_or_default())
             && plan.pids.is_empty()
         {
             // Loaded in the background: from this scan on, tasks come from the iterator
@@ -344,6 +350,21 @@ fn rounds_floor(events_on: bool, sampler: &super::waits::Sampler) -> u32 {
     } else {
         sampler.min_rounds()
     }
+}
+
+/// Tests: every machine counts as large and the first frame waits this many ms for the
+/// load (`Feed::first_frame_wait`), so that path is tested without 20,000 threads.
+pub const TEST_FIRST_FRAME_WAIT_ENV: &str = "THREADTOP_TEST_FIRST_FRAME_WAIT_MS";
+
+/// How long the first frame waits for a deferred load on this machine, if at all.
+fn first_frame_wait(root: &std::path::Path) -> Option<Duration> {
+    if let Some(ms) = std::env::var(TEST_FIRST_FRAME_WAIT_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        return Some(Duration::from_millis(ms));
+    }
+    Feed::first_frame_wait(super::scan::tasks_on_machine_at(root))
 }
 
 /// The tasks whose waits are sampled between scans, as (TGID, TID): every task when the
