@@ -188,15 +188,12 @@ fn the_first_frame_does_not_wait_for_the_events_to_load() {
         return;
     }
     let dir = tempfile::tempdir().expect("temporary directory");
-    let (loader, flag) = (dir.path().join("loader.sh"), dir.path().join("answer-now"));
-    std::fs::write(
-        &loader,
-        "#!/bin/sh\n# Ends, without an answer, once the test makes the file.\n\
+    let flag = dir.path().join("answer-now");
+    let loader = loader_script(
+        dir.path(),
+        "# Ends, without an answer, once the test makes the file.\n\
          while [ ! -e \"$TT_TEST_LOADER_FLAG\" ]; do sleep 0.05; done\n",
-    )
-    .expect("write the loader");
-    std::fs::set_permissions(&loader, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("make the loader executable");
+    );
     let w = support::workload(&["--name", "ttearly", "--sleep", "2"]);
     let pid = w.pid.to_string();
     let (loader_s, flag_s) = (loader.display().to_string(), flag.display().to_string());
@@ -235,14 +232,10 @@ fn on_a_large_machine_the_first_frame_waits_for_the_load() {
         return;
     }
     let dir = tempfile::tempdir().expect("temporary directory");
-    let loader = dir.path().join("loader.sh");
-    std::fs::write(
-        &loader,
-        "#!/bin/sh\n# Slow, then ends without an answer.\nsleep 1.5\n",
-    )
-    .expect("write the loader");
-    std::fs::set_permissions(&loader, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("make the loader executable");
+    let loader = loader_script(
+        dir.path(),
+        "# Slow, then ends without an answer.\nsleep 1.5\n",
+    );
     let w = support::workload(&["--name", "ttlarge", "--sleep", "2"]);
     let pid = w.pid.to_string();
     let loader_s = loader.display().to_string();
@@ -270,4 +263,13 @@ fn on_a_large_machine_the_first_frame_waits_for_the_load() {
     .unwrap_or_else(|e| panic!("{e}"));
     pty.send(b"q");
     assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+}
+
+/// An executable `sh` script in `dir` with `body`, for `THREADTOP_TEST_LOADER_EXE`.
+fn loader_script(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
+    let loader = dir.join("loader.sh");
+    std::fs::write(&loader, format!("#!/bin/sh\n{body}")).expect("write the loader");
+    std::fs::set_permissions(&loader, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("make the loader executable");
+    loader
 }
