@@ -152,7 +152,11 @@ fn main() -> ExitCode {
     };
     terminal::restore();
     match outcome {
-        Ok(Exit::Quit) => ExitCode::SUCCESS,
+        Ok(Exit::Quit) => {
+            // The prompt does not wait for the kernel to detach the events.
+            events::linger::hand_over();
+            ExitCode::SUCCESS
+        }
         Ok(Exit::Signal(sig)) => ExitCode::from((128 + sig).clamp(0, 255) as u8),
         // Not eprintln!: stderr is usually the terminal that just went away, and a failed
         // eprintln! panics (the panic report then failed too: SIGABRT instead of 129).
@@ -205,6 +209,7 @@ fn run_tui(cli: &Cli, loaded: &Loaded, start: Option<events::source::Start>) -> 
     let mut term =
         terminal::enter(theme.color, !cli.no_mouse).wrap_err("setting up the terminal")?;
     test_panic(&mut term);
+    events::linger::arm();
     let feed = match start {
         Some(start) => events::source::Feed::new(start),
         None => events::source::Feed::load_after_first_frame(cli.pids.is_empty()),

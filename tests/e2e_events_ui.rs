@@ -273,3 +273,64 @@ fn loader_script(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
         .expect("make the loader executable");
     loader
 }
+
+/// Quitting does not wait for the kernel to detach the events: threadtop hands its
+/// descriptors to a child (`tt-bpf-release`) that outlives it and releases the links when
+/// it exits. Here the child is told to wait for a file, so the test can see it holding
+/// the links after threadtop has gone; once the file exists, it ends too.
+#[test]
+fn quitting_hands_the_links_to_a_child_that_outlives_threadtop() {
+    if let Some(why) = events_unavailable() {
+        eprintln!("quit hand-over: skipped: the events cannot load here: {why}");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let flag = dir.path().join("release-now");
+    let flag_s = flag.display().to_string();
+    let mut pty = support::spawn(
+        &["--delay", "0.3"],
+        &[("THREADTOP_TEST_RELEASE_HOLD", &flag_s)],
+        140,
+        30,
+    );
+    pty.wait_for_text("events: bpf", WAIT)
+        .unwrap_or_else(|e| panic!("{e}"));
+    pty.send(b"q");
+    assert_eq!(pty.wait_exit(WAIT).expect("exits").code(), Some(0));
+    // Ours is the child whose environment names this test's file.
+    let holder = std::fs::read_dir("/proc")
+        .expect("list /proc")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .find(|pid| {
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            comm.trim_end() == "tt-bpf-release"
+                && env
+                    .split(|&b| b == 0)
+                    .any(|v| v == format!("THREADTOP_TEST_RELEASE_HOLD={flag_s}").as_bytes())
+        })
+        .expect("a tt-bpf-release child outlives threadtop");
+    let links = std::fs::read_dir(format!("/proc/{holder}/fd"))
+        .expect("the child's descriptors")
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter(|l| l.to_string_lossy().contains("bpf_link"))
+        .count();
+    assert!(links > 0, "the child holds no BPF link");
+    std::fs::write(&flag, b"").expect("let the child go");
+    // Gone, or a zombie whose new parent has yet to reap it: either way it has exited.
+    let deadline = std::time::Instant::now() + WAIT;
+    let running = || {
+        let stat = std::fs::read_to_string(format!("/proc/{holder}/stat")).unwrap_or_default();
+        stat.contains("(tt-bpf-release)")
+            && stat
+                .rsplit_once(") ")
+                .is_some_and(|(_, rest)| !rest.starts_with('Z'))
+    };
+    while running() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the child did not end"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

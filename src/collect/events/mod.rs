@@ -9,6 +9,7 @@ pub mod batch;
 pub mod handover;
 pub mod hist;
 pub mod layout;
+pub mod linger;
 pub mod source;
 pub mod tasks;
 pub mod why;

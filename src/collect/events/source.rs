@@ -145,10 +145,24 @@ pub enum Feed {
     Loading(mpsc::Receiver<Start>),
 }
 
+impl Drop for Feed {
+    /// Once the display is armed (`linger::arm`), an event source that is on is
+    /// forgotten, not dropped: the collector ends only when threadtop does, and the links
+    /// must outlive it for `linger::hand_over` to take them.
+    fn drop(&mut self) {
+        if matches!(self, Feed::On(_)) && super::linger::armed() {
+            std::mem::forget(std::mem::replace(self, Feed::Off("ended".into())));
+        }
+    }
+}
+
 impl Feed {
     pub fn new(start: Start) -> Self {
         match start {
-            Start::Running(s) => Feed::On(s),
+            Start::Running(s) => {
+                super::linger::set_live();
+                Feed::On(s)
+            }
             Start::Unavailable(why) => Feed::Off(why.into()),
         }
     }
