@@ -194,8 +194,8 @@ fn run<F>(
         if (scans == 1 || wait.is_some())
             && let Some(feed) = &mut events
         {
-            // The first frame is drawn (or its wait is over): the events load beside
-            // the scans from now on.
+            // The first frame is drawn (or its wait is over), or on a large machine it is
+            // about to be scanned: the events load beside the scans from now on.
             feed.start_deferred();
         }
         if let Some(feed) = &mut events
