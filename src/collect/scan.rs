@@ -1098,7 +1098,8 @@ impl Scanner {
     }
 }
 
-/// [`tasks_on_machine`] of the /proc tree at `root`.
+/// How many tasks the kernel runs, from `loadavg` in the /proc tree at `root` (as the
+/// first scan's descriptor table is sized); `None` when it cannot be read.
 pub fn tasks_on_machine_at(root: &Path) -> Option<usize> {
     let dir = rustix::fs::open(
         root,
