@@ -11,53 +11,27 @@
 //! same processes, warmed up like the scanner's own). Medians are printed; nothing is
 //! asserted. Also the one-time cost of the first sight of every task.
 
-use std::io::{BufRead, BufReader};
 use std::os::fd::AsFd;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use threadtop::collect::cgroup::CgroupTracker;
 use threadtop::collect::{DetailPlan, Scanner};
 
-fn thread_cpu_ns() -> u64 {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    (t.tv_sec as u64) * 1_000_000_000 + t.tv_nsec as u64
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
+#[path = "common/measure.rs"]
+mod measure;
+use measure::{median, thread_cpu_ns};
+#[path = "common/workload.rs"]
+mod workload;
+use workload::Workload;
 
 fn main() {
     let sizes: Vec<usize> = std::env::args()
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
-    let exe = std::env::current_exe().expect("current exe");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let workload = dir.join("threadtop-workload");
     for n in sizes {
-        let mut child = Command::new(&workload)
-            .args([
-                "--busy",
-                "1",
-                "--sleep",
-                &(n - 2).to_string(),
-                "--seconds",
-                "120",
-            ])
-            .args(["--exit-on-eof"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start threadtop-workload (cargo build --release first)");
-        let out = child.stdout.take().expect("piped");
-        for line in BufReader::new(out).lines() {
-            if line.map(|l| l == "end").unwrap_or(true) {
-                break;
-            }
-        }
+        let sleep = (n - 2).to_string();
+        let _workload = Workload::start(&["--busy", "1", "--sleep", &sleep, "--seconds", "120"]);
         let mut scanner = Scanner::new("/proc");
         let plan = DetailPlan::default();
         let mut snap = scanner.scan(&plan);
@@ -103,8 +77,5 @@ fn main() {
             first_ns as f64 / 1e6,
             exact_ns as f64 / 1e6,
         );
-        drop(child.stdin.take());
-        let _ = child.kill();
-        let _ = child.wait();
     }
 }

@@ -11,10 +11,9 @@ use std::time::Duration;
 use threadtop::collect::events::EventSource;
 use threadtop::collect::{DetailPlan, Scanner};
 
-fn thread_cpu_ns() -> u64 {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
-}
+#[path = "common/measure.rs"]
+mod measure;
+use measure::thread_cpu_ns;
 
 fn main() {
     let ticks: usize = std::env::args()

@@ -15,22 +15,17 @@
 //! the ratio of the two kept reads to the reference's open+read+close: the share of the
 //! reference that the whole /proc path spends in the kernel before doing anything else.
 
-use std::io::{BufRead, BufReader};
 use std::os::fd::{AsFd, OwnedFd};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use rustix::fs::{Mode, OFlags, openat};
 
-fn thread_cpu_ns() -> u64 {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    (t.tv_sec as u64) * 1_000_000_000 + t.tv_nsec as u64
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
+#[path = "common/measure.rs"]
+mod measure;
+use measure::{median, thread_cpu_ns};
+#[path = "common/workload.rs"]
+mod workload;
+use workload::Workload;
 
 const FLAGS: OFlags = OFlags::RDONLY.union(OFlags::CLOEXEC);
 
@@ -38,34 +33,20 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let sleeping = args.iter().any(|a| a == "--sleeping");
     let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
-    let exe = std::env::current_exe().expect("current exe");
-    let dir = exe.parent().and_then(|d| d.parent()).expect("target dir");
-    let workload = dir.join("threadtop-workload");
     for n in sizes {
-        let mut cmd = Command::new(&workload);
-        cmd.args(["--busy", "1", "--sleep", &(n - 1).to_string()])
-            .args(["--seconds", "600", "--exit-on-eof"]);
+        let sleep = (n - 1).to_string();
+        let mut args = vec!["--busy", "1", "--sleep", &sleep, "--seconds", "600"];
         if !sleeping {
-            cmd.args(["--wake-every", "100"]);
+            args.extend(["--wake-every", "100"]);
         }
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start threadtop-workload (cargo build --release first)");
-        let out = child.stdout.take().expect("piped");
-        for line in BufReader::new(out).lines() {
-            if line.map(|l| l == "end").unwrap_or(true) {
-                break;
-            }
-        }
+        let workload = Workload::start(&args);
         let task_dir = rustix::fs::open(
-            format!("/proc/{}/task", child.id()).as_str(),
+            format!("/proc/{}/task", workload.pid()).as_str(),
             FLAGS | OFlags::DIRECTORY,
             Mode::empty(),
         )
         .expect("open the workload's task directory");
-        let tids: Vec<String> = std::fs::read_dir(format!("/proc/{}/task", child.id()))
+        let tids: Vec<String> = std::fs::read_dir(format!("/proc/{}/task", workload.pid()))
             .expect("list the workload's tasks")
             .filter_map(|e| e.ok()?.file_name().into_string().ok())
             .collect();
@@ -128,8 +109,5 @@ fn main() {
             s + q,
             (s + q) / r
         );
-        drop(child.stdin.take());
-        let _ = child.kill();
-        let _ = child.wait();
     }
 }

@@ -27,6 +27,8 @@
 mod support;
 
 mod live_run;
+#[path = "../../examples/common/measure.rs"]
+mod measure;
 mod reference_scanner;
 
 use std::io::{BufRead, BufReader, Read};
@@ -44,6 +46,7 @@ use threadtop::model::ViewOptions;
 use threadtop::ui::theme::Theme;
 
 use live_run::{COLS, Live, ROWS};
+use measure::{median, thread_cpu_ns};
 use reference_scanner::Reference;
 use support::{THREADTOP, WORKLOAD};
 
@@ -119,16 +122,6 @@ fn opts() -> Opts {
         }
     }
     o
-}
-
-fn thread_cpu_ns() -> u64 {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    (t.tv_sec as u64) * 1_000_000_000 + t.tv_nsec as u64
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 /// Threads per workload process: each std thread takes about four memory maps, and
