@@ -249,8 +249,13 @@ fn on_a_large_machine_the_first_frame_waits_for_the_load() {
         140,
         30,
     );
+    // The whole label, not its first characters: a frame can arrive in two reads.
     let first = pty
-        .wait_for("the first frame's header", WAIT, |s| s.contains("events:"))
+        .wait_for("the first frame's events label", WAIT, |s| {
+            ["events: loading", "events: bpf", "events: off"]
+                .iter()
+                .any(|l| s.contains(l))
+        })
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(
         !first.contains("events: loading") && first.contains("events: bpf"),
