@@ -436,3 +436,34 @@ fn fresh_every_tick_through(kind: threadtop::collect::task_iter::Kind) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+#[test]
+fn fresh_when_the_first_pass_is_shared_with_helper_threads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_tick(dir.path(), 0);
+    // The task count a large machine is told by (`collect::prefetch`).
+    fs::write(dir.path().join("loadavg"), "0.00 0.00 0.00 1/15 200\n").expect("write");
+    // Room for everything, and for a few files; the helpers' path whatever the race, and
+    // the race itself.
+    for (limit, helpers_only) in [(10_000, true), (260, true), (10_000, false)] {
+        let mut scanner = Scanner::with_fd_limit(dir.path(), limit).with_first_pass_threads(2, 0);
+        if helpers_only {
+            scanner = scanner.first_pass_to_helpers_only();
+        }
+        let first = scanner.scan_first_pass(&only_one_visible());
+        assert_eq!(scanner.first_pass_threads_used(), 2, "limit {limit}");
+        if helpers_only {
+            assert_eq!(scanner.first_pass_shared() as u32, PROCS * THREADS);
+        }
+        let mut seen = 0;
+        for t in first.tasks() {
+            assert_eq!(t.state, b'S', "tid {} state in the first pass", t.tid);
+            assert_eq!(t.comm.as_bytes(), format!("t{}", t.tid).as_bytes());
+            assert_eq!(t.processor, Some(u64::from(t.tid) as u32 % 2));
+            seen += 1;
+        }
+        assert_eq!(seen, PROCS * THREADS, "every task in the first pass");
+        run_ticks(scanner, dir.path());
+        write_tick(dir.path(), 0);
+    }
+}

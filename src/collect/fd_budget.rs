@@ -49,6 +49,19 @@ impl FdBudget {
         }
     }
 
+    /// Counts up to `n` more descriptors as kept, as many as there is room for; returns
+    /// how many (for descriptors another thread opens and this one keeps).
+    pub fn reserve(&mut self, n: usize) -> usize {
+        let n = n.min(self.available());
+        self.kept += n;
+        n
+    }
+
+    /// How many more descriptors may be kept.
+    pub fn available(&self) -> usize {
+        self.cap.saturating_sub(self.kept)
+    }
+
     /// A kept descriptor was closed.
     pub fn released(&mut self, n: usize) {
         self.kept = self.kept.saturating_sub(n);

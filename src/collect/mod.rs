@@ -8,6 +8,7 @@ pub mod fd_budget;
 pub mod heap;
 pub mod kept_files;
 pub mod parse;
+pub mod prefetch;
 pub mod scan;
 pub mod share;
 pub mod snapshot;

@@ -23,6 +23,7 @@ use super::kept_files::{
 use super::parse::{
     parse_io, parse_sched_migrations, parse_schedstat, parse_stat, parse_statm, parse_status,
 };
+use super::prefetch::{Listed, Prefetch};
 use super::snapshot::*;
 use super::system::SystemFiles;
 use super::task_iter::{TaskIter, TaskRec, TaskSource};
@@ -156,6 +157,19 @@ pub struct Scanner {
     /// The root is a real procfs (not a fabricated tree): its task directories list the
     /// group leader first.
     procfs: bool,
+    /// The first pass's listings and helper threads' reads (see `prefetch`), for the
+    /// duration of that pass.
+    prefetch: Option<Prefetch>,
+    /// The first pass is shared with helper threads on a machine of at least this many
+    /// tasks, by at most `first_pass_threads` threads in all.
+    prefetch_min_tasks: usize,
+    first_pass_threads: usize,
+    /// Tests: the helpers read every task of the first pass.
+    first_pass_helpers_only: bool,
+    /// How many threads read the last first pass (1: this one alone), and how many of
+    /// its tasks' `stat` a helper read.
+    first_pass_threads_used: usize,
+    first_pass_shared: usize,
 }
 
 /// One tick of the task iterator: every task (in TID order from iter/task, in the task
@@ -323,7 +337,41 @@ impl Scanner {
             iter: None,
             iter_why_not: None,
             cgroups,
+            prefetch: None,
+            prefetch_min_tasks: super::prefetch::MIN_TASKS,
+            first_pass_threads: std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(super::prefetch::MAX_THREADS),
+            first_pass_threads_used: 1,
+            first_pass_shared: 0,
+            first_pass_helpers_only: false,
         }
+    }
+
+    /// Shares the first pass with helper threads, `threads` in all, from `min_tasks` tasks
+    /// on the machine (tests: any machine is large).
+    pub fn with_first_pass_threads(mut self, threads: usize, min_tasks: usize) -> Self {
+        self.first_pass_threads = threads.clamp(1, super::prefetch::MAX_THREADS);
+        self.prefetch_min_tasks = min_tasks;
+        self
+    }
+
+    /// Tests: in a shared first pass, the helpers read every task (the loop none), so their
+    /// path is the one tested whichever thread would have been faster.
+    #[doc(hidden)]
+    pub fn first_pass_to_helpers_only(mut self) -> Self {
+        self.first_pass_helpers_only = true;
+        self
+    }
+
+    /// How many threads read the last first pass: 1 unless it was shared.
+    pub fn first_pass_threads_used(&self) -> usize {
+        self.first_pass_threads_used
+    }
+
+    /// How many tasks' `stat` helper threads read in the last first pass.
+    pub fn first_pass_shared(&self) -> usize {
+        self.first_pass_shared
     }
 
     /// Reads only the processes `pids` (thread group IDs; empty: every process) and the
@@ -403,6 +451,8 @@ impl Scanner {
     /// full `scan` should follow at once, as the baseline for the first rates.
     pub fn scan_first_pass(&mut self, plan: &DetailPlan) -> Snapshot {
         self.skip_schedstat = true;
+        self.first_pass_threads_used = 1;
+        self.first_pass_shared = 0;
         let snap = self.scan(plan);
         self.skip_schedstat = false;
         snap
@@ -474,9 +524,11 @@ impl Scanner {
         notes: &mut ScanNotes,
         out: &mut Vec<ProcessInfo>,
     ) {
+        let mut machine_tasks = None;
         if self.procs.is_empty() && self.only.is_empty() && plan.pids.is_empty() {
             // First scan (or everything vanished): grow the descriptor table once.
-            if let Some(tasks) = tasks_on_machine(root, &mut self.buf) {
+            machine_tasks = tasks_on_machine(root, &mut self.buf);
+            if let Some(tasks) = machine_tasks {
                 self.budget.presize_table(root, tasks);
             }
         }
@@ -507,6 +559,24 @@ impl Scanner {
             tgids.clear();
         }
         self.last_pids = pids;
+        let fresh_iter = self.iter.as_ref().is_some_and(|p| p.fresh);
+        if self.skip_schedstat
+            && !fresh_iter
+            && self.first_pass_threads > 1
+            && machine_tasks.is_some_and(|n| n >= self.prefetch_min_tasks)
+        {
+            let p = Prefetch::start(
+                root,
+                &tgids,
+                self.first_pass_threads,
+                self.first_pass_helpers_only,
+                &mut self.budget,
+                &mut self.dirbuf,
+            );
+            self.first_pass_threads_used = p.threads();
+            self.first_pass_shared = 0;
+            self.prefetch = Some(p);
+        }
         let mut old = std::mem::take(&mut self.procs);
         let mut kept = std::mem::take(&mut self.spare_procs);
         let mut old_it = old.drain(..).peekable();
@@ -539,6 +609,9 @@ impl Scanner {
             let n = gone.close();
             self.budget.released(n);
         }
+        if let Some(p) = self.prefetch.take() {
+            p.finish(&mut self.budget);
+        }
         self.procs = kept;
         self.spare_procs = old;
         self.tgids = tgids;
@@ -561,8 +634,30 @@ impl Scanner {
             // A dead process; its TGID may already be a new one's, so look again by name.
         }
         self.path.clear().num(pf.tgid).bytes(b"/task");
-        let dir = open_rel(root, self.path.as_bytes(), true).map_err(classify)?;
-        let leader = list_numeric(dir.as_fd(), &mut self.dirbuf, tids).map_err(classify)?;
+        let (dir, leader) = match self.prefetch.as_mut().and_then(|p| p.take_listing(pf.tgid)) {
+            Some(listed) => {
+                let Listed {
+                    dir,
+                    tids: listed,
+                    first,
+                } = listed.map_err(classify)?;
+                *tids = listed;
+                let dir = match dir {
+                    Some(d) => {
+                        // Counted again when the caller keeps it, as a kept one above.
+                        self.budget.released(1);
+                        d
+                    }
+                    None => open_rel(root, self.path.as_bytes(), true).map_err(classify)?,
+                };
+                (dir, first)
+            }
+            None => {
+                let dir = open_rel(root, self.path.as_bytes(), true).map_err(classify)?;
+                let leader = list_numeric(dir.as_fd(), &mut self.dirbuf, tids).map_err(classify)?;
+                (dir, leader)
+            }
+        };
         if self.procfs && leader != Some(pf.tgid) {
             // `/proc/N` opens for any task, not only a leader: the process N died since
             // the listing and N is now a thread of another process, whose threads these
@@ -941,13 +1036,30 @@ impl Scanner {
             return Some(self.scan_task_detail(base, prefix_tgid, tf, tgid, plan, task));
         }
         self.task_path(prefix_tgid, tid, b"stat");
-        let read = match self.pre_read.take_if(|(t, _)| *t == tid) {
-            Some((_, n)) => {
+        let ahead = match &mut self.prefetch {
+            Some(p) => p.take_stat(tgid, tid, &mut self.buf),
+            None => None,
+        };
+        let read = match (self.pre_read.take_if(|(t, _)| *t == tid), ahead) {
+            (Some((_, n)), _) => {
                 // Read just before, through the same descriptor (`threads_unchanged`).
                 self.buf[..n].copy_from_slice(&self.leader_buf[..n]);
                 Ok(n)
             }
-            None => read_kept(
+            (None, Some(ahead)) => {
+                // Read by a helper of the first pass; its descriptor is counted already.
+                self.first_pass_shared += 1;
+                match (ahead.fd, &tf.stat) {
+                    (Some(fd), None) => tf.stat = Some(fd),
+                    (Some(_), Some(_)) => self.budget.released(1),
+                    (None, _) => {}
+                }
+                if let Err(Errno::MFILE | Errno::NFILE) = ahead.read {
+                    self.budget.ran_out();
+                }
+                ahead.read
+            }
+            (None, None) => read_kept(
                 &mut tf.stat,
                 base,
                 self.path.as_bytes(),

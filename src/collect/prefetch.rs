@@ -1,0 +1,410 @@
+//! The first pass on a large machine, its system calls shared with helper threads.
+//!
+//! The first frame waits for every task's `stat` (its state: the header's counts, the
+//! rows). At 50,000 threads that is 50,000 opens and reads with nothing kept yet, most of
+//! them closed again (RLIMIT_NOFILE is 20,000 here): about 500 ms of one CPU, and the first
+//! frame came after 640-850 ms. The kernel's side of those calls scales over CPUs: a C
+//! loop opening, reading and closing the same 50,124 `stat` files took 540-595 ms on one
+//! thread and 290-318 ms on two (three runs each, this 2-CPU machine).
+//!
+//! So the first pass lists every process's tasks first (on its own thread), then hands the
+//! last tasks in its order to up to [`MAX_THREADS`]` - 1` helper threads, which open and
+//! read their `stat` files while the scan's usual loop reads its own share. Reaching the
+//! first task of a helper's share, the loop waits for that helper and from then on takes
+//! the bytes (and the descriptor, already counted in the budget) from here. Nothing is
+//! parsed or decided here: the same calls as the loop's, earlier and on other CPUs. A task
+//! gone in between is the loop's usual vanished task; a kept descriptor of one reads
+//! ESRCH at the next tick and is replaced, as any kept one is.
+
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use rustix::io::Errno;
+
+use super::fd_budget::FdBudget;
+use super::kept_files::{ProcPath, list_numeric, open_rel, pread_whole};
+
+/// The first pass is shared on machines of this many tasks or more, the ones where the
+/// first frame waits for the events' load too
+/// ([`LARGE_MACHINE_TASKS`](super::events::source::LARGE_MACHINE_TASKS)). At 10,000 threads the
+/// first frame comes after about 110 ms on one thread; a helper's copies of the bytes
+/// (about 300 a task) would only add to the peak memory there.
+pub const MIN_TASKS: usize = super::events::source::LARGE_MACHINE_TASKS;
+
+/// More threads than this mostly wait on each other in the kernel.
+pub const MAX_THREADS: usize = 4;
+
+/// A `stat` is under 400 bytes (52 numbers and a name of at most 64); a longer one is
+/// taken whole all the same, up to this.
+const STAT_BUF: usize = 4 * 1024;
+
+/// A process's task directory, listed.
+pub struct Listed {
+    /// Open when the budget had room (already counted in it, as a kept directory is
+    /// between ticks), else closed after listing.
+    pub dir: Option<OwnedFd>,
+    /// TIDs, sorted.
+    pub tids: Vec<u32>,
+    /// The first TID in the directory's own order (the leader, in a real procfs).
+    pub first: Option<u32>,
+}
+
+/// One task's `stat`, read by a helper.
+pub struct Stat {
+    /// The bytes' length in the caller's buffer, or why there are none.
+    pub read: Result<usize, Errno>,
+    /// Its descriptor, when the helper could keep one: already counted in the budget.
+    pub fd: Option<OwnedFd>,
+}
+
+struct Fetched {
+    tid: u32,
+    /// Where the bytes are in the part's arena, or why there are none; `None` once taken.
+    read: Option<Result<(u32, u32), Errno>>,
+    fd: Option<OwnedFd>,
+}
+
+/// What a helper read: sorted by TID.
+struct Part {
+    stats: Vec<Fetched>,
+    arena: Vec<u8>,
+}
+
+/// Tasks are taken in blocks of this many: about 2.5 ms of reads, the longest the loop
+/// waits for a helper's last block.
+const BLOCK: usize = 256;
+
+/// The tasks to read, shared by the loop and the helpers.
+struct Work {
+    /// (TGID, TID, index in `dirs`), in the loop's order.
+    items: Vec<(u32, u32, u32)>,
+    /// Copies of the listed directories, by process: `TID/stat` is opened in its
+    /// directory, a walk of two names instead of four from the root.
+    dirs: Vec<Option<OwnedFd>>,
+    root: OwnedFd,
+    /// The tasks nobody took yet, `[front, back)`: the loop takes them from the front as
+    /// it reaches them, the helpers from the back. So the shares follow what each thread
+    /// manages (the loop also parses and builds every task: at 50,000 threads an even
+    /// split left it working 100 ms after its helper was done).
+    left: Mutex<(usize, usize)>,
+}
+
+impl Work {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (usize, usize)> {
+        self.left.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The listings and the helpers' reads for one first pass.
+pub struct Prefetch {
+    listed: Vec<(u32, Option<Result<Listed, Errno>>)>,
+    /// Per listed process (TGID, first item, items), sorted by TGID.
+    spans: Vec<(u32, usize, usize)>,
+    work: Option<Arc<Work>>,
+    helpers: Vec<JoinHandle<Part>>,
+    /// Joined.
+    parts: Vec<Part>,
+    /// Items below this are the loop's.
+    mine: usize,
+    /// The loop takes none: every task is the helpers' (tests: their path, whatever the
+    /// race between the threads).
+    helpers_only: bool,
+    /// Descriptors counted in the budget for the listed directories, their copies and the
+    /// helpers' files, and how many were handed to the loop: `finish` gives the rest back.
+    reserved: usize,
+    handed: usize,
+    threads: usize,
+}
+
+impl Prefetch {
+    /// Lists the task directories of `tgids` under `root` and starts `threads - 1`
+    /// helpers reading `stat` from the last task backwards. Descriptors they may keep (half
+    /// of the budget's room, at most) are taken from `budget` now.
+    pub fn start(
+        root: BorrowedFd<'_>,
+        tgids: &[u32],
+        threads: usize,
+        helpers_only: bool,
+        budget: &mut FdBudget,
+        dirbuf: &mut [MaybeUninit<u8>],
+    ) -> Prefetch {
+        let threads = threads.clamp(1, MAX_THREADS);
+        // Directories kept open until the loop takes them: a quarter of the room at most
+        // (a machine of many small processes), the rest reopened by the loop.
+        let room = budget.reserve(tgids.len().min(budget.available() / 4));
+        let dirs_room = AtomicUsize::new(room);
+        let listed = list_all(root, tgids, threads, &dirs_room, dirbuf);
+        let unused = dirs_room.into_inner();
+        budget.released(unused);
+        let mut p = Prefetch {
+            listed,
+            spans: Vec::new(),
+            work: None,
+            helpers: Vec::new(),
+            parts: Vec::new(),
+            mine: 0,
+            helpers_only,
+            reserved: room - unused,
+            handed: 0,
+            threads: 1,
+        };
+        let Ok(root) = root.try_clone_to_owned() else {
+            return p;
+        };
+        if threads < 2 {
+            return p;
+        }
+        let mut items = Vec::new();
+        let mut dirs = Vec::new();
+        for (tgid, l) in &p.listed {
+            let Some(Ok(l)) = l else {
+                continue;
+            };
+            p.spans.push((*tgid, items.len(), l.tids.len()));
+            let i = dirs.len() as u32;
+            items.extend(l.tids.iter().map(|&tid| (*tgid, tid, i)));
+            let copy = match &l.dir {
+                Some(d) if budget.reserve(1) == 1 => {
+                    p.reserved += 1;
+                    d.try_clone().ok()
+                }
+                _ => None,
+            };
+            dirs.push(copy);
+        }
+        let n = items.len();
+        let work = Arc::new(Work {
+            items,
+            dirs,
+            root,
+            left: Mutex::new((0, n)),
+        });
+        let each = budget.available() / 2 / (threads - 1);
+        for _ in 1..threads {
+            let w = Arc::clone(&work);
+            let keep = budget.reserve(each);
+            // Counted as the loop's from here: what the helper does not keep is given
+            // back by `finish`.
+            let spawned = std::thread::Builder::new()
+                .name("tt-prefetch".into())
+                .spawn(move || read_from_back(&w, keep));
+            if let Ok(h) = spawned {
+                p.reserved += keep;
+                p.helpers.push(h);
+                p.threads += 1;
+            } else {
+                budget.released(keep);
+            }
+        }
+        p.work = Some(work);
+        p
+    }
+
+    /// The threads that read (the loop's included).
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// A process's listing, once; `None` when it was not listed here.
+    pub fn take_listing(&mut self, tgid: u32) -> Option<Result<Listed, Errno>> {
+        let i = self.listed.binary_search_by_key(&tgid, |(t, _)| *t).ok()?;
+        let listed = self.listed[i].1.take()?;
+        if let Ok(Listed { dir: Some(_), .. }) = &listed {
+            self.handed += 1;
+        }
+        Some(listed)
+    }
+
+    /// The task's `stat` copied into `buf` when a helper read it (once); `None` when the
+    /// loop reads it itself. The loop asks in its order: a task no helper took yet becomes
+    /// the loop's (with the rest of its block); one a helper took waits for the helpers.
+    pub fn take_stat(&mut self, tgid: u32, tid: u32, buf: &mut [u8]) -> Option<Stat> {
+        let work = self.work.as_ref()?;
+        let i = self.spans.binary_search_by_key(&tgid, |s| s.0).ok()?;
+        let (_, first, len) = self.spans[i];
+        let at = first
+            + work.items[first..first + len]
+                .binary_search_by_key(&tid, |it| it.1)
+                .ok()?;
+        if at < self.mine {
+            return None;
+        }
+        if !self.helpers.is_empty() {
+            let mut left = work.lock();
+            if at < left.1 && !self.helpers_only {
+                left.0 = (at + 1).max(left.0 + BLOCK).min(left.1);
+                self.mine = left.0;
+                return None;
+            }
+            if !self.helpers_only {
+                // Everything from here on was taken by the helpers; what is left before
+                // it the loop passed without asking (a process it did not scan).
+                left.0 = left.1;
+            }
+            drop(left);
+            for h in self.helpers.drain(..) {
+                // A helper that panicked: its tasks are read by the loop itself.
+                if let Ok(part) = h.join() {
+                    self.parts.push(part);
+                }
+            }
+        }
+        for part in &mut self.parts {
+            let Ok(i) = part.stats.binary_search_by_key(&tid, |f| f.tid) else {
+                continue;
+            };
+            let f = &mut part.stats[i];
+            let read = f.read.take()?;
+            let fd = f.fd.take();
+            self.handed += usize::from(fd.is_some());
+            let read = read.map(|(at, len)| {
+                let (at, len) = (at as usize, len as usize);
+                let n = len.min(buf.len());
+                buf[..n].copy_from_slice(&part.arena[at..at + n]);
+                n
+            });
+            return Some(Stat { read, fd });
+        }
+        None
+    }
+
+    /// Stops the helpers (what they have not taken stays unread), closes what the loop did
+    /// not take and gives the budget back what the loop does not hold.
+    pub fn finish(self, budget: &mut FdBudget) {
+        if let Some(w) = &self.work {
+            let mut left = w.lock();
+            left.0 = left.1;
+        }
+        for h in self.helpers {
+            drop(h.join());
+        }
+        budget.released(self.reserved.saturating_sub(self.handed));
+    }
+}
+
+/// A helper: takes blocks of tasks from the back until none is left, opens and reads
+/// their `stat`, keeping at most `keep` descriptors.
+fn read_from_back(work: &Work, keep: usize) -> Part {
+    let mut stats = Vec::new();
+    let mut arena = Vec::new();
+    let mut buf = vec![0u8; STAT_BUF];
+    let mut path = ProcPath::new();
+    let mut kept = 0;
+    loop {
+        let (from, to) = {
+            let mut left = work.lock();
+            if left.0 >= left.1 {
+                break;
+            }
+            let from = left.1.saturating_sub(BLOCK).max(left.0);
+            let to = left.1;
+            left.1 = from;
+            (from, to)
+        };
+        for &(tgid, tid, dir) in &work.items[from..to] {
+            path.clear();
+            let base = match work.dirs.get(dir as usize) {
+                Some(Some(d)) => d.as_fd(),
+                _ => {
+                    path.num(tgid).bytes(b"/task/");
+                    work.root.as_fd()
+                }
+            };
+            path.num(tid).bytes(b"/stat");
+            let (read, fd) = match open_rel(base, path.as_bytes(), false) {
+                Err(e) => (Err(e), None),
+                Ok(fd) => match pread_whole(fd.as_fd(), &mut buf) {
+                    Err(e) => (Err(e), None),
+                    Ok(n) => {
+                        let at = arena.len() as u32;
+                        arena.extend_from_slice(&buf[..n]);
+                        let held = kept < keep;
+                        kept += usize::from(held);
+                        (Ok((at, n as u32)), held.then_some(fd))
+                    }
+                },
+            };
+            stats.push(Fetched {
+                tid,
+                read: Some(read),
+                fd,
+            });
+        }
+    }
+    stats.sort_unstable_by_key(|f| f.tid);
+    Part { stats, arena }
+}
+
+/// Lists the task directories of `tgids` with `threads` threads: this one from the
+/// first, the others from the last, each taking the next process not taken, so a few
+/// large processes at one end do not leave one thread with all the listing. A listed
+/// directory stays open while `dirs` has room (taken from it), else it is closed.
+fn list_all(
+    root: BorrowedFd<'_>,
+    tgids: &[u32],
+    threads: usize,
+    dirs: &AtomicUsize,
+    dirbuf: &mut [MaybeUninit<u8>],
+) -> Vec<(u32, Option<Result<Listed, Errno>>)> {
+    // (next from the front, next from the back + 1)
+    let claims = Mutex::new((0usize, tgids.len()));
+    let claim = |front: bool| {
+        let mut c = claims.lock().unwrap_or_else(|e| e.into_inner());
+        if c.0 >= c.1 {
+            return None;
+        }
+        if front {
+            c.0 += 1;
+            Some(c.0 - 1)
+        } else {
+            c.1 -= 1;
+            Some(c.1)
+        }
+    };
+    let list = |front: bool, dirbuf: &mut [MaybeUninit<u8>]| {
+        let mut out = Vec::new();
+        let mut path = ProcPath::new();
+        while let Some(i) = claim(front) {
+            let tgid = tgids[i];
+            path.clear().num(tgid).bytes(b"/task");
+            let result = open_rel(root, path.as_bytes(), true).and_then(|dir| {
+                let mut tids = Vec::new();
+                let first = list_numeric(dir.as_fd(), dirbuf, &mut tids)?;
+                let keep = dirs
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                    .is_ok();
+                Ok(Listed {
+                    dir: keep.then_some(dir),
+                    tids,
+                    first,
+                })
+            });
+            out.push((tgid, Some(result)));
+        }
+        out
+    };
+    let buf_len = dirbuf.len();
+    let mut listed = std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..threads)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .name("tt-prefetch".into())
+                    .spawn_scoped(s, || list(false, &mut vec![MaybeUninit::uninit(); buf_len]))
+                    .ok()
+            })
+            .collect();
+        let mut listed = list(true, dirbuf);
+        for h in helpers {
+            // A lister that panicked: its processes are listed by the loop itself.
+            if let Ok(more) = h.join() {
+                listed.extend(more);
+            }
+        }
+        listed
+    });
+    listed.sort_unstable_by_key(|(tgid, _)| *tgid);
+    listed
+}
