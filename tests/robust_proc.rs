@@ -333,3 +333,45 @@ fn one_row_per_task_while_tids_wrap_under_thread_churn() {
         );
     }
 }
+
+/// The first pass shared with helper threads (`collect::prefetch`, on machines of 20,000
+/// tasks or more; here forced, the helpers reading every task) over thread churn: a task
+/// gone between the listing and a helper's read, or a TID reused meanwhile, is skipped or
+/// read as what it is now, never listed twice or under another process.
+#[test]
+fn a_shared_first_pass_over_churn_misattributes_nothing() {
+    let w = workload(&held(&[
+        "--name", "ttshared", "--sleep", "4", "--churn", "3000",
+    ]));
+    let plan = DetailPlan::default();
+    let mut churn_seen = 0;
+    for round in 0..20 {
+        let mut scanner = support::proc_scanner()
+            .with_first_pass_threads(2, 0)
+            .first_pass_to_helpers_only();
+        for (pass, snap) in [scanner.scan_first_pass(&plan), scanner.scan(&plan)]
+            .into_iter()
+            .enumerate()
+        {
+            assert_eq!(scanner.first_pass_threads_used(), 2);
+            assert_one_row_per_task(&snap);
+            let p = snap
+                .processes
+                .iter()
+                .find(|p| p.tgid == w.pid)
+                .unwrap_or_else(|| panic!("round {round} pass {pass}: the workload is missing"));
+            for (tid, name) in &w.threads {
+                let t =
+                    p.tasks.iter().find(|t| t.tid == *tid).unwrap_or_else(|| {
+                        panic!("round {round} pass {pass}: thread {tid} missing")
+                    });
+                assert_eq!(&t.comm, name, "round {round} pass {pass}: thread {tid}");
+            }
+            churn_seen += churn_threads_are_ours(&snap, w.pid);
+        }
+    }
+    assert!(
+        churn_seen > 0,
+        "no churn thread was ever seen: the test saw no churn"
+    );
+}
