@@ -155,7 +155,7 @@ pub struct Process {
     pub shared_bytes: Option<u64>,
     /// `rss_bytes` as % of the machine's memory (MEM%).
     pub mem_percent: Option<f64>,
-    /// Why `virt_bytes` and `shared_bytes` are null: see [`unknown_reason`].
+    /// Why `virt_bytes` and `shared_bytes` are null: see `unknown_reason`.
     pub memory_unreadable: Option<&'static str>,
     pub kernel_thread: bool,
     pub cpu_percent: Option<f64>,
@@ -191,7 +191,7 @@ pub struct Task {
     /// Storage bytes per second over the interval.
     pub io_read_bytes_per_sec: Option<f64>,
     pub io_write_bytes_per_sec: Option<f64>,
-    /// Why the I/O fields are null: see [`unknown_reason`].
+    /// Why the I/O fields are null: see `unknown_reason`.
     pub io_unreadable: Option<&'static str>,
     pub start_ticks: u64,
     pub run_ns: Option<u64>,

@@ -57,7 +57,7 @@ impl TtyReader {
     }
 
     /// Call when stdin has input (poll(2) said so): reads it and returns every event it
-    /// completes. Bytes that may start a sequence are waited on for [`SEQUENCE_WAIT`].
+    /// completes. Bytes that may start a sequence are waited on for `SEQUENCE_WAIT`.
     /// `Err`: the terminal is gone (end of input or a read error), said in words.
     pub fn read(&mut self) -> Result<Vec<Event>, String> {
         let mut out = match self.read_once()? {

@@ -160,7 +160,7 @@ impl Env {
 
 impl Theme {
     /// As `--color auto` without `--ascii`: colour unless NO_COLOR is set
-    /// (https://no-color.org: any non-empty value), TERM=dumb, or TERM's terminfo entry
+    /// (<https://no-color.org>: any non-empty value), TERM=dumb, or TERM's terminfo entry
     /// has no colours.
     pub fn from_env() -> Self {
         Theme::detect(ColorChoice::Auto, false, &Env::read())
