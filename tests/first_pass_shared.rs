@@ -23,12 +23,25 @@ fn tasks_of(snap: &Snapshot, pid: u32) -> BTreeMap<u32, (Vec<u8>, u8, u64)> {
         .collect()
 }
 
+/// Every process's owner and command line (or why it has none), by TGID.
+fn processes_of(snap: &Snapshot) -> BTreeMap<u32, (Option<u32>, Result<Vec<u8>, String>)> {
+    snap.processes
+        .iter()
+        .map(|p| {
+            let cmdline = p.cmdline.clone().map_err(|e| format!("{e:?}"));
+            (p.tgid, (p.uid, cmdline))
+        })
+        .collect()
+}
+
 #[test]
 fn a_shared_first_pass_reads_what_one_thread_reads_and_leaks_no_descriptor() {
     let w = support::workload(&["--name", "ttshared", "--sleep", "600"]);
     let plan = DetailPlan::default();
     let mut serial = support::proc_scanner().with_first_pass_threads(1, 0);
-    let alone = tasks_of(&serial.scan_first_pass(&plan), w.pid);
+    let first_alone = serial.scan_first_pass(&plan);
+    let alone = tasks_of(&first_alone, w.pid);
+    let owners = processes_of(&first_alone);
     assert_eq!(serial.first_pass_threads_used(), 1);
     assert_eq!(serial.first_pass_shared(), 0);
     drop(serial);
@@ -54,6 +67,18 @@ fn a_shared_first_pass_reads_what_one_thread_reads_and_leaks_no_descriptor() {
         let read = tasks_of(&first, w.pid);
         // The workload's threads sleep throughout: same names, states and start times.
         assert_eq!(read, alone, "helpers_only {helpers_only}");
+        // Owners (from the listing) and command lines (read by the helpers with their
+        // leaders) of the processes both passes saw, this workload's among them.
+        let shared_owners = processes_of(&first);
+        assert_eq!(shared_owners[&w.pid], owners[&w.pid]);
+        for (tgid, seen) in &shared_owners {
+            if let Some(alone) = owners.get(tgid)
+                && seen.1.is_ok()
+                && alone.1.is_ok()
+            {
+                assert_eq!(seen.0, alone.0, "process {tgid}'s owner");
+            }
+        }
         // Every descriptor open beyond the ones before is one the budget counts (a few
         // more: the root, the cgroup and system files the scanner keeps).
         for _ in 0..3 {

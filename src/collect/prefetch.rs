@@ -42,6 +42,11 @@ pub const MIN_TASKS: usize = super::events::source::LARGE_MACHINE_TASKS;
 /// CPUs do not get more helpers without a measurement saying they pay.
 pub const MAX_THREADS: usize = 4;
 
+/// A command line up to this long is read ahead (as the loop reads one: a longer one
+/// takes more reads, left to it). At 25,000 single-threaded processes, the command lines
+/// the loop read alone after the helpers were done were most of a 260 ms tail.
+pub const CMDLINE_BUF: usize = 8 * 1024;
+
 /// A `stat` is 52 numbers and a name of at most 64 bytes: about 300 bytes here, at most
 /// about 1,100.
 const STAT_BUF: usize = 4 * 1024;
@@ -55,6 +60,8 @@ pub struct Listed {
     pub tids: Vec<u32>,
     /// The first TID in the directory's own order (the leader, in a real procfs).
     pub first: Option<u32>,
+    /// The directory's owner (the process's user), read while it was open.
+    pub uid: Option<u32>,
 }
 
 /// One task's `stat`, read by a helper.
@@ -70,6 +77,9 @@ struct Fetched {
     /// Where the bytes are in the part's arena, or why there are none; `None` once taken.
     read: Option<Result<(u32, u32), Errno>>,
     fd: Option<OwnedFd>,
+    /// A leader's: its process's command line, the same way (`None` when not read, or
+    /// longer than [`CMDLINE_BUF`]: the loop reads it then).
+    cmdline: Option<Result<(u32, u32), Errno>>,
 }
 
 /// What a helper read: sorted by TID.
@@ -277,6 +287,25 @@ impl Prefetch {
         None
     }
 
+    /// The command line of the process whose leader is `tgid`, copied into `buf`, when a
+    /// helper read it with the leader's `stat` (once). `Err`: the open failed with this,
+    /// or the read (as ESRCH).
+    pub fn take_cmdline(&mut self, tgid: u32, buf: &mut [u8]) -> Option<Result<usize, Errno>> {
+        for part in &mut self.parts {
+            let Ok(i) = part.stats.binary_search_by_key(&tgid, |f| f.tid) else {
+                continue;
+            };
+            let read = part.stats[i].cmdline.take()?;
+            return Some(read.map(|(at, len)| {
+                let (at, len) = (at as usize, len as usize);
+                let n = len.min(buf.len());
+                buf[..n].copy_from_slice(&part.arena[at..at + n]);
+                n
+            }));
+        }
+        None
+    }
+
     /// Stops the helpers (what they have not taken stays unread), closes what the loop did
     /// not take and gives the budget back what the loop does not hold.
     pub fn finish(self, budget: &mut FdBudget) {
@@ -297,6 +326,7 @@ fn read_from_back(work: &Work, keep: usize) -> Part {
     let mut stats = Vec::new();
     let mut arena = Vec::new();
     let mut buf = vec![0u8; STAT_BUF];
+    let mut line = vec![0u8; CMDLINE_BUF];
     let mut path = ProcPath::new();
     let mut kept = 0;
     loop {
@@ -333,10 +363,14 @@ fn read_from_back(work: &Work, keep: usize) -> Part {
                     }
                 },
             };
+            let cmdline = (tid == tgid && read.is_ok())
+                .then(|| read_cmdline(work.root.as_fd(), tgid, &mut path, &mut line, &mut arena))
+                .flatten();
             stats.push(Fetched {
                 tid,
                 read: Some(read),
                 fd,
+                cmdline,
             });
         }
     }
@@ -379,6 +413,7 @@ fn list_all(
             let result = open_rel(root, path.as_bytes(), true).and_then(|dir| {
                 let mut tids = Vec::new();
                 let first = list_numeric(dir.as_fd(), dirbuf, &mut tids)?;
+                let uid = rustix::fs::fstat(&dir).ok().map(|st| st.st_uid);
                 let keep = dirs
                     .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
                     .is_ok();
@@ -386,6 +421,7 @@ fn list_all(
                     dir: keep.then_some(dir),
                     tids,
                     first,
+                    uid,
                 })
             });
             out.push((tgid, Some(result)));
@@ -413,4 +449,29 @@ fn list_all(
     });
     listed.sort_unstable_by_key(|(tgid, _)| *tgid);
     listed
+}
+
+/// A process's command line into `arena`, as the loop reads one: `None` when it fills
+/// `line` (the loop reads such a one itself, in more reads).
+fn read_cmdline(
+    root: BorrowedFd<'_>,
+    tgid: u32,
+    path: &mut ProcPath,
+    line: &mut [u8],
+    arena: &mut Vec<u8>,
+) -> Option<Result<(u32, u32), Errno>> {
+    path.clear().num(tgid).bytes(b"/cmdline");
+    let fd = match open_rel(root, path.as_bytes(), false) {
+        Ok(fd) => fd,
+        Err(e) => return Some(Err(e)),
+    };
+    match pread_whole(fd.as_fd(), line) {
+        Ok(n) if n >= line.len() => None,
+        Ok(n) => {
+            let at = arena.len() as u32;
+            arena.extend_from_slice(&line[..n]);
+            Some(Ok((at, n as u32)))
+        }
+        Err(_) => Some(Err(Errno::SRCH)),
+    }
 }

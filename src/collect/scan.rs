@@ -166,6 +166,8 @@ pub struct Scanner {
     first_pass_threads: usize,
     /// Tests: the helpers read every task of the first pass.
     first_pass_helpers_only: bool,
+    /// The owner of the process `list_tasks` just took from the first pass's listing.
+    listed_uid: Option<u32>,
     /// How many threads read the last first pass (1: this one alone), and how many of
     /// its tasks' `stat` a helper read.
     first_pass_threads_used: usize,
@@ -345,6 +347,7 @@ impl Scanner {
             first_pass_threads_used: 1,
             first_pass_shared: 0,
             first_pass_helpers_only: false,
+            listed_uid: None,
         }
     }
 
@@ -624,38 +627,39 @@ impl Scanner {
         root: BorrowedFd<'_>,
         pf: &mut ProcFiles,
         tids: &mut Vec<u32>,
-    ) -> Result<OwnedFd, Option<Unreadable>> {
+    ) -> Result<Option<OwnedFd>, Option<Unreadable>> {
         if let Some(dir) = pf.task_dir.take() {
             // Counted again when the caller keeps it at the end of the tick.
             self.budget.released(1);
             if list_numeric(dir.as_fd(), &mut self.dirbuf, tids).is_ok() {
-                return Ok(dir);
+                return Ok(Some(dir));
             }
             // A dead process; its TGID may already be a new one's, so look again by name.
         }
         self.path.clear().num(pf.tgid).bytes(b"/task");
+        let mut listed_uid = None;
         let (dir, leader) = match self.prefetch.as_mut().and_then(|p| p.take_listing(pf.tgid)) {
             Some(listed) => {
                 let Listed {
                     dir,
                     tids: listed,
                     first,
+                    uid,
                 } = listed.map_err(classify)?;
                 *tids = listed;
-                let dir = match dir {
-                    Some(d) => {
-                        // Counted again when the caller keeps it, as a kept one above.
-                        self.budget.released(1);
-                        d
-                    }
-                    None => open_rel(root, self.path.as_bytes(), true).map_err(classify)?,
-                };
+                if dir.is_some() {
+                    // Counted again when the caller keeps it, as a kept one above.
+                    self.budget.released(1);
+                }
+                // Not reopened when it was closed: the helpers read its tasks' files
+                // through the root, and the next tick lists it again.
+                listed_uid = uid;
                 (dir, first)
             }
             None => {
                 let dir = open_rel(root, self.path.as_bytes(), true).map_err(classify)?;
                 let leader = list_numeric(dir.as_fd(), &mut self.dirbuf, tids).map_err(classify)?;
-                (dir, leader)
+                (Some(dir), leader)
             }
         };
         if self.procfs && leader != Some(pf.tgid) {
@@ -664,6 +668,7 @@ impl Scanner {
             // are. Listing them under N showed them twice (issue 19).
             return Err(None);
         }
+        self.listed_uid = listed_uid;
         Ok(dir)
     }
 
@@ -700,12 +705,14 @@ impl Scanner {
                 Some(dir) => {
                     // Counted again when kept at the end of the tick, as in `list_tasks`.
                     self.budget.released(1);
-                    Ok(dir)
+                    Ok(Some(dir))
                 }
                 // Not kept (out of descriptors): opened, not listed, for per-task opens.
                 None => {
                     self.path.clear().num(tgid).bytes(b"/task");
-                    open_rel(root, self.path.as_bytes(), true).map_err(classify)
+                    open_rel(root, self.path.as_bytes(), true)
+                        .map(Some)
+                        .map_err(classify)
                 }
             }
         } else {
@@ -713,7 +720,7 @@ impl Scanner {
             self.list_tasks(root, pf, &mut tids)
         };
         let (dir, tasks_error) = match listed {
-            Ok(dir) => (Some(dir), None),
+            Ok(dir) => (dir, None),
             Err(None) => {
                 notes.vanished += 1;
                 self.tids = tids;
@@ -726,9 +733,11 @@ impl Scanner {
             }
         };
         // The owner: fstat of the kept directory costs no path walk.
-        let uid = match &dir {
-            Some(d) => fstat(d).ok().map(|st| st.st_uid),
-            None => {
+        let uid = match (self.listed_uid.take(), &dir) {
+            // Read by the first pass's listing.
+            (Some(uid), _) => Some(uid),
+            (None, Some(d)) => fstat(d).ok().map(|st| st.st_uid),
+            (None, None) => {
                 self.path.clear().num(tgid);
                 statat(root, self.path.as_bytes(), AtFlags::empty())
                     .ok()
@@ -972,6 +981,15 @@ impl Scanner {
     /// Each read of `cmdline` copies from the process's memory, so it is read with one
     /// `pread` into the scan buffer (argv is rarely longer), not in growing chunks.
     fn read_cmdline(&mut self, root: BorrowedFd<'_>, tgid: u32) -> Result<Vec<u8>, Unreadable> {
+        let ahead = match &mut self.prefetch {
+            Some(p) => p.take_cmdline(tgid, &mut self.buf),
+            None => None,
+        };
+        if let Some(read) = ahead {
+            // Read by a helper of the first pass, shorter than the buffer: all of it.
+            let n = read.map_err(|e| classify(e).unwrap_or(Unreadable::Absent))?;
+            return Ok(self.cmdline_rest(root, n));
+        }
         self.path.clear().num(tgid).bytes(b"/cmdline");
         let fd = open_rel(root, self.path.as_bytes(), false)
             .map_err(|e| classify(e).unwrap_or(Unreadable::Absent))?;
