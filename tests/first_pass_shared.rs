@@ -23,8 +23,11 @@ fn tasks_of(snap: &Snapshot, pid: u32) -> BTreeMap<u32, (Vec<u8>, u8, u64)> {
         .collect()
 }
 
-/// Every process's owner and command line (or why it has none), by TGID.
-fn processes_of(snap: &Snapshot) -> BTreeMap<u32, (Option<u32>, Result<Vec<u8>, String>)> {
+/// A process's owner and command line (or why it has none).
+type Owner = (Option<u32>, Result<Vec<u8>, String>);
+
+/// Every process's [`Owner`], by TGID.
+fn processes_of(snap: &Snapshot) -> BTreeMap<u32, Owner> {
     snap.processes
         .iter()
         .map(|p| {
