@@ -29,6 +29,7 @@ use rustix::io::Errno;
 
 use super::fd_budget::FdBudget;
 use super::kept_files::{ProcPath, list_numeric, open_rel, pread_whole};
+use super::parse::parse_stat;
 
 /// The first pass is shared on machines of this many tasks or more, the ones where the
 /// first frame waits for the events' load too
@@ -121,6 +122,8 @@ pub struct Prefetch {
     spans: Vec<(u32, usize, usize)>,
     work: Option<Arc<Work>>,
     helpers: Vec<JoinHandle<Part>>,
+    /// The leaders' `stat` and command lines, read with the listing (one part a lister).
+    leaders: Vec<Part>,
     /// Joined.
     parts: Vec<Part>,
     /// Items below this are the loop's.
@@ -150,16 +153,17 @@ impl Prefetch {
         let threads = threads.clamp(1, MAX_THREADS);
         // Directories kept open until the loop takes them: a quarter of the room at most
         // (a machine of many small processes), the rest reopened by the loop.
-        let room = budget.reserve(tgids.len().min(budget.available() / 4));
-        let dirs_room = AtomicUsize::new(room);
-        let listed = list_all(root, tgids, threads, &dirs_room, dirbuf);
-        let unused = dirs_room.into_inner();
+        let room = budget.reserve(tgids.len().saturating_mul(2).min(budget.available() / 4));
+        let left_room = AtomicUsize::new(room);
+        let (listed, leaders) = list_all(root, tgids, threads, &left_room, dirbuf);
+        let unused = left_room.into_inner();
         budget.released(unused);
         let mut p = Prefetch {
             listed,
             spans: Vec::new(),
             work: None,
             helpers: Vec::new(),
+            leaders,
             parts: Vec::new(),
             mine: 0,
             helpers_only,
@@ -179,9 +183,11 @@ impl Prefetch {
             let Some(Ok(l)) = l else {
                 continue;
             };
-            p.spans.push((*tgid, items.len(), l.tids.len()));
+            // The leader was read with the listing.
+            let others = l.tids.iter().filter(|&&tid| tid != *tgid);
+            p.spans.push((*tgid, items.len(), others.clone().count()));
             let i = dirs.len() as u32;
-            items.extend(l.tids.iter().map(|&tid| (*tgid, tid, i)));
+            items.extend(others.map(|&tid| (*tgid, tid, i)));
             let copy = match &l.dir {
                 Some(d) if budget.reserve(1) == 1 => {
                     p.reserved += 1;
@@ -238,6 +244,9 @@ impl Prefetch {
     /// loop reads it itself. The loop asks in its order: a task no helper took yet becomes
     /// the loop's (with the rest of its block); one a helper took waits for the helpers.
     pub fn take_stat(&mut self, tgid: u32, tid: u32, buf: &mut [u8]) -> Option<Stat> {
+        if tid == tgid {
+            return take(&mut self.leaders, tid, buf, &mut self.handed);
+        }
         let work = self.work.as_ref()?;
         let i = self.spans.binary_search_by_key(&tgid, |s| s.0).ok()?;
         let (_, first, len) = self.spans[i];
@@ -268,30 +277,14 @@ impl Prefetch {
                 }
             }
         }
-        for part in &mut self.parts {
-            let Ok(i) = part.stats.binary_search_by_key(&tid, |f| f.tid) else {
-                continue;
-            };
-            let f = &mut part.stats[i];
-            let read = f.read.take()?;
-            let fd = f.fd.take();
-            self.handed += usize::from(fd.is_some());
-            let read = read.map(|(at, len)| {
-                let (at, len) = (at as usize, len as usize);
-                let n = len.min(buf.len());
-                buf[..n].copy_from_slice(&part.arena[at..at + n]);
-                n
-            });
-            return Some(Stat { read, fd });
-        }
-        None
+        take(&mut self.parts, tid, buf, &mut self.handed)
     }
 
-    /// The command line of the process whose leader is `tgid`, copied into `buf`, when a
-    /// helper read it with the leader's `stat` (once). `Err`: the open failed with this,
+    /// The command line of the process whose leader is `tgid`, copied into `buf`, read
+    /// with the leader's `stat` in the listing (once). `Err`: the open failed with this,
     /// or the read (as ESRCH).
     pub fn take_cmdline(&mut self, tgid: u32, buf: &mut [u8]) -> Option<Result<usize, Errno>> {
-        for part in &mut self.parts {
+        for part in &mut self.leaders {
             let Ok(i) = part.stats.binary_search_by_key(&tgid, |f| f.tid) else {
                 continue;
             };
@@ -326,7 +319,6 @@ fn read_from_back(work: &Work, keep: usize) -> Part {
     let mut stats = Vec::new();
     let mut arena = Vec::new();
     let mut buf = vec![0u8; STAT_BUF];
-    let mut line = vec![0u8; CMDLINE_BUF];
     let mut path = ProcPath::new();
     let mut kept = 0;
     loop {
@@ -363,14 +355,11 @@ fn read_from_back(work: &Work, keep: usize) -> Part {
                     }
                 },
             };
-            let cmdline = (tid == tgid && read.is_ok())
-                .then(|| read_cmdline(work.root.as_fd(), tgid, &mut path, &mut line, &mut arena))
-                .flatten();
             stats.push(Fetched {
                 tid,
                 read: Some(read),
                 fd,
-                cmdline,
+                cmdline: None,
             });
         }
     }
@@ -378,17 +367,24 @@ fn read_from_back(work: &Work, keep: usize) -> Part {
     Part { stats, arena }
 }
 
-/// Lists the task directories of `tgids` with `threads` threads: this one from the
-/// first, the others from the last, each taking the next process not taken, so a few
-/// large processes at one end do not leave one thread with all the listing. A listed
-/// directory stays open while `dirs` has room (taken from it), else it is closed.
+/// Lists the processes `tgids` with `threads` threads: this one from the first, the
+/// others from the last, each taking the next process not taken, so a few large
+/// processes at one end do not leave one thread with all the listing.
+///
+/// Each process's leader's `stat` is read first (it is read anyway) and its command line
+/// with it. Its thread count says whether the task directory needs listing at all: a
+/// single-threaded process's tasks are its leader (at 25,000 such processes, opening,
+/// listing and closing their directories took 130 ms of the 160 ms the listing took on
+/// two threads). The leader's count and its thread list change together under the
+/// kernel's tasklist lock, as `Scanner::threads_unchanged` relies on too. A directory
+/// or a leader's descriptor stays open while `room` has room (taken from it).
 fn list_all(
     root: BorrowedFd<'_>,
     tgids: &[u32],
     threads: usize,
-    dirs: &AtomicUsize,
+    room: &AtomicUsize,
     dirbuf: &mut [MaybeUninit<u8>],
-) -> Vec<(u32, Option<Result<Listed, Errno>>)> {
+) -> (Vec<(u32, Option<Result<Listed, Errno>>)>, Vec<Part>) {
     // (next from the front, next from the back + 1)
     let claims = Mutex::new((0usize, tgids.len()));
     let claim = |front: bool| {
@@ -404,32 +400,38 @@ fn list_all(
             Some(c.1)
         }
     };
+    let take_room = || {
+        room.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok()
+    };
     let list = |front: bool, dirbuf: &mut [MaybeUninit<u8>]| {
         let mut out = Vec::new();
+        let mut leaders = Part {
+            stats: Vec::new(),
+            arena: Vec::new(),
+        };
         let mut path = ProcPath::new();
+        let mut buf = vec![0u8; STAT_BUF];
+        let mut line = vec![0u8; CMDLINE_BUF];
         while let Some(i) = claim(front) {
             let tgid = tgids[i];
-            path.clear().num(tgid).bytes(b"/task");
-            let result = open_rel(root, path.as_bytes(), true).and_then(|dir| {
-                let mut tids = Vec::new();
-                let first = list_numeric(dir.as_fd(), dirbuf, &mut tids)?;
-                let uid = rustix::fs::fstat(&dir).ok().map(|st| st.st_uid);
-                let keep = dirs
-                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
-                    .is_ok();
-                Ok(Listed {
-                    dir: keep.then_some(dir),
-                    tids,
-                    first,
-                    uid,
-                })
-            });
+            let result = list_one(
+                root,
+                tgid,
+                &mut path,
+                &mut buf,
+                &mut line,
+                dirbuf,
+                &mut leaders,
+                &take_room,
+            );
             out.push((tgid, Some(result)));
         }
-        out
+        leaders.stats.sort_unstable_by_key(|f| f.tid);
+        (out, leaders)
     };
     let buf_len = dirbuf.len();
-    let mut listed = std::thread::scope(|s| {
+    let (mut listed, parts) = std::thread::scope(|s| {
         let helpers: Vec<_> = (1..threads)
             .filter_map(|_| {
                 std::thread::Builder::new()
@@ -438,17 +440,72 @@ fn list_all(
                     .ok()
             })
             .collect();
-        let mut listed = list(true, dirbuf);
+        let (mut listed, leaders) = list(true, dirbuf);
+        let mut parts = vec![leaders];
         for h in helpers {
             // A lister that panicked: its processes are listed by the loop itself.
-            if let Ok(more) = h.join() {
+            if let Ok((more, leaders)) = h.join() {
                 listed.extend(more);
+                parts.push(leaders);
             }
         }
-        listed
+        (listed, parts)
     });
     listed.sort_unstable_by_key(|(tgid, _)| *tgid);
-    listed
+    (listed, parts)
+}
+
+/// One process of [`list_all`]: its leader's `stat` and command line into `leaders`, its
+/// task directory listed when it has more than one thread.
+#[allow(clippy::too_many_arguments)]
+fn list_one(
+    root: BorrowedFd<'_>,
+    tgid: u32,
+    path: &mut ProcPath,
+    buf: &mut [u8],
+    line: &mut [u8],
+    dirbuf: &mut [MaybeUninit<u8>],
+    leaders: &mut Part,
+    take_room: &impl Fn() -> bool,
+) -> Result<Listed, Errno> {
+    path.clear()
+        .num(tgid)
+        .bytes(b"/task/")
+        .num(tgid)
+        .bytes(b"/stat");
+    let stat = open_rel(root, path.as_bytes(), false)?;
+    let n = pread_whole(stat.as_fd(), buf)?;
+    let threads = parse_stat(&buf[..n]).map(|s| s.num_threads);
+    // The stat file's owner is the directory's (both are the task's, from the kernel's
+    // `task_dump_owner`).
+    let uid = rustix::fs::fstat(&stat).ok().map(|st| st.st_uid);
+    let at = leaders.arena.len() as u32;
+    leaders.arena.extend_from_slice(&buf[..n]);
+    let cmdline = read_cmdline(root, tgid, path, line, &mut leaders.arena);
+    leaders.stats.push(Fetched {
+        tid: tgid,
+        read: Some(Ok((at, n as u32))),
+        fd: take_room().then_some(stat),
+        cmdline,
+    });
+    if threads == Some(1) {
+        return Ok(Listed {
+            dir: None,
+            tids: vec![tgid],
+            first: Some(tgid),
+            uid,
+        });
+    }
+    path.clear().num(tgid).bytes(b"/task");
+    let dir = open_rel(root, path.as_bytes(), true)?;
+    let mut tids = Vec::new();
+    let first = list_numeric(dir.as_fd(), dirbuf, &mut tids)?;
+    Ok(Listed {
+        dir: take_room().then_some(dir),
+        tids,
+        first,
+        uid,
+    })
 }
 
 /// A process's command line into `arena`, as the loop reads one: `None` when it fills
@@ -474,4 +531,26 @@ fn read_cmdline(
         }
         Err(_) => Some(Err(Errno::SRCH)),
     }
+}
+
+/// A task's `stat` from `parts`, copied into `buf`, once; a descriptor handed over is
+/// counted in `handed`.
+fn take(parts: &mut [Part], tid: u32, buf: &mut [u8], handed: &mut usize) -> Option<Stat> {
+    for part in parts {
+        let Ok(i) = part.stats.binary_search_by_key(&tid, |f| f.tid) else {
+            continue;
+        };
+        let f = &mut part.stats[i];
+        let read = f.read.take()?;
+        let fd = f.fd.take();
+        *handed += usize::from(fd.is_some());
+        let read = read.map(|(at, len)| {
+            let (at, len) = (at as usize, len as usize);
+            let n = len.min(buf.len());
+            buf[..n].copy_from_slice(&part.arena[at..at + n]);
+            n
+        });
+        return Some(Stat { read, fd });
+    }
+    None
 }
