@@ -115,9 +115,12 @@ impl Work {
     }
 }
 
+/// Each process's listing (or why it has none) by TGID, sorted; `None` once taken.
+type Listings = Vec<(u32, Option<Result<Listed, Errno>>)>;
+
 /// The listings and the helpers' reads for one first pass.
 pub struct Prefetch {
-    listed: Vec<(u32, Option<Result<Listed, Errno>>)>,
+    listed: Listings,
     /// Per listed process (TGID, first item, items), sorted by TGID.
     spans: Vec<(u32, usize, usize)>,
     work: Option<Arc<Work>>,
@@ -384,7 +387,7 @@ fn list_all(
     threads: usize,
     room: &AtomicUsize,
     dirbuf: &mut [MaybeUninit<u8>],
-) -> (Vec<(u32, Option<Result<Listed, Errno>>)>, Vec<Part>) {
+) -> (Listings, Vec<Part>) {
     // (next from the front, next from the back + 1)
     let claims = Mutex::new((0usize, tgids.len()));
     let claim = |front: bool| {
