@@ -7,7 +7,8 @@
 //! loop opening, reading and closing the same 50,124 `stat` files took 540-595 ms on one
 //! thread and 290-318 ms on two (three runs each, this 2-CPU machine).
 //!
-//! So the first pass lists every process's tasks first, with the helpers listing from the
+//! So the first pass lists every process first (its leader's `stat` and command line,
+//! and its task directory when it has more threads), with the helpers listing from the
 //! last process while the scan's thread lists from the first. Then helpers take the tasks
 //! from the last one backwards, in blocks, and open and read their `stat` files, while the
 //! scan's usual loop takes blocks from the front as it reaches them and reads them itself.
@@ -142,9 +143,9 @@ pub struct Prefetch {
 }
 
 impl Prefetch {
-    /// Lists the task directories of `tgids` under `root` and starts `threads - 1`
-    /// helpers reading `stat` from the last task backwards. Descriptors they may keep (half
-    /// of the budget's room, at most) are taken from `budget` now.
+    /// Lists the processes `tgids` under `root` (see [`list_all`]) and starts `threads - 1`
+    /// helpers reading the other threads' `stat` from the last one backwards. Descriptors
+    /// they may keep (half of the budget's room, at most) are taken from `budget` now.
     pub fn start(
         root: BorrowedFd<'_>,
         tgids: &[u32],
@@ -154,8 +155,9 @@ impl Prefetch {
         dirbuf: &mut [MaybeUninit<u8>],
     ) -> Prefetch {
         let threads = threads.clamp(1, MAX_THREADS);
-        // Directories kept open until the loop takes them: a quarter of the room at most
-        // (a machine of many small processes), the rest reopened by the loop.
+        // Directories and leaders' descriptors kept open until the loop takes them: a
+        // quarter of the room at most (a machine of many small processes); the others are
+        // closed once read, and the next tick opens them again.
         let room = budget.reserve(tgids.len().saturating_mul(2).min(budget.available() / 4));
         let left_room = AtomicUsize::new(room);
         let (listed, leaders) = list_all(root, tgids, threads, &left_room, dirbuf);
