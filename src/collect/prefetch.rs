@@ -143,7 +143,7 @@ pub struct Prefetch {
 }
 
 impl Prefetch {
-    /// Lists the processes `tgids` under `root` (see [`list_all`]) and starts `threads - 1`
+    /// Lists the processes `tgids` under `root` (see `list_all`) and starts `threads - 1`
     /// helpers reading the other threads' `stat` from the last one backwards. Descriptors
     /// they may keep (half of the budget's room, at most) are taken from `budget` now.
     pub fn start(
