@@ -166,8 +166,6 @@ pub struct Scanner {
     first_pass_threads: usize,
     /// Tests: the helpers read every task of the first pass.
     first_pass_helpers_only: bool,
-    /// The owner of the process `list_tasks` just took from the first pass's listing.
-    listed_uid: Option<u32>,
     /// How many threads read the last first pass (1: this one alone), and how many of
     /// its tasks' `stat` a helper read.
     first_pass_threads_used: usize,
@@ -347,7 +345,6 @@ impl Scanner {
             first_pass_threads_used: 1,
             first_pass_shared: 0,
             first_pass_helpers_only: false,
-            listed_uid: None,
         }
     }
 
@@ -577,7 +574,6 @@ impl Scanner {
                 &mut self.dirbuf,
             );
             self.first_pass_threads_used = p.threads();
-            self.first_pass_shared = 0;
             self.prefetch = Some(p);
         }
         let mut old = std::mem::take(&mut self.procs);
@@ -620,56 +616,56 @@ impl Scanner {
         self.tgids = tgids;
     }
 
-    /// Opens (or reuses) the task directory and lists it. `Err(None)`: the process is
+    /// Opens (or reuses) the task directory and lists it; with it, the process's owner
+    /// when the listing already read it (the first pass's). `Err(None)`: the process is
     /// gone; `Err(Some(why))`: it exists but its tasks cannot be listed.
     fn list_tasks(
         &mut self,
         root: BorrowedFd<'_>,
         pf: &mut ProcFiles,
         tids: &mut Vec<u32>,
-    ) -> Result<Option<OwnedFd>, Option<Unreadable>> {
+    ) -> Result<(Option<OwnedFd>, Option<u32>), Option<Unreadable>> {
         if let Some(dir) = pf.task_dir.take() {
             // Counted again when the caller keeps it at the end of the tick.
             self.budget.released(1);
             if list_numeric(dir.as_fd(), &mut self.dirbuf, tids).is_ok() {
-                return Ok(Some(dir));
+                return Ok((Some(dir), None));
             }
             // A dead process; its TGID may already be a new one's, so look again by name.
         }
         self.path.clear().num(pf.tgid).bytes(b"/task");
-        let mut listed_uid = None;
-        let (dir, leader) = match self.prefetch.as_mut().and_then(|p| p.take_listing(pf.tgid)) {
-            Some(listed) => {
-                let Listed {
-                    dir,
-                    tids: listed,
-                    first,
-                    uid,
-                } = listed.map_err(classify)?;
-                *tids = listed;
-                if dir.is_some() {
-                    // Counted again when the caller keeps it, as a kept one above.
-                    self.budget.released(1);
+        let (dir, leader, owner) =
+            match self.prefetch.as_mut().and_then(|p| p.take_listing(pf.tgid)) {
+                Some(listed) => {
+                    let Listed {
+                        dir,
+                        tids: listed,
+                        first,
+                        uid,
+                    } = listed.map_err(classify)?;
+                    *tids = listed;
+                    if dir.is_some() {
+                        // Counted again when the caller keeps it, as a kept one above.
+                        self.budget.released(1);
+                    }
+                    // Not reopened when it was closed: the helpers read its tasks' files
+                    // through the root, and the next tick lists it again.
+                    (dir, first, uid)
                 }
-                // Not reopened when it was closed: the helpers read its tasks' files
-                // through the root, and the next tick lists it again.
-                listed_uid = uid;
-                (dir, first)
-            }
-            None => {
-                let dir = open_rel(root, self.path.as_bytes(), true).map_err(classify)?;
-                let leader = list_numeric(dir.as_fd(), &mut self.dirbuf, tids).map_err(classify)?;
-                (Some(dir), leader)
-            }
-        };
+                None => {
+                    let dir = open_rel(root, self.path.as_bytes(), true).map_err(classify)?;
+                    let leader =
+                        list_numeric(dir.as_fd(), &mut self.dirbuf, tids).map_err(classify)?;
+                    (Some(dir), leader, None)
+                }
+            };
         if self.procfs && leader != Some(pf.tgid) {
             // `/proc/N` opens for any task, not only a leader: the process N died since
             // the listing and N is now a thread of another process, whose threads these
             // are. Listing them under N showed them twice (issue 19).
             return Err(None);
         }
-        self.listed_uid = listed_uid;
-        Ok(dir)
+        Ok((dir, owner))
     }
 
     fn scan_process(
@@ -705,13 +701,13 @@ impl Scanner {
                 Some(dir) => {
                     // Counted again when kept at the end of the tick, as in `list_tasks`.
                     self.budget.released(1);
-                    Ok(Some(dir))
+                    Ok((Some(dir), None))
                 }
                 // Not kept (out of descriptors): opened, not listed, for per-task opens.
                 None => {
                     self.path.clear().num(tgid).bytes(b"/task");
                     open_rel(root, self.path.as_bytes(), true)
-                        .map(Some)
+                        .map(|d| (Some(d), None))
                         .map_err(classify)
                 }
             }
@@ -719,8 +715,8 @@ impl Scanner {
             // A leader's `stat` read by `threads_unchanged` is still used below.
             self.list_tasks(root, pf, &mut tids)
         };
-        let (dir, tasks_error) = match listed {
-            Ok(dir) => (dir, None),
+        let (dir, owner, tasks_error) = match listed {
+            Ok((dir, owner)) => (dir, owner, None),
             Err(None) => {
                 notes.vanished += 1;
                 self.tids = tids;
@@ -729,11 +725,11 @@ impl Scanner {
             Err(Some(why)) => {
                 tids.clear();
                 tids.push(tgid);
-                (None, Some(why))
+                (None, None, Some(why))
             }
         };
         // The owner: fstat of the kept directory costs no path walk.
-        let uid = match (self.listed_uid.take(), &dir) {
+        let uid = match (owner, &dir) {
             // Read by the first pass's listing.
             (Some(uid), _) => Some(uid),
             (None, Some(d)) => fstat(d).ok().map(|st| st.st_uid),
