@@ -21,6 +21,7 @@
 //! one reads ESRCH at the next tick and is replaced, as any kept one is.
 
 use std::mem::MaybeUninit;
+use std::ops::Range;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -84,10 +85,75 @@ struct Fetched {
     cmdline: Option<Result<(u32, u32), Errno>>,
 }
 
-/// What a helper read: sorted by TID.
+/// What a helper or a lister read: sorted by TID once done.
+#[derive(Default)]
 struct Part {
     stats: Vec<Fetched>,
     arena: Vec<u8>,
+}
+
+impl Part {
+    /// Keeps `bytes`; returns where they are.
+    fn keep(&mut self, bytes: &[u8]) -> (u32, u32) {
+        let at = self.arena.len() as u32;
+        self.arena.extend_from_slice(bytes);
+        (at, bytes.len() as u32)
+    }
+
+    /// Copies bytes kept at `(at, len)` into `buf`; returns how many.
+    fn copy(&self, (at, len): (u32, u32), buf: &mut [u8]) -> usize {
+        let (at, len) = (at as usize, len as usize);
+        let n = len.min(buf.len());
+        buf[..n].copy_from_slice(&self.arena[at..at + n]);
+        n
+    }
+}
+
+/// The indices `[front, back)` nobody took yet, taken from either end by several
+/// threads.
+struct Ends(Mutex<(usize, usize)>);
+
+impl Ends {
+    fn new(n: usize) -> Self {
+        Ends(Mutex::new((0, n)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (usize, usize)> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Up to `n` indices from the front.
+    fn front(&self, n: usize) -> Option<Range<usize>> {
+        let mut e = self.lock();
+        let from = e.0;
+        e.0 = (from + n).min(e.1);
+        (from < e.0).then_some(from..e.0)
+    }
+
+    /// Up to `n` indices from the back.
+    fn back(&self, n: usize) -> Option<Range<usize>> {
+        let mut e = self.lock();
+        let to = e.1;
+        e.1 = to.saturating_sub(n).max(e.0);
+        (e.1 < to).then_some(e.1..to)
+    }
+
+    /// Takes from the front through `at` (and at least `n`), when `at` is not taken from
+    /// the back yet; returns the new front.
+    fn front_through(&self, at: usize, n: usize) -> Option<usize> {
+        let mut e = self.lock();
+        if at >= e.1 {
+            return None;
+        }
+        e.0 = (at + 1).max(e.0 + n).min(e.1);
+        Some(e.0)
+    }
+
+    /// Nothing more is taken.
+    fn close(&self) {
+        let mut e = self.lock();
+        e.0 = e.1;
+    }
 }
 
 /// Tasks are taken in blocks of this many: about 2.5 ms of reads, the longest the loop
@@ -103,17 +169,11 @@ struct Work {
     /// helper's half of 50,000 tasks took 45 ms longer than the loop's, about 15 %).
     dirs: Vec<Option<OwnedFd>>,
     root: OwnedFd,
-    /// The tasks nobody took yet, `[front, back)`: the loop takes them from the front as
-    /// it reaches them, the helpers from the back. So the shares follow what each thread
-    /// manages (the loop also parses and builds every task: at 50,000 threads an even
-    /// split left it working 100 ms after its helper was done).
-    left: Mutex<(usize, usize)>,
-}
-
-impl Work {
-    fn lock(&self) -> std::sync::MutexGuard<'_, (usize, usize)> {
-        self.left.lock().unwrap_or_else(|e| e.into_inner())
-    }
+    /// The tasks nobody took yet: the loop takes them from the front as it reaches them,
+    /// the helpers from the back. So the shares follow what each thread manages (the loop
+    /// also parses and builds every task: at 50,000 threads an even split left it
+    /// working 100 ms after its helper was done).
+    left: Ends,
 }
 
 /// Each process's listing (or why it has none) by TGID, sorted; `None` once taken.
@@ -207,7 +267,7 @@ impl Prefetch {
             items,
             dirs,
             root,
-            left: Mutex::new((0, n)),
+            left: Ends::new(n),
         });
         let each = budget.available() / 2 / (threads - 1);
         for _ in 1..threads {
@@ -263,18 +323,15 @@ impl Prefetch {
             return None;
         }
         if !self.helpers.is_empty() {
-            let mut left = work.lock();
-            if at < left.1 && !self.helpers_only {
-                left.0 = (at + 1).max(left.0 + BLOCK).min(left.1);
-                self.mine = left.0;
-                return None;
-            }
             if !self.helpers_only {
+                if let Some(front) = work.left.front_through(at, BLOCK) {
+                    self.mine = front;
+                    return None;
+                }
                 // Everything from here on was taken by the helpers; what is left before
                 // it the loop passed without asking (a process it did not scan).
-                left.0 = left.1;
+                work.left.close();
             }
-            drop(left);
             for h in self.helpers.drain(..) {
                 // A helper that panicked: its tasks are read by the loop itself.
                 if let Ok(part) = h.join() {
@@ -294,12 +351,7 @@ impl Prefetch {
                 continue;
             };
             let read = part.stats[i].cmdline.take()?;
-            return Some(read.map(|(at, len)| {
-                let (at, len) = (at as usize, len as usize);
-                let n = len.min(buf.len());
-                buf[..n].copy_from_slice(&part.arena[at..at + n]);
-                n
-            }));
+            return Some(read.map(|kept| part.copy(kept, buf)));
         }
         None
     }
@@ -308,8 +360,7 @@ impl Prefetch {
     /// not take and gives the budget back what the loop does not hold.
     pub fn finish(self, budget: &mut FdBudget) {
         if let Some(w) = &self.work {
-            let mut left = w.lock();
-            left.0 = left.1;
+            w.left.close();
         }
         for h in self.helpers {
             drop(h.join());
@@ -321,23 +372,12 @@ impl Prefetch {
 /// A helper: takes blocks of tasks from the back until none is left, opens and reads
 /// their `stat`, keeping at most `keep` descriptors.
 fn read_from_back(work: &Work, keep: usize) -> Part {
-    let mut stats = Vec::new();
-    let mut arena = Vec::new();
+    let mut part = Part::default();
     let mut buf = vec![0u8; STAT_BUF];
     let mut path = ProcPath::new();
     let mut kept = 0;
-    loop {
-        let (from, to) = {
-            let mut left = work.lock();
-            if left.0 >= left.1 {
-                break;
-            }
-            let from = left.1.saturating_sub(BLOCK).max(left.0);
-            let to = left.1;
-            left.1 = from;
-            (from, to)
-        };
-        for &(tgid, tid, dir) in &work.items[from..to] {
+    while let Some(block) = work.left.back(BLOCK) {
+        for &(tgid, tid, dir) in &work.items[block] {
             path.clear();
             let base = match work.dirs.get(dir as usize) {
                 Some(Some(d)) => d.as_fd(),
@@ -352,15 +392,13 @@ fn read_from_back(work: &Work, keep: usize) -> Part {
                 Ok(fd) => match pread_whole(fd.as_fd(), &mut buf) {
                     Err(e) => (Err(e), None),
                     Ok(n) => {
-                        let at = arena.len() as u32;
-                        arena.extend_from_slice(&buf[..n]);
                         let held = kept < keep;
                         kept += usize::from(held);
-                        (Ok((at, n as u32)), held.then_some(fd))
+                        (Ok(part.keep(&buf[..n])), held.then_some(fd))
                     }
                 },
             };
-            stats.push(Fetched {
+            part.stats.push(Fetched {
                 tid,
                 read: Some(read),
                 fd,
@@ -368,8 +406,8 @@ fn read_from_back(work: &Work, keep: usize) -> Part {
             });
         }
     }
-    stats.sort_unstable_by_key(|f| f.tid);
-    Part { stats, arena }
+    part.stats.sort_unstable_by_key(|f| f.tid);
+    part
 }
 
 /// Lists the processes `tgids` with `threads` threads: this one from the first, the
@@ -390,31 +428,15 @@ fn list_all(
     room: &AtomicUsize,
     dirbuf: &mut [MaybeUninit<u8>],
 ) -> (Listings, Vec<Part>) {
-    // (next from the front, next from the back + 1)
-    let claims = Mutex::new((0usize, tgids.len()));
-    let claim = |front: bool| {
-        let mut c = claims.lock().unwrap_or_else(|e| e.into_inner());
-        if c.0 >= c.1 {
-            return None;
-        }
-        if front {
-            c.0 += 1;
-            Some(c.0 - 1)
-        } else {
-            c.1 -= 1;
-            Some(c.1)
-        }
-    };
+    let left = Ends::new(tgids.len());
+    let claim = |front: bool| if front { left.front(1) } else { left.back(1) }.map(|r| r.start);
     let take_room = || {
         room.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
             .is_ok()
     };
     let list = |front: bool, dirbuf: &mut [MaybeUninit<u8>]| {
         let mut out = Vec::new();
-        let mut leaders = Part {
-            stats: Vec::new(),
-            arena: Vec::new(),
-        };
+        let mut leaders = Part::default();
         let mut path = ProcPath::new();
         let mut buf = vec![0u8; STAT_BUF];
         let mut line = vec![0u8; CMDLINE_BUF];
@@ -484,12 +506,11 @@ fn list_one(
     // The stat file's owner is the directory's (both are the task's, from the kernel's
     // `task_dump_owner`).
     let uid = rustix::fs::fstat(&stat).ok().map(|st| st.st_uid);
-    let at = leaders.arena.len() as u32;
-    leaders.arena.extend_from_slice(&buf[..n]);
-    let cmdline = read_cmdline(root, tgid, path, line, &mut leaders.arena);
+    let kept = leaders.keep(&buf[..n]);
+    let cmdline = read_cmdline(root, tgid, path, line, leaders);
     leaders.stats.push(Fetched {
         tid: tgid,
-        read: Some(Ok((at, n as u32))),
+        read: Some(Ok(kept)),
         fd: take_room().then_some(stat),
         cmdline,
     });
@@ -513,14 +534,14 @@ fn list_one(
     })
 }
 
-/// A process's command line into `arena`, as the loop reads one: `None` when it fills
+/// A process's command line kept in `part`, as the loop reads one: `None` when it fills
 /// `line` (the loop reads such a one itself, in more reads).
 fn read_cmdline(
     root: BorrowedFd<'_>,
     tgid: u32,
     path: &mut ProcPath,
     line: &mut [u8],
-    arena: &mut Vec<u8>,
+    part: &mut Part,
 ) -> Option<Result<(u32, u32), Errno>> {
     path.clear().num(tgid).bytes(b"/cmdline");
     let fd = match open_rel(root, path.as_bytes(), false) {
@@ -529,11 +550,7 @@ fn read_cmdline(
     };
     match pread_whole(fd.as_fd(), line) {
         Ok(n) if n >= line.len() => None,
-        Ok(n) => {
-            let at = arena.len() as u32;
-            arena.extend_from_slice(&line[..n]);
-            Some(Ok((at, n as u32)))
-        }
+        Ok(n) => Some(Ok(part.keep(&line[..n]))),
         Err(_) => Some(Err(Errno::SRCH)),
     }
 }
@@ -549,13 +566,30 @@ fn take(parts: &mut [Part], tid: u32, buf: &mut [u8], handed: &mut usize) -> Opt
         let read = f.read.take()?;
         let fd = f.fd.take();
         *handed += usize::from(fd.is_some());
-        let read = read.map(|(at, len)| {
-            let (at, len) = (at as usize, len as usize);
-            let n = len.min(buf.len());
-            buf[..n].copy_from_slice(&part.arena[at..at + n]);
-            n
-        });
+        let read = read.map(|kept| part.copy(kept, buf));
         return Some(Stat { read, fd });
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_ends_take_every_index_once() {
+        let e = Ends::new(10);
+        assert_eq!(e.front(1), Some(0..1));
+        assert_eq!(e.back(4), Some(6..10));
+        // Through index 3, at least 2 more: the front moves to 4.
+        assert_eq!(e.front_through(3, 2), Some(4));
+        assert_eq!(e.back(4), Some(4..6));
+        // Nothing left: the index is the back's.
+        assert_eq!(e.front_through(5, 2), None);
+        assert_eq!(e.front(1), None);
+        assert_eq!(e.back(1), None);
+        let e = Ends::new(3);
+        e.close();
+        assert_eq!(e.back(1), None);
+    }
 }
