@@ -40,11 +40,28 @@ fn processes_of(snap: &Snapshot) -> BTreeMap<u32, Owner> {
 #[test]
 fn a_shared_first_pass_reads_what_one_thread_reads_and_leaks_no_descriptor() {
     let w = support::workload(&["--name", "ttshared", "--sleep", "600"]);
+    // A single-threaded process: its leader's `stat` says so, and its task directory is
+    // not listed in a shared first pass. Waited for until it runs `sleep` (before its
+    // exec it is a copy of this test).
+    let mut single = std::process::Command::new("sleep")
+        .arg("600")
+        .spawn()
+        .expect("start sleep");
+    let sp = single.id();
+    let waited = std::time::Instant::now();
+    while std::fs::read(format!("/proc/{sp}/cmdline")).ok().as_deref() != Some(b"sleep\x00600\x00")
+    {
+        assert!(waited.elapsed().as_secs() < 60, "sleep {sp} did not exec");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let plan = DetailPlan::default();
     let mut serial = support::proc_scanner().with_first_pass_threads(1, 0);
     let first_alone = serial.scan_first_pass(&plan);
     let alone = tasks_of(&first_alone, w.pid);
     let owners = processes_of(&first_alone);
+    let single_alone = tasks_of(&first_alone, sp);
+    assert_eq!(single_alone.keys().copied().collect::<Vec<_>>(), [sp]);
+    assert_eq!(owners[&sp].1.as_deref(), Ok(&b"sleep\x00600"[..]));
     assert_eq!(serial.first_pass_threads_used(), 1);
     assert_eq!(serial.first_pass_shared(), 0);
     drop(serial);
@@ -74,6 +91,15 @@ fn a_shared_first_pass_reads_what_one_thread_reads_and_leaks_no_descriptor() {
         // leaders) of the processes both passes saw, this workload's among them.
         let shared_owners = processes_of(&first);
         assert_eq!(shared_owners[&w.pid], owners[&w.pid]);
+        assert_eq!(
+            tasks_of(&first, sp),
+            single_alone,
+            "the single-threaded process"
+        );
+        assert_eq!(
+            shared_owners[&sp], owners[&sp],
+            "its owner and command line"
+        );
         for (tgid, seen) in &shared_owners {
             if let Some(alone) = owners.get(tgid)
                 && seen.1.is_ok()
@@ -112,4 +138,6 @@ fn a_shared_first_pass_reads_what_one_thread_reads_and_leaks_no_descriptor() {
             "descriptors left open (helpers_only {helpers_only})"
         );
     }
+    let _ = single.kill();
+    let _ = single.wait();
 }
