@@ -161,9 +161,10 @@ pub struct Scanner {
     /// duration of that pass.
     prefetch: Option<Prefetch>,
     /// The first pass is shared with helper threads on a machine of at least this many
-    /// tasks, by at most `first_pass_threads` threads in all.
+    /// tasks, by at most `first_pass_threads` threads in all (`None`: one per CPU this
+    /// process may use, asked only on such a machine: it reads the cgroup's CPU quota).
     prefetch_min_tasks: usize,
-    first_pass_threads: usize,
+    first_pass_threads: Option<usize>,
     /// Tests: the helpers read every task of the first pass.
     first_pass_helpers_only: bool,
     /// How many threads read the last first pass (1: this one alone), and how many of
@@ -339,9 +340,7 @@ impl Scanner {
             cgroups,
             prefetch: None,
             prefetch_min_tasks: super::prefetch::MIN_TASKS,
-            first_pass_threads: std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .min(super::prefetch::MAX_THREADS),
+            first_pass_threads: None,
             first_pass_threads_used: 1,
             first_pass_shared: 0,
             first_pass_helpers_only: false,
@@ -351,7 +350,7 @@ impl Scanner {
     /// Shares the first pass with helper threads, `threads` in all, from `min_tasks` tasks
     /// on the machine (tests: any machine is large).
     pub fn with_first_pass_threads(mut self, threads: usize, min_tasks: usize) -> Self {
-        self.first_pass_threads = threads.clamp(1, super::prefetch::MAX_THREADS);
+        self.first_pass_threads = Some(threads.clamp(1, super::prefetch::MAX_THREADS));
         self.prefetch_min_tasks = min_tasks;
         self
     }
@@ -560,15 +559,21 @@ impl Scanner {
         }
         self.last_pids = pids;
         let fresh_iter = self.iter.as_ref().is_some_and(|p| p.fresh);
+        let threads = || {
+            std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(super::prefetch::MAX_THREADS)
+        };
         if self.skip_schedstat
             && !fresh_iter
-            && self.first_pass_threads > 1
             && machine_tasks.is_some_and(|n| n >= self.prefetch_min_tasks)
+            && let threads = self.first_pass_threads.unwrap_or_else(threads)
+            && threads > 1
         {
             let p = Prefetch::start(
                 root,
                 &tgids,
-                self.first_pass_threads,
+                threads,
                 self.first_pass_helpers_only,
                 &mut self.budget,
                 &mut self.dirbuf,
