@@ -491,9 +491,12 @@ fn summary_counts_states_and_kinds() {
 #[test]
 fn first_snapshot_has_no_rates_yet() {
     let m = Model::new(None, Arc::new(machine(10, SEC)));
-    assert!(m.rates.values().all(|r| r.cpu_percent.is_none()));
+    // No entry at all: each task's rates read as unknown, in the model and in its row.
+    assert!(m.rates.is_empty());
     assert!(m.cpus.iter().all(|(_, u)| u.is_none()));
-    assert_eq!(m.rows(&ViewOptions::default()).len(), 10);
+    let rows = m.rows(&ViewOptions::default());
+    assert_eq!(rows.len(), 10);
+    assert!(rows.iter().all(|r| r.cpu_percent.is_none()), "{rows:?}");
 }
 
 #[test]
@@ -568,14 +571,11 @@ fn nothing_is_a_rate_against_the_quick_first_pass() {
         }
     }
     let m = model(quick, machine(11, 2 * SEC + SEC / 2));
+    // Unknown: no entry (which every reader takes as all-unknown).
     for t in m.current.tasks() {
-        assert_eq!(
-            m.rates.get(&t.key()).expect("rates"),
-            TaskRate::default(),
-            "tid {}",
-            t.tid
-        );
+        assert_eq!(m.rates.get(&t.key()), None, "tid {}", t.tid);
     }
+    assert!(m.rates.is_empty());
     assert!(!m.cpus.is_empty());
     assert!(m.cpus.iter().all(|(_, u)| u.is_none()), "{:?}", m.cpus);
     let rows = m.rows(&ViewOptions::default());
@@ -589,10 +589,17 @@ fn nothing_is_a_rate_against_the_quick_first_pass() {
 fn rates_into_a_reused_map_equal_fresh_ones() {
     let (a, b, c) = (machine(10, 0), machine(11, SEC / 2), machine(12, SEC));
     let mut reused = task_rates(Some(&a), &b);
-    let mut extra = machine(13, SEC);
     // A task only in the old map must not survive into the new one.
-    extra.processes[0].tasks[0].tid = 999;
-    reused.extend(task_rates(None, &extra).iter().map(|(k, r)| (*k, r)));
+    let stale = TaskKey {
+        tid: 999,
+        start_ticks: 1,
+    };
+    let busy = TaskRate {
+        cpu_percent: Some(12.0),
+        ..TaskRate::default()
+    };
+    reused.extend([(stale, busy)]);
+    assert!(reused.contains_key(&stale));
     task_rates_into(Some(&b), &c, &mut reused);
     assert_eq!(reused, task_rates(Some(&b), &c));
     // Folding snapshots in one after another gives what a model built at once gives.
