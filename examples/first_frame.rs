@@ -2,7 +2,9 @@
 //! pseudo-terminal, as the refresh bench measures it but on the machine as it is (start
 //! your own workload first): `cargo run --release --example first_frame -- MIN_TASKS
 //! [ROUNDS] [-- THREADTOP ARGS]`. A frame is full when its header counts at least
-//! MIN_TASKS tasks. Prints each round and the median.
+//! MIN_TASKS tasks. Prints each round and the median. `FIRST_FRAME_BIN=PATH` times
+//! another build instead, and `FIRST_FRAME_BIN=PATH:PATH2` alternates two builds round by
+//! round (a median each), so that both see the same machine.
 #[path = "../tests/support/pty.rs"]
 #[allow(dead_code)]
 mod pty;
@@ -26,15 +28,21 @@ fn main() {
         .unwrap_or(5);
     let tt_args: Vec<&str> = args.iter().skip(split + 1).map(String::as_str).collect();
     let exe = std::env::current_exe().expect("current exe");
-    let bin = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target dir")
-        .join("threadtop");
-    let mut ms = Vec::new();
-    for round in 0..rounds {
+    let bins: Vec<std::path::PathBuf> = match std::env::var("FIRST_FRAME_BIN") {
+        Ok(v) => v.split(':').map(Into::into).collect(),
+        Err(_) => vec![
+            exe.parent()
+                .and_then(|d| d.parent())
+                .expect("target dir")
+                .join("threadtop"),
+        ],
+    };
+    let mut ms = vec![Vec::new(); bins.len()];
+    for round in 0..rounds * bins.len() {
+        let which = round % bins.len();
+        let bin = &bins[which];
         let start = Instant::now();
-        let pty = pty::Pty::spawn(&bin, &tt_args, &[], 200, 50).expect("spawn threadtop");
+        let pty = pty::Pty::spawn(bin, &tt_args, &[], 200, 50).expect("spawn threadtop");
         let mut took = None;
         while start.elapsed() < Duration::from_secs(60) {
             let full = pty
@@ -50,17 +58,25 @@ fn main() {
             std::thread::sleep(Duration::from_millis(2));
         }
         drop(pty);
+        let name = bin.display();
         match took {
             Some(t) => {
-                println!("round {round}: first full frame {t:.0} ms");
-                ms.push(t);
+                println!("round {round}: first full frame {t:.0} ms ({name})");
+                ms[which].push(t);
             }
-            None => println!("round {round}: no full frame within 60 s"),
+            None => println!("round {round}: no full frame within 60 s ({name})"),
         }
         std::thread::sleep(Duration::from_secs(2));
     }
-    ms.sort_by(f64::total_cmp);
-    if let Some(m) = ms.get(ms.len() / 2) {
-        println!("median of {}: {m:.0} ms", ms.len());
+    for (bin, ms) in bins.iter().zip(&mut ms) {
+        ms.sort_by(f64::total_cmp);
+        if let Some(m) = ms.get(ms.len() / 2) {
+            let (lo, hi) = (ms[0], ms[ms.len() - 1]);
+            println!(
+                "median of {}: {m:.0} ms ({lo:.0}-{hi:.0}) {}",
+                ms.len(),
+                bin.display()
+            );
+        }
     }
 }
