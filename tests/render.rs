@@ -820,3 +820,38 @@ fn why_pane_ascii_80x24_wraps_the_verdicts_and_draws_with_ascii_only() {
     );
     insta::assert_snapshot!(screen);
 }
+
+/// The header's task states keep their columns when a count gains or loses digits: at
+/// 10,000 waking threads the runnable count went 4, 1083, 654 from one refresh to the
+/// next, and every state after it moved, so the whole line was sent again each time.
+#[test]
+fn task_state_counts_keep_their_columns_as_they_change() {
+    let pool = |running: u32| {
+        let tasks = (0..12u32)
+            .map(|i| {
+                let state = if i < running { b'R' } else { b'S' };
+                t(500 + i, b"worker", state, 0)
+            })
+            .collect();
+        snap(10, vec![p(500, 1, b"pool", tasks)])
+    };
+    let tasks_line = |running: u32| {
+        let mut app = app_with(pool(running), pool(running), ViewOptions::default());
+        let screen = text(&render(&mut app, 160, 30, Theme::mono()));
+        screen
+            .lines()
+            .find(|l| l.starts_with("Tasks "))
+            .map(str::to_string)
+            .expect("a Tasks line")
+    };
+    let (one, eleven) = (tasks_line(1), tasks_line(11));
+    assert!(one.contains(" 1 R runnable, 11 S sleeping,"), "{one}");
+    assert!(eleven.contains("11 R runnable,  1 S sleeping,"), "{eleven}");
+    for word in ["sleeping", "idle", "disk", "stopped", "zombie"] {
+        assert_eq!(
+            one.find(word),
+            eleven.find(word),
+            "{word}:\n{one}\n{eleven}"
+        );
+    }
+}
