@@ -3,8 +3,9 @@
 //! its whole process per refresh, bytes written to the terminal per second, and RSS.
 //!
 //! CPU time is the sum of `run_ns` in /proc/PID/task/*/schedstat (exact, in ns) read at
-//! the start and end of a window that begins after a warm-up, so start-up cost is not
-//! spread over the refreshes. Both monitors refresh once a second; refreshes = window
+//! the start and end of a window that begins after a warm-up (and, for threadtop, once
+//! its scheduling events are no longer loading), so start-up cost is not spread over the
+//! refreshes. Both monitors refresh once a second; refreshes = window
 //! seconds.
 
 use std::time::{Duration, Instant};
@@ -32,6 +33,7 @@ pub fn measure(
     args: &[&str],
     env: &[(&str, &str)],
     ready: impl Fn(&str) -> bool,
+    settled: impl Fn(&str) -> bool,
     warmup: Duration,
     window: Duration,
 ) -> Result<Live, String> {
@@ -51,6 +53,16 @@ pub fn measure(
     }
     if let Some(left) = warmup.checked_sub(start.elapsed()) {
         std::thread::sleep(left);
+    }
+    if !settled(&pty.screen_text()) {
+        // Start-up that outlasts the warm-up is start-up too: the events load in the
+        // background after the first frame, slower under load, and the screen changes
+        // over to their figures once. The window waits for it, then two refreshes more.
+        let t = Instant::now();
+        while t.elapsed() < Duration::from_secs(30) && !settled(&pty.screen_text()) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_secs(2));
     }
     let cpu0 = cpu_ns(pid);
     let bytes0 = pty.raw_output().len();

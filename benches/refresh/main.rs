@@ -440,6 +440,13 @@ fn threadtop_ready(min_tasks: usize) -> impl Fn(&str) -> bool {
     }
 }
 
+/// Whether threadtop's start-up is over: the scheduling events, which load after the
+/// first frame (seconds under load), are no longer "loading" in the header. Until then the
+/// screen is still changing over from /proc's figures to theirs, once.
+fn threadtop_settled(screen: &str) -> bool {
+    !screen.contains("events: loading")
+}
+
 fn htop_path() -> Option<String> {
     std::env::var_os("PATH").and_then(|p| {
         std::env::split_paths(&p)
@@ -464,6 +471,7 @@ fn live_threadtop(min_tasks: usize, o: &Opts) -> Result<Live, String> {
         &threadtop_args(o),
         &[],
         threadtop_ready(min_tasks),
+        threadtop_settled,
         Duration::from_secs(3),
         o.window,
     )
@@ -479,6 +487,7 @@ fn live_htop(htop: &str, o: &Opts) -> Result<Live, String> {
         &["-d", "10"],
         &[("HOME", &home_s), ("XDG_CONFIG_HOME", &home_s)],
         |s| s.contains("Tasks:"),
+        |_| true,
         Duration::from_secs(3),
         o.window,
     );
@@ -633,6 +642,7 @@ fn main() {
                 &threadtop_args(&o),
                 &[],
                 threadtop_ready(n),
+                threadtop_settled,
                 Duration::from_secs(3),
                 o.window,
             );
