@@ -330,10 +330,13 @@ impl<W: Write> LeanBackend<W> {
         for (k, want) in want.iter().enumerate() {
             let (x, y) = (k % width, usize::from(top) + k / width);
             let i = y * width + x;
-            if let (false, Some(sym)) = (want.same(&self.screen[i]), want.symbol()) {
-                // Known symbols are UTF-8 taken from a `&str`, whole.
-                let sym = String::from_utf8_lossy(sym).into_owned();
-                self.put(x as u16, y as u16, &sym, want.pen)?;
+            if want.same(&self.screen[i]) {
+                continue;
+            }
+            // Known symbols are whole UTF-8, taken from a `&str` (`scroll::plan` left no
+            // unknown one to write).
+            if let Some(sym) = want.symbol().and_then(|b| std::str::from_utf8(b).ok()) {
+                self.put(x as u16, y as u16, sym, want.pen)?;
             }
         }
         for &(x, y, cell) in cells.iter().filter(|c| !(top..=bottom).contains(&c.1)) {

@@ -118,20 +118,18 @@ pub(super) fn plan(old: &[Shadow], new: &Next, width: usize, height: usize) -> O
                     .filter(|&f| f < height)
                     .is_some_and(|f| same_row(new_row(y), old_row(f)))
             };
-            let mut y = 0;
-            while y < height {
-                if !moved(y) {
-                    y += 1;
+            // One pass: each line compared once with where it may have come from.
+            let mut run: Option<(usize, usize)> = None;
+            for y in 0..=height {
+                if y < height && moved(y) {
+                    let (_, changed) = run.get_or_insert((y, 0));
+                    *changed += usize::from(!same_row(new_row(y), old_row(y)));
                     continue;
                 }
-                let a = y;
-                while y < height && moved(y) {
-                    y += 1;
-                }
                 // Lines a..y came from d lines away: worth it only where they changed.
-                let changed = (a..y)
-                    .filter(|&r| !same_row(new_row(r), old_row(r)))
-                    .count();
+                let Some((a, changed)) = run.take() else {
+                    continue;
+                };
                 if changed >= 2 && best.is_none_or(|(c, _)| changed > c) {
                     let (top, bottom) = if up { (a, y - 1 + d) } else { (a - d, y - 1) };
                     let by = i16::try_from(d).ok()?;
