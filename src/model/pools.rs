@@ -36,6 +36,7 @@ use std::collections::HashMap;
 use std::hash::Hasher;
 use std::rc::Rc;
 
+use crate::collect::parse::parse_uint;
 use crate::collect::{ProcessInfo, TaskInfo, TaskKey};
 use crate::text::escape;
 
@@ -242,12 +243,9 @@ fn member_number(splits: &[Split], at: &[usize], skeleton: &str, n: usize) -> Op
 /// frame's model at 50,000 threads (perf), as integers a few hundred microseconds.
 fn distinct_count<'a>(numbers: impl Iterator<Item = &'a str> + Clone) -> usize {
     let as_int = |n: &str| {
-        (n.len() <= COMM_MAX).then(|| {
-            let v = n
-                .bytes()
-                .fold(0u64, |v, b| v * 10 + u64::from(b.wrapping_sub(b'0')));
-            v << 4 | n.len() as u64
-        })
+        parse_uint(n.as_bytes())
+            .filter(|_| n.len() <= COMM_MAX)
+            .map(|v| v << 4 | n.len() as u64)
     };
     if let Some(mut keys) = numbers.clone().map(as_int).collect::<Option<Vec<u64>>>() {
         keys.sort_unstable();
