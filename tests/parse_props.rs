@@ -2,8 +2,87 @@
 //! stat line round-trips whatever its comm holds.
 
 use proptest::prelude::*;
+use threadtop::collect::parse::{StatFields, parse_int, parse_uint, trim_ascii};
 use threadtop::collect::parse::{parse_io, parse_schedstat, parse_stat, parse_statm, parse_status};
 use threadtop::text::escape;
+
+/// The first `parse_stat`, written with slice splits: slower (235 against 160 ns a line)
+/// but plainly right, so the one-pass parser must agree with it on any input.
+fn split_parse_stat(buf: &[u8]) -> Option<StatFields<'_>> {
+    let open = buf.iter().position(|&b| b == b'(')?;
+    let close = buf.iter().rposition(|&b| b == b')')?;
+    if close < open {
+        return None;
+    }
+    let pid = parse_uint(trim_ascii(&buf[..open]))?;
+    let comm = &buf[open + 1..close];
+    let rest = buf.get(close + 1..)?;
+    let rest = rest.strip_prefix(b" ")?;
+    let mut fields = rest
+        .split(|&b| b == b' ' || b == b'\n')
+        .filter(|f| !f.is_empty());
+    // field 3 onwards: index i here is field i + 3.
+    let mut next = || fields.next();
+    let state_field = next()?;
+    if state_field.len() != 1 {
+        return None;
+    }
+    let state = state_field[0];
+    let ppid = parse_uint(next()?)? as u32;
+    for _ in 5..9 {
+        next()?;
+    }
+    let flags = parse_uint(next()?)? as u32; // 9
+    for _ in 10..14 {
+        next()?;
+    }
+    let utime = parse_uint(next()?)?; // 14
+    let stime = parse_uint(next()?)?; // 15
+    next()?; // 16 cutime
+    next()?; // 17 cstime
+    let priority = parse_int(next()?)?; // 18
+    let nice = parse_int(next()?)?; // 19
+    let num_threads = parse_uint(next()?)? as u32; // 20
+    next()?; // 21 itrealvalue
+    let starttime = parse_uint(next()?)?; // 22
+    next()?; // 23 vsize
+    let rss_pages = parse_int(next()?)?.max(0) as u64; // 24
+    // 25..38 are not needed; processor and policy exist on every kernel we support, but a
+    // truncated read may cut them off: keep what we got rather than lose the task.
+    let mut processor = None;
+    let mut rt_priority = 0;
+    let mut policy = 0;
+    let mut field = 25;
+    while let Some(f) = next() {
+        match field {
+            39 => processor = parse_uint(f).map(|v| v as u32),
+            40 => rt_priority = parse_uint(f).unwrap_or(0) as u32,
+            41 => {
+                policy = parse_uint(f).unwrap_or(0) as u32;
+                break;
+            }
+            _ => {}
+        }
+        field += 1;
+    }
+    Some(StatFields {
+        pid: pid as u32,
+        comm,
+        state,
+        ppid,
+        flags,
+        utime,
+        stime,
+        priority,
+        nice,
+        num_threads,
+        starttime,
+        rss_pages,
+        processor,
+        rt_priority,
+        policy,
+    })
+}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
@@ -127,4 +206,44 @@ fn io_and_statm_as_the_kernel_writes_them() {
     );
     assert!(parse_statm(b"12 x 3").is_none());
     assert!(parse_statm(b"12 3").is_none());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// Real-looking lines, then damaged: bytes replaced (often by separators), runs of
+    /// separators doubled, the line cut anywhere. Both parsers give the same answer.
+    #[test]
+    fn one_pass_stat_parser_agrees_with_the_split_one(
+        comm in proptest::collection::vec(any::<u8>(), 0..20),
+        nums in proptest::collection::vec(0u64..100_000, 50),
+        edits in proptest::collection::vec((0usize..400, proptest::sample::select(vec![b' ', b'\n', b'-', b'x', b'0', b')', b'('])), 0..4),
+        doubled in proptest::collection::vec(0usize..400, 0..3),
+        cut in 0usize..420,
+    ) {
+        let mut line = b"4242 (".to_vec();
+        line.extend_from_slice(&comm);
+        line.extend_from_slice(b") S");
+        for n in &nums {
+            line.extend_from_slice(format!(" {n}").as_bytes());
+        }
+        line.push(b'\n');
+        for (at, b) in edits {
+            if let Some(slot) = line.get_mut(at) {
+                *slot = b;
+            }
+        }
+        for at in doubled {
+            if at < line.len() && (line[at] == b' ' || line[at] == b'\n') {
+                line.insert(at, line[at]);
+            }
+        }
+        line.truncate(cut.max(1));
+        prop_assert_eq!(parse_stat(&line), split_parse_stat(&line));
+    }
+
+    #[test]
+    fn one_pass_stat_parser_agrees_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        prop_assert_eq!(parse_stat(&bytes), split_parse_stat(&bytes));
+    }
 }

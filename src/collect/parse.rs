@@ -27,8 +27,8 @@ pub struct StatFields<'a> {
 /// Parses a `stat` line. The comm runs from the first `(` to the LAST `)`, because the
 /// name itself may contain `) ` and would otherwise shift every later field.
 pub fn parse_stat(buf: &[u8]) -> Option<StatFields<'_>> {
-    let open = buf.iter().position(|&b| b == b'(')?;
-    let close = buf.iter().rposition(|&b| b == b')')?;
+    let open = memchr::memchr(b'(', buf)?;
+    let close = memchr::memrchr(b')', buf)?;
     if close < open {
         return None;
     }
@@ -36,52 +36,45 @@ pub fn parse_stat(buf: &[u8]) -> Option<StatFields<'_>> {
     let comm = &buf[open + 1..close];
     let rest = buf.get(close + 1..)?;
     let rest = rest.strip_prefix(b" ")?;
-    let mut fields = rest
-        .split(|&b| b == b' ' || b == b'\n')
-        .filter(|f| !f.is_empty());
-    // field 3 onwards: index i here is field i + 3.
-    let mut next = || fields.next();
-    let state_field = next()?;
+    // One pass over the fields, skipping the unused ones without slicing them: the
+    // iterator of splits this replaced was 5.6 % of the /proc path's CPU at 1,000 waking
+    // threads (perf), more than the model.
+    let mut f = Fields { buf: rest, at: 0 };
+    // field 3 onwards.
+    let state_field = f.next()?;
     if state_field.len() != 1 {
         return None;
     }
     let state = state_field[0];
-    let ppid = parse_uint(next()?)? as u32;
-    for _ in 5..9 {
-        next()?;
-    }
-    let flags = parse_uint(next()?)? as u32; // 9
-    for _ in 10..14 {
-        next()?;
-    }
-    let utime = parse_uint(next()?)?; // 14
-    let stime = parse_uint(next()?)?; // 15
-    next()?; // 16 cutime
-    next()?; // 17 cstime
-    let priority = parse_int(next()?)?; // 18
-    let nice = parse_int(next()?)?; // 19
-    let num_threads = parse_uint(next()?)? as u32; // 20
-    next()?; // 21 itrealvalue
-    let starttime = parse_uint(next()?)?; // 22
-    next()?; // 23 vsize
-    let rss_pages = parse_int(next()?)?.max(0) as u64; // 24
+    let ppid = parse_uint(f.next()?)? as u32; // 4
+    f.skip(4)?; // 5..8
+    let flags = parse_uint(f.next()?)? as u32; // 9
+    f.skip(4)?; // 10..13
+    let utime = parse_uint(f.next()?)?; // 14
+    let stime = parse_uint(f.next()?)?; // 15
+    f.skip(2)?; // 16 cutime, 17 cstime
+    let priority = parse_int(f.next()?)?; // 18
+    let nice = parse_int(f.next()?)?; // 19
+    let num_threads = parse_uint(f.next()?)? as u32; // 20
+    f.skip(1)?; // 21 itrealvalue
+    let starttime = parse_uint(f.next()?)?; // 22
+    f.skip(1)?; // 23 vsize
+    let rss_pages = parse_int(f.next()?)?.max(0) as u64; // 24
     // 25..38 are not needed; processor and policy exist on every kernel we support, but a
     // truncated read may cut them off: keep what we got rather than lose the task.
     let mut processor = None;
     let mut rt_priority = 0;
     let mut policy = 0;
-    let mut field = 25;
-    while let Some(f) = next() {
-        match field {
-            39 => processor = parse_uint(f).map(|v| v as u32),
-            40 => rt_priority = parse_uint(f).unwrap_or(0) as u32,
-            41 => {
-                policy = parse_uint(f).unwrap_or(0) as u32;
-                break;
+    if f.skip(14).is_some()
+        && let Some(v) = f.next()
+    {
+        processor = parse_uint(v).map(|v| v as u32); // 39
+        if let Some(v) = f.next() {
+            rt_priority = parse_uint(v).unwrap_or(0) as u32; // 40
+            if let Some(v) = f.next() {
+                policy = parse_uint(v).unwrap_or(0) as u32; // 41
             }
-            _ => {}
         }
-        field += 1;
     }
     Some(StatFields {
         pid: pid as u32,
@@ -102,14 +95,46 @@ pub fn parse_stat(buf: &[u8]) -> Option<StatFields<'_>> {
     })
 }
 
+/// The fields of a /proc line after the comm: runs of bytes between spaces or newlines,
+/// empty runs skipped (as the kernel never writes them, a reader that kept them would
+/// only differ on damaged input).
+struct Fields<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Fields<'a> {
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let b = self.buf;
+        let mut i = self.at;
+        while i < b.len() && (b[i] == b' ' || b[i] == b'\n') {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && b[i] != b' ' && b[i] != b'\n' {
+            i += 1;
+        }
+        self.at = i;
+        (i > start).then(|| &b[start..i])
+    }
+
+    /// Moves past `n` fields; `None` if the line ends first.
+    #[inline]
+    fn skip(&mut self, n: usize) -> Option<()> {
+        for _ in 0..n {
+            self.next()?;
+        }
+        Some(())
+    }
+}
+
 /// `schedstat`: `run_ns wait_ns timeslices`.
 pub fn parse_schedstat(buf: &[u8]) -> Option<crate::collect::SchedStat> {
-    let mut it = buf
-        .split(|&b| b == b' ' || b == b'\n')
-        .filter(|f| !f.is_empty());
-    let run_ns = parse_uint(it.next()?)?;
-    let wait_ns = parse_uint(it.next()?)?;
-    let timeslices = parse_uint(it.next()?)?;
+    let mut f = Fields { buf, at: 0 };
+    let run_ns = parse_uint(f.next()?)?;
+    let wait_ns = parse_uint(f.next()?)?;
+    let timeslices = parse_uint(f.next()?)?;
     Some(crate::collect::SchedStat {
         run_ns,
         wait_ns,
