@@ -10,7 +10,7 @@ use threadtop::collect::{SchedStat, Snapshot, TaskKey};
 use threadtop::model::placement::HISTORY_TICKS;
 use threadtop::model::*;
 
-fn pool(at: u64, cpus: [u32; 2], waits: [u64; 2]) -> Snapshot {
+fn pool(at: u64, cpus: [u16; 2], waits: [u64; 2]) -> Snapshot {
     let mut s = snap(
         at,
         vec![p(
@@ -80,7 +80,7 @@ fn a_higher_cpu_id_widens_the_history_without_losing_it() {
     );
     // A full ring wraps the same way once wide.
     for i in 0..(HISTORY_TICKS as u64 + 5) {
-        m = m.advance(Arc::new(pool(10 + i, [3, 300 + (i % 2) as u32], [0, 0])));
+        m = m.advance(Arc::new(pool(10 + i, [3, 300 + (i % 2) as u16], [0, 0])));
     }
     let w = m.placement.track(&key(51)).expect("tracked");
     assert_eq!(w.cpus.len(), HISTORY_TICKS);
@@ -94,7 +94,7 @@ fn a_higher_cpu_id_widens_the_history_without_losing_it() {
 fn history_is_bounded_and_forgets_dead_tasks() {
     let mut m = Model::new(None, Arc::new(pool(1, [0, 0], [0, 0])));
     for i in 0..(HISTORY_TICKS as u64 + 30) {
-        m = m.advance(Arc::new(pool(2 + i, [0, (i % 2) as u32], [0, 0])));
+        m = m.advance(Arc::new(pool(2 + i, [0, (i % 2) as u16], [0, 0])));
     }
     assert_eq!(
         m.placement.track(&key(51)).expect("tracked").cpus.len(),

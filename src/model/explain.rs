@@ -318,7 +318,7 @@ pub fn explain(snap: &Snapshot, key: TaskKey) -> Option<Vec<String>> {
     out.push(format!(
         "Last on CPU {}{allowed}; policy {}, nice {}, priority {}.",
         t.processor.map_or("?".into(), |c| c.to_string()),
-        policy_name(t.policy),
+        policy_name(u32::from(t.policy)),
         t.nice,
         t.priority
     ));

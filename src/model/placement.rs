@@ -220,7 +220,7 @@ impl Placement {
                 // did not run in (or whose figures are unknown) has none.
                 super::events::of_task(&snap.events, t).and_then(|e| dominant_cpu(&e))
             } else {
-                t.processor
+                t.processor.map(u32::from)
             };
             let code = self.encode(cpu);
             let i = match self.index.get(&t.key()) {
@@ -371,7 +371,7 @@ pub fn runnable_by_cpu(snap: &Snapshot) -> HashMap<u32, Vec<TaskKey>> {
     let mut out: HashMap<u32, Vec<TaskKey>> = HashMap::new();
     for t in snap.tasks() {
         if t.state == b'R'
-            && let Some(cpu) = t.processor
+            && let Some(cpu) = t.processor.map(u32::from)
         {
             out.entry(cpu).or_default().push(t.key());
         }

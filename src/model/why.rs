@@ -608,7 +608,7 @@ pub fn analyze(
                 members: 1,
                 waiting_on: w.as_ref(),
                 lock,
-                crowd: t.processor.and_then(|c| crowd(&crowds, c)),
+                crowd: t.processor.and_then(|c| crowd(&crowds, u32::from(c))),
                 quota_cpus: quota(t),
             };
             let verdict = verdict::verdict(&facts);
@@ -648,7 +648,7 @@ pub fn analyze(
             let mut cpus: HashMap<u32, usize> = HashMap::new();
             for t in members {
                 if let Some(c) = t.processor {
-                    *cpus.entry(c).or_default() += 1;
+                    *cpus.entry(u32::from(c)).or_default() += 1;
                 }
             }
             let cpu = cpus
@@ -731,7 +731,7 @@ fn busy_by_cpu(snap: &Snapshot, rates: &Rates) -> HashMap<u32, usize> {
         if busy >= 50.0
             && let Some(c) = t.processor
         {
-            *out.entry(c).or_default() += 1;
+            *out.entry(u32::from(c)).or_default() += 1;
         }
     }
     out

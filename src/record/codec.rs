@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use super::wire::{Reader, WireError, Writer};
 use crate::collect::cgroup::{self, Cgroups};
+use crate::collect::snapshot::narrow as clamp;
 use crate::collect::topology::CpuTopology;
 use crate::collect::*;
 
@@ -235,7 +236,7 @@ fn encode_task(w: &mut Writer, t: &TaskInfo, last_tid: u32, old: Option<&TaskInf
     w.i(i64::from(t.nice) - i64::from(base.nice));
     w.delta(u64::from(base.num_threads), u64::from(t.num_threads));
     w.delta(base.rss_pages, t.rss_pages);
-    let opt = |v: Option<u32>| v.map_or(0, |v| u64::from(v) + 1);
+    let opt = |v: Option<u16>| v.map_or(0, |v| u64::from(v) + 1);
     w.delta(opt(base.processor), opt(t.processor));
     w.delta(u64::from(base.rt_priority), u64::from(t.rt_priority));
     w.delta(u64::from(base.policy), u64::from(t.policy));
@@ -495,19 +496,21 @@ fn decode_task(
     let flags = narrow(r.delta(u64::from(base.flags))?)?;
     let utime_ticks = r.delta(base.utime_ticks)?;
     let stime_ticks = r.delta(base.stime_ticks)?;
-    let priority = i32::try_from(i64::from(base.priority).wrapping_add(r.i()?))
-        .map_err(|_| WireError("priority out of range"))?;
-    let nice = i32::try_from(i64::from(base.nice).wrapping_add(r.i()?))
-        .map_err(|_| WireError("nice out of range"))?;
+    // Clamped as the live scan clamps a hostile file's values (recordings made before
+    // the narrow types held i32s and u32s).
+    let priority = clamp(i64::from(base.priority).wrapping_add(r.i()?));
+    let nice = clamp(i64::from(base.nice).wrapping_add(r.i()?));
     let num_threads = narrow(r.delta(u64::from(base.num_threads))?)?;
     let rss_pages = r.delta(base.rss_pages)?;
-    let opt = |v: Option<u32>| v.map_or(0, |v| u64::from(v) + 1);
+    let opt = |v: Option<u16>| v.map_or(0, |v| u64::from(v) + 1);
     let processor = match r.delta(opt(base.processor))? {
         0 => None,
-        v => Some(narrow(v - 1)?),
+        // A CPU id past u16 is unknown, as in the live scan.
+        v => u16::try_from(v - 1).ok(),
     };
-    let rt_priority = narrow(r.delta(u64::from(base.rt_priority))?)?;
-    let policy = narrow(r.delta(u64::from(base.policy))?)?;
+    let unsigned = |v: u64| clamp(i64::try_from(v).unwrap_or(i64::MAX));
+    let rt_priority = unsigned(r.delta(u64::from(base.rt_priority))?);
+    let policy = unsigned(r.delta(u64::from(base.policy))?);
     let schedstat = match r.byte()? {
         0 => {
             let b = base.schedstat.unwrap_or_default();
