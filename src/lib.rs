@@ -7,6 +7,7 @@ pub mod act;
 pub mod action;
 pub mod app;
 pub mod cli;
+pub mod code_pages;
 pub mod collect;
 pub mod config;
 pub mod input;

@@ -258,6 +258,8 @@ struct Live {
     backlog: Arc<Backlog>,
     plan: DetailPlan,
     first_frame_drawn: bool,
+    /// Whether start-up's code pages were given back (`code_pages`), once.
+    code_dropped: bool,
 }
 
 impl Source for Live {
@@ -270,6 +272,17 @@ impl Source for Live {
             // The collector holds its first full scan back until the first frame is out.
             self.first_frame_drawn = true;
             self.collector.send(Control::ScanNow);
+        }
+        if !self.code_dropped
+            && let Some(m) = &app.model
+            && m.interval_secs().is_some()
+            && m.current.events.unavailable() != Some(crate::collect::events::source::LOADING)
+        {
+            // Start-up is over: rates shown (two full scans), the events loaded or given
+            // up. Its code's pages are given back (see `code_pages`); failing to is only
+            // a bigger RSS.
+            self.code_dropped = true;
+            let _ = crate::code_pages::drop_code_pages();
         }
     }
 
@@ -336,6 +349,7 @@ where
         backlog,
         plan: app.detail_plan(),
         first_frame_drawn: false,
+        code_dropped: false,
     };
     run_loop(terminal, app, theme, rx, &mut live)
 }
