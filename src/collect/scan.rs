@@ -1147,15 +1147,15 @@ impl Scanner {
                 utime_ticks: s.utime,
                 stime_ticks: s.stime,
                 // The kernel's range is -100..=39 and -20..=19; a hostile file's is not.
-                priority: narrow(s.priority),
-                nice: narrow(s.nice),
+                priority: saturate(s.priority),
+                nice: saturate(s.nice),
                 num_threads: s.num_threads,
                 start_ticks: s.starttime,
                 rss_pages: s.rss_pages,
                 // A CPU id past u16 is not a kernel's: unknown rather than wrapped.
                 processor: s.processor.and_then(|c| u16::try_from(c).ok()),
-                rt_priority: narrow(i64::from(s.rt_priority)),
-                policy: narrow(i64::from(s.policy)),
+                rt_priority: saturate(s.rt_priority),
+                policy: saturate(s.policy),
                 ..TaskInfo::EMPTY
             },
             None => {

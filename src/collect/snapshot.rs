@@ -219,8 +219,10 @@ pub struct TaskInfo {
     pub extra: Option<Box<TaskExtra>>,
 }
 
-/// `v` clamped into the narrower integer type (a hostile file's numbers are any size).
-pub(crate) fn narrow<T: TryFrom<i64> + Bounded>(v: i64) -> T {
+/// `v` (any integer) clamped into the narrower integer type of a `TaskInfo` field: a
+/// hostile file's, or an old recording's, numbers are any size.
+pub(crate) fn saturate<T: TryFrom<i128> + Bounded>(v: impl Into<i128>) -> T {
+    let v = v.into();
     T::try_from(v).unwrap_or(if v < 0 { T::MIN } else { T::MAX })
 }
 
@@ -747,6 +749,17 @@ mod tests {
         t.set_detail(None);
         // All unset: the same value as a task that never had them (snapshots compare).
         assert_eq!(t, TaskInfo::EMPTY);
+    }
+
+    #[test]
+    fn out_of_range_numbers_saturate_into_the_narrow_fields() {
+        assert_eq!(saturate::<i8>(19i64), 19);
+        assert_eq!(saturate::<i8>(1_000i64), i8::MAX);
+        assert_eq!(saturate::<i8>(-1_000i64), i8::MIN);
+        assert_eq!(saturate::<i16>(-101i64), -101);
+        assert_eq!(saturate::<u8>(-5i64), 0);
+        assert_eq!(saturate::<u8>(u64::MAX), u8::MAX);
+        assert_eq!(saturate::<u8>(7u32), 7);
     }
 
     #[test]

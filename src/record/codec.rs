@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::wire::{Reader, WireError, Writer};
 use crate::collect::cgroup::{self, Cgroups};
-use crate::collect::snapshot::narrow as clamp;
+use crate::collect::snapshot::saturate;
 use crate::collect::topology::CpuTopology;
 use crate::collect::*;
 
@@ -498,8 +498,8 @@ fn decode_task(
     let stime_ticks = r.delta(base.stime_ticks)?;
     // Clamped as the live scan clamps a hostile file's values (recordings made before
     // the narrow types held i32s and u32s).
-    let priority = clamp(i64::from(base.priority).wrapping_add(r.i()?));
-    let nice = clamp(i64::from(base.nice).wrapping_add(r.i()?));
+    let priority = saturate(i64::from(base.priority).wrapping_add(r.i()?));
+    let nice = saturate(i64::from(base.nice).wrapping_add(r.i()?));
     let num_threads = narrow(r.delta(u64::from(base.num_threads))?)?;
     let rss_pages = r.delta(base.rss_pages)?;
     let opt = |v: Option<u16>| v.map_or(0, |v| u64::from(v) + 1);
@@ -508,9 +508,8 @@ fn decode_task(
         // A CPU id past u16 is unknown, as in the live scan.
         v => u16::try_from(v - 1).ok(),
     };
-    let unsigned = |v: u64| clamp(i64::try_from(v).unwrap_or(i64::MAX));
-    let rt_priority = unsigned(r.delta(u64::from(base.rt_priority))?);
-    let policy = unsigned(r.delta(u64::from(base.policy))?);
+    let rt_priority = saturate(r.delta(u64::from(base.rt_priority))?);
+    let policy = saturate(r.delta(u64::from(base.policy))?);
     let schedstat = match r.byte()? {
         0 => {
             let b = base.schedstat.unwrap_or_default();

@@ -1,7 +1,7 @@
 //! One task as the iterator writes it (`struct task_rec` in assets/bpf/tasks.bpf.c: change
 //! both), and how it becomes the fields the /proc scanner fills from `stat` and `schedstat`.
 
-use crate::collect::snapshot::{Comm, SchedStat, TaskInfo, narrow};
+use crate::collect::snapshot::{Comm, SchedStat, TaskInfo, saturate};
 
 /// Bytes of one record: 9 u64, 12 u32 and a 16-byte comm (no padding).
 pub const RECORD_LEN: usize = 9 * 8 + 12 * 4 + 16;
@@ -112,14 +112,14 @@ impl TaskRec {
             utime_ticks: utime / ns_per_tick,
             stime_ticks: stime / ns_per_tick,
             // As `stat` gives them: task_prio() is prio - MAX_RT_PRIO; nice from static_prio.
-            priority: narrow(i64::from(self.prio) - 100),
-            nice: narrow(i64::from(self.static_prio) - 120),
+            priority: saturate(i64::from(self.prio) - 100),
+            nice: saturate(i64::from(self.static_prio) - 120),
             num_threads: self.nr_threads,
             start_ticks: self.start_boottime_ns / ns_per_tick,
             rss_pages: 0,
             processor: u16::try_from(self.cpu).ok(),
-            rt_priority: narrow(i64::from(self.rt_priority)),
-            policy: narrow(i64::from(self.policy)),
+            rt_priority: saturate(self.rt_priority),
+            policy: saturate(self.policy),
             schedstat: Ok(SchedStat {
                 run_ns: self.run_ns,
                 wait_ns: self.wait_ns,
