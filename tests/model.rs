@@ -645,3 +645,23 @@ fn rates_do_not_depend_on_the_order_tasks_are_listed_in() {
         task_rates(Some(&without), &reborn).get(&key)
     );
 }
+
+/// Start-up is over (threadtop then gives back its start-up code's pages) only once there
+/// are rates and the scheduling events are no longer loading.
+#[test]
+fn start_up_is_over_with_rates_and_the_events_settled() {
+    use threadtop::collect::events::{Events, source::LOADING};
+    let procs = || vec![p(10, 1, b"a", vec![t(10, b"a", b'S', 0)])];
+    let first = Model::new(None, Arc::new(snap(1, procs())));
+    assert!(!first.start_up_over(), "no rates yet");
+    let mut loading = snap(2, procs());
+    loading.events = Events::Unavailable(LOADING.into());
+    assert!(
+        !model(snap(1, procs()), loading.clone()).start_up_over(),
+        "events loading"
+    );
+    let mut off = loading;
+    off.events = Events::Unavailable("off (--events off)".into());
+    assert!(model(snap(1, procs()), off).start_up_over());
+    assert!(model(snap(1, procs()), snap(2, procs())).start_up_over());
+}

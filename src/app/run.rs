@@ -273,14 +273,9 @@ impl Source for Live {
             self.first_frame_drawn = true;
             self.collector.send(Control::ScanNow);
         }
-        if !self.code_dropped
-            && let Some(m) = &app.model
-            && m.interval_secs().is_some()
-            && m.current.events.unavailable() != Some(crate::collect::events::source::LOADING)
-        {
-            // Start-up is over: rates shown (two full scans), the events loaded or given
-            // up. Its code's pages are given back (see `code_pages`); failing to is only
-            // a bigger RSS.
+        if !self.code_dropped && app.model.as_ref().is_some_and(|m| m.start_up_over()) {
+            // Start-up's code is not run again: its pages are given back (`code_pages`);
+            // failing to is only a bigger RSS.
             self.code_dropped = true;
             let _ = crate::code_pages::drop_code_pages();
         }

@@ -10,7 +10,7 @@ use crate::text::escape;
 pub fn source_label(ev: &Events) -> String {
     match ev.unavailable() {
         None => "events: bpf".into(),
-        Some(crate::collect::events::source::LOADING) => "events: loading".into(),
+        Some(_) if ev.is_loading() => "events: loading".into(),
         // `--events off` gives its own reason, "off (--events off)".
         Some(why) if why.starts_with("off ") => format!("events: {why}"),
         Some(why) => format!("events: off ({why})"),

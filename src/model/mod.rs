@@ -142,6 +142,12 @@ impl Model {
         Model::build(Some(current), next, placement, rates, why)
     }
 
+    /// Whether start-up is over: there are rates (the quick first pass and a full scan
+    /// came in) and the scheduling events are loaded, off or given up.
+    pub fn start_up_over(&self) -> bool {
+        self.interval_secs().is_some() && !self.current.events.is_loading()
+    }
+
     /// Seconds between the two snapshots the rates cover.
     pub fn interval_secs(&self) -> Option<f64> {
         self.previous_boot_ns

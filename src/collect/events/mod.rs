@@ -53,6 +53,11 @@ impl Events {
         }
     }
 
+    /// Whether the events are still being loaded (the first ticks of `--events auto`).
+    pub fn is_loading(&self) -> bool {
+        self.unavailable() == Some(source::LOADING)
+    }
+
     /// Why there are no event figures (`None` when there are).
     pub fn unavailable(&self) -> Option<&str> {
         match self {
