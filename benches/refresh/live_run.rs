@@ -7,9 +7,17 @@
 //! its scheduling events are no longer loading), so start-up cost is not spread over the
 //! refreshes. Both monitors refresh once a second; refreshes = window
 //! seconds.
+//!
+//! The reference scanner runs here too, once a second through the window, half a second
+//! after each window second begins: its median is the denominator of the monitor's
+//! ratio. Measured in the same seconds over the same workload, the ratio no longer moves
+//! with the machine's load between the in-process rounds and the live run: in one run the
+//! reference took 12.82 ms at 200 ms apart and 9.95 ms at 1 s apart, minutes apart.
 
 use std::time::{Duration, Instant};
 
+use crate::measure::{median, thread_cpu_ns};
+use crate::reference_scanner::Reference;
 use crate::support::Pty;
 
 pub const COLS: u16 = 200;
@@ -26,6 +34,9 @@ pub struct Live {
     /// From a key press (`?` to open help, then Esc to close it, five in all) until the
     /// screen changed: the median. After the window, with the monitor at its steady state.
     pub key_ms: Option<f64>,
+    /// The reference scanner's CPU time a scan (ms), median of its scans once a second
+    /// through this window, run by the benchmark beside the monitor.
+    pub reference_ms: f64,
 }
 
 pub fn measure(
@@ -68,7 +79,7 @@ pub fn measure(
     let bytes0 = pty.raw_output().len();
     let rss_start_kib = status_kib(pid, "VmRSS:");
     let t0 = Instant::now();
-    std::thread::sleep(window);
+    let reference_ms = reference_through(t0, window);
     let cpu1 = cpu_ns(pid);
     let bytes1 = pty.raw_output().len();
     let secs = t0.elapsed().as_secs_f64();
@@ -87,7 +98,27 @@ pub fn measure(
         rss_start_kib,
         rss_end_kib,
         key_ms,
+        reference_ms,
     })
+}
+
+/// Runs the reference scanner once a second from `t0` + 0.5 s until `window` is over
+/// (one scan before, not counted: it opens the directories it keeps), and returns the
+/// median of its CPU times a scan, in ms.
+fn reference_through(t0: Instant, window: Duration) -> f64 {
+    let mut reference = Reference::new();
+    reference.scan();
+    let mut times = Vec::new();
+    let mut next = t0 + Duration::from_millis(500);
+    while next < t0 + window {
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+        let c0 = thread_cpu_ns();
+        reference.scan();
+        times.push((thread_cpu_ns() - c0) as f64 / 1e6);
+        next += Duration::from_secs(1);
+    }
+    std::thread::sleep((t0 + window).saturating_duration_since(Instant::now()));
+    median(&mut times)
 }
 
 /// Median time from a key to a changed screen over five presses (help open, closed, ...).
