@@ -1,26 +1,13 @@
 //! `code_pages::drop_code_pages` in a process of its own (this test binary runs one test,
 //! so no other test thread maps code back in between the readings).
 
+mod support;
+
 use threadtop::code_pages::drop_code_pages;
 
-/// Resident KiB of this executable's read-and-execute mappings, from /proc/self/smaps.
+/// Resident KiB of this executable's read-and-execute mappings.
 fn code_rss_kib() -> u64 {
-    let exe = std::fs::read_link("/proc/self/exe").expect("exe");
-    let exe = exe.to_string_lossy().into_owned();
-    let smaps = std::fs::read_to_string("/proc/self/smaps").expect("smaps");
-    let mut in_code = false;
-    let mut total = 0;
-    for line in smaps.lines() {
-        let mut f = line.split_ascii_whitespace();
-        match (f.next(), f.next()) {
-            (Some(first), Some(perms)) if first.contains('-') && perms.len() == 4 => {
-                in_code = perms == "r-xp" && line.trim_end().ends_with(exe.as_str());
-            }
-            (Some("Rss:"), Some(kib)) if in_code => total += kib.parse::<u64>().unwrap_or(0),
-            _ => {}
-        }
-    }
-    total
+    support::smaps::code_rss_kib(std::process::id()).expect("this process's smaps")
 }
 
 #[test]

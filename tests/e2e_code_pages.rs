@@ -11,30 +11,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use support::smaps::code_rss_kib;
 use support::{spawn, workload};
 
 const WAIT: Duration = support::DEFAULT_TIMEOUT;
-
-/// Resident KiB of the read-and-execute mappings of process `pid`'s executable, from its
-/// smaps; `None` once it cannot be read (the process ended).
-fn code_rss_kib(pid: u32) -> Option<u64> {
-    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok()?;
-    let exe = exe.to_string_lossy().into_owned();
-    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).ok()?;
-    let mut in_code = false;
-    let mut total = 0;
-    for line in smaps.lines() {
-        let mut f = line.split_ascii_whitespace();
-        match (f.next(), f.next()) {
-            (Some(first), Some(perms)) if first.contains('-') && perms.len() == 4 => {
-                in_code = perms == "r-xp" && line.trim_end().ends_with(exe.as_str());
-            }
-            (Some("Rss:"), Some(kib)) if in_code => total += kib.parse::<u64>().unwrap_or(0),
-            _ => {}
-        }
-    }
-    Some(total)
-}
 
 /// Whether a row shows a CPU % figure: the rates are there (the first frame has none,
 /// `-` in every row), so start-up is over with `--events off`.

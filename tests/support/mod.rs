@@ -4,6 +4,7 @@
 
 pub mod cgroups;
 pub mod pty;
+pub mod smaps;
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read};
