@@ -41,8 +41,8 @@ fn visible_columns(all: &[Column], width: u16) -> Vec<Column> {
 }
 
 impl TreePane<'_> {
-    /// A cell as the column table formats it, coloured by what it shows.
-    fn cell(&self, col: Column, r: &Row) -> Cell<'static> {
+    /// A cell's text as the column table formats it, and its style (what it shows).
+    fn cell_text(&self, col: Column, r: &Row) -> (String, Style) {
         let t = self.theme;
         let (text, hint) = col.cell(r);
         let style = match hint {
@@ -50,16 +50,11 @@ impl TreePane<'_> {
             CellHint::State(s) => t.state(s),
             CellHint::Busy(p) => t.busy(p),
         };
-        let line = Line::styled(text, style);
-        if col.spec().left {
-            Cell::from(line)
-        } else {
-            Cell::from(line.alignment(Alignment::Right))
-        }
+        (text, style)
     }
 
-    /// The NAME cell of `r` in a column `width` cells wide.
-    fn name_cell(&self, r: &Row, width: u16) -> Cell<'static> {
+    /// The NAME cell of `r` in a column `width` cells wide, as the spans of its line.
+    fn name_spans(&self, r: &Row, width: u16) -> Vec<Span<'static>> {
         let t = self.theme;
         let g = t.glyphs;
         let glyph = match (r.kind, r.foldable, r.folded) {
@@ -126,22 +121,111 @@ impl TreePane<'_> {
                 t.dim(),
             ));
         }
-        Cell::from(Line::from(spans))
+        spans
     }
 }
 
 impl Widget for TreePane<'_> {
+    /// Draws the cells straight into the buffer, cell for cell what ratatui's `Table`
+    /// draws (`tests/render_direct.rs` compares both over widths, themes, cursors and
+    /// hostile names). The `Table` built a row, a cell, a text, a line and a cloned span
+    /// per cell for one frame: 40 % of the display thread's CPU at idle (200x50, perf),
+    /// the largest part of it.
     fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.height == 0 || area.width == 0 {
+            return;
+        }
+        if !draws_directly(self.columns, self.sort, area.width) {
+            self.render_through_table(area, buf);
+            return;
+        }
+        let cols = visible_columns(self.columns, area.width);
+        let t = self.theme;
+        let arrow = self.arrow();
+        buf.set_style(Rect { height: 1, ..area }, t.table_header());
+        let mut x = area.x;
+        for c in &cols {
+            let w = column_width(*c, self.sort);
+            let spec = c.spec();
+            let cell = Rect::new(x, area.y, w, 1);
+            if *c == self.sort {
+                put_text(
+                    buf,
+                    cell,
+                    &format!("{}{arrow}", spec.title),
+                    Style::new(),
+                    !spec.left,
+                );
+            } else {
+                put_text(buf, cell, spec.title, Style::new(), !spec.left);
+            }
+            x += w + 1;
+        }
+        let name_area = Rect::new(x, area.y, area.right() - x, 1);
+        if self.sort == SortKey::Name {
+            put_text(buf, name_area, &format!("NAME{arrow}"), Style::new(), false);
+        } else {
+            put_text(buf, name_area, "NAME", Style::new(), false);
+        }
+        let (start, end) = self.window(area);
+        for (i, r) in self.rows[start..end].iter().enumerate() {
+            let y = area.y + 1 + i as u16;
+            if start + i == self.cursor {
+                buf.set_style(
+                    Rect {
+                        y,
+                        height: 1,
+                        ..area
+                    },
+                    t.selected(),
+                );
+            }
+            let mut x = area.x;
+            for c in &cols {
+                let w = column_width(*c, self.sort);
+                let (text, style) = self.cell_text(*c, r);
+                put_text(buf, Rect::new(x, y, w, 1), &text, style, !c.spec().left);
+                x += w + 1;
+            }
+            let spans = self.name_spans(r, area.right() - x);
+            put_spans(buf, Rect::new(x, y, area.right() - x, 1), &spans);
+        }
+    }
+}
+
+/// Whether a table `width` wide is drawn straight into the buffer: when the columns that
+/// fit leave NAME its minimum. Narrower, the columns do not fit at their widths and
+/// ratatui's layout squeezes them, which is the `Table`'s to decide.
+pub fn draws_directly(columns: &[Column], sort: SortKey, width: u16) -> bool {
+    name_column_x(columns, width, sort).saturating_add(MIN_NAME) <= width
+}
+
+impl TreePane<'_> {
+    /// The sort arrow the sorted column's title ends with.
+    fn arrow(&self) -> &'static str {
+        if self.sort.descending() != self.reverse {
+            self.theme.glyphs.sort_down
+        } else {
+            self.theme.glyphs.sort_up
+        }
+    }
+
+    /// The rows on screen: from the offset, as many as fit under the header.
+    fn window(&self, area: Rect) -> (usize, usize) {
+        let visible = usize::from(area.height.saturating_sub(1));
+        let end = (self.offset + visible).min(self.rows.len());
+        (self.offset.min(end), end)
+    }
+
+    /// The table drawn by ratatui's `Table`: where the columns do not fit beside NAME's
+    /// minimum, and the reference the direct drawing is tested against.
+    pub fn render_through_table(self, area: Rect, buf: &mut Buffer) {
         if area.height == 0 || area.width == 0 {
             return;
         }
         let t = self.theme;
         let cols = visible_columns(self.columns, area.width);
-        let arrow = if self.sort.descending() != self.reverse {
-            t.glyphs.sort_down
-        } else {
-            t.glyphs.sort_up
-        };
+        let arrow = self.arrow();
         let mut header: Vec<Cell> = cols
             .iter()
             .map(|c| {
@@ -172,15 +256,24 @@ impl Widget for TreePane<'_> {
         let name_width =
             area.width
                 .saturating_sub(name_column_x(self.columns, area.width, self.sort));
-        let visible = usize::from(area.height.saturating_sub(1));
-        let end = (self.offset + visible).min(self.rows.len());
-        let start = self.offset.min(end);
+        let (start, end) = self.window(area);
         let body: Vec<TableRow> = self.rows[start..end]
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let mut cells: Vec<Cell> = cols.iter().map(|c| self.cell(*c, r)).collect();
-                cells.push(self.name_cell(r, name_width));
+                let mut cells: Vec<Cell> = cols
+                    .iter()
+                    .map(|c| {
+                        let (text, style) = self.cell_text(*c, r);
+                        let line = Line::styled(text, style);
+                        if c.spec().left {
+                            Cell::from(line)
+                        } else {
+                            Cell::from(line.alignment(Alignment::Right))
+                        }
+                    })
+                    .collect();
+                cells.push(Cell::from(Line::from(self.name_spans(r, name_width))));
                 let row = TableRow::new(cells);
                 if start + i == self.cursor {
                     row.style(t.selected())
@@ -193,6 +286,82 @@ impl Widget for TreePane<'_> {
             .header(TableRow::new(header).style(t.table_header()))
             .column_spacing(1)
             .render(area, buf);
+    }
+}
+
+/// Whether every byte of `s` is printable ASCII: one grapheme a byte, each one cell wide
+/// and none dropped as a control character, so it can be drawn a byte to a cell.
+fn printable_ascii(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7f).contains(&b))
+}
+
+/// `text` in `area` as a one-line `Line::styled(text, style)` (aligned right if `right`)
+/// draws it: the line's style over the whole cell when it has any width, the text from
+/// the left or the right edge, cut on the right (left-aligned) or the left (right-aligned).
+fn put_text(buf: &mut Buffer, area: Rect, text: &str, style: Style, right: bool) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    if !printable_ascii(text) {
+        let line = Line::styled(text, style);
+        let line = if right {
+            line.alignment(Alignment::Right)
+        } else {
+            line
+        };
+        (&line).render(area, buf);
+        return;
+    }
+    if text.is_empty() {
+        return;
+    }
+    buf.set_style(area, style);
+    let (len, room) = (text.len(), usize::from(area.width));
+    let (skip, indent) = match (right, len <= room) {
+        (true, true) => (0, room - len),
+        (true, false) => (len - room, 0),
+        (false, _) => (0, 0),
+    };
+    // `room` is a u16, so is `indent`; `right()` bounds the cells.
+    let first = area.x + indent as u16;
+    for (x, i) in (first..area.right()).zip(skip..len) {
+        buf[(x, area.y)].set_symbol(&text[i..=i]);
+    }
+}
+
+/// `spans` in `area` as a left-aligned `Line::from(spans)` draws them: each after the
+/// last, spans of no width skipped, cut at the right edge.
+fn put_spans(buf: &mut Buffer, area: Rect, spans: &[Span]) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() || spans.iter().all(|s| s.width() == 0) {
+        return;
+    }
+    let mut area = Rect { height: 1, ..area };
+    for span in spans {
+        let width = span.width();
+        if width == 0 {
+            continue;
+        }
+        if area.is_empty() {
+            break;
+        }
+        if printable_ascii(&span.content) {
+            for (x, i) in (area.x..area.right()).zip(0..span.content.len()) {
+                buf[(x, area.y)]
+                    .set_symbol(&span.content[i..=i])
+                    .set_style(span.style);
+            }
+        } else {
+            span.render(area, buf);
+        }
+        // As ratatui's `Rect::indent_x` (crate-private).
+        let step = u16::try_from(width).unwrap_or(u16::MAX);
+        area = Rect {
+            x: area.x.saturating_add(step),
+            width: area.width.saturating_sub(step),
+            ..area
+        };
     }
 }
 
