@@ -1,7 +1,8 @@
 //! The table drawn straight into the buffer is, cell for cell (symbol, colours,
 //! modifiers, and the cells left alone), what ratatui's `Table` draws from the same rows:
 //! over every width from 1 to 230, heights from 1 to 60, both column sets and all columns,
-//! every sort key both ways, cursors on and off screen, the themes, and rows whose text
+//! every sort key both ways, cursors on and off screen, panes past the buffer's edge, the
+//! themes, and rows whose text
 //! overflows, is not ASCII, is tagged or unreadable.
 
 mod fixture;
@@ -112,10 +113,19 @@ fn themes() -> Vec<Theme> {
     out
 }
 
-/// A buffer wider and taller than the pane, every cell marked, so that a cell one path
-/// writes and the other leaves alone shows.
-fn canvas(pane: Rect) -> Buffer {
-    let outer = Rect::new(0, 0, pane.right() + 3, pane.bottom() + 2);
+/// A buffer wider and taller than the pane (or, `clipped`, ending inside it), every cell
+/// marked, so that a cell one path writes and the other leaves alone shows.
+fn canvas(pane: Rect, clipped: bool) -> Buffer {
+    let outer = if clipped {
+        Rect::new(
+            0,
+            0,
+            pane.right().saturating_sub(7),
+            pane.bottom().saturating_sub(3),
+        )
+    } else {
+        Rect::new(0, 0, pane.right() + 3, pane.bottom() + 2)
+    };
     let mut mark = Cell::new("·");
     mark.set_style(
         Style::new()
@@ -133,6 +143,8 @@ struct Case<'a> {
     reverse: bool,
     theme: Theme,
     pane: Rect,
+    /// The buffer ends inside the pane (a pane laid out past the screen's edge).
+    clipped: bool,
     offset: usize,
     cursor: usize,
 }
@@ -151,9 +163,9 @@ fn pane<'a>(c: &Case<'a>) -> TreePane<'a> {
 
 /// Draws the case both ways; the description of the case where they differ.
 fn differs(c: &Case) -> Option<String> {
-    let mut direct = canvas(c.pane);
+    let mut direct = canvas(c.pane, c.clipped);
     pane(c).render(c.pane, &mut direct);
-    let mut table = canvas(c.pane);
+    let mut table = canvas(c.pane, c.clipped);
     pane(c).render_through_table(c.pane, &mut table);
     if direct == table {
         return None;
@@ -195,6 +207,7 @@ fn every_width_draws_as_the_table_does() {
                 reverse: i % 3 == 0,
                 theme: themes[i % themes.len()],
                 pane: Rect::new((i % 4) as u16, (i % 3) as u16, width, [1, 2, 24, 60][i % 4]),
+                clipped: i % 5 == 0,
                 offset: [0, 3, rows.len() - 2, rows.len() + 5][i % 4],
                 cursor: [usize::MAX, 1, 4, 30][(i / 4) % 4],
             };
@@ -227,6 +240,7 @@ fn every_sort_theme_and_cursor_draws_as_the_table_does() {
                         reverse: (s + w) % 2 == 1,
                         theme,
                         pane: Rect::new(1, 1, width, 30),
+                        clipped: w == 3 && s == 0,
                         offset: w * 5,
                         cursor: w * 5 + s,
                     };
