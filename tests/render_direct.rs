@@ -2,8 +2,7 @@
 //! modifiers, and the cells left alone), what ratatui's `Table` draws from the same rows:
 //! over every width from 1 to 230, heights from 1 to 60, both column sets and all columns,
 //! every sort key both ways, cursors on and off screen, panes past the buffer's edge, the
-//! themes, and rows whose text
-//! overflows, is not ASCII, is tagged or unreadable.
+//! themes, and rows whose text overflows, is not ASCII, is tagged or unreadable.
 
 mod fixture;
 
