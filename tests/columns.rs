@@ -154,13 +154,20 @@ fn cgroup_column_is_named_everywhere_a_column_is_chosen_and_in_the_scheduling_se
     assert!(!Column::Cgroup.needs_status() && !Column::Cgroup.needs_detail());
 }
 
+/// A task's event figures in a fixture: TID, waits, p99 ms, max ms, waker (TID, name).
+type Figures = (u32, u32, u64, u64, Option<(u32, &'static [u8])>);
+
 /// `machine` with scheduling events: per TID its waits (count, p99 ms, max ms) and waker.
-#[allow(clippy::type_complexity)]
-fn with_events(
-    figures: &[(u32, u32, u64, u64, Option<(u32, &'static [u8])>)],
+fn with_events(figures: &[Figures]) -> threadtop::collect::Snapshot {
+    with_events_on(machine(11, SEC), figures)
+}
+
+/// `s` with scheduling events, as `with_events`.
+fn with_events_on(
+    mut s: threadtop::collect::Snapshot,
+    figures: &[Figures],
 ) -> threadtop::collect::Snapshot {
     use threadtop::collect::events::{EventTick, Events, TaskEvents, Waker};
-    let mut s = machine(11, SEC);
     let mut tick = EventTick {
         interval_ns: Some(SEC),
         ..EventTick::default()
@@ -221,6 +228,7 @@ fn lat_p99_lat_max_and_woken_by_come_from_the_events_and_sort() {
     // its name escaped.
     let pool = row(200, RowKind::Process);
     assert_eq!(Column::LatMax.cell(pool).0, "38ms");
+    assert_eq!(Column::LatP99.cell(pool).0, "4.0ms");
     assert_eq!(Column::WokenBy.cell(pool).0, "-");
     let init = Column::WokenBy.cell(row(1, RowKind::Process)).0;
     assert!(
@@ -559,4 +567,106 @@ fn memory_and_io_columns_are_named_everywhere_and_drive_the_detail_plan() {
     assert!(Column::IoRead.needs_io() && Column::IoWrite.needs_io());
     assert_eq!(Column::IoRead.spec().shown, &[Source::Io]);
     assert_eq!(Column::Virt.spec().shown, &[Source::Statm]);
+}
+
+/// A process row's and a pool row's LAT cells, read from the front of each thread's
+/// record, are what merging each thread's fully decoded row gives: the worst p99 and max,
+/// the waker only for a single thread; with waits, without, missing, refused, no tick.
+#[test]
+fn process_and_pool_latency_match_the_merge_of_their_threads() {
+    use threadtop::collect::events::Events;
+    use threadtop::model::events::{RowEvents, of_task};
+    let cases: [&[Figures]; 5] = [
+        &[
+            (201, 50, 4, 38, Some((202, b"worker-1"))),
+            (202, 900, 2, 3, None),
+        ],
+        &[(201, 0, 4, 38, None), (202, 7, 9, 12, Some((1, b"init")))],
+        &[
+            (200, 3, 1, 2, None),
+            (203, 1, 50, 50, None),
+            (1, 3, 1, 1, Some((200, b"pool"))),
+        ],
+        &[(202, 0, 0, 0, None), (204, 2, 70, 90, None)],
+        &[],
+    ];
+    // A pool of 20 workers (pools form in processes of 16 threads or more) beside its
+    // leader and an io thread; workers 0, 1 and 2 are TIDs 201, 202 and 204.
+    let machine_with_pool = |at: u64| {
+        let mut tasks = vec![
+            t(200, b"pool", b'S', 0),
+            t(201, b"worker-0", b'R', at * SEC / 20).cpu(0),
+            t(202, b"worker-1", b'S', 0).cpu(1),
+            t(204, b"worker-2", b'S', 0).cpu(1),
+            t(203, b"io-1", b'D', 0),
+        ];
+        for i in 3..20u32 {
+            let name = format!("worker-{i}").into_bytes().into_boxed_slice();
+            tasks.push(t(207 + i, Box::leak(name), b'S', 0));
+        }
+        snap(
+            at,
+            vec![
+                p(1, 0, b"/sbin/init", vec![t(1, b"init", b'S', SEC / 100)]),
+                p(200, 1, b"./pool", tasks),
+            ],
+        )
+    };
+    for (n, figures) in cases.iter().enumerate() {
+        for refused in [0, 3] {
+            let mut snap = with_events_on(machine_with_pool(11), figures);
+            if let Events::Bpf(tick) = &mut snap.events {
+                Arc::make_mut(tick).refused_in_tick = refused;
+            }
+            let prev = Arc::new(machine_with_pool(10));
+            let m = Model::new(Some(prev), Arc::new(snap.clone()));
+            let rows = m.rows(&ViewOptions::default());
+            let flat = m.rows(&ViewOptions {
+                tree: false,
+                ..ViewOptions::default()
+            });
+            for p in &snap.processes {
+                let each: Vec<RowEvents> = p
+                    .tasks
+                    .iter()
+                    .map(|t| {
+                        of_task(&snap.events, t)
+                            .map_or_else(RowEvents::default, |e| RowEvents::of(&e))
+                    })
+                    .collect();
+                let want = RowEvents::merge(&each);
+                let got = rows
+                    .iter()
+                    .chain(&flat)
+                    .find(|r| r.tgid == p.tgid && r.kind == RowKind::Process)
+                    .map(|r| r.events.clone());
+                assert_eq!(
+                    got,
+                    Some(want),
+                    "case {n}, refused {refused}, process {}",
+                    p.tgid
+                );
+            }
+            // The pool (worker-0..19, folded in the tree): their worst.
+            let members: Vec<RowEvents> = snap
+                .processes
+                .iter()
+                .flat_map(|p| &p.tasks)
+                .filter(|t| t.comm.starts_with(b"worker-"))
+                .map(|t| {
+                    of_task(&snap.events, t).map_or_else(RowEvents::default, |e| RowEvents::of(&e))
+                })
+                .collect();
+            let want = RowEvents::merge(&members);
+            let pool = rows
+                .iter()
+                .find(|r| r.kind == RowKind::Pool)
+                .expect("the workers' pool row");
+            assert_eq!(
+                (pool.events.p99_ns, pool.events.max_ns),
+                (want.p99_ns, want.max_ns),
+                "case {n}, refused {refused}"
+            );
+        }
+    }
 }

@@ -39,6 +39,19 @@ pub fn task_events(ev: &Events, key: TaskKey, state: u8) -> Option<TaskEvents> {
     })
 }
 
+/// A task's LAT p99 and LAT max cells, as `RowEvents::of(task_events(..))` has them (no
+/// waits in the tick, or no figures: `None`), from the front of its record alone.
+pub fn latency_cells(ev: &Events, key: TaskKey) -> (Option<u64>, Option<u64>) {
+    let Some(tick) = ev.tick().filter(|t| t.interval_ns.is_some()) else {
+        return (None, None);
+    };
+    // A task without an entry had no waits (or its figures were refused): `None` either way.
+    match tick.tasks.latency(&key) {
+        Some(l) if l.waits > 0 => (l.p99_ns, l.max_ns),
+        _ => (None, None),
+    }
+}
+
 /// `task_events` for a scanned task.
 pub fn of_task(ev: &Events, t: &TaskInfo) -> Option<TaskEvents> {
     task_events(ev, t.key(), t.state)

@@ -112,12 +112,9 @@ fn pool_row(
         if let Some(c) = cpu_time_cs(t, ctx.snap.clk_tck) {
             cpu_time = Some(cpu_time.map_or(c, |a| a + c));
         }
-        if let Some(e) = crate::model::events::of_task(&ctx.snap.events, t)
-            && e.waits > 0
-        {
-            p99 = p99.max(e.p99_ns);
-            max = max.max(e.max_ns);
-        }
+        let (p, m) = crate::model::events::latency_cells(&ctx.snap.events, t.key());
+        p99 = p99.max(p);
+        max = max.max(m);
         if busiest.is_none_or(|b| state_rank(t.state) < state_rank(b)) {
             busiest = Some(t.state);
         }
@@ -570,8 +567,22 @@ fn task_events_row(p: &ProcessInfo, events: &Events) -> RowEvents {
     if events.tick().is_none() {
         return RowEvents::default();
     }
-    let each: Vec<RowEvents> = p.tasks.iter().map(|t| thread_events(t, events)).collect();
-    RowEvents::merge(&each)
+    // As `RowEvents::merge` of each thread's row (tested against it): a single thread's
+    // own, else the worst p99 and max and no waker, without decoding whole records.
+    if let [one] = p.tasks.as_slice() {
+        return thread_events(one, events);
+    }
+    let (mut p99, mut max) = (None, None);
+    for t in &p.tasks {
+        let (p, m) = crate::model::events::latency_cells(events, t.key());
+        p99 = p99.max(p);
+        max = max.max(m);
+    }
+    RowEvents {
+        p99_ns: p99,
+        max_ns: max,
+        woken_by: None,
+    }
 }
 
 fn thread_events(t: &TaskInfo, events: &Events) -> RowEvents {
