@@ -52,6 +52,21 @@ pub fn latency_cells(ev: &Events, key: TaskKey) -> (Option<u64>, Option<u64>) {
     }
 }
 
+/// The worst LAT p99 and LAT max of `tasks` (each as `latency_cells`): a pool's or a
+/// several-threaded process's cells.
+pub fn worst_latency<'a>(
+    ev: &Events,
+    tasks: impl IntoIterator<Item = &'a TaskInfo>,
+) -> (Option<u64>, Option<u64>) {
+    let (mut p99, mut max) = (None, None);
+    for t in tasks {
+        let (p, m) = latency_cells(ev, t.key());
+        p99 = p99.max(p);
+        max = max.max(m);
+    }
+    (p99, max)
+}
+
 /// `task_events` for a scanned task.
 pub fn of_task(ev: &Events, t: &TaskInfo) -> Option<TaskEvents> {
     task_events(ev, t.key(), t.state)
@@ -112,7 +127,9 @@ impl RowEvents {
 
     /// A row for several tasks (a process, a pool): its worst thread's p99 and max; the
     /// waker only when one task stands for all (a single-threaded process), since each
-    /// thread's waker is its own.
+    /// thread's waker is its own. The table's rows get the same from `worst_latency`
+    /// without decoding each thread's whole record; this is their reference in
+    /// tests/columns.rs.
     pub fn merge(members: &[RowEvents]) -> RowEvents {
         let worst = |f: fn(&RowEvents) -> Option<u64>| members.iter().filter_map(f).max();
         RowEvents {

@@ -98,7 +98,6 @@ fn pool_row(
     let (mut cpu, mut sw, mut vol, mut inv, mut wait) = (None, None, None, None, None);
     let (mut io_r, mut io_w) = (None, None);
     let mut cpu_time: Option<u64> = None;
-    let (mut p99, mut max): (Option<u64>, Option<u64>) = (None, None);
     let mut busiest: Option<u8> = None;
     for t in members {
         let r = ctx.rates.get(&t.key()).unwrap_or_default();
@@ -112,9 +111,6 @@ fn pool_row(
         if let Some(c) = cpu_time_cs(t, ctx.snap.clk_tck) {
             cpu_time = Some(cpu_time.map_or(c, |a| a + c));
         }
-        let (p, m) = crate::model::events::latency_cells(&ctx.snap.events, t.key());
-        p99 = p99.max(p);
-        max = max.max(m);
         if busiest.is_none_or(|b| state_rank(t.state) < state_rank(b)) {
             busiest = Some(t.state);
         }
@@ -122,6 +118,7 @@ fn pool_row(
     let base = members
         .first()
         .map_or_else(|| process.clone(), |t| ctx.thread_row(p, t));
+    let (p99, max) = crate::model::events::worst_latency(&ctx.snap.events, members.iter().copied());
     Row {
         tagged: false,
         context: false,
@@ -572,12 +569,7 @@ fn task_events_row(p: &ProcessInfo, events: &Events) -> RowEvents {
     if let [one] = p.tasks.as_slice() {
         return thread_events(one, events);
     }
-    let (mut p99, mut max) = (None, None);
-    for t in &p.tasks {
-        let (p, m) = crate::model::events::latency_cells(events, t.key());
-        p99 = p99.max(p);
-        max = max.max(m);
-    }
+    let (p99, max) = crate::model::events::worst_latency(events, &p.tasks);
     RowEvents {
         p99_ns: p99,
         max_ns: max,

@@ -1,5 +1,7 @@
 //! The process → thread table. Draws only the rows on screen.
 
+use std::borrow::Cow;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Constraint, Rect};
 use ratatui::style::Style;
@@ -135,38 +137,22 @@ impl Widget for TreePane<'_> {
         if area.height == 0 || area.width == 0 {
             return;
         }
-        if !draws_directly(self.columns, self.sort, area.width) {
+        let cols = visible_columns(self.columns, area.width);
+        if !leaves_name_its_minimum(columns_width(&cols, self.sort), area.width) {
             self.render_through_table(area, buf);
             return;
         }
-        let cols = visible_columns(self.columns, area.width);
         let t = self.theme;
-        let arrow = self.arrow();
         buf.set_style(Rect { height: 1, ..area }, t.table_header());
         let mut x = area.x;
         for c in &cols {
             let w = column_width(*c, self.sort);
-            let spec = c.spec();
             let cell = Rect::new(x, area.y, w, 1);
-            if *c == self.sort {
-                put_text(
-                    buf,
-                    cell,
-                    &format!("{}{arrow}", spec.title),
-                    Style::new(),
-                    !spec.left,
-                );
-            } else {
-                put_text(buf, cell, spec.title, Style::new(), !spec.left);
-            }
+            put_text(buf, cell, &self.title(*c), Style::new(), !c.spec().left);
             x += w + 1;
         }
         let name_area = Rect::new(x, area.y, area.right() - x, 1);
-        if self.sort == SortKey::Name {
-            put_text(buf, name_area, &format!("NAME{arrow}"), Style::new(), false);
-        } else {
-            put_text(buf, name_area, "NAME", Style::new(), false);
-        }
+        put_text(buf, name_area, &self.name_title(), Style::new(), false);
         let (start, end) = self.window(area);
         for (i, r) in self.rows[start..end].iter().enumerate() {
             let y = area.y + 1 + i as u16;
@@ -197,7 +183,12 @@ impl Widget for TreePane<'_> {
 /// fit leave NAME its minimum. Narrower, the columns do not fit at their widths and
 /// ratatui's layout squeezes them, which is the `Table`'s to decide.
 pub fn draws_directly(columns: &[Column], sort: SortKey, width: u16) -> bool {
-    name_column_x(columns, width, sort).saturating_add(MIN_NAME) <= width
+    leaves_name_its_minimum(name_column_x(columns, width, sort), width)
+}
+
+/// Whether NAME starting at `name_x` gets its minimum in a table `width` wide.
+fn leaves_name_its_minimum(name_x: u16, width: u16) -> bool {
+    name_x.saturating_add(MIN_NAME) <= width
 }
 
 impl TreePane<'_> {
@@ -207,6 +198,25 @@ impl TreePane<'_> {
             self.theme.glyphs.sort_down
         } else {
             self.theme.glyphs.sort_up
+        }
+    }
+
+    /// Column `c`'s header: its title, with the sort arrow when the table is sorted by it.
+    fn title(&self, c: Column) -> Cow<'static, str> {
+        let title = c.spec().title;
+        if c == self.sort {
+            Cow::Owned(format!("{title}{}", self.arrow()))
+        } else {
+            Cow::Borrowed(title)
+        }
+    }
+
+    /// NAME's header, as `title`.
+    fn name_title(&self) -> Cow<'static, str> {
+        if self.sort == SortKey::Name {
+            Cow::Owned(format!("NAME{}", self.arrow()))
+        } else {
+            Cow::Borrowed("NAME")
         }
     }
 
@@ -225,29 +235,18 @@ impl TreePane<'_> {
         }
         let t = self.theme;
         let cols = visible_columns(self.columns, area.width);
-        let arrow = self.arrow();
         let mut header: Vec<Cell> = cols
             .iter()
             .map(|c| {
-                let spec = c.spec();
-                let text = if *c == self.sort {
-                    format!("{}{arrow}", spec.title)
-                } else {
-                    spec.title.to_string()
-                };
-                if spec.left {
+                let text = self.title(*c).into_owned();
+                if c.spec().left {
                     Cell::from(text)
                 } else {
                     Cell::from(Line::from(text).alignment(Alignment::Right))
                 }
             })
             .collect();
-        let name_title = if self.sort == SortKey::Name {
-            format!("NAME{arrow}")
-        } else {
-            "NAME".to_string()
-        };
-        header.push(Cell::from(name_title));
+        header.push(Cell::from(self.name_title().into_owned()));
         let mut widths: Vec<Constraint> = cols
             .iter()
             .map(|c| Constraint::Length(column_width(*c, self.sort)))
@@ -465,10 +464,12 @@ pub fn header_sort_at(columns: &[Column], width: u16, sort: SortKey, x: u16) -> 
 
 /// Where the NAME column starts, from the table's left edge.
 pub fn name_column_x(columns: &[Column], width: u16, sort: SortKey) -> u16 {
-    visible_columns(columns, width)
-        .iter()
-        .map(|c| column_width(*c, sort) + 1)
-        .sum()
+    columns_width(&visible_columns(columns, width), sort)
+}
+
+/// The width the shown columns `cols` take before NAME, each with its gap.
+fn columns_width(cols: &[Column], sort: SortKey) -> u16 {
+    cols.iter().map(|c| column_width(*c, sort) + 1).sum()
 }
 
 /// Where a row's fold mark (`▾`/`▸`) is in its NAME cell: after its tree guides.
